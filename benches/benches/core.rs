@@ -1,0 +1,125 @@
+//! Hot-path benchmarks of the core crate next to the physical baselines (a raw atomic
+//! increment). Peer crates join in the benches issue.
+
+use std::hint::black_box;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use prom_kit::{Buckets, Counter, DenseFamily, Family, Histogram, Registry, label_enum};
+
+label_enum! {
+    enum Method { Get => "GET", Post => "POST", Put => "PUT", Delete => "DELETE" }
+}
+label_enum! {
+    enum Status { Ok => "200", NotFound => "404", Error => "500" }
+}
+
+const METHODS: [&str; 4] = ["GET", "POST", "PUT", "DELETE"];
+const STATUSES: [&str; 3] = ["200", "404", "500"];
+
+fn counter(c: &mut Criterion) {
+    let mut group = c.benchmark_group("counter_inc");
+    let raw = AtomicU64::new(0);
+    group.bench_function("raw_atomic", |b| {
+        b.iter(|| black_box(&raw).fetch_add(1, Ordering::Relaxed))
+    });
+    let counter = Counter::new();
+    group.bench_function("prom_kit", |b| b.iter(|| black_box(&counter).inc()));
+    group.finish();
+}
+
+fn labelled(c: &mut Criterion) {
+    let mut group = c.benchmark_group("labelled_inc");
+    let family: Family<Counter> = Family::new(["method", "status"]).unwrap();
+    let mut i = 0usize;
+    group.bench_function("prom_kit_str", |b| {
+        b.iter(|| {
+            i = (i + 1) % 12;
+            family
+                .labels(&[METHODS[i % 4], STATUSES[i % 3]])
+                .unwrap()
+                .inc();
+        });
+    });
+    let owned: Vec<[String; 2]> = (0..12)
+        .map(|i| [METHODS[i % 4].to_owned(), STATUSES[i % 3].to_owned()])
+        .collect();
+    group.bench_function("prom_kit_string", |b| {
+        b.iter(|| {
+            i = (i + 1) % 12;
+            family.labels(&owned[i]).unwrap().inc();
+        });
+    });
+    let dense: DenseFamily<Counter, (Method, Status)> =
+        DenseFamily::new(["method", "status"]).unwrap();
+    let methods = [Method::Get, Method::Post, Method::Put, Method::Delete];
+    let statuses = [Status::Ok, Status::NotFound, Status::Error];
+    group.bench_function("prom_kit_enum", |b| {
+        b.iter(|| {
+            i = (i + 1) % 12;
+            dense.labels((methods[i % 4], statuses[i % 3])).inc();
+        });
+    });
+    group.finish();
+}
+
+fn histogram(c: &mut Criterion) {
+    let mut group = c.benchmark_group("histogram_observe");
+    let histogram = Histogram::new(Buckets::DEFAULT);
+    let values: Vec<f64> = (0..64).map(|i| 0.001 * 1.2f64.powi(i)).collect();
+    let mut i = 0usize;
+    group.bench_function("prom_kit", |b| {
+        b.iter(|| {
+            i = (i + 1) & 63;
+            histogram.observe(black_box(values[i]));
+        });
+    });
+    group.finish();
+}
+
+fn encode(c: &mut Criterion) {
+    let registry = Registry::new();
+    let counters: Family<Counter> = Family::new(["method", "path"]).unwrap();
+    for i in 0..10_000 {
+        counters
+            .labels(&[METHODS[i % 4], &format!("/api/v1/item/{i}")])
+            .unwrap()
+            .inc_by(i as u64);
+    }
+    let histograms: Family<Histogram> = Family::new(["path"]).unwrap();
+    for i in 0..1_000 {
+        histograms
+            .labels(&[format!("/api/v1/item/{i}")])
+            .unwrap()
+            .observe(f64::from(i) / 100.0);
+    }
+    registry
+        .register("requests", "Requests.", counters)
+        .unwrap();
+    registry
+        .register("latency_seconds", "Latency.", histograms)
+        .unwrap();
+    let mut group = c.benchmark_group("encode_10k_counters_1k_histograms");
+    group.throughput(Throughput::Elements(11_000));
+    let mut buffer = Vec::new();
+    for format in [prom_kit::Format::Text, prom_kit::Format::OpenMetrics] {
+        group.bench_function(format!("{format:?}"), |b| {
+            b.iter(|| {
+                buffer.clear();
+                registry.encode(format, &mut buffer).unwrap();
+                black_box(buffer.len())
+            });
+        });
+    }
+    group.finish();
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default()
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(2));
+    targets = counter, labelled, histogram, encode
+}
+criterion_main!(benches);

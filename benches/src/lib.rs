@@ -1,0 +1,1 @@
+//! Criterion benchmarks of prom-kit; see `benches/`.

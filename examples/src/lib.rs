@@ -1,0 +1,1 @@
+//! Runnable example applications for prom-kit; each binary in `src/bin` is one scenario.

@@ -1,0 +1,74 @@
+//! Lock-free `f64` storage on top of `AtomicU64`, and a cache-line padding wrapper.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// An `f64` stored as its bit pattern in an [`AtomicU64`].
+///
+/// Loads and stores are single atomic operations; additions are compare-and-swap loops,
+/// as every lock-free Prometheus client does for float sums.
+#[derive(Debug, Default)]
+pub(crate) struct AtomicF64(AtomicU64);
+
+impl AtomicF64 {
+    pub(crate) const fn new(value: f64) -> Self {
+        Self(AtomicU64::new(value.to_bits()))
+    }
+
+    #[inline]
+    pub(crate) fn get(&self) -> f64 {
+        f64::from_bits(self.0.load(Ordering::Relaxed))
+    }
+
+    #[inline]
+    pub(crate) fn set(&self, value: f64) {
+        self.0.store(value.to_bits(), Ordering::Relaxed);
+    }
+
+    /// Adds `delta` and returns the previous value.
+    #[inline]
+    pub(crate) fn add(&self, delta: f64) -> f64 {
+        let mut current = self.0.load(Ordering::Relaxed);
+        loop {
+            let next = (f64::from_bits(current) + delta).to_bits();
+            match self
+                .0
+                .compare_exchange_weak(current, next, Ordering::Relaxed, Ordering::Relaxed)
+            {
+                Ok(previous) => return f64::from_bits(previous),
+                Err(actual) => current = actual,
+            }
+        }
+    }
+}
+
+/// Aligns its content to 128 bytes so that two values written by different cores never
+/// share a cache line (two 64-byte lines: adjacent-line prefetchers fetch pairs).
+#[derive(Debug, Default)]
+#[repr(align(128))]
+pub(crate) struct CachePadded<T>(pub(crate) T);
+
+impl<T> std::ops::Deref for CachePadded<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn add_returns_previous_and_accumulates() {
+        let a = AtomicF64::new(1.5);
+        assert!((a.add(2.25) - 1.5).abs() < f64::EPSILON);
+        assert!((a.get() - 3.75).abs() < f64::EPSILON);
+        a.set(-0.5);
+        assert!((a.get() + 0.5).abs() < f64::EPSILON);
+    }
+
+    #[test]
+    fn padded_is_128_aligned() {
+        assert_eq!(std::mem::align_of::<CachePadded<u8>>(), 128);
+    }
+}

@@ -1,0 +1,158 @@
+//! [`Descriptor`]: the validated name, help, unit, type and label names of a family.
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::metrics::MetricType;
+use crate::name::{check_label_names, check_metric_name, check_unit};
+
+/// What a metric family is called and what it holds; built once, validated once.
+///
+/// The name is the *family* name: a counter registered as `requests_total` is the family
+/// `requests` (its samples are `requests_total` and `requests_created`); a unit is appended
+/// as a suffix unless the name already ends with it.
+///
+/// ```
+/// use prom_kit::{Descriptor, MetricType};
+///
+/// let d = Descriptor::new("request_duration", "Time spent.", MetricType::Histogram)?
+///     .with_unit("seconds")?
+///     .with_label_names(["route"])?;
+/// assert_eq!(d.name(), "request_duration_seconds");
+/// assert_eq!(Descriptor::new("hits_total", "", MetricType::Counter)?.name(), "hits");
+/// # Ok::<(), prom_kit::Error>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Descriptor {
+    name: Box<str>,
+    help: Box<str>,
+    unit: Option<Box<str>>,
+    kind: MetricType,
+    label_names: Box<[Box<str>]>,
+}
+
+impl Descriptor {
+    /// Describes a family without labels or unit.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::InvalidMetricName`] if `name` is not a valid metric name.
+    pub fn new(name: &str, help: &str, kind: MetricType) -> Result<Self> {
+        check_metric_name(name)?;
+        let name = match kind.strippable_suffix() {
+            Some(suffix) if name.len() > suffix.len() => name.strip_suffix(suffix).unwrap_or(name),
+            _ => name,
+        };
+        Ok(Self {
+            name: name.into(),
+            help: help.into(),
+            unit: None,
+            kind,
+            label_names: Box::default(),
+        })
+    }
+
+    /// Sets the unit, appending `_<unit>` to the name unless it already ends with it.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::InvalidUnit`] if the unit is empty or not made of name characters.
+    pub fn with_unit(mut self, unit: &str) -> Result<Self> {
+        check_unit(unit)?;
+        let suffix = format!("_{unit}");
+        if !self.name.ends_with(&suffix) {
+            self.name = format!("{}{suffix}", self.name).into();
+        }
+        self.unit = Some(unit.into());
+        Ok(self)
+    }
+
+    /// Sets the label names of the family's series.
+    ///
+    /// # Errors
+    ///
+    /// An invalid, reserved or repeated label name.
+    pub fn with_label_names<S: Into<Box<str>>>(
+        mut self,
+        names: impl IntoIterator<Item = S>,
+    ) -> Result<Self> {
+        let names: Vec<Box<str>> = names.into_iter().map(Into::into).collect();
+        check_label_names(&names)?;
+        self.label_names = names.into_boxed_slice();
+        self.check_reserved_labels(&[])?;
+        Ok(self)
+    }
+
+    /// Fails if any of the family's labels, or `extra` labels, is one the type adds
+    /// itself (`le`, `quantile`, a state set's own name).
+    pub(crate) fn check_reserved_labels(&self, extra: &[&str]) -> Result<()> {
+        let reserved = match self.kind {
+            MetricType::StateSet => Some(&*self.name),
+            kind => kind.reserved_label(),
+        };
+        if let Some(reserved) = reserved {
+            let clash = self
+                .label_names
+                .iter()
+                .map(|n| &**n)
+                .chain(extra.iter().copied())
+                .any(|n| n == reserved);
+            if clash {
+                return Err(Error::about(ErrorKind::ReservedLabelName, reserved));
+            }
+        }
+        Ok(())
+    }
+
+    /// The same descriptor under `prefix_name`.
+    pub(crate) fn prefixed(&self, prefix: &str) -> Result<Self> {
+        let mut copy = self.clone();
+        if !prefix.is_empty() {
+            copy.name = format!("{prefix}_{}", self.name).into();
+            check_metric_name(&copy.name)?;
+        }
+        Ok(copy)
+    }
+
+    /// The same descriptor under another (already validated) name.
+    pub(crate) fn renamed(&self, name: &str) -> Self {
+        let mut copy = self.clone();
+        copy.name = name.into();
+        copy
+    }
+
+    /// The family name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The help text.
+    pub fn help(&self) -> &str {
+        &self.help
+    }
+
+    /// The unit, if any.
+    pub fn unit(&self) -> Option<&str> {
+        self.unit.as_deref()
+    }
+
+    /// The family type.
+    pub fn kind(&self) -> MetricType {
+        self.kind
+    }
+
+    /// The label names of the family's series.
+    pub fn label_names(&self) -> &[Box<str>] {
+        &self.label_names
+    }
+
+    /// Every sample name the family can expose, and the family name itself: two families
+    /// whose sets intersect cannot coexist in one exposition.
+    pub(crate) fn exposed_names(&self) -> impl Iterator<Item = String> + '_ {
+        std::iter::once(self.name.to_string()).chain(
+            self.kind
+                .sample_suffixes()
+                .iter()
+                .filter(|s| !s.is_empty())
+                .map(|suffix| format!("{}{suffix}", self.name)),
+        )
+    }
+}

@@ -1,0 +1,314 @@
+//! [`FamilyWriter`]: appends one family's metadata and samples in either text format.
+
+use std::borrow::Cow;
+
+use super::Format;
+use super::number::{write_bound, write_number};
+use crate::descriptor::Descriptor;
+use crate::error::{Error, ErrorKind, Result};
+use crate::family::check_arity;
+use crate::labels::LabelValues;
+use crate::labels::render::{escape_label_value, escape_with, render_series};
+use crate::metrics::{Metric, MetricType};
+use crate::snapshot::{Number, Snapshot};
+
+/// Writes one metric family: its `HELP`/`TYPE`(/`UNIT`) lines when created, then one
+/// call per series. [`Collector`](crate::Collector)s get one from
+/// [`CollectorOutput::family`](crate::CollectorOutput::family).
+///
+/// Samples whose type does not match the family's type, or whose label count is wrong,
+/// are refused with an error and nothing is written for them.
+#[derive(Debug)]
+pub struct FamilyWriter<'a> {
+    out: &'a mut Vec<u8>,
+    format: Format,
+    name: Cow<'a, str>,
+    descriptor: &'a Descriptor,
+    const_labels: &'a str,
+    scratch: Vec<u64>,
+}
+
+impl<'a> FamilyWriter<'a> {
+    /// Starts a family named `name` (the descriptor's name, possibly with a registry
+    /// prefix) and writes its metadata lines.
+    pub(crate) fn new(
+        out: &'a mut Vec<u8>,
+        format: Format,
+        name: Cow<'a, str>,
+        descriptor: &'a Descriptor,
+        const_labels: &'a str,
+    ) -> Self {
+        let mut writer = Self {
+            out,
+            format,
+            name,
+            descriptor,
+            const_labels,
+            scratch: Vec::new(),
+        };
+        writer.write_metadata();
+        writer
+    }
+
+    fn write_metadata(&mut self) {
+        let d = self.descriptor;
+        let (type_name, suffix) = match (self.format, d.kind()) {
+            (Format::Text, MetricType::Counter) => ("counter", "_total"),
+            (Format::Text, MetricType::Info) => ("gauge", "_info"),
+            (Format::Text, MetricType::StateSet) | (_, MetricType::Gauge) => ("gauge", ""),
+            (Format::Text, MetricType::Unknown) => ("untyped", ""),
+            (Format::OpenMetrics, MetricType::Counter) => ("counter", ""),
+            (Format::OpenMetrics, MetricType::Info) => ("info", ""),
+            (Format::OpenMetrics, MetricType::StateSet) => ("stateset", ""),
+            (Format::OpenMetrics, MetricType::Unknown) => ("unknown", ""),
+            (_, MetricType::Histogram) => ("histogram", ""),
+            (_, MetricType::Summary) => ("summary", ""),
+        };
+        if !d.help().is_empty() {
+            self.comment("HELP", suffix);
+            let openmetrics = self.format == Format::OpenMetrics;
+            self.out.push(b' ');
+            escape_with(self.out, d.help(), |b| match b {
+                b'\\' => Some("\\\\"),
+                b'\n' => Some("\\n"),
+                b'"' if openmetrics => Some("\\\""),
+                _ => None,
+            });
+            self.out.push(b'\n');
+        }
+        self.comment("TYPE", suffix);
+        self.out.push(b' ');
+        self.out.extend_from_slice(type_name.as_bytes());
+        self.out.push(b'\n');
+        if let (Format::OpenMetrics, Some(unit)) = (self.format, d.unit()) {
+            self.comment("UNIT", "");
+            self.out.push(b' ');
+            self.out.extend_from_slice(unit.as_bytes());
+            self.out.push(b'\n');
+        }
+    }
+
+    fn comment(&mut self, keyword: &str, suffix: &str) {
+        self.out.extend_from_slice(b"# ");
+        self.out.extend_from_slice(keyword.as_bytes());
+        self.out.push(b' ');
+        self.out.extend_from_slice(self.name.as_bytes());
+        self.out.extend_from_slice(suffix.as_bytes());
+    }
+
+    /// The family's descriptor.
+    pub fn descriptor(&self) -> &Descriptor {
+        self.descriptor
+    }
+
+    /// Writes a counter series with label values `values` and total `total`.
+    ///
+    /// # Errors
+    ///
+    /// As [`series`](Self::series).
+    pub fn counter<V: LabelValues + ?Sized>(&mut self, values: &V, total: f64) -> Result<()> {
+        self.series(
+            values,
+            Snapshot::Counter(crate::snapshot::CounterSnapshot {
+                total: Number::Float(total),
+                created: None,
+            }),
+        )
+    }
+
+    /// Writes a gauge series with label values `values`.
+    ///
+    /// # Errors
+    ///
+    /// As [`series`](Self::series).
+    pub fn gauge<V: LabelValues + ?Sized>(&mut self, values: &V, value: f64) -> Result<()> {
+        self.series(values, Snapshot::Gauge(Number::Float(value)))
+    }
+
+    /// Writes one series of any type with label values `values`.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::LabelCount`] if `values` does not match the descriptor's label names,
+    /// [`ErrorKind::TypeMismatch`] if the snapshot is not of the family's type, and
+    /// [`ErrorKind::InvalidValue`] for a negative or NaN counter total or a histogram
+    /// whose counts do not match its bounds. Nothing is written on error.
+    pub fn series<V: LabelValues + ?Sized>(
+        &mut self,
+        values: &V,
+        snapshot: Snapshot<'_>,
+    ) -> Result<()> {
+        check_arity(self.descriptor.label_names(), values)?;
+        check_snapshot(self.descriptor.kind(), &snapshot)?;
+        let labels = render_series(self.descriptor.label_names(), values);
+        self.write_series(&labels, snapshot);
+        Ok(())
+    }
+
+    /// Writes the series of a registered metric, whose label text is already rendered.
+    pub(crate) fn metric<M: Metric>(&mut self, labels: &str, metric: &M) {
+        let mut scratch = std::mem::take(&mut self.scratch);
+        let snapshot = metric.snapshot(&mut scratch);
+        self.write_series(labels, snapshot);
+        self.scratch = scratch;
+    }
+
+    /// Writes the lines of one series. `labels` is its rendered label text.
+    pub(crate) fn write_series(&mut self, labels: &str, snapshot: Snapshot<'_>) {
+        let openmetrics = self.format == Format::OpenMetrics;
+        match snapshot {
+            Snapshot::Counter(c) => {
+                self.sample("_total", labels, None, c.total);
+                if let (true, Some(created)) = (openmetrics, c.created) {
+                    self.sample("_created", labels, None, Number::Float(created));
+                }
+            }
+            Snapshot::Gauge(v) | Snapshot::Unknown(v) => self.sample("", labels, None, v),
+            Snapshot::Histogram(h) => {
+                let mut cumulative = 0u64;
+                for (i, count) in h.counts.iter().enumerate() {
+                    cumulative += count;
+                    let bound = h.bounds.get(i).copied().unwrap_or(f64::INFINITY);
+                    self.sample(
+                        "_bucket",
+                        labels,
+                        Some(Extra::Le(bound)),
+                        Number::Unsigned(cumulative),
+                    );
+                }
+                self.sample("_sum", labels, None, Number::Float(h.sum));
+                self.sample("_count", labels, None, Number::Unsigned(cumulative));
+                if let (true, Some(created)) = (openmetrics, h.created) {
+                    self.sample("_created", labels, None, Number::Float(created));
+                }
+            }
+            Snapshot::Summary(s) => {
+                self.sample("_sum", labels, None, Number::Float(s.sum));
+                self.sample("_count", labels, None, Number::Unsigned(s.count));
+                if let (true, Some(created)) = (openmetrics, s.created) {
+                    self.sample("_created", labels, None, Number::Float(created));
+                }
+            }
+            Snapshot::Info(info_labels) => {
+                self.sample(
+                    "_info",
+                    labels,
+                    Some(Extra::Rendered(info_labels)),
+                    Number::Unsigned(1),
+                );
+            }
+            Snapshot::StateSet(s) => {
+                for (i, state) in s.states.iter().enumerate() {
+                    let active = s.active & (1 << i) != 0;
+                    self.sample(
+                        "",
+                        labels,
+                        Some(Extra::State(state)),
+                        Number::Unsigned(u64::from(active)),
+                    );
+                }
+            }
+        }
+    }
+
+    /// Appends `name<suffix>{const,labels,extra} value\n`.
+    fn sample(&mut self, suffix: &str, labels: &str, extra: Option<Extra<'_>>, value: Number) {
+        let out = &mut *self.out;
+        out.extend_from_slice(self.name.as_bytes());
+        out.extend_from_slice(suffix.as_bytes());
+        let extra_is_empty = matches!(extra, None | Some(Extra::Rendered("")));
+        if !self.const_labels.is_empty() || !labels.is_empty() || !extra_is_empty {
+            out.push(b'{');
+            let mut first = true;
+            for part in [self.const_labels, labels] {
+                if !part.is_empty() {
+                    if !first {
+                        out.push(b',');
+                    }
+                    out.extend_from_slice(part.as_bytes());
+                    first = false;
+                }
+            }
+            if !extra_is_empty {
+                if !first {
+                    out.push(b',');
+                }
+                match extra {
+                    Some(Extra::Le(bound)) => {
+                        out.extend_from_slice(b"le=\"");
+                        write_bound(out, bound, self.format == Format::OpenMetrics);
+                        out.push(b'"');
+                    }
+                    Some(Extra::Rendered(text)) => out.extend_from_slice(text.as_bytes()),
+                    Some(Extra::State(state)) => {
+                        out.extend_from_slice(self.name.as_bytes());
+                        out.extend_from_slice(b"=\"");
+                        escape_label_value(out, state);
+                        out.push(b'"');
+                    }
+                    None => {}
+                }
+            }
+            out.push(b'}');
+        }
+        out.push(b' ');
+        write_number(out, value);
+        out.push(b'\n');
+    }
+}
+
+/// A label a sample carries besides the family's own.
+#[derive(Clone, Copy)]
+enum Extra<'a> {
+    /// A histogram bucket's upper bound.
+    Le(f64),
+    /// Already rendered pairs (an info metric's labels).
+    Rendered(&'a str),
+    /// A state set's state, labelled with the family name.
+    State(&'a str),
+}
+
+/// Rejects snapshots that do not belong in a family of `kind`, or hold values that the
+/// formats cannot express for it.
+fn check_snapshot(kind: MetricType, snapshot: &Snapshot<'_>) -> Result<()> {
+    let matches = matches!(
+        (kind, snapshot),
+        (MetricType::Counter, Snapshot::Counter(_))
+            | (MetricType::Gauge, Snapshot::Gauge(_))
+            | (MetricType::Histogram, Snapshot::Histogram(_))
+            | (MetricType::Summary, Snapshot::Summary(_))
+            | (MetricType::Info, Snapshot::Info(_))
+            | (MetricType::StateSet, Snapshot::StateSet(_))
+            | (MetricType::Unknown, Snapshot::Unknown(_))
+    );
+    if !matches {
+        return Err(Error::new(
+            ErrorKind::TypeMismatch,
+            format!("{snapshot:?} in a {kind:?} family"),
+        ));
+    }
+    match snapshot {
+        Snapshot::Counter(c) if c.total.as_f64().is_nan() || c.total.as_f64() < 0.0 => {
+            Err(Error::new(
+                ErrorKind::InvalidValue,
+                format!("counter total {:?}", c.total),
+            ))
+        }
+        Snapshot::Histogram(h)
+            if h.counts.len() != h.bounds.len() + 1
+                || h.bounds.windows(2).any(|w| w[0] >= w[1])
+                || h.bounds.iter().any(|b| !b.is_finite()) =>
+        {
+            Err(Error::new(
+                ErrorKind::InvalidValue,
+                "histogram counts must be one per finite ascending bound plus +Inf",
+            ))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Appends the OpenMetrics terminator.
+pub(crate) fn write_eof(out: &mut Vec<u8>) {
+    out.extend_from_slice(b"# EOF\n");
+}

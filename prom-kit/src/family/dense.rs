@@ -1,0 +1,290 @@
+//! [`DenseFamily`]: series keyed by fixed-cardinality labels, stored in an array.
+
+use std::fmt;
+use std::marker::PhantomData;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use super::FamilyBuilder;
+use crate::error::{Error, ErrorKind, Result};
+use crate::labels::render::render_series;
+use crate::labels::{FixedLabelSet, LabelValues, OVERFLOW_LABEL_VALUE};
+use crate::metrics::Metric;
+
+/// A family whose label values are a tuple `L` of [`FixedLabel`](crate::labels::FixedLabel)
+/// types (enums written with [`label_enum!`](crate::label_enum), `bool`).
+///
+/// Every combination has a slot in one array, created with the family; a lookup computes
+/// the slot's index from the enum discriminants — no hashing, no lock, no reference count
+/// — and returns a reference to the child. A combination is exposed from its first lookup
+/// on (or never, if it is never looked up).
+///
+/// ```
+/// use prom_kit::{label_enum, Counter, DenseFamily, Registry};
+///
+/// label_enum! {
+///     /// Request methods.
+///     pub enum Method { Get => "GET", Post => "POST" }
+/// }
+/// label_enum! {
+///     /// Response classes.
+///     pub enum Class { Ok => "2xx", ClientError => "4xx", ServerError => "5xx" }
+/// }
+///
+/// let registry = Registry::new();
+/// let requests: DenseFamily<Counter, (Method, Class)> = DenseFamily::new(["method", "class"])?;
+/// registry.register("requests", "Requests.", requests.clone())?;
+/// requests.labels((Method::Get, Class::Ok)).inc();
+/// requests.labels((Method::Post, Class::ServerError)).inc_by(2);
+/// assert_eq!(registry.encode_text()?, "\
+/// ## HELP requests_total Requests.
+/// ## TYPE requests_total counter
+/// requests_total{method=\"GET\",class=\"2xx\"} 1
+/// requests_total{method=\"POST\",class=\"5xx\"} 2
+/// ");
+/// # Ok::<(), prom_kit::Error>(())
+/// ```
+pub struct DenseFamily<M: Metric, L: FixedLabelSet> {
+    inner: Arc<Inner<M>>,
+    labels: PhantomData<fn(L)>,
+}
+
+struct Inner<M> {
+    label_names: Box<[Box<str>]>,
+    /// One slot per combination, then one overflow slot for out-of-range indices from a
+    /// hand-written `FixedLabel` implementation.
+    slots: Box<[Slot<M>]>,
+}
+
+struct Slot<M> {
+    metric: M,
+    labels: Box<str>,
+    exposed: AtomicBool,
+}
+
+impl<M: Metric, L: FixedLabelSet> Clone for DenseFamily<M, L> {
+    fn clone(&self) -> Self {
+        Self {
+            inner: Arc::clone(&self.inner),
+            labels: PhantomData,
+        }
+    }
+}
+
+impl<M: Metric, L: FixedLabelSet> fmt::Debug for DenseFamily<M, L> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DenseFamily")
+            .field("label_names", &self.inner.label_names)
+            .field("combinations", &(self.inner.slots.len() - 1))
+            .finish_non_exhaustive()
+    }
+}
+
+/// Label values of one combination, decoded from its dense index.
+struct Combination<L> {
+    index: usize,
+    labels: PhantomData<L>,
+}
+
+impl<L: FixedLabelSet> LabelValues for Combination<L> {
+    fn label_count(&self) -> usize {
+        L::ARITY
+    }
+    fn label_value(&self, label: usize) -> &str {
+        L::value_of(self.index, label)
+    }
+}
+
+impl<M: Metric, L: FixedLabelSet> DenseFamily<M, L> {
+    /// The most combinations a dense family stores.
+    pub const MAX_COMBINATIONS: usize = 1 << 16;
+
+    /// Creates a dense family with default child options.
+    ///
+    /// # Errors
+    ///
+    /// See [`FamilyBuilder::build_dense`].
+    pub fn new<S: Into<Box<str>>>(label_names: impl IntoIterator<Item = S>) -> Result<Self> {
+        FamilyBuilder::new(label_names).build_dense()
+    }
+
+    pub(crate) fn from_parts(label_names: Box<[Box<str>]>, options: &M::Options) -> Result<Self> {
+        if label_names.len() != L::ARITY {
+            return Err(Error::new(
+                ErrorKind::LabelCount,
+                format!(
+                    "{} label names for a {}-label fixed set",
+                    label_names.len(),
+                    L::ARITY
+                ),
+            ));
+        }
+        for values in L::value_lists() {
+            if let Some((i, dup)) = values
+                .iter()
+                .enumerate()
+                .find(|(i, v)| values[..*i].contains(v))
+            {
+                return Err(Error::new(
+                    ErrorKind::InvalidValue,
+                    format!("label value {dup:?} listed twice (index {i})"),
+                ));
+            }
+        }
+        let combinations = L::combinations()
+            .filter(|&n| n <= Self::MAX_COMBINATIONS)
+            .ok_or_else(|| {
+                Error::new(
+                    ErrorKind::TooManySeries,
+                    format!("more than {} label combinations", Self::MAX_COMBINATIONS),
+                )
+            })?;
+        let overflow = vec![OVERFLOW_LABEL_VALUE; L::ARITY];
+        let slots = (0..combinations)
+            .map(|index| {
+                render_series(
+                    &label_names,
+                    &Combination::<L> {
+                        index,
+                        labels: PhantomData,
+                    },
+                )
+            })
+            .chain(std::iter::once(render_series(&label_names, &overflow)))
+            .map(|labels| Slot {
+                metric: M::from_options(options),
+                labels,
+                exposed: AtomicBool::new(false),
+            })
+            .collect();
+        Ok(Self {
+            inner: Arc::new(Inner { label_names, slots }),
+            labels: PhantomData,
+        })
+    }
+
+    #[inline]
+    fn slot(&self, labels: L) -> &Slot<M> {
+        let slots = &self.inner.slots;
+        // An index past the combinations can only come from a hand-written FixedLabel;
+        // it lands in the overflow slot instead of panicking.
+        slots
+            .get(labels.dense_index())
+            .unwrap_or(&slots[slots.len() - 1])
+    }
+
+    /// The child for `labels`.
+    #[inline]
+    pub fn labels(&self, labels: L) -> &M {
+        let slot = self.slot(labels);
+        if !slot.exposed.load(Ordering::Relaxed) {
+            slot.exposed.store(true, Ordering::Relaxed);
+        }
+        &slot.metric
+    }
+
+    /// Hides the series for `labels` and resets it; returns whether it was exposed. A
+    /// later lookup exposes it again, starting from zero.
+    pub fn remove(&self, labels: L) -> bool {
+        let slot = self.slot(labels);
+        let was_exposed = slot.exposed.swap(false, Ordering::Relaxed);
+        slot.metric.reset();
+        was_exposed
+    }
+
+    /// Hides and resets every series.
+    pub fn clear(&self) {
+        for slot in &self.inner.slots {
+            slot.exposed.store(false, Ordering::Relaxed);
+            slot.metric.reset();
+        }
+    }
+
+    /// The label names.
+    pub fn label_names(&self) -> &[Box<str>] {
+        &self.inner.label_names
+    }
+
+    /// The number of exposed series.
+    pub fn len(&self) -> usize {
+        self.inner
+            .slots
+            .iter()
+            .filter(|s| s.exposed.load(Ordering::Relaxed))
+            .count()
+    }
+
+    /// Whether no series is exposed.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Calls `visit` with each exposed series' rendered label text and metric.
+    pub(crate) fn for_each_series(&self, mut visit: impl FnMut(&str, &M)) {
+        for slot in &self.inner.slots {
+            if slot.exposed.load(Ordering::Relaxed) {
+                visit(&slot.labels, &slot.metric);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Counter;
+
+    crate::label_enum! {
+        enum Method { Get => "GET", Put => "PUT" }
+    }
+
+    crate::label_enum! {
+        #[allow(dead_code)]
+        enum Dup { A => "x", B => "x" }
+    }
+
+    #[test]
+    fn lookups_hit_distinct_slots() {
+        let f: DenseFamily<Counter, (Method, bool)> = DenseFamily::new(["m", "ok"]).unwrap();
+        f.labels((Method::Get, true)).inc();
+        f.labels((Method::Put, false)).inc_by(3);
+        f.labels((Method::Get, true)).inc();
+        assert_eq!(f.len(), 2);
+        let mut seen = Vec::new();
+        f.for_each_series(|labels, c| seen.push((labels.to_owned(), c.get())));
+        assert_eq!(
+            seen,
+            vec![
+                (r#"m="GET",ok="true""#.to_owned(), 2.0),
+                (r#"m="PUT",ok="false""#.to_owned(), 3.0)
+            ]
+        );
+        assert!(f.remove((Method::Get, true)));
+        assert!(!f.remove((Method::Get, true)));
+        assert_eq!(f.labels((Method::Get, true)).get(), 0.0);
+        f.clear();
+        assert!(f.is_empty());
+    }
+
+    #[test]
+    fn construction_errors() {
+        assert_eq!(
+            DenseFamily::<Counter, (Method, bool)>::new(["m"])
+                .unwrap_err()
+                .kind(),
+            ErrorKind::LabelCount
+        );
+        assert_eq!(
+            DenseFamily::<Counter, (Dup,)>::new(["d"])
+                .unwrap_err()
+                .kind(),
+            ErrorKind::InvalidValue
+        );
+        assert_eq!(
+            DenseFamily::<Counter, (bool,)>::new(["__x"])
+                .unwrap_err()
+                .kind(),
+            ErrorKind::ReservedLabelName
+        );
+    }
+}

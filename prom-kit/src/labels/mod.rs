@@ -1,0 +1,21 @@
+//! Label values: how a lookup names a series.
+//!
+//! A [`Family`](crate::Family) fixes its label *names* when it is created; each lookup passes
+//! the *values*, in the same order, as anything implementing [`LabelValues`]: arrays, slices
+//! and vectors of `&str` or `String`, or tuples whose elements implement [`LabelValue`] (so
+//! string values and [`FixedLabel`] enums mix in one lookup).
+//!
+//! Label types with a closed set of values implement [`FixedLabel`] (write them with
+//! [`label_enum!`](crate::label_enum)); a tuple of them is a [`FixedLabelSet`], which a
+//! [`DenseFamily`](crate::DenseFamily) turns into an array index — no hashing, no lock.
+
+mod fixed;
+pub(crate) mod render;
+mod values;
+
+pub use fixed::{FixedLabel, FixedLabelSet};
+pub use values::{LabelValue, LabelValues};
+
+/// The value every label of a family's overflow series carries once the family's series
+/// limit is reached (see [`FamilyBuilder::max_series`](crate::family::FamilyBuilder::max_series)).
+pub const OVERFLOW_LABEL_VALUE: &str = "__overflow__";

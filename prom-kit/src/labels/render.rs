@@ -1,0 +1,182 @@
+//! Rendering label pairs once, as exposition text, and matching lookups against it.
+//!
+//! A series stores its labels as the text the encoders copy verbatim:
+//! `name1="value1",name2="value2"`, values escaped (`\\`, `\"`, `\n`). Lookups compare the
+//! caller's raw values against that text without unescaping or allocating.
+
+use std::hash::{BuildHasher, Hasher};
+
+use super::values::LabelValues;
+
+/// Where escaped text is appended: a `String` or a byte buffer.
+pub(crate) trait TextSink {
+    fn push_text(&mut self, text: &str);
+}
+
+impl TextSink for String {
+    fn push_text(&mut self, text: &str) {
+        self.push_str(text);
+    }
+}
+
+impl TextSink for Vec<u8> {
+    fn push_text(&mut self, text: &str) {
+        self.extend_from_slice(text.as_bytes());
+    }
+}
+
+/// Appends `value` with the label-value escapes of both text formats.
+pub(crate) fn escape_label_value(out: &mut impl TextSink, value: &str) {
+    escape_with(out, value, |b| match b {
+        b'\\' => Some("\\\\"),
+        b'"' => Some("\\\""),
+        b'\n' => Some("\\n"),
+        _ => None,
+    });
+}
+
+/// Appends `value`, replacing every byte for which `escape` returns a replacement.
+/// The bytes escaped are ASCII, so the split points are always character boundaries.
+pub(crate) fn escape_with(
+    out: &mut impl TextSink,
+    value: &str,
+    escape: impl Fn(u8) -> Option<&'static str>,
+) {
+    let bytes = value.as_bytes();
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        if let Some(replacement) = escape(b) {
+            out.push_text(&value[start..i]);
+            out.push_text(replacement);
+            start = i + 1;
+        }
+    }
+    out.push_text(&value[start..]);
+}
+
+/// Appends `name="value"` pairs separated by commas.
+pub(crate) fn render_pairs<'a>(
+    out: &mut String,
+    pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
+) {
+    for (name, value) in pairs {
+        if !out.is_empty() {
+            out.push(',');
+        }
+        out.push_str(name);
+        out.push_str("=\"");
+        escape_label_value(out, value);
+        out.push('"');
+    }
+}
+
+/// Renders the label text of one series of a family with label names `names`.
+pub(crate) fn render_series<V: LabelValues + ?Sized>(names: &[Box<str>], values: &V) -> Box<str> {
+    let mut out = String::with_capacity(names.iter().map(|n| n.len() + 8).sum());
+    render_pairs(
+        &mut out,
+        names
+            .iter()
+            .enumerate()
+            .map(|(i, name)| (&**name, values.label_value(i))),
+    );
+    out.into_boxed_str()
+}
+
+/// Whether `text` (as made by [`render_series`] with `names`) holds exactly `values`.
+#[inline]
+pub(crate) fn series_matches<V: LabelValues + ?Sized>(
+    text: &str,
+    names: &[Box<str>],
+    values: &V,
+) -> bool {
+    let text = text.as_bytes();
+    let mut pos = 0;
+    for (i, name) in names.iter().enumerate() {
+        if i > 0 {
+            pos += 1; // the comma
+        }
+        pos += name.len() + 2; // `name="`
+        let Some(next) = match_escaped(text, pos, values.label_value(i).as_bytes()) else {
+            return false;
+        };
+        pos = next + 1; // the closing quote
+    }
+    pos == text.len()
+}
+
+/// Matches the escaped form of `value` at `text[pos..]` followed by a closing quote;
+/// returns the quote's position.
+#[inline]
+fn match_escaped(text: &[u8], pos: usize, value: &[u8]) -> Option<usize> {
+    // Fast path: the value needs no escaping, so it must appear verbatim.
+    let end = pos + value.len();
+    if text.get(pos..end) == Some(value) && text.get(end) == Some(&b'"') {
+        return Some(end);
+    }
+    let mut t = pos;
+    for &b in value {
+        let expected: &[u8] = match b {
+            b'\\' => b"\\\\",
+            b'"' => b"\\\"",
+            b'\n' => b"\\n",
+            _ => std::slice::from_ref(&b),
+        };
+        if text.get(t..t + expected.len()) != Some(expected) {
+            return None;
+        }
+        t += expected.len();
+    }
+    (text.get(t) == Some(&b'"')).then_some(t)
+}
+
+/// Hashes label values; a separator byte that never occurs in UTF-8 keeps
+/// `("ab", "c")` and `("a", "bc")` apart.
+#[inline]
+pub(crate) fn hash_values<V: LabelValues + ?Sized>(state: &impl BuildHasher, values: &V) -> u64 {
+    let mut hasher = state.build_hasher();
+    for i in 0..values.label_count() {
+        hasher.write(values.label_value(i).as_bytes());
+        hasher.write_u8(0xff);
+    }
+    hasher.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(list: &[&str]) -> Vec<Box<str>> {
+        list.iter().map(|s| Box::from(*s)).collect()
+    }
+
+    #[test]
+    fn renders_and_escapes() {
+        let text = render_series(&names(&["a", "b"]), &["x\"y", "1\\2\n3"]);
+        assert_eq!(&*text, r#"a="x\"y",b="1\\2\n3""#);
+    }
+
+    #[test]
+    fn matches_exactly_and_is_collision_safe() {
+        let n = names(&["a", "b"]);
+        let text = render_series(&n, &["ab", "c"]);
+        assert!(series_matches(&text, &n, &["ab", "c"]));
+        assert!(!series_matches(&text, &n, &["a", "bc"]));
+        assert!(!series_matches(&text, &n, &["ab", "cd"]));
+        assert!(!series_matches(&text, &n, &["ab", ""]));
+        let tricky = render_series(&n, &["q\"", "\\"]);
+        assert!(series_matches(&tricky, &n, &["q\"", "\\"]));
+        assert!(!series_matches(&tricky, &n, &["q", "\\"]));
+        let empty = render_series(&names(&[]), &[] as &[&str]);
+        assert!(series_matches(&empty, &names(&[]), &[] as &[&str]));
+    }
+
+    #[test]
+    fn hashes_differ_on_split_point() {
+        let state = foldhash::fast::FixedState::with_seed(7);
+        assert_ne!(
+            hash_values(&state, &["ab", "c"]),
+            hash_values(&state, &["a", "bc"])
+        );
+    }
+}

@@ -1,0 +1,75 @@
+//! # prom-kit
+//!
+//! Fast, lock-free instrumentation for Prometheus: counters, gauges, histograms,
+//! summaries, info and state set metrics, labelled families, a registry, and encoders for
+//! the Prometheus text format 0.0.4 and OpenMetrics 1.0.
+//!
+//! ```
+//! use prom_kit::{Buckets, Counter, Family, Histogram, Registry};
+//!
+//! let registry = Registry::new();
+//!
+//! let requests: Family<Counter> = Family::new(["method", "status"])?;
+//! registry.register("http_requests", "HTTP requests served.", requests.clone())?;
+//!
+//! let latency = Histogram::new(Buckets::DEFAULT);
+//! registry.register_with_unit("http_request_duration", "Request latency.", "seconds", latency.clone())?;
+//!
+//! requests.labels(&["GET", "200"])?.inc();
+//! latency.observe(0.042);
+//!
+//! let text = registry.encode_text()?;
+//! assert!(text.contains("http_requests_total{method=\"GET\",status=\"200\"} 1\n"));
+//! assert!(text.contains("http_request_duration_seconds_bucket{le=\"0.05\"} 1\n"));
+//! # Ok::<(), prom_kit::Error>(())
+//! ```
+//!
+//! ## Design
+//!
+//! - **Metrics** ([`Counter`], [`Gauge`], [`Histogram`], [`Summary`], [`StateSet`],
+//!   [`Info`], [`CounterFn`], [`GaugeFn`]) are cheap cloneable handles; every update is
+//!   a handful of relaxed atomic operations: no lock, no allocation.
+//! - **Families** ([`Family`] for string label values, [`DenseFamily`] for
+//!   fixed-cardinality enums) map label values to child metrics without allocating on a
+//!   hit, and can cap their cardinality.
+//! - **The registry** ([`Registry`]) validates names, rejects clashes with typed
+//!   [`Error`]s, and encodes with [`Registry::encode`] in the [`Format`] chosen by
+//!   [`encoding::negotiate`] from a scraper's `Accept` header.
+//! - **Collectors** ([`Collector`]) produce whole families at scrape time.
+//!
+//! Layers, bottom to top: [`error`] → [`labels`] → [`metrics`] and [`family`] →
+//! [`snapshot`] (what a scrape reads) → [`registry`] and [`encoding`].
+//!
+//! ## Cargo features
+//!
+//! | feature | default | what it adds |
+//! |---------|---------|--------------|
+//! | — | — | the core crate has no optional features yet; the HTTP, push, server, process and protobuf features arrive with their modules |
+//!
+//! ## Stability
+//!
+//! Pre-1.0: minor versions may change the API. Enums that will grow are
+//! `#[non_exhaustive]`; extension points that must stay closed are sealed.
+
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+mod atomic;
+mod descriptor;
+pub mod encoding;
+pub mod error;
+pub mod family;
+pub mod labels;
+pub mod metrics;
+mod name;
+pub mod registry;
+pub mod snapshot;
+
+pub use descriptor::Descriptor;
+pub use encoding::Format;
+pub use error::{Error, ErrorKind, Result};
+pub use family::{DenseFamily, Family};
+pub use metrics::{
+    Buckets, Counter, CounterFn, Gauge, GaugeFn, Histogram, HistogramTimer, Info, MetricType,
+    StateSet, Summary,
+};
+pub use registry::{Collector, CollectorId, CollectorOutput, Registry, default_registry};

@@ -1,0 +1,186 @@
+//! [`Counter`]: a monotonically increasing total.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use super::{Metric, MetricType, sealed};
+use crate::atomic::AtomicF64;
+use crate::error::{Error, ErrorKind, Result};
+use crate::snapshot::{CounterSnapshot, Number, Snapshot, now_seconds};
+
+/// A counter: a total that only goes up.
+///
+/// Whole increments ([`inc`](Self::inc), [`inc_by`](Self::inc_by)) are a single relaxed
+/// `fetch_add` on an integer; fractional increments ([`inc_by_f64`](Self::inc_by_f64)) go
+/// to a separate float so that integer counting stays exact and as fast as a raw atomic.
+/// Exposed as `<name>_total` (and `<name>_created` in OpenMetrics).
+///
+/// ```
+/// use prom_kit::{Counter, Registry};
+///
+/// let registry = Registry::new();
+/// let requests = Counter::new();
+/// registry.register("requests", "Requests served.", requests.clone())?;
+/// requests.inc();
+/// requests.inc_by(2);
+/// assert_eq!(requests.get(), 3.0);
+/// assert_eq!(
+///     registry.encode_text()?,
+///     "# HELP requests_total Requests served.\n# TYPE requests_total counter\nrequests_total 3\n"
+/// );
+/// # Ok::<(), prom_kit::Error>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct Counter {
+    core: Arc<CounterCore>,
+}
+
+#[derive(Debug)]
+struct CounterCore {
+    whole: AtomicU64,
+    fraction: AtomicF64,
+    created: AtomicF64,
+}
+
+impl Counter {
+    /// Creates a counter at zero.
+    pub fn new() -> Self {
+        Self {
+            core: Arc::new(CounterCore {
+                whole: AtomicU64::new(0),
+                fraction: AtomicF64::new(0.0),
+                created: AtomicF64::new(now_seconds()),
+            }),
+        }
+    }
+
+    /// Adds one.
+    #[inline]
+    pub fn inc(&self) {
+        self.core.whole.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Adds `amount`.
+    #[inline]
+    pub fn inc_by(&self, amount: u64) {
+        self.core.whole.fetch_add(amount, Ordering::Relaxed);
+    }
+
+    /// Adds a fractional `amount`.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::InvalidValue`] if `amount` is negative or NaN: a counter never goes
+    /// down. The counter is left unchanged.
+    ///
+    /// ```
+    /// # use prom_kit::{Counter, ErrorKind};
+    /// let seconds = Counter::new();
+    /// seconds.inc_by_f64(0.25)?;
+    /// assert_eq!(seconds.inc_by_f64(-1.0).unwrap_err().kind(), ErrorKind::InvalidValue);
+    /// assert_eq!(seconds.get(), 0.25);
+    /// # Ok::<(), prom_kit::Error>(())
+    /// ```
+    pub fn inc_by_f64(&self, amount: f64) -> Result<()> {
+        if amount.is_nan() || amount < 0.0 {
+            return Err(Error::new(
+                ErrorKind::InvalidValue,
+                format!("counter increment {amount}"),
+            ));
+        }
+        // Whole amounts that fit exactly stay on the integer path.
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        if amount.fract() == 0.0 && amount < 9_007_199_254_740_992.0 {
+            self.inc_by(amount as u64);
+        } else {
+            self.core.fraction.add(amount);
+        }
+        Ok(())
+    }
+
+    /// The current total.
+    pub fn get(&self) -> f64 {
+        self.total().as_f64()
+    }
+
+    fn total(&self) -> Number {
+        let whole = self.core.whole.load(Ordering::Relaxed);
+        let fraction = self.core.fraction.get();
+        if fraction == 0.0 {
+            Number::Unsigned(whole)
+        } else {
+            Number::Float(whole as f64 + fraction)
+        }
+    }
+}
+
+impl Default for Counter {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl sealed::Sealed for Counter {}
+
+impl Metric for Counter {
+    const TYPE: MetricType = MetricType::Counter;
+    type Options = ();
+
+    fn from_options((): &()) -> Self {
+        Self::new()
+    }
+
+    fn reset(&self) {
+        self.core.whole.store(0, Ordering::Relaxed);
+        self.core.fraction.set(0.0);
+        self.core.created.set(now_seconds());
+    }
+
+    fn snapshot<'a>(&'a self, _scratch: &'a mut Vec<u64>) -> Snapshot<'a> {
+        Snapshot::Counter(CounterSnapshot {
+            total: self.total(),
+            created: Some(self.core.created.get()),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn integer_and_fractional_parts_add_up() {
+        let c = Counter::new();
+        c.inc();
+        c.inc_by(4);
+        assert_eq!(c.total(), Number::Unsigned(5));
+        c.inc_by_f64(2.0).unwrap();
+        assert_eq!(c.total(), Number::Unsigned(7));
+        c.inc_by_f64(0.5).unwrap();
+        assert_eq!(c.total(), Number::Float(7.5));
+        c.inc_by_f64(f64::INFINITY).unwrap();
+        assert_eq!(c.get(), f64::INFINITY);
+    }
+
+    #[test]
+    fn rejects_negative_and_nan() {
+        let c = Counter::new();
+        for bad in [-0.5, f64::NAN, f64::NEG_INFINITY] {
+            assert_eq!(
+                c.inc_by_f64(bad).unwrap_err().kind(),
+                ErrorKind::InvalidValue
+            );
+        }
+        assert_eq!(c.total(), Number::Unsigned(0));
+    }
+
+    #[test]
+    fn clones_share_and_reset_zeroes() {
+        let c = Counter::new();
+        let d = c.clone();
+        d.inc_by(3);
+        assert_eq!(c.get(), 3.0);
+        c.reset();
+        assert_eq!(d.get(), 0.0);
+    }
+}

@@ -1,0 +1,249 @@
+//! [`Histogram`]: observations counted in buckets.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use super::{Buckets, Metric, MetricType, sealed};
+use crate::atomic::AtomicF64;
+use crate::snapshot::{HistogramSnapshot, Snapshot, now_seconds};
+
+/// A histogram with fixed bucket bounds.
+///
+/// An observation is one relaxed `fetch_add` on the bucket it falls in (found by binary
+/// search) and one compare-and-swap on the sum; no lock.
+///
+/// **Consistent scrapes.** The histogram keeps per-bucket, non-cumulative counts and no
+/// separate total: a scrape cumulates the buckets and reports `_count` as the sum of all
+/// of them. So `_count` always equals the `+Inf` bucket, every cumulative bucket and the
+/// count only ever grow between scrapes, and nothing has to flip or lock while other
+/// threads observe. (`_sum` is read separately and may include an observation whose
+/// bucket the same scrape did not yet see — at most the observations in flight.)
+///
+/// NaN observations count in the `+Inf` bucket and make the sum NaN, as in Go's client.
+///
+/// ```
+/// use prom_kit::{Buckets, Histogram, Registry};
+///
+/// let registry = Registry::new();
+/// let latency = Histogram::new(Buckets::new([0.1, 1.0])?);
+/// registry.register("latency_seconds", "Request latency.", latency.clone())?;
+/// latency.observe(0.05);
+/// latency.observe(0.5);
+/// latency.observe(3.0);
+/// assert_eq!(registry.encode_text()?, "\
+/// ## HELP latency_seconds Request latency.
+/// ## TYPE latency_seconds histogram
+/// latency_seconds_bucket{le=\"0.1\"} 1
+/// latency_seconds_bucket{le=\"1\"} 2
+/// latency_seconds_bucket{le=\"+Inf\"} 3
+/// latency_seconds_sum 3.55
+/// latency_seconds_count 3
+/// ");
+/// # Ok::<(), prom_kit::Error>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct Histogram {
+    core: Arc<HistogramCore>,
+}
+
+#[derive(Debug)]
+struct HistogramCore {
+    buckets: Buckets,
+    /// One counter per finite bound, then the `+Inf` bucket.
+    counts: Box<[AtomicU64]>,
+    sum: AtomicF64,
+    created: AtomicF64,
+}
+
+impl Histogram {
+    /// Creates an empty histogram with the given buckets.
+    pub fn new(buckets: Buckets) -> Self {
+        let counts = (0..=buckets.bounds().len())
+            .map(|_| AtomicU64::new(0))
+            .collect();
+        Self {
+            core: Arc::new(HistogramCore {
+                buckets,
+                counts,
+                sum: AtomicF64::new(0.0),
+                created: AtomicF64::new(now_seconds()),
+            }),
+        }
+    }
+
+    /// Records one observation.
+    #[inline]
+    pub fn observe(&self, value: f64) {
+        let bounds = self.core.buckets.bounds();
+        let index = if value.is_nan() {
+            bounds.len()
+        } else {
+            bounds.partition_point(|bound| *bound < value)
+        };
+        if let Some(bucket) = self.core.counts.get(index) {
+            bucket.fetch_add(1, Ordering::Relaxed);
+        }
+        self.core.sum.add(value);
+    }
+
+    /// Records a duration in seconds.
+    pub fn observe_duration(&self, duration: Duration) {
+        self.observe(duration.as_secs_f64());
+    }
+
+    /// Starts a timer that observes the elapsed seconds when dropped or stopped.
+    ///
+    /// ```
+    /// # use prom_kit::{Buckets, Histogram};
+    /// let latency = Histogram::new(Buckets::DEFAULT);
+    /// {
+    ///     let _timer = latency.start_timer();
+    ///     // ... the work being timed ...
+    /// }
+    /// assert_eq!(latency.count(), 1);
+    /// ```
+    pub fn start_timer(&self) -> HistogramTimer<'_> {
+        HistogramTimer {
+            histogram: self,
+            start: Instant::now(),
+            armed: true,
+        }
+    }
+
+    /// The number of observations so far.
+    pub fn count(&self) -> u64 {
+        self.core
+            .counts
+            .iter()
+            .map(|c| c.load(Ordering::Relaxed))
+            .sum()
+    }
+
+    /// The sum of the observations so far.
+    pub fn sum(&self) -> f64 {
+        self.core.sum.get()
+    }
+
+    /// The bucket bounds.
+    pub fn buckets(&self) -> &Buckets {
+        &self.core.buckets
+    }
+}
+
+impl sealed::Sealed for Histogram {}
+
+impl Metric for Histogram {
+    const TYPE: MetricType = MetricType::Histogram;
+    type Options = Buckets;
+
+    fn from_options(options: &Buckets) -> Self {
+        Self::new(options.clone())
+    }
+
+    fn reset(&self) {
+        for count in &self.core.counts {
+            count.store(0, Ordering::Relaxed);
+        }
+        self.core.sum.set(0.0);
+        self.core.created.set(now_seconds());
+    }
+
+    fn snapshot<'a>(&'a self, scratch: &'a mut Vec<u64>) -> Snapshot<'a> {
+        scratch.clear();
+        scratch.extend(self.core.counts.iter().map(|c| c.load(Ordering::Relaxed)));
+        Snapshot::Histogram(HistogramSnapshot {
+            bounds: self.core.buckets.bounds(),
+            counts: scratch,
+            sum: self.core.sum.get(),
+            created: Some(self.core.created.get()),
+        })
+    }
+}
+
+/// Observes the seconds elapsed since [`Histogram::start_timer`] when dropped, unless
+/// [`discard`](Self::discard)ed.
+#[derive(Debug)]
+#[must_use = "the timer observes when dropped; dropping it at once records ~0 seconds"]
+pub struct HistogramTimer<'a> {
+    histogram: &'a Histogram,
+    start: Instant,
+    armed: bool,
+}
+
+impl HistogramTimer<'_> {
+    /// Observes the elapsed time now and returns it in seconds.
+    pub fn observe(mut self) -> f64 {
+        self.armed = false;
+        let elapsed = self.start.elapsed().as_secs_f64();
+        self.histogram.observe(elapsed);
+        elapsed
+    }
+
+    /// Stops the timer without observing anything.
+    pub fn discard(mut self) {
+        self.armed = false;
+    }
+}
+
+impl Drop for HistogramTimer<'_> {
+    fn drop(&mut self) {
+        if self.armed {
+            self.histogram.observe(self.start.elapsed().as_secs_f64());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn counts(h: &Histogram) -> Vec<u64> {
+        let mut scratch = Vec::new();
+        match h.snapshot(&mut scratch) {
+            Snapshot::Histogram(s) => s.counts.to_vec(),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    #[test]
+    fn values_land_in_le_buckets() {
+        let h = Histogram::new(Buckets::new([1.0, 2.0]).unwrap());
+        for v in [
+            0.5,
+            1.0,
+            1.5,
+            2.0,
+            2.5,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NAN,
+        ] {
+            h.observe(v);
+        }
+        // le=1: 0.5, 1.0, -Inf; le=2: 1.5, 2.0; +Inf: 2.5, +Inf, NaN
+        assert_eq!(counts(&h), vec![3, 2, 3]);
+        assert_eq!(h.count(), 8);
+        assert!(h.sum().is_nan());
+    }
+
+    #[test]
+    fn timer_observes_once_or_never() {
+        let h = Histogram::new(Buckets::DEFAULT);
+        h.start_timer().discard();
+        assert_eq!(h.count(), 0);
+        let elapsed = h.start_timer().observe();
+        assert!(elapsed >= 0.0);
+        drop(h.start_timer());
+        assert_eq!(h.count(), 2);
+    }
+
+    #[test]
+    fn reset_zeroes() {
+        let h = Histogram::new(Buckets::DEFAULT);
+        h.observe(0.2);
+        h.reset();
+        assert_eq!(h.count(), 0);
+        assert!(h.sum().abs() < f64::EPSILON);
+    }
+}

@@ -1,0 +1,57 @@
+//! [`Info`]: constant key-value facts about the target.
+
+use std::sync::Arc;
+
+use crate::error::Result;
+use crate::labels::render::render_pairs;
+use crate::name::check_label_names;
+
+/// An info metric: constant labels describing the target, exposed as `<name>_info{…} 1`
+/// (a gauge in the text format, type `info` in OpenMetrics).
+///
+/// ```
+/// use prom_kit::{Info, Registry};
+///
+/// let registry = Registry::new();
+/// registry.register("build", "Build facts.", Info::new([("version", "1.2.0"), ("commit", "abc")])?)?;
+/// assert_eq!(registry.encode_text()?, "\
+/// ## HELP build_info Build facts.
+/// ## TYPE build_info gauge
+/// build_info{version=\"1.2.0\",commit=\"abc\"} 1
+/// ");
+/// # Ok::<(), prom_kit::Error>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct Info {
+    names: Arc<[Box<str>]>,
+    rendered: Arc<str>,
+}
+
+impl Info {
+    /// Creates an info metric from `(label name, value)` pairs.
+    ///
+    /// # Errors
+    ///
+    /// An invalid, reserved or repeated label name.
+    pub fn new<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<Self> {
+        let pairs: Vec<(&str, &str)> = pairs.into_iter().collect();
+        let names: Vec<Box<str>> = pairs.iter().map(|(n, _)| Box::from(*n)).collect();
+        check_label_names(&names)?;
+        let mut rendered = String::new();
+        render_pairs(&mut rendered, pairs);
+        Ok(Self {
+            names: names.into(),
+            rendered: rendered.into(),
+        })
+    }
+
+    /// The label names.
+    pub fn label_names(&self) -> &[Box<str>] {
+        &self.names
+    }
+
+    /// The rendered label pairs.
+    pub(crate) fn rendered(&self) -> &str {
+        &self.rendered
+    }
+}

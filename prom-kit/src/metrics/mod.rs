@@ -1,0 +1,113 @@
+//! The metric types.
+//!
+//! Each metric is a cheap, cloneable handle (an `Arc` inside): clones share one value, so a
+//! caller can keep a handle in a struct or a static and update it from any thread. Every
+//! update is lock-free: atomics only, no lock, no allocation.
+
+mod buckets;
+mod callback;
+mod counter;
+mod gauge;
+mod histogram;
+mod info;
+mod stateset;
+mod summary;
+
+pub use buckets::Buckets;
+pub use callback::{CounterFn, GaugeFn};
+pub use counter::Counter;
+pub use gauge::Gauge;
+pub use histogram::{Histogram, HistogramTimer};
+pub use info::Info;
+pub use stateset::{MAX_STATES, StateNames, StateSet};
+pub use summary::Summary;
+
+use crate::snapshot::Snapshot;
+
+/// The type of a metric family, as the exposition formats name it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum MetricType {
+    /// A monotonically increasing total, exposed as `<name>_total`.
+    Counter,
+    /// A value that goes up and down.
+    Gauge,
+    /// Observations counted in cumulative buckets, with `_count` and `_sum`.
+    Histogram,
+    /// Observations summarised by `_count` and `_sum`.
+    Summary,
+    /// Constant labels describing the target, exposed as `<name>_info 1`.
+    Info,
+    /// A set of named boolean states, one series per state.
+    StateSet,
+    /// A value of unknown type (`untyped` in the text format).
+    Unknown,
+}
+
+impl MetricType {
+    /// The suffixes of the sample names a family of this type exposes, in either format.
+    pub(crate) fn sample_suffixes(self) -> &'static [&'static str] {
+        match self {
+            Self::Counter => &["_total", "_created"],
+            Self::Gauge | Self::StateSet | Self::Unknown => &[""],
+            Self::Histogram => &["_bucket", "_count", "_sum", "_created"],
+            Self::Summary => &["", "_count", "_sum", "_created"],
+            Self::Info => &["_info"],
+        }
+    }
+
+    /// The label names this type adds to its series, which users may not use.
+    pub(crate) fn reserved_label(self) -> Option<&'static str> {
+        match self {
+            Self::Histogram => Some("le"),
+            Self::Summary => Some("quantile"),
+            _ => None,
+        }
+    }
+
+    /// The suffix a user may give on the name, which the family name drops
+    /// (`requests_total` → family `requests`), as Python's client does.
+    pub(crate) fn strippable_suffix(self) -> Option<&'static str> {
+        match self {
+            Self::Counter => Some("_total"),
+            Self::Info => Some("_info"),
+            _ => None,
+        }
+    }
+}
+
+pub(crate) mod sealed {
+    /// Keeps [`Metric`](super::Metric) implementable only inside prom-kit.
+    pub trait Sealed {}
+}
+
+/// A metric type that can be the child of a [`Family`](crate::Family): created from shared
+/// options, reset on removal, and read into a [`Snapshot`] at scrape time.
+///
+/// Sealed: implemented by [`Counter`], [`Gauge`], [`Histogram`], [`Summary`] and
+/// [`StateSet`].
+pub trait Metric: Clone + Send + Sync + std::fmt::Debug + 'static + sealed::Sealed {
+    /// The family type this metric is exposed as.
+    const TYPE: MetricType;
+
+    /// What every child of a family is created from (bucket bounds for histograms, state
+    /// names for state sets, nothing for the others).
+    type Options: Clone + Send + Sync + std::fmt::Debug + Default + 'static;
+
+    /// Creates a metric from the family's options.
+    fn from_options(options: &Self::Options) -> Self;
+
+    /// Returns the metric to its initial state (zero, and a new created timestamp).
+    fn reset(&self);
+
+    /// Reads the current state. `scratch` is reused storage for types whose snapshot
+    /// needs more than a few numbers.
+    fn snapshot<'a>(&'a self, scratch: &'a mut Vec<u64>) -> Snapshot<'a>;
+
+    /// Extra label names this metric's series carry besides the family's (a state set's
+    /// own name); checked against the family's labels at registration.
+    fn self_label(name: &str) -> Option<&str> {
+        let _ = name;
+        None
+    }
+}

@@ -1,0 +1,441 @@
+//! [`Registry`]: the set of metric families one endpoint exposes.
+
+mod collector;
+mod register;
+
+pub use collector::{Collector, CollectorOutput};
+pub use register::Register;
+
+use std::borrow::Cow;
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use std::sync::{Arc, LazyLock};
+
+use parking_lot::RwLock;
+
+use crate::descriptor::Descriptor;
+use crate::encoding::{FamilyWriter, Format, write_eof};
+use crate::error::{Error, ErrorKind, Result};
+use crate::labels::render::render_pairs;
+use crate::name::{check_label_names, check_metric_name};
+use register::sealed::Collect;
+
+/// A set of metric families, encoded together at every scrape.
+///
+/// Registration validates the name, the label names and the help; it fails with a typed
+/// error, leaving the registry unchanged, when the name or any sample name the family
+/// exposes (`x_total`, `x_bucket`, …) is already taken. Encoding writes families sorted by
+/// name, each family's lines together, in the same order at every scrape.
+///
+/// A `Registry` is a cheap handle: clones share the same families.
+/// [`with_prefix`](Self::with_prefix) and [`with_labels`](Self::with_labels) return views
+/// that register into the same families under a name prefix and with constant labels
+/// (as Go's `WrapRegistererWith`); encoding any view encodes everything.
+///
+/// ```
+/// use prom_kit::{Counter, Gauge, Registry};
+///
+/// let registry = Registry::new();
+/// let app = registry.with_prefix("myapp")?.with_labels([("region", "eu")])?;
+/// let jobs = Counter::new();
+/// app.register("jobs", "Jobs run.", jobs.clone())?;
+/// jobs.inc();
+/// // A gauge named like the counter's sample clashes with it.
+/// let clash = app.register("jobs_total", "Oops.", Gauge::new()).unwrap_err();
+/// assert_eq!(clash.kind(), prom_kit::ErrorKind::AlreadyRegistered);
+/// assert_eq!(registry.encode_text()?, "\
+/// ## HELP myapp_jobs_total Jobs run.
+/// ## TYPE myapp_jobs_total counter
+/// myapp_jobs_total{region=\"eu\"} 1
+/// ");
+/// # Ok::<(), prom_kit::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct Registry {
+    shared: Arc<RwLock<State>>,
+    prefix: Arc<str>,
+    const_pairs: Arc<[(Box<str>, Box<str>)]>,
+    const_text: Arc<str>,
+}
+
+#[derive(Default)]
+struct State {
+    families: BTreeMap<String, Arc<Entry>>,
+    /// Every family name and sample name taken, mapped to the family that took it.
+    exposed: HashMap<String, String>,
+    collectors: Vec<Arc<CollectorEntry>>,
+    next_collector_id: u64,
+}
+
+struct Entry {
+    descriptor: Descriptor,
+    const_labels: Arc<str>,
+    collect: Box<dyn Collect>,
+}
+
+struct CollectorEntry {
+    id: u64,
+    prefix: Arc<str>,
+    const_labels: Arc<str>,
+    collector: Box<dyn Collector>,
+}
+
+/// Identifies a registered [`Collector`], for [`Registry::unregister_collector`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct CollectorId(u64);
+
+impl fmt::Debug for Registry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = self.shared.read();
+        f.debug_struct("Registry")
+            .field("prefix", &self.prefix)
+            .field("const_labels", &self.const_pairs)
+            .field("families", &state.families.keys().collect::<Vec<_>>())
+            .field("collectors", &state.collectors.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for Registry {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+static DEFAULT_REGISTRY: LazyLock<Registry> = LazyLock::new(Registry::new);
+
+/// The process-wide default registry, for programs that want one without passing it
+/// around. Nothing in prom-kit uses it implicitly.
+pub fn default_registry() -> &'static Registry {
+    &DEFAULT_REGISTRY
+}
+
+impl Registry {
+    /// Creates an empty registry.
+    pub fn new() -> Self {
+        Self {
+            shared: Arc::default(),
+            prefix: Arc::from(""),
+            const_pairs: Arc::from(Vec::new()),
+            const_text: Arc::from(""),
+        }
+    }
+
+    /// A view that registers into this registry with `prefix_` in front of every name
+    /// (after this view's own prefix, if any).
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::InvalidMetricName`] if the prefix is not a valid metric name.
+    pub fn with_prefix(&self, prefix: &str) -> Result<Self> {
+        check_metric_name(prefix)?;
+        let prefix = if self.prefix.is_empty() {
+            prefix.to_owned()
+        } else {
+            format!("{}_{prefix}", self.prefix)
+        };
+        Ok(Self {
+            prefix: prefix.into(),
+            ..self.clone()
+        })
+    }
+
+    /// A view that registers into this registry with constant labels added to every
+    /// series (after this view's own constant labels, if any).
+    ///
+    /// # Errors
+    ///
+    /// An invalid, reserved or repeated label name (also against this view's labels).
+    pub fn with_labels<'a>(
+        &self,
+        pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Result<Self> {
+        let mut all: Vec<(Box<str>, Box<str>)> = self.const_pairs.to_vec();
+        all.extend(pairs.into_iter().map(|(n, v)| (n.into(), v.into())));
+        let names: Vec<&str> = all.iter().map(|(n, _)| &**n).collect();
+        check_label_names(&names)?;
+        let mut text = String::new();
+        render_pairs(&mut text, all.iter().map(|(n, v)| (&**n, &**v)));
+        Ok(Self {
+            const_pairs: all.into(),
+            const_text: text.into(),
+            ..self.clone()
+        })
+    }
+
+    /// Registers `metric` as the family `name`.
+    ///
+    /// Counters and info metrics may be named with or without their `_total` / `_info`
+    /// suffix; the family name drops it and the samples carry it.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::InvalidMetricName`], a label name clash with this view's constant
+    /// labels or with a label the type adds ([`ErrorKind::DuplicateLabelName`],
+    /// [`ErrorKind::ReservedLabelName`]), or [`ErrorKind::AlreadyRegistered`]. On error
+    /// the registry is unchanged.
+    pub fn register(&self, name: &str, help: &str, metric: impl Register) -> Result<()> {
+        let descriptor = Descriptor::new(name, help, metric.metric_type())?;
+        self.register_described(&descriptor, metric)
+    }
+
+    /// Registers `metric` as the family `name` with a unit, appended to the name as
+    /// `_<unit>` unless already there and announced by `# UNIT` in OpenMetrics.
+    ///
+    /// ```
+    /// # use prom_kit::{Gauge, Registry};
+    /// let registry = Registry::new();
+    /// registry.register_with_unit("temperature", "Room temperature.", "celsius", Gauge::new())?;
+    /// assert_eq!(registry.encode_openmetrics()?, "\
+    /// ## HELP temperature_celsius Room temperature.
+    /// ## TYPE temperature_celsius gauge
+    /// ## UNIT temperature_celsius celsius
+    /// temperature_celsius 0
+    /// ## EOF
+    /// ");
+    /// # Ok::<(), prom_kit::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`register`](Self::register), and [`ErrorKind::InvalidUnit`].
+    pub fn register_with_unit(
+        &self,
+        name: &str,
+        help: &str,
+        unit: &str,
+        metric: impl Register,
+    ) -> Result<()> {
+        let descriptor = Descriptor::new(name, help, metric.metric_type())?.with_unit(unit)?;
+        self.register_described(&descriptor, metric)
+    }
+
+    fn register_described(&self, descriptor: &Descriptor, metric: impl Register) -> Result<()> {
+        let descriptor = descriptor
+            .prefixed(&self.prefix)?
+            .with_label_names(metric.label_names().iter().cloned())?;
+        let const_names: Vec<&str> = self.const_pairs.iter().map(|(n, _)| &**n).collect();
+        if let Some(clash) = descriptor
+            .label_names()
+            .iter()
+            .find(|n| const_names.contains(&&***n))
+        {
+            return Err(Error::about(ErrorKind::DuplicateLabelName, clash));
+        }
+        descriptor.check_reserved_labels(&const_names)?;
+
+        let mut state = self.shared.write();
+        let exposed: Vec<String> = descriptor.exposed_names().collect();
+        if let Some((name, owner)) = exposed
+            .iter()
+            .find_map(|n| state.exposed.get(n).map(|owner| (n, owner)))
+        {
+            return Err(Error::new(
+                ErrorKind::AlreadyRegistered,
+                format!("{name:?} is taken by the family {owner:?}"),
+            ));
+        }
+        let family = descriptor.name().to_owned();
+        for name in exposed {
+            state.exposed.insert(name, family.clone());
+        }
+        let entry = Entry {
+            descriptor,
+            const_labels: Arc::clone(&self.const_text),
+            collect: metric.into_collect(),
+        };
+        state.families.insert(family, Arc::new(entry));
+        Ok(())
+    }
+
+    /// Removes the family registered as `name` through this view (with or without a
+    /// counter's `_total` or an info's `_info` suffix).
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::NotRegistered`] if no such family exists.
+    pub fn unregister(&self, name: &str) -> Result<()> {
+        let full = if self.prefix.is_empty() {
+            name.to_owned()
+        } else {
+            format!("{}_{name}", self.prefix)
+        };
+        let mut state = self.shared.write();
+        let key = [
+            full.as_str(),
+            full.trim_end_matches("_total"),
+            full.trim_end_matches("_info"),
+        ]
+        .into_iter()
+        .find(|k| state.families.contains_key(*k))
+        .map(str::to_owned)
+        .ok_or_else(|| Error::about(ErrorKind::NotRegistered, name))?;
+        state.families.remove(&key);
+        state.exposed.retain(|_, owner| *owner != key);
+        Ok(())
+    }
+
+    /// Registers a [`Collector`], called at every scrape.
+    pub fn register_collector(&self, collector: impl Collector) -> CollectorId {
+        let mut state = self.shared.write();
+        let id = state.next_collector_id;
+        state.next_collector_id += 1;
+        state.collectors.push(Arc::new(CollectorEntry {
+            id,
+            prefix: Arc::clone(&self.prefix),
+            const_labels: Arc::clone(&self.const_text),
+            collector: Box::new(collector),
+        }));
+        CollectorId(id)
+    }
+
+    /// Removes a collector; returns whether it was registered.
+    pub fn unregister_collector(&self, id: CollectorId) -> bool {
+        let mut state = self.shared.write();
+        let before = state.collectors.len();
+        state.collectors.retain(|c| c.id != id.0);
+        state.collectors.len() != before
+    }
+
+    /// Appends the exposition of every family in `format` to `out`.
+    ///
+    /// No lock that metric updates take is held for longer than one shard of one family,
+    /// and the registry's own lock only while the list of families is copied.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Collect`] if a collector (or a callback counter) failed or produced a
+    /// family that clashes with another. `out` still holds a complete, valid exposition of
+    /// everything else; the error names the first failure.
+    pub fn encode(&self, format: Format, out: &mut Vec<u8>) -> Result<()> {
+        let (entries, collectors) = {
+            let state = self.shared.read();
+            (
+                state.families.values().cloned().collect::<Vec<_>>(),
+                state.collectors.clone(),
+            )
+        };
+        let mut first_error = None;
+        let mut scratch = Vec::new();
+        let chunks = self.run_collectors(&collectors, format, &mut scratch, &mut first_error);
+
+        let mut chunks = chunks.into_iter().peekable();
+        for entry in &entries {
+            let name = entry.descriptor.name();
+            while let Some(chunk) = chunks.next_if(|c| c.0.as_str() < name) {
+                out.extend_from_slice(&scratch[chunk.1]);
+            }
+            let start = out.len();
+            let mut writer = FamilyWriter::new(
+                out,
+                format,
+                Cow::Borrowed(name),
+                &entry.descriptor,
+                &entry.const_labels,
+            );
+            if let Err(error) = entry.collect.collect(&mut writer) {
+                out.truncate(start);
+                first_error.get_or_insert(Error::with_source(ErrorKind::Collect, name, error));
+            }
+        }
+        for chunk in chunks {
+            out.extend_from_slice(&scratch[chunk.1]);
+        }
+        if format == Format::OpenMetrics {
+            write_eof(out);
+        }
+        first_error.map_or(Ok(()), Err)
+    }
+
+    /// Runs every collector into `scratch`; returns each valid family's name and byte
+    /// range, sorted by name. Failures and clashes are dropped and recorded.
+    fn run_collectors(
+        &self,
+        collectors: &[Arc<CollectorEntry>],
+        format: Format,
+        scratch: &mut Vec<u8>,
+        first_error: &mut Option<Error>,
+    ) -> Vec<(String, std::ops::Range<usize>)> {
+        let mut chunks: Vec<(String, Descriptor, std::ops::Range<usize>)> = Vec::new();
+        for entry in collectors {
+            let start = scratch.len();
+            let mut output = CollectorOutput {
+                out: scratch,
+                format,
+                prefix: &entry.prefix,
+                const_labels: &entry.const_labels,
+                families: Vec::new(),
+            };
+            let result = entry.collector.collect(&mut output);
+            let families = output.families;
+            match result {
+                Ok(()) => {
+                    let ends: Vec<usize> = families
+                        .iter()
+                        .skip(1)
+                        .map(|f| f.2)
+                        .chain(std::iter::once(scratch.len()))
+                        .collect();
+                    for ((name, descriptor, begin), end) in families.into_iter().zip(ends) {
+                        chunks.push((name, descriptor, begin..end));
+                    }
+                }
+                Err(error) => {
+                    scratch.truncate(start);
+                    first_error.get_or_insert(Error::with_source(
+                        ErrorKind::Collect,
+                        "collector",
+                        error,
+                    ));
+                }
+            }
+        }
+        chunks.sort_by(|a, b| a.0.cmp(&b.0));
+        let state = self.shared.read();
+        let mut taken: HashMap<String, String> = HashMap::new();
+        let mut valid = Vec::with_capacity(chunks.len());
+        for (name, descriptor, range) in chunks {
+            let prefixed = descriptor.renamed(&name);
+            let clash = prefixed
+                .exposed_names()
+                .find(|n| state.exposed.contains_key(n) || taken.contains_key(n));
+            if let Some(clash) = clash {
+                first_error.get_or_insert(Error::new(
+                    ErrorKind::Collect,
+                    format!("collector family {name:?} clashes on {clash:?}; dropped"),
+                ));
+                continue;
+            }
+            for n in prefixed.exposed_names() {
+                taken.insert(n, name.clone());
+            }
+            valid.push((name, range));
+        }
+        valid
+    }
+
+    /// Encodes every family in the text format 0.0.4.
+    ///
+    /// # Errors
+    ///
+    /// As [`encode`](Self::encode).
+    pub fn encode_text(&self) -> Result<String> {
+        self.encode_to_string(Format::Text)
+    }
+
+    /// Encodes every family in OpenMetrics 1.0 text.
+    ///
+    /// # Errors
+    ///
+    /// As [`encode`](Self::encode).
+    pub fn encode_openmetrics(&self) -> Result<String> {
+        self.encode_to_string(Format::OpenMetrics)
+    }
+
+    fn encode_to_string(&self, format: Format) -> Result<String> {
+        let mut out = Vec::new();
+        self.encode(format, &mut out)?;
+        String::from_utf8(out)
+            .map_err(|e| Error::with_source(ErrorKind::Collect, "non-UTF-8 output", e))
+    }
+}

@@ -1,0 +1,169 @@
+//! [`Register`]: what [`Registry::register`](crate::Registry::register) accepts, and how
+//! each of those is read at scrape time.
+
+use crate::encoding::FamilyWriter;
+use crate::error::Result;
+use crate::family::{DenseFamily, Family};
+use crate::labels::FixedLabelSet;
+use crate::metrics::{
+    Counter, CounterFn, Gauge, GaugeFn, Histogram, Info, Metric, MetricType, StateSet, Summary,
+};
+use crate::snapshot::{CounterSnapshot, Number, Snapshot};
+
+pub(crate) mod sealed {
+    use super::{FamilyWriter, MetricType};
+
+    /// The scrape-time side of a registered metric.
+    pub trait Collect: Send + Sync + 'static {
+        /// Writes every series.
+        fn collect(&self, writer: &mut FamilyWriter<'_>) -> crate::Result<()>;
+    }
+
+    /// Keeps [`Register`](super::Register) implementable only inside prom-kit.
+    pub trait Registrable {
+        /// The family type.
+        fn metric_type(&self) -> MetricType;
+        /// The label names of the series (not counting those the type adds itself).
+        fn label_names(&self) -> &[Box<str>];
+        /// The value read at scrape time.
+        fn into_collect(self) -> Box<dyn Collect>;
+    }
+}
+
+use sealed::{Collect, Registrable};
+
+/// Something that can be registered as one metric family: [`Counter`], [`Gauge`],
+/// [`Histogram`], [`Summary`], [`StateSet`], [`Info`], [`CounterFn`], [`GaugeFn`], and
+/// a [`Family`] or [`DenseFamily`] of the first five.
+///
+/// Sealed. For families computed at scrape time, implement
+/// [`Collector`](crate::Collector) instead.
+pub trait Register: Registrable {}
+
+impl<T: Registrable> Register for T {}
+
+macro_rules! register_single {
+    ($($metric:ty),+) => {$(
+        impl Registrable for $metric {
+            fn metric_type(&self) -> MetricType {
+                <$metric as Metric>::TYPE
+            }
+            fn label_names(&self) -> &[Box<str>] {
+                &[]
+            }
+            fn into_collect(self) -> Box<dyn Collect> {
+                Box::new(self)
+            }
+        }
+
+        impl Collect for $metric {
+            fn collect(&self, writer: &mut FamilyWriter<'_>) -> Result<()> {
+                writer.metric("", self);
+                Ok(())
+            }
+        }
+    )+};
+}
+
+register_single!(Counter, Gauge, Histogram, Summary, StateSet);
+
+impl<M: Metric> Registrable for Family<M> {
+    fn metric_type(&self) -> MetricType {
+        M::TYPE
+    }
+    fn label_names(&self) -> &[Box<str>] {
+        Family::label_names(self)
+    }
+    fn into_collect(self) -> Box<dyn Collect> {
+        Box::new(self)
+    }
+}
+
+impl<M: Metric> Collect for Family<M> {
+    fn collect(&self, writer: &mut FamilyWriter<'_>) -> Result<()> {
+        self.for_each_series(|labels, metric| writer.metric(labels, metric));
+        Ok(())
+    }
+}
+
+impl<M: Metric, L: FixedLabelSet + 'static> Registrable for DenseFamily<M, L> {
+    fn metric_type(&self) -> MetricType {
+        M::TYPE
+    }
+    fn label_names(&self) -> &[Box<str>] {
+        DenseFamily::label_names(self)
+    }
+    fn into_collect(self) -> Box<dyn Collect> {
+        Box::new(self)
+    }
+}
+
+impl<M: Metric, L: FixedLabelSet + 'static> Collect for DenseFamily<M, L> {
+    fn collect(&self, writer: &mut FamilyWriter<'_>) -> Result<()> {
+        self.for_each_series(|labels, metric| writer.metric(labels, metric));
+        Ok(())
+    }
+}
+
+impl Registrable for Info {
+    fn metric_type(&self) -> MetricType {
+        MetricType::Info
+    }
+    fn label_names(&self) -> &[Box<str>] {
+        Info::label_names(self)
+    }
+    fn into_collect(self) -> Box<dyn Collect> {
+        Box::new(self)
+    }
+}
+
+impl Collect for Info {
+    fn collect(&self, writer: &mut FamilyWriter<'_>) -> Result<()> {
+        writer.write_series("", Snapshot::Info(self.rendered()));
+        Ok(())
+    }
+}
+
+impl Registrable for GaugeFn {
+    fn metric_type(&self) -> MetricType {
+        MetricType::Gauge
+    }
+    fn label_names(&self) -> &[Box<str>] {
+        &[]
+    }
+    fn into_collect(self) -> Box<dyn Collect> {
+        Box::new(self)
+    }
+}
+
+impl Collect for GaugeFn {
+    fn collect(&self, writer: &mut FamilyWriter<'_>) -> Result<()> {
+        writer.write_series("", Snapshot::Gauge(Number::Float(self.get())));
+        Ok(())
+    }
+}
+
+impl Registrable for CounterFn {
+    fn metric_type(&self) -> MetricType {
+        MetricType::Counter
+    }
+    fn label_names(&self) -> &[Box<str>] {
+        &[]
+    }
+    fn into_collect(self) -> Box<dyn Collect> {
+        Box::new(self)
+    }
+}
+
+impl Collect for CounterFn {
+    fn collect(&self, writer: &mut FamilyWriter<'_>) -> Result<()> {
+        // `series` refuses a negative or NaN total, which no counter can have.
+        writer.series(
+            &(),
+            Snapshot::Counter(CounterSnapshot {
+                total: Number::Float(self.get()),
+                created: None,
+            }),
+        )
+    }
+}

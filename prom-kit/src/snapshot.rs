@@ -1,0 +1,104 @@
+//! What a scrape reads from a metric: plain values, detached from storage.
+//!
+//! This is the boundary between the metric types (which own atomics) and the encoders
+//! (which only format). Every encoder takes these types and nothing else.
+
+/// A sample value as the exposition formats print it: integers stay integers.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Number {
+    /// An unsigned integer, printed without exponent or fraction.
+    Unsigned(u64),
+    /// A signed integer, printed without exponent or fraction.
+    Signed(i64),
+    /// A float; integral values are printed as integers, the rest in the shortest form
+    /// that round-trips, and `NaN`, `+Inf`, `-Inf` spelled as the formats require.
+    Float(f64),
+}
+
+impl Number {
+    /// The value as `f64`.
+    pub fn as_f64(self) -> f64 {
+        match self {
+            Self::Unsigned(v) => v as f64,
+            Self::Signed(v) => v as f64,
+            Self::Float(v) => v,
+        }
+    }
+}
+
+/// The state of one counter series.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct CounterSnapshot {
+    /// The running total.
+    pub total: Number,
+    /// When the counter was created or last reset, in seconds since the Unix epoch.
+    pub created: Option<f64>,
+}
+
+/// The state of one classic histogram series.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct HistogramSnapshot<'a> {
+    /// Upper bounds of the finite buckets, ascending; `+Inf` is implicit.
+    pub bounds: &'a [f64],
+    /// Per-bucket (not cumulative) counts: one per bound, then the `+Inf` bucket.
+    pub counts: &'a [u64],
+    /// Sum of all observed values.
+    pub sum: f64,
+    /// When the histogram was created or last reset, in seconds since the Unix epoch.
+    pub created: Option<f64>,
+}
+
+impl HistogramSnapshot<'_> {
+    /// Total number of observations: the sum of the bucket counts, so that it always
+    /// equals the cumulative `+Inf` bucket.
+    pub fn count(&self) -> u64 {
+        self.counts.iter().sum()
+    }
+}
+
+/// The state of one summary series (count and sum; no quantiles yet).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SummarySnapshot {
+    /// Number of observations.
+    pub count: u64,
+    /// Sum of all observed values.
+    pub sum: f64,
+    /// When the summary was created or last reset, in seconds since the Unix epoch.
+    pub created: Option<f64>,
+}
+
+/// The state of one state set series.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct StateSetSnapshot<'a> {
+    /// The state names, in declaration order.
+    pub states: &'a [Box<str>],
+    /// Bit `i` is set when state `i` is active.
+    pub active: u64,
+}
+
+/// What one series holds at scrape time.
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum Snapshot<'a> {
+    /// A counter.
+    Counter(CounterSnapshot),
+    /// A gauge.
+    Gauge(Number),
+    /// A classic histogram.
+    Histogram(HistogramSnapshot<'a>),
+    /// A summary.
+    Summary(SummarySnapshot),
+    /// An info metric: its rendered label pairs (`a="b",c="d"`); the value is always 1.
+    Info(&'a str),
+    /// A state set.
+    StateSet(StateSetSnapshot<'a>),
+    /// A value of unknown type (`untyped` in the text format).
+    Unknown(Number),
+}
+
+/// Seconds since the Unix epoch, now.
+pub(crate) fn now_seconds() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64())
+}
