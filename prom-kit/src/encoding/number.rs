@@ -2,9 +2,9 @@
 
 use crate::snapshot::Number;
 
-/// Integral floats below this magnitude are printed as integers (no exponent, no
-/// fraction); they are exactly representable, so nothing is lost.
-const INTEGER_LIMIT: f64 = 1e15;
+/// Integral floats below this magnitude (2^63) are printed as integers, without
+/// exponent or fraction: each of them converts to `i64` exactly.
+const INTEGER_LIMIT: f64 = 9_223_372_036_854_775_808.0;
 
 /// Appends a sample value.
 #[inline]
@@ -29,15 +29,84 @@ pub(crate) fn write_float(out: &mut Vec<u8>, value: f64) {
     }
 }
 
-/// Appends a bucket bound for `le`: like [`write_float`], but OpenMetrics' canonical form
-/// keeps `.0` on integral bounds (`1.0`), as Go's client writes them.
+/// Appends a bucket bound for `le` exactly as Go's client writes it, so that series
+/// keep the same identity whichever client exposed them: Go's `%g` with the shortest
+/// round-trip digits (`0.005`, `1`, `1e+06`), and in OpenMetrics a `.0` appended when that
+/// has neither a point nor an exponent (`1.0`, its canonical form).
 pub(crate) fn write_bound(out: &mut Vec<u8>, bound: f64, openmetrics: bool) {
-    match as_integer(bound) {
-        Some(integer) if openmetrics => {
-            out.extend_from_slice(itoa::Buffer::new().format(integer).as_bytes());
-            out.extend_from_slice(b".0");
+    if let Some(special) = special(bound) {
+        out.extend_from_slice(special.as_bytes());
+        return;
+    }
+    let start = out.len();
+    write_go_shortest(out, bound);
+    if openmetrics && !out[start..].iter().any(|&b| b == b'.' || b == b'e') {
+        out.extend_from_slice(b".0");
+    }
+}
+
+/// Go's `strconv.FormatFloat(value, 'g', -1, 64)` for a finite value: exponent form when
+/// the decimal exponent is below -4 or at least 6, with at least two exponent digits.
+fn write_go_shortest(out: &mut Vec<u8>, value: f64) {
+    let mut buffer = ryu::Buffer::new();
+    let text = buffer.format_finite(value);
+    let (negative, text) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text),
+    };
+    let (mantissa, exponent) = match text.split_once('e') {
+        Some((m, e)) => (m, e.parse::<i32>().unwrap_or(0)),
+        None => (text, 0),
+    };
+    // Collect the significant digits and where the decimal point falls among them.
+    let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let mut digits: Vec<u8> = whole.bytes().chain(fraction.bytes()).collect();
+    #[allow(clippy::cast_possible_wrap, clippy::cast_possible_truncation)]
+    let mut point = whole.len() as i32 + exponent;
+    let leading = digits.iter().take_while(|&&d| d == b'0').count();
+    digits.drain(..leading);
+    #[allow(clippy::cast_possible_wrap, clippy::cast_possible_truncation)]
+    {
+        point -= leading as i32;
+    }
+    while digits.last() == Some(&b'0') {
+        digits.pop();
+    }
+    if digits.is_empty() {
+        out.push(b'0');
+        return;
+    }
+    if negative {
+        out.push(b'-');
+    }
+    let exp = point - 1;
+    if !(-4..6).contains(&exp) {
+        out.push(digits[0]);
+        if digits.len() > 1 {
+            out.push(b'.');
+            out.extend_from_slice(&digits[1..]);
         }
-        _ => write_float(out, bound),
+        out.push(b'e');
+        out.push(if exp < 0 { b'-' } else { b'+' });
+        let magnitude = exp.unsigned_abs();
+        if magnitude < 10 {
+            out.push(b'0');
+        }
+        out.extend_from_slice(itoa::Buffer::new().format(magnitude).as_bytes());
+    } else if point <= 0 {
+        out.extend_from_slice(b"0.");
+        out.extend(std::iter::repeat_n(b'0', point.unsigned_abs() as usize));
+        out.extend_from_slice(&digits);
+    } else {
+        let point = point.unsigned_abs() as usize;
+        if digits.len() <= point {
+            out.extend_from_slice(&digits);
+            out.extend(std::iter::repeat_n(b'0', point - digits.len()));
+        } else {
+            out.extend_from_slice(&digits[..point]);
+            out.push(b'.');
+            out.extend_from_slice(&digits[point..]);
+        }
     }
 }
 
@@ -81,6 +150,8 @@ mod tests {
         assert_eq!(float(3.0), "3");
         assert_eq!(float(-42.0), "-42");
         assert_eq!(float(1e14), "100000000000000");
+        assert_eq!(float(9_007_199_254_740_992.0), "9007199254740992");
+        assert_eq!(float(-9e18), "-9000000000000000000");
         assert_eq!(float(1e20), "1e20");
         assert_eq!(float(0.1), "0.1");
         assert_eq!(float(-2.5e-7), "-2.5e-7");
@@ -103,10 +174,28 @@ mod tests {
     }
 
     #[test]
-    fn bounds() {
-        assert_eq!(bound(1.0, false), "1");
-        assert_eq!(bound(1.0, true), "1.0");
-        assert_eq!(bound(0.005, true), "0.005");
-        assert_eq!(bound(2.5, false), "2.5");
+    fn bounds_match_go() {
+        // (value, Go's FormatFloat(v, 'g', -1, 64), Go's OpenMetrics form)
+        let cases = [
+            (1.0, "1", "1.0"),
+            (0.0, "0", "0.0"),
+            (0.005, "0.005", "0.005"),
+            (2.5, "2.5", "2.5"),
+            (-3.0, "-3", "-3.0"),
+            (100_000.0, "100000", "100000.0"),
+            (1e6, "1e+06", "1e+06"),
+            (1_234_567.0, "1.234567e+06", "1.234567e+06"),
+            (0.0001, "0.0001", "0.0001"),
+            (0.00001, "1e-05", "1e-05"),
+            (1.5e-7, "1.5e-07", "1.5e-07"),
+            (1e21, "1e+21", "1e+21"),
+            (1e100, "1e+100", "1e+100"),
+            (123.456, "123.456", "123.456"),
+            (f64::INFINITY, "+Inf", "+Inf"),
+        ];
+        for (value, text, openmetrics) in cases {
+            assert_eq!(bound(value, false), text, "{value}");
+            assert_eq!(bound(value, true), openmetrics, "{value}");
+        }
     }
 }

@@ -176,14 +176,22 @@ impl<'a> FamilyWriter<'a> {
                         Number::Unsigned(cumulative),
                     );
                 }
-                self.sample("_sum", labels, None, Number::Float(h.sum));
-                self.sample("_count", labels, None, Number::Unsigned(cumulative));
+                // OpenMetrics treats `_sum` as counter-like: never negative or NaN, and
+                // absent when a bucket bound is negative; `_count` only comes with it.
+                // Such a histogram exposes its buckets (and so its count) only.
+                let has_negative_bound = h.bounds.first().is_some_and(|b| *b < 0.0);
+                if !openmetrics || (sum_is_counter_like(h.sum) && !has_negative_bound) {
+                    self.sample("_sum", labels, None, Number::Float(h.sum));
+                    self.sample("_count", labels, None, Number::Unsigned(cumulative));
+                }
                 if let (true, Some(created)) = (openmetrics, h.created) {
                     self.sample("_created", labels, None, Number::Float(created));
                 }
             }
             Snapshot::Summary(s) => {
-                self.sample("_sum", labels, None, Number::Float(s.sum));
+                if !openmetrics || sum_is_counter_like(s.sum) {
+                    self.sample("_sum", labels, None, Number::Float(s.sum));
+                }
                 self.sample("_count", labels, None, Number::Unsigned(s.count));
                 if let (true, Some(created)) = (openmetrics, s.created) {
                     self.sample("_created", labels, None, Number::Float(created));
@@ -306,6 +314,12 @@ fn check_snapshot(kind: MetricType, snapshot: &Snapshot<'_>) -> Result<()> {
         }
         _ => Ok(()),
     }
+}
+
+/// Whether OpenMetrics can carry `sum` as a `_sum` sample: it must be neither negative
+/// nor NaN there (observations below zero make the sum meaningless for rates anyway).
+fn sum_is_counter_like(sum: f64) -> bool {
+    sum >= 0.0
 }
 
 /// Appends the OpenMetrics terminator.
