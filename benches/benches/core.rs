@@ -22,7 +22,7 @@ fn counter(c: &mut Criterion) {
     let mut group = c.benchmark_group("counter_inc");
     let raw = AtomicU64::new(0);
     group.bench_function("raw_atomic", |b| {
-        b.iter(|| black_box(&raw).fetch_add(1, Ordering::Relaxed))
+        b.iter(|| black_box(&raw).fetch_add(1, Ordering::Relaxed));
     });
     let counter = Counter::new();
     group.bench_function("prom_kit", |b| b.iter(|| black_box(&counter).inc()));

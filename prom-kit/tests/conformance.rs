@@ -10,10 +10,7 @@ use support::{
     python_parse, same_value,
 };
 
-fn assert_common_samples(
-    families: &[support::ParsedFamily],
-    expected: &[(String, Vec<(String, String)>, f64)],
-) {
+fn assert_common_samples(families: &[support::ParsedFamily], expected: &[support::ExpectedSample]) {
     for (name, labels, value) in expected {
         let labels: Vec<(&str, &str)> = labels
             .iter()

@@ -219,12 +219,15 @@ label_enum! {
     pub enum Method { Get => "GET", Post => "POST" }
 }
 
+/// A sample name, its label pairs, and its value.
+pub type ExpectedSample = (String, Vec<(String, String)>, f64);
+
 /// A registry exercising every metric type, every escape and every special value, and
 /// the samples (name, labels, value) each format must carry.
 pub struct KitchenSink {
     pub registry: Registry,
     /// Samples that both formats expose identically.
-    pub common: Vec<(String, Vec<(String, String)>, f64)>,
+    pub common: Vec<ExpectedSample>,
 }
 
 /// The `request_duration_seconds` buckets of the [`KitchenSink`]: `le` as the text
