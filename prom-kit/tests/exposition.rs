@@ -226,3 +226,42 @@ fn empty_registry() {
     assert_eq!(registry.encode_text().unwrap(), "");
     assert_eq!(registry.encode_openmetrics().unwrap(), "# EOF\n");
 }
+
+#[test]
+fn string_and_enum_values_mix_in_one_family() {
+    let registry = Registry::new();
+    let family: Family<Counter> = Family::new(["outcome", "path", "cached"]).unwrap();
+    family.labels(&(Outcome::Ok, "/a", true)).unwrap().inc();
+    family
+        .labels(&("ok", String::from("/a"), "true"))
+        .unwrap()
+        .inc();
+    registry
+        .register("mixed", "Mixed.", family.clone())
+        .unwrap();
+    assert_eq!(family.len(), 1);
+    assert_eq!(
+        registry.encode_text().unwrap(),
+        "# HELP mixed_total Mixed.\n# TYPE mixed_total counter\nmixed_total{outcome=\"ok\",path=\"/a\",cached=\"true\"} 2\n"
+    );
+}
+
+#[test]
+fn overflow_series_is_exposed() {
+    let registry = Registry::new();
+    let family: Family<Counter> = Family::builder(["path"]).max_series(1).build().unwrap();
+    for path in ["/a", "/random/1", "/random/2"] {
+        family.labels(&[path]).unwrap().inc();
+    }
+    registry.register("hits", "Hits.", family).unwrap();
+    let text = registry.encode_text().unwrap();
+    assert!(text.contains("hits_total{path=\"/a\"} 1\n"), "{text}");
+    assert!(
+        text.contains("hits_total{path=\"__overflow__\"} 2\n"),
+        "{text}"
+    );
+    assert_eq!(
+        text.lines().filter(|l| l.starts_with("hits_total")).count(),
+        2
+    );
+}

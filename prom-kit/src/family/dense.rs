@@ -119,6 +119,14 @@ impl<M: Metric, L: FixedLabelSet> DenseFamily<M, L> {
                 ),
             ));
         }
+        let combinations = L::combinations()
+            .filter(|&n| n <= Self::MAX_COMBINATIONS)
+            .ok_or_else(|| {
+                Error::new(
+                    ErrorKind::TooManySeries,
+                    format!("more than {} label combinations", Self::MAX_COMBINATIONS),
+                )
+            })?;
         for values in L::value_lists() {
             if let Some((i, dup)) = values
                 .iter()
@@ -131,14 +139,6 @@ impl<M: Metric, L: FixedLabelSet> DenseFamily<M, L> {
                 ));
             }
         }
-        let combinations = L::combinations()
-            .filter(|&n| n <= Self::MAX_COMBINATIONS)
-            .ok_or_else(|| {
-                Error::new(
-                    ErrorKind::TooManySeries,
-                    format!("more than {} label combinations", Self::MAX_COMBINATIONS),
-                )
-            })?;
         let overflow = vec![OVERFLOW_LABEL_VALUE; L::ARITY];
         let slots = (0..combinations)
             .map(|index| {
@@ -266,8 +266,31 @@ mod tests {
         assert!(f.is_empty());
     }
 
+    /// A label type with more values than a dense family takes squared.
+    #[derive(Clone, Copy)]
+    struct Wide;
+
+    impl crate::labels::LabelValue for Wide {
+        fn as_label_value(&self) -> &str {
+            "w"
+        }
+    }
+
+    impl crate::labels::FixedLabel for Wide {
+        const VALUES: &'static [&'static str] = &["w"; 300];
+        fn index(self) -> usize {
+            0
+        }
+    }
+
     #[test]
     fn construction_errors() {
+        assert_eq!(
+            DenseFamily::<Counter, (Wide, Wide)>::new(["a", "b"])
+                .unwrap_err()
+                .kind(),
+            ErrorKind::TooManySeries
+        );
         assert_eq!(
             DenseFamily::<Counter, (Method, bool)>::new(["m"])
                 .unwrap_err()

@@ -71,7 +71,7 @@ impl<M: Metric> FamilyBuilder<M> {
     /// # Errors
     ///
     /// An invalid, reserved (`le` on histograms, `quantile` on summaries, a `__` prefix)
-    /// or repeated label name.
+    /// or repeated label name, or options a child cannot be made from.
     pub fn build(self) -> Result<Family<M>> {
         let names = self.checked_names()?;
         Ok(Family::from_parts(names, self.options, self.max_series))
@@ -91,6 +91,7 @@ impl<M: Metric> FamilyBuilder<M> {
     }
 
     fn checked_names(&self) -> Result<Box<[Box<str>]>> {
+        M::check_options(&self.options)?;
         check_label_names(&self.label_names)?;
         if let Some(reserved) = M::TYPE.reserved_label() {
             if self.label_names.iter().any(|n| &**n == reserved) {

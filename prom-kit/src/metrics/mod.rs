@@ -97,17 +97,20 @@ pub trait Metric: Clone + Send + Sync + std::fmt::Debug + 'static + sealed::Seal
     /// Creates a metric from the family's options.
     fn from_options(options: &Self::Options) -> Self;
 
+    /// Checks a family's options before any child is created from them.
+    ///
+    /// # Errors
+    ///
+    /// Options that cannot make a useful child (a state set family without states).
+    fn check_options(options: &Self::Options) -> crate::Result<()> {
+        let _ = options;
+        Ok(())
+    }
+
     /// Returns the metric to its initial state (zero, and a new created timestamp).
     fn reset(&self);
 
     /// Reads the current state. `scratch` is reused storage for types whose snapshot
     /// needs more than a few numbers.
     fn snapshot<'a>(&'a self, scratch: &'a mut Vec<u64>) -> Snapshot<'a>;
-
-    /// Extra label names this metric's series carry besides the family's (a state set's
-    /// own name); checked against the family's labels at registration.
-    fn self_label(name: &str) -> Option<&str> {
-        let _ = name;
-        None
-    }
 }

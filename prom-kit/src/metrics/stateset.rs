@@ -138,6 +138,17 @@ impl Metric for StateSet {
         }
     }
 
+    fn check_options(options: &StateNames) -> Result<()> {
+        if options.0.is_some() {
+            Ok(())
+        } else {
+            Err(Error::new(
+                ErrorKind::InvalidValue,
+                "a state set family needs its state names: .options(StateNames::from_template(&set))",
+            ))
+        }
+    }
+
     fn reset(&self) {
         self.active.store(0, Ordering::Relaxed);
     }
@@ -147,10 +158,6 @@ impl Metric for StateSet {
             states: &self.states,
             active: self.active.load(Ordering::Relaxed),
         })
-    }
-
-    fn self_label(name: &str) -> Option<&str> {
-        Some(name)
     }
 }
 
@@ -177,6 +184,24 @@ mod tests {
         s.set("a").unwrap();
         assert!(s.is_active("a") && !s.is_active("c"));
         assert_eq!(s.set("zzz").unwrap_err().kind(), ErrorKind::InvalidValue);
+    }
+
+    #[test]
+    fn families_need_state_names() {
+        let err = crate::Family::<StateSet>::new(["host"]).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidValue);
+        let template = StateSet::new(["up", "down"]).unwrap();
+        let family = crate::Family::<StateSet>::builder(["host"])
+            .options(StateNames::from_template(&template))
+            .build()
+            .unwrap();
+        let child = family.labels(&["a"]).unwrap();
+        child.set("down").unwrap();
+        assert_eq!(child.states().len(), 2);
+        assert!(
+            !template.is_active("down"),
+            "children do not share the template's state"
+        );
     }
 
     #[test]
