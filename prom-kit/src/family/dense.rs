@@ -271,7 +271,7 @@ mod tests {
     struct Wide;
 
     impl crate::labels::LabelValue for Wide {
-        fn as_label_value(&self) -> &str {
+        fn as_label_value(&self) -> &'static str {
             "w"
         }
     }
