@@ -58,6 +58,9 @@ mod descriptor;
 pub mod encoding;
 pub mod error;
 pub mod family;
+#[cfg(feature = "http")]
+#[cfg_attr(docsrs, doc(cfg(feature = "http")))]
+pub mod http;
 pub mod labels;
 pub mod metrics;
 mod name;

@@ -1,0 +1,24 @@
+//! The framework-neutral HTTP layer shared by the framework adapters and the standalone
+//! server: everything about serving metrics and recording request metrics that is not
+//! framework glue lives here once, so every entry point behaves and names things alike.
+//!
+//! - [`MetricsHandler`] answers a scrape: content negotiation, gzip, `HEAD`, `405` for
+//!   other methods, a limit on concurrent scrapes (`503` beyond it), and metrics about
+//!   its own scrapes.
+//! - [`HttpMetrics`] is the request-metric set the middlewares record into: request
+//!   count, duration and in-flight requests by method, route template and status, in the
+//!   classic or the OpenTelemetry naming scheme.
+//!
+//! Types here speak plain strings and numbers, not any framework's request types.
+
+mod compress;
+mod requests;
+mod scrape;
+
+pub use requests::{
+    HttpMetrics, HttpMetricsBuilder, NamingScheme, OTHER_METHOD, RequestInfo, RequestTracker,
+    UNMATCHED_ROUTE,
+};
+pub use scrape::{
+    MetricsHandler, MetricsHandlerBuilder, ScrapeErrorPolicy, ScrapeRequest, ScrapeResponse,
+};

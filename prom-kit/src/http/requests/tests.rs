@@ -1,0 +1,192 @@
+use super::*;
+use crate::ErrorKind;
+
+fn info<'a>(method: &'a str, route: Option<&'a str>, path: &'a str) -> RequestInfo<'a> {
+    RequestInfo {
+        method,
+        route,
+        path,
+        request_size: None,
+    }
+}
+
+#[test]
+fn classic_names_and_labels() {
+    let registry = Registry::new();
+    let metrics = HttpMetrics::builder().build(&registry).unwrap();
+    metrics
+        .start(&info("get", Some("/users/{id}"), "/users/1"), Vec::new())
+        .unwrap()
+        .finish(200, None);
+    let text = registry.encode_text().unwrap();
+    assert!(
+        text.contains(
+            "http_requests_total{method=\"GET\",route=\"/users/{id}\",status=\"200\"} 1\n"
+        ),
+        "{text}"
+    );
+    assert!(text.contains(
+        "http_request_duration_seconds_bucket{method=\"GET\",route=\"/users/{id}\",status=\"200\",le=\"0.005\"} 1\n"
+    ));
+    assert!(text.contains("http_requests_in_flight{method=\"GET\",route=\"/users/{id}\"} 0\n"));
+    assert!(!text.contains("size_bytes"));
+}
+
+#[test]
+fn opentelemetry_names_labels_and_buckets() {
+    let registry = Registry::new();
+    let metrics = HttpMetrics::builder()
+        .naming(NamingScheme::OpenTelemetry)
+        .build(&registry)
+        .unwrap();
+    metrics
+        .start(&info("POST", Some("/orders"), "/orders"), Vec::new())
+        .unwrap()
+        .finish(201, None);
+    let text = registry.encode_text().unwrap();
+    let prefix = "http_server_request_duration_seconds_bucket{http_request_method=\"POST\",http_route=\"/orders\",http_response_status_code=\"201\"";
+    let buckets = text.lines().filter(|l| l.starts_with(prefix)).count();
+    assert_eq!(buckets, 15, "14 advised bounds + Inf:\n{text}");
+    assert!(text.contains(&format!("{prefix},le=\"0.075\"}} 1\n")));
+    assert!(text.contains(
+        "http_server_active_requests{http_request_method=\"POST\",http_route=\"/orders\"} 0\n"
+    ));
+    assert!(!text.contains("http_requests_total"));
+}
+
+#[test]
+fn unmatched_routes_and_odd_methods_do_not_grow_series() {
+    let registry = Registry::new();
+    let metrics = HttpMetrics::builder().build(&registry).unwrap();
+    for i in 0..500 {
+        let path = format!("/random/{i}");
+        let method = if i % 2 == 0 { "GET" } else { "BREW" };
+        metrics
+            .start(&info(method, None, &path), Vec::new())
+            .unwrap()
+            .finish(404, None);
+    }
+    let text = registry.encode_text().unwrap();
+    let mut series: Vec<&str> = text
+        .lines()
+        .filter(|l| l.starts_with("http_requests_total"))
+        .collect();
+    series.sort_unstable();
+    assert_eq!(
+        series,
+        [
+            "http_requests_total{method=\"GET\",route=\"<unmatched>\",status=\"404\"} 250",
+            "http_requests_total{method=\"_OTHER\",route=\"<unmatched>\",status=\"404\"} 250",
+        ],
+        "{text}"
+    );
+}
+
+#[test]
+fn in_flight_follows_the_tracker() {
+    let registry = Registry::new();
+    let metrics = HttpMetrics::builder().build(&registry).unwrap();
+    let first = metrics
+        .start(&info("GET", Some("/slow"), "/slow"), Vec::new())
+        .unwrap();
+    let second = metrics
+        .start(&info("GET", Some("/slow"), "/slow"), Vec::new())
+        .unwrap();
+    let gauge = |r: &Registry| {
+        r.encode_text()
+            .unwrap()
+            .lines()
+            .find(|l| l.starts_with("http_requests_in_flight{"))
+            .map(str::to_owned)
+    };
+    assert_eq!(
+        gauge(&registry).unwrap(),
+        "http_requests_in_flight{method=\"GET\",route=\"/slow\"} 2"
+    );
+    drop(first); // cancelled: not counted as a request
+    second.finish(200, None);
+    assert_eq!(
+        gauge(&registry).unwrap(),
+        "http_requests_in_flight{method=\"GET\",route=\"/slow\"} 0"
+    );
+    let text = registry.encode_text().unwrap();
+    assert!(
+        text.contains("http_requests_total{method=\"GET\",route=\"/slow\",status=\"200\"} 1\n")
+    );
+}
+
+#[test]
+fn exclusion_extra_labels_prefix_and_const_labels() {
+    let registry = Registry::new();
+    let metrics = HttpMetrics::builder()
+        .prefix("shop")
+        .const_label("service", "api")
+        .extra_labels(["tenant"])
+        .exclude_path("/health")
+        .body_sizes(true)
+        .build(&registry)
+        .unwrap();
+    assert!(
+        metrics
+            .start(&info("GET", Some("/health"), "/health"), Vec::new())
+            .is_none()
+    );
+    assert_eq!(metrics.extra_label_count(), 1);
+    let request = RequestInfo {
+        request_size: Some(100),
+        ..info("PUT", Some("/items/{id}"), "/items/9")
+    };
+    metrics
+        .start(&request, vec!["acme".into(), "ignored".into()])
+        .unwrap()
+        .finish(204, Some(5000));
+    let text = registry.encode_text().unwrap();
+    let labels =
+        "service=\"api\",method=\"PUT\",route=\"/items/{id}\",status=\"204\",tenant=\"acme\"";
+    assert!(
+        text.contains(&format!("shop_http_requests_total{{{labels}}} 1\n")),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!(
+            "shop_http_request_size_bytes_sum{{{labels}}} 100\n"
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!(
+            "shop_http_response_size_bytes_sum{{{labels}}} 5000\n"
+        )),
+        "{text}"
+    );
+    assert!(!text.contains("/health"));
+}
+
+#[test]
+fn coexisting_sets_and_rollback() {
+    let registry = Registry::new();
+    let _plain = HttpMetrics::builder().build(&registry).unwrap();
+    let _other = HttpMetrics::builder()
+        .prefix("admin")
+        .build(&registry)
+        .unwrap();
+    let _elsewhere = HttpMetrics::builder().build(&Registry::new()).unwrap();
+    let before = registry.encode_text().unwrap();
+    // The duration name is free but the counter is taken: nothing stays registered.
+    let clash = Registry::new();
+    clash
+        .register("http_requests_in_flight", "Taken.", Gauge::new())
+        .unwrap();
+    let err = HttpMetrics::builder().build(&clash).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::AlreadyRegistered);
+    assert_eq!(
+        clash.encode_text().unwrap(),
+        "# HELP http_requests_in_flight Taken.\n# TYPE http_requests_in_flight gauge\nhttp_requests_in_flight 0\n"
+    );
+    let err = HttpMetrics::builder()
+        .extra_labels(["bad label"])
+        .build(&registry)
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidLabelName);
+    assert_eq!(registry.encode_text().unwrap(), before);
+}

@@ -1,0 +1,329 @@
+//! [`MetricsHandler`]: answers scrapes of a registry.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use super::compress::{accepts_gzip, gzip};
+use crate::encoding::negotiate;
+use crate::error::Result;
+use crate::{Counter, Family, Gauge, Registry};
+
+/// What the handler needs to know about a scrape request.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ScrapeRequest<'a> {
+    /// The HTTP method (`GET`, `HEAD`, …).
+    pub method: &'a str,
+    /// The `Accept` header, if any.
+    pub accept: Option<&'a str>,
+    /// The `Accept-Encoding` header, if any.
+    pub accept_encoding: Option<&'a str>,
+}
+
+/// The answer to a scrape, for the adapter to turn into its framework's response.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScrapeResponse {
+    /// The HTTP status code.
+    pub status: u16,
+    /// Response headers (name, value).
+    pub headers: Vec<(&'static str, &'static str)>,
+    /// The response body (empty for `HEAD`).
+    pub body: Vec<u8>,
+}
+
+/// What to do when encoding reports an error (a collector failed).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ScrapeErrorPolicy {
+    /// Answer `500` with the error message, so the scrape fails visibly (`up == 0`), as
+    /// Go's `promhttp` does by default.
+    #[default]
+    Fail,
+    /// Serve everything that encoded fine and count the error.
+    Continue,
+}
+
+/// Serves a [`Registry`] over HTTP, independent of any framework.
+///
+/// - `GET`: the exposition in the format [`negotiate`] picks from `Accept`, with the
+///   matching `Content-Type`, gzipped when `Accept-Encoding` allows it;
+/// - `HEAD`: the same status and headers, no body;
+/// - any other method: `405` with `Allow: GET, HEAD`;
+/// - beyond the concurrent-scrape limit: `503`.
+///
+/// Unless disabled, it registers three metrics about its own scrapes in the registry it
+/// serves: `prom_kit_scrapes_total{code}`, `prom_kit_scrapes_in_flight` and
+/// `prom_kit_scrape_errors_total{cause}` (Go's `promhttp_metric_handler_*`).
+///
+/// ```
+/// use prom_kit::http::{MetricsHandler, ScrapeRequest};
+/// use prom_kit::{Counter, Registry};
+///
+/// let registry = Registry::new();
+/// registry.register("jobs", "Jobs.", Counter::new())?;
+/// let handler = MetricsHandler::new(registry)?;
+/// let response = handler.handle(&ScrapeRequest { method: "GET", ..Default::default() });
+/// assert_eq!(response.status, 200);
+/// assert_eq!(response.headers[0], ("Content-Type", prom_kit::encoding::TEXT_CONTENT_TYPE));
+/// assert!(String::from_utf8(response.body).unwrap().contains("jobs_total 0\n"));
+/// assert_eq!(handler.handle(&ScrapeRequest { method: "POST", ..Default::default() }).status, 405);
+/// # Ok::<(), prom_kit::Error>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct MetricsHandler {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    registry: Registry,
+    max_concurrent: Option<usize>,
+    gzip: bool,
+    on_error: ScrapeErrorPolicy,
+    in_flight: AtomicUsize,
+    /// The size of the last body, to allocate the next one at once.
+    last_size: AtomicUsize,
+    own: Option<OwnMetrics>,
+}
+
+#[derive(Debug)]
+struct OwnMetrics {
+    scrapes: Family<Counter>,
+    in_flight: Gauge,
+    errors: Family<Counter>,
+}
+
+/// Configures a [`MetricsHandler`].
+#[derive(Debug)]
+#[must_use = "a builder does nothing until `build` is called"]
+pub struct MetricsHandlerBuilder {
+    registry: Registry,
+    max_concurrent: Option<usize>,
+    gzip: bool,
+    on_error: ScrapeErrorPolicy,
+    own_metrics: bool,
+}
+
+impl MetricsHandlerBuilder {
+    /// At most `limit` scrapes are encoded at once; more get `503 Service Unavailable`.
+    /// No limit by default, as in Go's `promhttp`.
+    pub fn max_concurrent_scrapes(mut self, limit: usize) -> Self {
+        self.max_concurrent = Some(limit);
+        self
+    }
+
+    /// Whether to gzip responses for clients that accept it (on by default).
+    pub fn gzip(mut self, enabled: bool) -> Self {
+        self.gzip = enabled;
+        self
+    }
+
+    /// What to do when a collector fails.
+    pub fn on_error(mut self, policy: ScrapeErrorPolicy) -> Self {
+        self.on_error = policy;
+        self
+    }
+
+    /// Whether to register the handler's own `prom_kit_scrape*` metrics (on by default;
+    /// turn it off for a second handler serving the same registry).
+    pub fn own_metrics(mut self, enabled: bool) -> Self {
+        self.own_metrics = enabled;
+        self
+    }
+
+    /// Creates the handler.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::AlreadyRegistered`](crate::ErrorKind::AlreadyRegistered) if the
+    /// handler's own metrics are enabled and already registered in the registry.
+    pub fn build(self) -> Result<MetricsHandler> {
+        let own = if self.own_metrics {
+            let scrapes: Family<Counter> = Family::new(["code"])?;
+            let errors: Family<Counter> = Family::new(["cause"])?;
+            let in_flight = Gauge::new();
+            self.registry.register(
+                "prom_kit_scrapes",
+                "Scrapes served by the metrics handler, by HTTP status code.",
+                scrapes.clone(),
+            )?;
+            if let Err(error) = self.registry.register(
+                "prom_kit_scrapes_in_flight",
+                "Scrapes being served right now.",
+                in_flight.clone(),
+            ) {
+                let _ = self.registry.unregister("prom_kit_scrapes");
+                return Err(error);
+            }
+            if let Err(error) = self.registry.register(
+                "prom_kit_scrape_errors",
+                "Scrapes that hit an error, by cause (encoding, gzip).",
+                errors.clone(),
+            ) {
+                let _ = self.registry.unregister("prom_kit_scrapes");
+                let _ = self.registry.unregister("prom_kit_scrapes_in_flight");
+                return Err(error);
+            }
+            Some(OwnMetrics {
+                scrapes,
+                in_flight,
+                errors,
+            })
+        } else {
+            None
+        };
+        Ok(MetricsHandler {
+            inner: Arc::new(Inner {
+                registry: self.registry,
+                max_concurrent: self.max_concurrent,
+                gzip: self.gzip,
+                on_error: self.on_error,
+                in_flight: AtomicUsize::new(0),
+                last_size: AtomicUsize::new(0),
+                own,
+            }),
+        })
+    }
+}
+
+/// Releases a concurrent-scrape slot when dropped.
+struct Slot<'a>(&'a Inner);
+
+impl Drop for Slot<'_> {
+    fn drop(&mut self) {
+        self.0.in_flight.fetch_sub(1, Ordering::AcqRel);
+        if let Some(own) = &self.0.own {
+            own.in_flight.dec();
+        }
+    }
+}
+
+impl MetricsHandler {
+    /// A handler with the default settings.
+    ///
+    /// # Errors
+    ///
+    /// See [`MetricsHandlerBuilder::build`].
+    pub fn new(registry: Registry) -> Result<Self> {
+        Self::builder(registry).build()
+    }
+
+    /// Starts configuring a handler.
+    pub fn builder(registry: Registry) -> MetricsHandlerBuilder {
+        MetricsHandlerBuilder {
+            registry,
+            max_concurrent: None,
+            gzip: true,
+            on_error: ScrapeErrorPolicy::Fail,
+            own_metrics: true,
+        }
+    }
+
+    /// The registry served.
+    pub fn registry(&self) -> &Registry {
+        &self.inner.registry
+    }
+
+    /// Answers one scrape request. Encoding runs on the calling thread.
+    pub fn handle(&self, request: &ScrapeRequest<'_>) -> ScrapeResponse {
+        let response = self.respond(request);
+        if let Some(own) = &self.inner.own {
+            let mut code = itoa::Buffer::new();
+            if let Ok(counter) = own.scrapes.labels(&[code.format(response.status)]) {
+                counter.inc();
+            }
+        }
+        response
+    }
+
+    fn respond(&self, request: &ScrapeRequest<'_>) -> ScrapeResponse {
+        let head = request.method.eq_ignore_ascii_case("HEAD");
+        if !head && !request.method.eq_ignore_ascii_case("GET") {
+            return plain(
+                405,
+                "method not allowed; use GET or HEAD\n",
+                vec![("Allow", "GET, HEAD")],
+            );
+        }
+        let inner = &*self.inner;
+        let previous = inner.in_flight.fetch_add(1, Ordering::AcqRel);
+        let _slot = Slot(inner);
+        if let Some(own) = &inner.own {
+            own.in_flight.inc();
+        }
+        if inner.max_concurrent.is_some_and(|limit| previous >= limit) {
+            return plain(503, "too many concurrent scrapes\n", Vec::new());
+        }
+
+        let chosen = negotiate(request.accept);
+        let mut body = Vec::with_capacity(inner.last_size.load(Ordering::Relaxed) + 1024);
+        if let Err(error) = inner.registry.encode(chosen.format, &mut body) {
+            self.count_error("encoding");
+            if inner.on_error == ScrapeErrorPolicy::Fail {
+                return ScrapeResponse {
+                    status: 500,
+                    headers: vec![("Content-Type", "text/plain; charset=utf-8")],
+                    body: format!("error encoding metrics: {}\n", error_chain(&error)).into_bytes(),
+                };
+            }
+        }
+        inner.last_size.store(body.len(), Ordering::Relaxed);
+
+        let mut headers = vec![
+            ("Content-Type", chosen.content_type),
+            ("Vary", "Accept, Accept-Encoding"),
+        ];
+        if inner.gzip && accepts_gzip(request.accept_encoding) {
+            match gzip(&body) {
+                Ok(compressed) => {
+                    body = compressed;
+                    headers.push(("Content-Encoding", "gzip"));
+                }
+                Err(_) => self.count_error("gzip"),
+            }
+        }
+        if head {
+            body.clear();
+        }
+        ScrapeResponse {
+            status: 200,
+            headers,
+            body,
+        }
+    }
+
+    fn count_error(&self, cause: &str) {
+        if let Some(own) = &self.inner.own {
+            if let Ok(counter) = own.errors.labels(&[cause]) {
+                counter.inc();
+            }
+        }
+    }
+}
+
+/// An error and its causes, `: `-separated.
+fn error_chain(error: &crate::Error) -> String {
+    let mut message = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        message.push_str(": ");
+        message.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    message
+}
+
+fn plain(
+    status: u16,
+    message: &str,
+    mut headers: Vec<(&'static str, &'static str)>,
+) -> ScrapeResponse {
+    headers.insert(0, ("Content-Type", "text/plain; charset=utf-8"));
+    ScrapeResponse {
+        status,
+        headers,
+        body: message.as_bytes().to_vec(),
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,182 @@
+use std::io::Read;
+use std::sync::{Arc, Mutex};
+
+use super::*;
+use crate::encoding::{OPENMETRICS_CONTENT_TYPE, TEXT_CONTENT_TYPE};
+use crate::{Collector, CollectorOutput, Error, ErrorKind};
+
+fn get<'a>(accept: Option<&'a str>, accept_encoding: Option<&'a str>) -> ScrapeRequest<'a> {
+    ScrapeRequest {
+        method: "GET",
+        accept,
+        accept_encoding,
+    }
+}
+
+fn header(response: &ScrapeResponse, name: &str) -> Option<&'static str> {
+    response
+        .headers
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, v)| *v)
+}
+
+fn registry_with_counter() -> Registry {
+    let registry = Registry::new();
+    let counter = Counter::new();
+    counter.inc_by(5);
+    registry.register("served", "Served.", counter).unwrap();
+    registry
+}
+
+#[test]
+fn negotiates_the_format() {
+    let handler = MetricsHandler::new(registry_with_counter()).unwrap();
+    let text = handler.handle(&get(None, None));
+    assert_eq!(text.status, 200);
+    assert_eq!(header(&text, "Content-Type"), Some(TEXT_CONTENT_TYPE));
+    assert!(
+        String::from_utf8(text.body)
+            .unwrap()
+            .contains("served_total 5\n")
+    );
+
+    let om = handler.handle(&get(
+        Some("application/openmetrics-text;version=1.0.0"),
+        None,
+    ));
+    assert_eq!(header(&om, "Content-Type"), Some(OPENMETRICS_CONTENT_TYPE));
+    assert!(String::from_utf8(om.body).unwrap().ends_with("# EOF\n"));
+}
+
+#[test]
+fn gzips_when_accepted() {
+    let handler = MetricsHandler::new(registry_with_counter()).unwrap();
+    let response = handler.handle(&get(None, Some("gzip")));
+    assert_eq!(header(&response, "Content-Encoding"), Some("gzip"));
+    let mut decoded = String::new();
+    flate2::read::GzDecoder::new(&response.body[..])
+        .read_to_string(&mut decoded)
+        .unwrap();
+    assert!(decoded.contains("served_total 5\n"));
+
+    let plain = MetricsHandler::builder(registry_with_counter())
+        .gzip(false)
+        .build()
+        .unwrap()
+        .handle(&get(None, Some("gzip")));
+    assert_eq!(header(&plain, "Content-Encoding"), None);
+}
+
+#[test]
+fn head_and_other_methods() {
+    let handler = MetricsHandler::new(registry_with_counter()).unwrap();
+    let head = handler.handle(&ScrapeRequest {
+        method: "HEAD",
+        ..ScrapeRequest::default()
+    });
+    assert_eq!(head.status, 200);
+    assert!(head.body.is_empty());
+    assert_eq!(header(&head, "Content-Type"), Some(TEXT_CONTENT_TYPE));
+    for method in ["POST", "PUT", "DELETE", "OPTIONS"] {
+        let response = handler.handle(&ScrapeRequest {
+            method,
+            ..ScrapeRequest::default()
+        });
+        assert_eq!(response.status, 405, "{method}");
+        assert_eq!(header(&response, "Allow"), Some("GET, HEAD"));
+    }
+}
+
+/// A collector that scrapes its own handler while it is being scraped, so that a second
+/// scrape is in flight at the same time as the first.
+struct Reentrant(Arc<Mutex<Option<(MetricsHandler, u16)>>>);
+
+impl Collector for Reentrant {
+    fn collect(&self, _out: &mut CollectorOutput<'_>) -> crate::Result<()> {
+        // `try_lock`: if the limit failed, the nested scrape would collect again and
+        // must not deadlock on this lock, but answer 200 and fail the assertion.
+        if let Ok(mut slot) = self.0.try_lock() {
+            if let Some((handler, status)) = slot.as_mut() {
+                *status = handler.respond(&get(None, None)).status;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[test]
+fn limits_concurrent_scrapes() {
+    let registry = registry_with_counter();
+    let shared = Arc::new(Mutex::new(None));
+    registry.register_collector(Reentrant(Arc::clone(&shared)));
+    let handler = MetricsHandler::builder(registry)
+        .max_concurrent_scrapes(1)
+        .build()
+        .unwrap();
+    *shared.lock().unwrap() = Some((handler.clone(), 0));
+    // The outer scrape holds the only slot, so the nested one is refused.
+    let outer = handler.handle(&get(None, None));
+    assert_eq!(outer.status, 200);
+    assert_eq!(shared.lock().unwrap().as_ref().unwrap().1, 503);
+    assert_eq!(handler.inner.in_flight.load(Ordering::SeqCst), 0);
+}
+
+struct Failing;
+
+impl Collector for Failing {
+    fn collect(&self, _out: &mut CollectorOutput<'_>) -> crate::Result<()> {
+        Err(Error::new(ErrorKind::InvalidValue, "sensor offline"))
+    }
+}
+
+#[test]
+fn errors_follow_the_policy_and_are_counted() {
+    let registry = registry_with_counter();
+    registry.register_collector(Failing);
+    let failing = MetricsHandler::new(registry.clone()).unwrap();
+    let response = failing.handle(&get(None, None));
+    assert_eq!(response.status, 500);
+    assert!(
+        String::from_utf8(response.body)
+            .unwrap()
+            .contains("sensor offline")
+    );
+
+    let lenient = MetricsHandler::builder(registry)
+        .own_metrics(false)
+        .on_error(ScrapeErrorPolicy::Continue)
+        .build()
+        .unwrap();
+    let response = lenient.handle(&get(None, None));
+    assert_eq!(response.status, 200);
+    let body = String::from_utf8(response.body).unwrap();
+    assert!(body.contains("served_total 5\n"), "{body}");
+    assert!(
+        body.contains("prom_kit_scrapes_total{code=\"500\"} 1\n"),
+        "{body}"
+    );
+    // Counted after encoding: this scrape sees the first one's error, not its own.
+    assert!(
+        body.contains("prom_kit_scrape_errors_total{cause=\"encoding\"} 1\n"),
+        "{body}"
+    );
+    // The lenient handler keeps no metrics of its own; the first one is idle.
+    assert!(body.contains("prom_kit_scrapes_in_flight 0\n"), "{body}");
+}
+
+#[test]
+fn own_metrics_register_once() {
+    let registry = Registry::new();
+    let _first = MetricsHandler::new(registry.clone()).unwrap();
+    let err = MetricsHandler::new(registry.clone()).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::AlreadyRegistered);
+    let before = registry.encode_text().unwrap();
+    assert!(
+        MetricsHandler::builder(registry.clone())
+            .own_metrics(false)
+            .build()
+            .is_ok()
+    );
+    assert_eq!(registry.encode_text().unwrap(), before);
+}
