@@ -1,7 +1,41 @@
-//! axum adapter for [prom-kit](prom_kit): a `/metrics` endpoint and a tower layer that
-//! records HTTP request metrics by route template.
+//! [axum] adapter for [prom-kit](prom_kit).
 //!
-//! The adapter's content arrives with its own issue; the crate exists now so that the
-//! workspace layout is final.
+//! - [`MetricsEndpoint`] serves a registry wherever it is mounted (usually `/metrics`),
+//!   with content negotiation, gzip, `HEAD`, `405` and a concurrent-scrape limit, so the
+//!   router's own authentication, TLS and middleware apply to it.
+//! - [`MetricsLayer`] records request count, duration and in-flight requests labelled by
+//!   method, the matched route template ([`MatchedPath`](axum::extract::MatchedPath), never
+//!   the raw path) and status.
+//!
+//! All behaviour and every metric name comes from [`prom_kit::http`], shared with the
+//! actix-web adapter, so both export the same series.
+//!
+//! ```
+//! use axum::{routing::get, Router};
+//! use prom_kit::http::{HttpMetrics, MetricsHandler};
+//! use prom_kit::Registry;
+//! use prom_kit_axum::{MetricsEndpoint, MetricsLayer};
+//!
+//! let registry = Registry::new();
+//! let metrics = HttpMetrics::builder().exclude_path("/metrics").build(&registry)?;
+//! let app: Router = Router::new()
+//!     .route("/users/{id}", get(|| async { "a user" }))
+//!     .route_service("/metrics", MetricsEndpoint::new(MetricsHandler::new(registry)?))
+//!     .layer(MetricsLayer::new(metrics));
+//! # Ok::<(), prom_kit::Error>(())
+//! ```
+//!
+//! **Duration** is measured from the moment the request reaches the layer until its
+//! response body has been streamed to the end (or dropped), so slow or streaming bodies
+//! count in full. A request whose handler future is dropped before a response exists (the
+//! client disconnected) leaves the in-flight gauge and is not counted as a request.
 
-pub use prom_kit;
+mod body;
+mod endpoint;
+mod future;
+mod layer;
+
+pub use body::MetricsBody;
+pub use endpoint::MetricsEndpoint;
+pub use future::ResponseFuture;
+pub use layer::{MetricsLayer, MetricsService};

@@ -91,7 +91,7 @@ impl NamingScheme {
     fn default_duration_buckets(self) -> Buckets {
         match self {
             Self::Classic => Buckets::DEFAULT,
-            // EXPECT-free: the advised bounds are finite and ascending; fall back anyway.
+            // The advised bounds are finite and ascending, so this never falls back.
             Self::OpenTelemetry => {
                 Buckets::new(OPENTELEMETRY_DURATION_BOUNDS).unwrap_or(Buckets::DEFAULT)
             }
@@ -197,6 +197,15 @@ impl HttpMetricsBuilder {
             )?;
         }
         let names = self.naming.names();
+        let inner = self.families(&names)?;
+        register_all(&registry, &names, &inner)?;
+        Ok(HttpMetrics {
+            inner: Arc::new(inner),
+        })
+    }
+
+    /// Creates (but does not register) the families.
+    fn families(self, names: &Names) -> Result<Inner> {
         let series_labels: Vec<&str> = [names.method, names.route, names.status]
             .into_iter()
             .chain(self.extra_labels.iter().map(String::as_str))
@@ -215,7 +224,11 @@ impl HttpMetricsBuilder {
             Some(buckets) => buckets,
             None => Buckets::exponential(64.0, 4.0, 10)?,
         };
-        let inner = Inner {
+        let duration_buckets = self
+            .duration_buckets
+            .clone()
+            .unwrap_or_else(|| self.naming.default_duration_buckets());
+        Ok(Inner {
             requests: match names.requests {
                 Some(_) => Some(
                     Family::builder(series_labels.iter().copied())
@@ -224,11 +237,7 @@ impl HttpMetricsBuilder {
                 ),
                 None => None,
             },
-            duration: histogram(
-                self.duration_buckets
-                    .clone()
-                    .unwrap_or_else(|| self.naming.default_duration_buckets()),
-            )?,
+            duration: histogram(duration_buckets)?,
             in_flight: Family::builder(flight_labels)
                 .max_series(self.max_series)
                 .build()?,
@@ -249,48 +258,49 @@ impl HttpMetricsBuilder {
                 .collect(),
             extra_count: self.extra_labels.len(),
             unmatched_route: self.unmatched_route.into_boxed_str(),
-        };
-
-        let mut registered = Registration {
-            registry: &registry,
-            names: Vec::new(),
-        };
-        if let (Some(name), Some(family)) = (names.requests, &inner.requests) {
-            registered.add(name, None, "HTTP requests completed.", family.clone())?;
-        }
-        registered.add(
-            names.duration,
-            Some("seconds"),
-            "Time from receiving an HTTP request to the end of its response body.",
-            inner.duration.clone(),
-        )?;
-        registered.add(
-            names.in_flight,
-            None,
-            "HTTP requests being served.",
-            inner.in_flight.clone(),
-        )?;
-        if let Some(family) = &inner.request_size {
-            registered.add(
-                names.request_size,
-                Some("bytes"),
-                "HTTP request body sizes.",
-                family.clone(),
-            )?;
-        }
-        if let Some(family) = &inner.response_size {
-            registered.add(
-                names.response_size,
-                Some("bytes"),
-                "HTTP response body sizes.",
-                family.clone(),
-            )?;
-        }
-        registered.names.clear();
-        Ok(HttpMetrics {
-            inner: Arc::new(inner),
         })
     }
+}
+
+/// Registers every family of `inner`, or none of them.
+fn register_all(registry: &Registry, names: &Names, inner: &Inner) -> Result<()> {
+    let mut registered = Registration {
+        registry,
+        names: Vec::new(),
+    };
+    if let (Some(name), Some(family)) = (names.requests, &inner.requests) {
+        registered.add(name, None, "HTTP requests completed.", family.clone())?;
+    }
+    registered.add(
+        names.duration,
+        Some("seconds"),
+        "Time from receiving an HTTP request to the end of its response body.",
+        inner.duration.clone(),
+    )?;
+    registered.add(
+        names.in_flight,
+        None,
+        "HTTP requests being served.",
+        inner.in_flight.clone(),
+    )?;
+    if let Some(family) = &inner.request_size {
+        registered.add(
+            names.request_size,
+            Some("bytes"),
+            "HTTP request body sizes.",
+            family.clone(),
+        )?;
+    }
+    if let Some(family) = &inner.response_size {
+        registered.add(
+            names.response_size,
+            Some("bytes"),
+            "HTTP response body sizes.",
+            family.clone(),
+        )?;
+    }
+    registered.names.clear();
+    Ok(())
 }
 
 /// Registers families one by one and unregisters them again unless completed.

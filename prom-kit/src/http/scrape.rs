@@ -24,7 +24,7 @@ pub struct ScrapeRequest<'a> {
 pub struct ScrapeResponse {
     /// The HTTP status code.
     pub status: u16,
-    /// Response headers (name, value).
+    /// Response headers (lowercase name, value).
     pub headers: Vec<(&'static str, &'static str)>,
     /// The response body (empty for `HEAD`).
     pub body: Vec<u8>,
@@ -63,7 +63,7 @@ pub enum ScrapeErrorPolicy {
 /// let handler = MetricsHandler::new(registry)?;
 /// let response = handler.handle(&ScrapeRequest { method: "GET", ..Default::default() });
 /// assert_eq!(response.status, 200);
-/// assert_eq!(response.headers[0], ("Content-Type", prom_kit::encoding::TEXT_CONTENT_TYPE));
+/// assert_eq!(response.headers[0], ("content-type", prom_kit::encoding::TEXT_CONTENT_TYPE));
 /// assert!(String::from_utf8(response.body).unwrap().contains("jobs_total 0\n"));
 /// assert_eq!(handler.handle(&ScrapeRequest { method: "POST", ..Default::default() }).status, 405);
 /// # Ok::<(), prom_kit::Error>(())
@@ -241,7 +241,7 @@ impl MetricsHandler {
             return plain(
                 405,
                 "method not allowed; use GET or HEAD\n",
-                vec![("Allow", "GET, HEAD")],
+                vec![("allow", "GET, HEAD")],
             );
         }
         let inner = &*self.inner;
@@ -261,7 +261,7 @@ impl MetricsHandler {
             if inner.on_error == ScrapeErrorPolicy::Fail {
                 return ScrapeResponse {
                     status: 500,
-                    headers: vec![("Content-Type", "text/plain; charset=utf-8")],
+                    headers: vec![("content-type", "text/plain; charset=utf-8")],
                     body: format!("error encoding metrics: {}\n", error_chain(&error)).into_bytes(),
                 };
             }
@@ -269,14 +269,14 @@ impl MetricsHandler {
         inner.last_size.store(body.len(), Ordering::Relaxed);
 
         let mut headers = vec![
-            ("Content-Type", chosen.content_type),
-            ("Vary", "Accept, Accept-Encoding"),
+            ("content-type", chosen.content_type),
+            ("vary", "Accept, Accept-Encoding"),
         ];
         if inner.gzip && accepts_gzip(request.accept_encoding) {
             match gzip(&body) {
                 Ok(compressed) => {
                     body = compressed;
-                    headers.push(("Content-Encoding", "gzip"));
+                    headers.push(("content-encoding", "gzip"));
                 }
                 Err(_) => self.count_error("gzip"),
             }
@@ -317,7 +317,7 @@ fn plain(
     message: &str,
     mut headers: Vec<(&'static str, &'static str)>,
 ) -> ScrapeResponse {
-    headers.insert(0, ("Content-Type", "text/plain; charset=utf-8"));
+    headers.insert(0, ("content-type", "text/plain; charset=utf-8"));
     ScrapeResponse {
         status,
         headers,

@@ -34,7 +34,7 @@ fn negotiates_the_format() {
     let handler = MetricsHandler::new(registry_with_counter()).unwrap();
     let text = handler.handle(&get(None, None));
     assert_eq!(text.status, 200);
-    assert_eq!(header(&text, "Content-Type"), Some(TEXT_CONTENT_TYPE));
+    assert_eq!(header(&text, "content-type"), Some(TEXT_CONTENT_TYPE));
     assert!(
         String::from_utf8(text.body)
             .unwrap()
@@ -45,7 +45,7 @@ fn negotiates_the_format() {
         Some("application/openmetrics-text;version=1.0.0"),
         None,
     ));
-    assert_eq!(header(&om, "Content-Type"), Some(OPENMETRICS_CONTENT_TYPE));
+    assert_eq!(header(&om, "content-type"), Some(OPENMETRICS_CONTENT_TYPE));
     assert!(String::from_utf8(om.body).unwrap().ends_with("# EOF\n"));
 }
 
@@ -53,7 +53,7 @@ fn negotiates_the_format() {
 fn gzips_when_accepted() {
     let handler = MetricsHandler::new(registry_with_counter()).unwrap();
     let response = handler.handle(&get(None, Some("gzip")));
-    assert_eq!(header(&response, "Content-Encoding"), Some("gzip"));
+    assert_eq!(header(&response, "content-encoding"), Some("gzip"));
     let mut decoded = String::new();
     flate2::read::GzDecoder::new(&response.body[..])
         .read_to_string(&mut decoded)
@@ -65,7 +65,7 @@ fn gzips_when_accepted() {
         .build()
         .unwrap()
         .handle(&get(None, Some("gzip")));
-    assert_eq!(header(&plain, "Content-Encoding"), None);
+    assert_eq!(header(&plain, "content-encoding"), None);
 }
 
 #[test]
@@ -77,14 +77,14 @@ fn head_and_other_methods() {
     });
     assert_eq!(head.status, 200);
     assert!(head.body.is_empty());
-    assert_eq!(header(&head, "Content-Type"), Some(TEXT_CONTENT_TYPE));
+    assert_eq!(header(&head, "content-type"), Some(TEXT_CONTENT_TYPE));
     for method in ["POST", "PUT", "DELETE", "OPTIONS"] {
         let response = handler.handle(&ScrapeRequest {
             method,
             ..ScrapeRequest::default()
         });
         assert_eq!(response.status, 405, "{method}");
-        assert_eq!(header(&response, "Allow"), Some("GET, HEAD"));
+        assert_eq!(header(&response, "allow"), Some("GET, HEAD"));
     }
 }
 

@@ -1,0 +1,78 @@
+//! [`MetricsBody`]: a response body that finishes its request's tracker when it ends.
+
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use bytes::Buf;
+use http_body::{Body, Frame, SizeHint};
+use pin_project_lite::pin_project;
+use prom_kit::http::RequestTracker;
+
+pin_project! {
+    /// Wraps a response body, counting the bytes streamed; the request is recorded with
+    /// its status and size when the body reaches its end or is dropped (a client that
+    /// disconnects mid-body still gets its request counted, with the bytes sent so far).
+    #[derive(Debug)]
+    pub struct MetricsBody<B> {
+        #[pin]
+        inner: B,
+        tracker: Option<RequestTracker>,
+        status: u16,
+        bytes: u64,
+    }
+
+    impl<B> PinnedDrop for MetricsBody<B> {
+        fn drop(this: Pin<&mut Self>) {
+            let this = this.project();
+            if let Some(tracker) = this.tracker.take() {
+                tracker.finish(*this.status, Some(*this.bytes));
+            }
+        }
+    }
+}
+
+impl<B> MetricsBody<B> {
+    pub(crate) fn new(inner: B, tracker: Option<RequestTracker>, status: u16) -> Self {
+        Self {
+            inner,
+            tracker,
+            status,
+            bytes: 0,
+        }
+    }
+}
+
+impl<B: Body> Body for MetricsBody<B> {
+    type Data = B::Data;
+    type Error = B::Error;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<B::Data>, B::Error>>> {
+        let this = self.project();
+        let polled = this.inner.poll_frame(cx);
+        match &polled {
+            Poll::Ready(Some(Ok(frame))) => {
+                if let Some(data) = frame.data_ref() {
+                    *this.bytes += data.remaining() as u64;
+                }
+            }
+            Poll::Ready(None | Some(Err(_))) => {
+                if let Some(tracker) = this.tracker.take() {
+                    tracker.finish(*this.status, Some(*this.bytes));
+                }
+            }
+            Poll::Pending => {}
+        }
+        polled
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
+    }
+}

@@ -1,0 +1,61 @@
+//! [`MetricsEndpoint`]: the `/metrics` service.
+
+use std::convert::Infallible;
+use std::future::{Ready, ready};
+use std::task::{Context, Poll};
+
+use axum::body::Body;
+use http::header::{ACCEPT, ACCEPT_ENCODING, HeaderName, HeaderValue};
+use http::{Request, Response, StatusCode};
+use prom_kit::http::{MetricsHandler, ScrapeRequest};
+use tower_service::Service;
+
+/// A tower service answering scrapes of a registry through a [`MetricsHandler`]; mount
+/// it with `Router::route_service` at any path.
+#[derive(Clone, Debug)]
+pub struct MetricsEndpoint {
+    handler: MetricsHandler,
+}
+
+impl MetricsEndpoint {
+    /// Serves what `handler` serves.
+    pub fn new(handler: MetricsHandler) -> Self {
+        Self { handler }
+    }
+}
+
+impl<B> Service<Request<B>> for MetricsEndpoint {
+    type Response = Response<Body>;
+    type Error = Infallible;
+    type Future = Ready<Result<Response<Body>, Infallible>>;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: Request<B>) -> Self::Future {
+        let header = |name| {
+            request
+                .headers()
+                .get(name)
+                .and_then(|v: &HeaderValue| v.to_str().ok())
+        };
+        let scrape = self.handler.handle(&ScrapeRequest {
+            method: request.method().as_str(),
+            accept: header(ACCEPT),
+            accept_encoding: header(ACCEPT_ENCODING),
+        });
+        let mut response = Response::new(Body::from(scrape.body));
+        *response.status_mut() =
+            StatusCode::from_u16(scrape.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        for (name, value) in scrape.headers {
+            if let (Ok(name), Ok(value)) = (
+                HeaderName::from_bytes(name.as_bytes()),
+                HeaderValue::from_str(value),
+            ) {
+                response.headers_mut().insert(name, value);
+            }
+        }
+        ready(Ok(response))
+    }
+}
