@@ -104,7 +104,11 @@ fn label_clashes_at_registration() {
             .kind(),
         ErrorKind::ReservedLabelName
     );
-    let state: Family<StateSet> = Family::new(["mode"]).unwrap();
+    let template = StateSet::new(["on", "off"]).unwrap();
+    let state: Family<StateSet> = Family::builder(["mode"])
+        .options(prom_kit::metrics::StateNames::from_template(&template))
+        .build()
+        .unwrap();
     assert_eq!(
         registry.register("mode", "", state).unwrap_err().kind(),
         ErrorKind::ReservedLabelName
