@@ -1,7 +1,41 @@
-//! actix-web adapter for [prom-kit](prom_kit): a `/metrics` handler and a middleware that
-//! records HTTP request metrics by route pattern.
+//! [actix-web](actix_web) adapter for [prom-kit](prom_kit).
 //!
-//! The adapter's content arrives with its own issue; the crate exists now so that the
-//! workspace layout is final.
+//! - [`metrics_resource`] serves a registry at a path (usually `/metrics`) with content
+//!   negotiation, gzip, `HEAD`, `405` and a concurrent-scrape limit; [`scrape`] answers
+//!   one request, for mounting it some other way (behind a guard, in a scope).
+//! - [`Metrics`] is a middleware recording request count, duration and in-flight
+//!   requests labelled by method, the route pattern (`match_pattern()`, never the raw
+//!   path) and status.
+//!
+//! All behaviour and every metric name comes from [`prom_kit::http`], shared with the
+//! axum adapter, so both export the same series.
+//!
+//! ```
+//! use actix_web::{web, App, HttpResponse};
+//! use prom_kit::http::{HttpMetrics, MetricsHandler};
+//! use prom_kit::Registry;
+//! use prom_kit_actix::{metrics_resource, Metrics};
+//!
+//! let registry = Registry::new();
+//! let metrics = HttpMetrics::builder().exclude_path("/metrics").build(&registry)?;
+//! let handler = MetricsHandler::new(registry)?;
+//! let app = App::new()
+//!     .wrap(Metrics::new(metrics))
+//!     .service(metrics_resource("/metrics", handler))
+//!     .route("/users/{id}", web::get().to(|| async { HttpResponse::Ok().body("a user") }));
+//! # Ok::<(), prom_kit::Error>(())
+//! ```
+//!
+//! **Duration** is measured from the moment the request reaches the middleware until
+//! its response body has been streamed to the end (or dropped). A request whose inner
+//! service returns an `Err` is recorded with the error's real status code. A request
+//! whose future is dropped before a response exists (the client disconnected) leaves the
+//! in-flight gauge and is not counted as a request.
 
-pub use prom_kit;
+mod body;
+mod endpoint;
+mod middleware;
+
+pub use body::MetricsBody;
+pub use endpoint::{metrics_resource, scrape};
+pub use middleware::{Metrics, MetricsMiddleware, MetricsResponseFuture};
