@@ -1,0 +1,103 @@
+//! An axum service that counts its requests: the Rust counterpart of the aiohttp example
+//! (`requests_total`), plus prom-kit's request metrics middleware and `/metrics`.
+//!
+//! ```text
+//! cargo run -p prom-kit-examples --bin axum-app      # LISTEN_ADDR, default 127.0.0.1:3000
+//! curl http://127.0.0.1:3000/users/7
+//! curl http://127.0.0.1:3000/metrics
+//! ```
+
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::http::header::{CONTENT_TYPE, HeaderName};
+use axum::routing::{get, post};
+use prom_kit::http::{HttpMetrics, MetricsHandler};
+use prom_kit::{Counter, Family, Registry};
+use prom_kit_axum::{MetricsEndpoint, MetricsLayer};
+
+/// The business metrics the handlers update.
+#[derive(Clone)]
+struct AppMetrics {
+    requests: Counter,
+    orders: Family<Counter>,
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let registry = Registry::new();
+    let app_metrics = AppMetrics {
+        requests: Counter::new(),
+        orders: Family::new(["product"])?,
+    };
+    registry.register(
+        "requests_total",
+        "Requests handled by the app.",
+        app_metrics.requests.clone(),
+    )?;
+    registry.register(
+        "orders_total",
+        "Orders placed, by product.",
+        app_metrics.orders.clone(),
+    )?;
+    let http = HttpMetrics::builder()
+        .exclude_path("/metrics")
+        .exclude_path("/health")
+        .build(&registry)?;
+
+    let app = Router::new()
+        .route("/", get(|| async { "hello from axum-app\n" }))
+        .route("/users/{id}", get(user))
+        .route("/orders/{product}", post(order))
+        .route("/slow", get(slow))
+        .route("/health", get(|| async { "ok\n" }))
+        .route_service(
+            "/metrics",
+            MetricsEndpoint::new(MetricsHandler::new(registry)?),
+        )
+        .layer(MetricsLayer::new(http))
+        .with_state(app_metrics);
+
+    let listener =
+        tokio::net::TcpListener::bind(prom_kit_examples::listen_addr("127.0.0.1:3000")).await?;
+    println!("axum-app listening on http://{}", listener.local_addr()?);
+    axum::serve(listener, app)
+        .with_graceful_shutdown(prom_kit_examples::shutdown_signal())
+        .await?;
+    Ok(())
+}
+
+async fn user(
+    State(metrics): State<AppMetrics>,
+    Path(id): Path<u64>,
+) -> ([(HeaderName, &'static str); 1], String) {
+    metrics.requests.inc();
+    (
+        [(CONTENT_TYPE, "application/json")],
+        format!("{{\"id\":{id}}}\n"),
+    )
+}
+
+async fn order(State(metrics): State<AppMetrics>, Path(product): Path<String>) -> StatusCode {
+    metrics.requests.inc();
+    // Products come from a small catalogue; anything else is refused, so the label
+    // stays bounded.
+    if !["book", "pen", "lamp"].contains(&product.as_str()) {
+        return StatusCode::NOT_FOUND;
+    }
+    match metrics.orders.labels(&[product]) {
+        Ok(counter) => {
+            counter.inc();
+            StatusCode::CREATED
+        }
+        Err(_) => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+async fn slow(State(metrics): State<AppMetrics>) -> &'static str {
+    metrics.requests.inc();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    "slow response\n"
+}

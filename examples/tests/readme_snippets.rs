@@ -1,0 +1,77 @@
+//! The README's axum and actix-web snippets, as written there, serve requests and
+//! metrics.
+
+mod support;
+
+use std::net::SocketAddr;
+
+use support::request;
+
+fn check_served(address: SocketAddr) {
+    assert_eq!(request(address, "GET", "/users/7", &[]).status, 200);
+    let metrics = request(address, "GET", "/metrics", &[]).text();
+    assert!(
+        metrics.contains(
+            "http_requests_total{method=\"GET\",route=\"/users/{id}\",status=\"200\"} 1\n"
+        ),
+        "{metrics}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn readme_axum_snippet() -> Result<(), Box<dyn std::error::Error>> {
+    use axum::{Router, routing::get};
+    use prom_kit::Registry;
+    use prom_kit::http::{HttpMetrics, MetricsHandler};
+    use prom_kit_axum::{MetricsEndpoint, MetricsLayer};
+
+    let registry = Registry::new();
+    let http = HttpMetrics::builder()
+        .exclude_path("/metrics")
+        .build(&registry)?;
+    let app: Router = Router::new()
+        .route("/users/{id}", get(|| async { "a user" }))
+        .route_service(
+            "/metrics",
+            MetricsEndpoint::new(MetricsHandler::new(registry)?),
+        )
+        .layer(MetricsLayer::new(http));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let address = listener.local_addr()?;
+    let server = tokio::spawn(async move { axum::serve(listener, app).await });
+    tokio::task::spawn_blocking(move || check_served(address)).await?;
+    server.abort();
+    Ok(())
+}
+
+#[actix_web::test]
+async fn readme_actix_snippet() -> Result<(), Box<dyn std::error::Error>> {
+    use actix_web::{App, HttpResponse, HttpServer, web};
+    use prom_kit::Registry;
+    use prom_kit::http::{HttpMetrics, MetricsHandler};
+    use prom_kit_actix::{Metrics, metrics_resource};
+
+    let registry = Registry::new();
+    let http = HttpMetrics::builder()
+        .exclude_path("/metrics")
+        .build(&registry)?;
+    let handler = MetricsHandler::new(registry)?;
+    let server = HttpServer::new(move || {
+        App::new()
+            .wrap(Metrics::new(http.clone()))
+            .service(metrics_resource("/metrics", handler.clone()))
+            .route(
+                "/users/{id}",
+                web::get().to(|| async { HttpResponse::Ok().body("a user") }),
+            )
+    })
+    .workers(1)
+    .bind("127.0.0.1:0")?;
+    let address = server.addrs()[0];
+    let running = server.run();
+    let handle = running.handle();
+    actix_web::rt::spawn(running);
+    actix_web::rt::task::spawn_blocking(move || check_served(address)).await?;
+    handle.stop(true).await;
+    Ok(())
+}

@@ -1,0 +1,357 @@
+//! Helpers for end-to-end tests against real programs: processes stopped by PID on drop
+//! (also when a test fails), a minimal HTTP/1.1 client, and a real Prometheus.
+
+#![allow(dead_code, unreachable_pub)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+/// Set to `1` by `.ci/run`: a missing tool then fails the test instead of skipping it.
+pub const REQUIRE_TOOLS_VAR: &str = "PROM_KIT_REQUIRE_TOOLS";
+
+/// Reports a missing tool: panics when tools are required, else prints why the test is
+/// skipped.
+pub fn missing(tool: &str, why: &str) {
+    assert!(
+        !std::env::var(REQUIRE_TOOLS_VAR).is_ok_and(|v| v == "1"),
+        "{tool} is required ({REQUIRE_TOOLS_VAR}=1) but unavailable: {why}"
+    );
+    eprintln!("SKIPPED: {tool} unavailable ({why}); set {REQUIRE_TOOLS_VAR}=1 to require it");
+}
+
+/// The path of an executable on `PATH`, or `None` after reporting it missing.
+pub fn tool(name: &str, package: &str) -> Option<PathBuf> {
+    let found = std::env::var_os("PATH").and_then(|path| {
+        std::env::split_paths(&path)
+            .map(|dir| dir.join(name))
+            .find(|candidate| candidate.is_file())
+    });
+    if found.is_none() {
+        missing(name, &format!("not on PATH (Debian package `{package}`)"));
+    }
+    found
+}
+
+/// A child process killed (by its PID) and reaped when dropped.
+pub struct Process {
+    pub name: String,
+    child: Child,
+}
+
+impl Process {
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Whether the process has exited.
+    pub fn exited(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(Some(_)))
+    }
+
+    /// Whether the process has exited with status 0.
+    pub fn exit_success(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(Some(status)) if status.success())
+    }
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        if !self.exited() {
+            let _ = self.child.kill();
+        }
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts an example binary on `127.0.0.1:0` and returns it with the address it printed
+/// (`… listening on http://ADDR`).
+pub fn start_app(binary: &str) -> (Process, SocketAddr) {
+    let mut child = Command::new(binary)
+        .env("LISTEN_ADDR", "127.0.0.1:0")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {binary}: {e}"));
+    let stdout = child.stdout.take().expect("piped stdout");
+    let process = Process {
+        name: binary.to_owned(),
+        child,
+    };
+    let (sender, receiver) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if let Some(address) = line.split("http://").nth(1) {
+                let _ = sender.send(address.trim().to_owned());
+            }
+        }
+    });
+    let address = receiver
+        .recv_timeout(Duration::from_secs(30))
+        .unwrap_or_else(|_| panic!("{binary} did not print its address"));
+    (process, address.parse().expect("a socket address"))
+}
+
+/// A response from [`request`].
+#[derive(Debug)]
+pub struct Response {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Response {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+}
+
+/// Sends one HTTP/1.1 request (`Connection: close`) and reads the whole response.
+pub fn request(
+    address: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+) -> Response {
+    let mut stream = TcpStream::connect_timeout(&address, Duration::from_secs(5)).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .expect("timeout");
+    let mut head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\nContent-Length: 0\r\n"
+    );
+    for (name, value) in headers {
+        head.extend([name, ": ", value, "\r\n"]);
+    }
+    head.push_str("\r\n");
+    stream.write_all(head.as_bytes()).expect("send");
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).expect("read response");
+    parse_response(&raw)
+}
+
+fn parse_response(raw: &[u8]) -> Response {
+    let split = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("end of headers");
+    let head = String::from_utf8_lossy(&raw[..split]);
+    let mut lines = head.split("\r\n");
+    let status = lines
+        .next()
+        .and_then(|l| l.split(' ').nth(1))
+        .and_then(|s| s.parse().ok())
+        .expect("status line");
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(n, v)| (n.trim().to_owned(), v.trim().to_owned()))
+        .collect();
+    let mut body = raw[split + 4..].to_vec();
+    let chunked = headers.iter().any(|(n, v)| {
+        n.eq_ignore_ascii_case("transfer-encoding") && v.eq_ignore_ascii_case("chunked")
+    });
+    if chunked {
+        body = dechunk(&body);
+    }
+    Response {
+        status,
+        headers,
+        body,
+    }
+}
+
+fn dechunk(mut data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    while let Some(end) = data.windows(2).position(|w| w == b"\r\n") {
+        let size_text = String::from_utf8_lossy(&data[..end]);
+        let size = usize::from_str_radix(size_text.split(';').next().unwrap_or("0").trim(), 16)
+            .unwrap_or(0);
+        if size == 0 {
+            break;
+        }
+        let start = end + 2;
+        out.extend_from_slice(&data[start..start + size]);
+        data = &data[start + size + 2..];
+    }
+    out
+}
+
+/// Percent-encodes a query parameter value.
+pub fn encode_query(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// A real Prometheus on loopback, with its own storage directory, stopped on drop.
+pub struct Prometheus {
+    pub address: SocketAddr,
+    process: Process,
+    _dir: tempfile::TempDir,
+}
+
+impl Prometheus {
+    /// Starts `prometheus` with `config` (YAML) on the first free port from a range
+    /// reserved for `slot` (distinct per test), after `promtool check config` accepts it.
+    pub fn start(binary: &Path, config: &str, slot: u16, extra_flags: &[&str]) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let config_path = dir.path().join("prometheus.yml");
+        std::fs::write(&config_path, config).expect("write config");
+        for attempt in 0..10u16 {
+            let port = 39_100 + slot * 10 + attempt;
+            let address: SocketAddr = format!("127.0.0.1:{port}").parse().expect("address");
+            let mut process = Process {
+                name: "prometheus".to_owned(),
+                child: Command::new(binary)
+                    .arg(format!("--config.file={}", config_path.display()))
+                    .arg(format!(
+                        "--storage.tsdb.path={}",
+                        dir.path().join("data").display()
+                    ))
+                    .arg(format!("--web.listen-address={address}"))
+                    .args(extra_flags)
+                    .stdout(Stdio::null())
+                    .stderr(
+                        std::fs::File::create(dir.path().join("prometheus.log")).expect("log file"),
+                    )
+                    .spawn()
+                    .expect("start prometheus"),
+            };
+            let deadline = Instant::now() + Duration::from_secs(30);
+            while Instant::now() < deadline && !process.exited() {
+                if TcpStream::connect(address).is_ok()
+                    && request(address, "GET", "/-/ready", &[]).status == 200
+                {
+                    return Self {
+                        address,
+                        process,
+                        _dir: dir,
+                    };
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            let log =
+                std::fs::read_to_string(dir.path().join("prometheus.log")).unwrap_or_default();
+            assert!(
+                log.contains("address already in use"),
+                "prometheus did not become ready on {address}:\n{log}"
+            );
+        }
+        panic!("no free port for prometheus in its range");
+    }
+
+    /// Runs an instant query; returns the `data.result` array.
+    pub fn query(&self, expression: &str) -> Vec<serde_json::Value> {
+        let response = request(
+            self.address,
+            "GET",
+            &format!("/api/v1/query?query={}", encode_query(expression)),
+            &[],
+        );
+        let json: serde_json::Value = serde_json::from_slice(&response.body)
+            .unwrap_or_else(|e| panic!("bad JSON from prometheus ({e}): {}", response.text()));
+        assert_eq!(
+            json["status"], "success",
+            "query {expression} failed: {json}"
+        );
+        json["data"]["result"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// The single value an instant query returns, if it returns exactly one series.
+    pub fn value(&self, expression: &str) -> Option<f64> {
+        let result = self.query(expression);
+        match result.as_slice() {
+            [one] => one["value"][1].as_str().and_then(|v| v.parse().ok()),
+            _ => None,
+        }
+    }
+
+    /// Polls `expression` until its single value satisfies `check`, or panics after
+    /// `timeout` with the last value seen.
+    pub fn wait_for(
+        &self,
+        expression: &str,
+        timeout: Duration,
+        check: impl Fn(f64) -> bool,
+    ) -> f64 {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let value = self.value(expression);
+            if let Some(value) = value.filter(|v| check(*v)) {
+                return value;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{expression}: last value {value:?} never satisfied the check"
+            );
+            std::thread::sleep(Duration::from_millis(250));
+        }
+    }
+}
+
+/// Runs `program args` with `input` on stdin; returns (success, stdout + stderr).
+pub fn run_with_stdin(program: &Path, args: &[&str], input: &[u8]) -> (bool, String) {
+    let mut child = Command::new(program)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {}: {e}", program.display()));
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input)
+        .expect("write stdin");
+    let output = child.wait_with_output().expect("wait");
+    (
+        output.status.success(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        ),
+    )
+}
+
+/// Debian's `/usr/bin/python3` (or the first `python3`) if it imports `prometheus_client`.
+pub fn python() -> Option<PathBuf> {
+    let found = ["/usr/bin/python3", "python3"]
+        .into_iter()
+        .map(PathBuf::from)
+        .find(|python| {
+            Command::new(python)
+                .args(["-c", "import prometheus_client.openmetrics.parser"])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success())
+        });
+    if found.is_none() {
+        missing(
+            "python3 with prometheus_client",
+            "Debian package `python3-prometheus-client`",
+        );
+    }
+    found
+}
