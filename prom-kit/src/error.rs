@@ -39,6 +39,16 @@ pub enum ErrorKind {
     TypeMismatch,
     /// A collector failed while producing its families at scrape time.
     Collect,
+    /// A pushed metric carries a label that the push's grouping key also sets (`job`
+    /// or a grouping label).
+    LabelClash,
+    /// A network exchange failed or timed out; the cause is the source.
+    Transport,
+    /// The remote end (a Pushgateway) refused the request; the source is a
+    /// `push::GatewayResponse` with its status and body.
+    Rejected,
+    /// An I/O operation (binding a listener) failed; the cause is the source.
+    Io,
 }
 
 impl ErrorKind {
@@ -57,6 +67,10 @@ impl ErrorKind {
             Self::TooManySeries => "too many series",
             Self::TypeMismatch => "sample type does not match the family type",
             Self::Collect => "collector failed",
+            Self::LabelClash => "label clashes with the grouping key",
+            Self::Transport => "transport error",
+            Self::Rejected => "request rejected",
+            Self::Io => "I/O error",
         }
     }
 }

@@ -64,6 +64,9 @@ pub mod http;
 pub mod labels;
 pub mod metrics;
 mod name;
+#[cfg(feature = "push")]
+#[cfg_attr(docsrs, doc(cfg(feature = "push")))]
+pub mod push;
 pub mod registry;
 pub mod snapshot;
 

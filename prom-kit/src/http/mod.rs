@@ -11,7 +11,7 @@
 //!
 //! Types here speak plain strings and numbers, not any framework's request types.
 
-mod compress;
+pub(crate) mod compress;
 mod requests;
 mod scrape;
 

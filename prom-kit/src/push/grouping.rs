@@ -1,0 +1,142 @@
+//! The grouping key: `job` and grouping labels, encoded into the Pushgateway URL path.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE;
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::name::check_label_name;
+
+/// A validated grouping key: the job name and the grouping labels, sorted by name.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct GroupingKey {
+    job: String,
+    labels: Vec<(String, String)>,
+}
+
+impl GroupingKey {
+    /// Starts a key for `job`.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::InvalidValue`] if the job name is empty.
+    pub(crate) fn new(job: &str) -> Result<Self> {
+        if job.is_empty() {
+            return Err(Error::new(ErrorKind::InvalidValue, "the job name is empty"));
+        }
+        Ok(Self {
+            job: job.to_owned(),
+            labels: Vec::new(),
+        })
+    }
+
+    /// Adds (or replaces) a grouping label.
+    ///
+    /// # Errors
+    ///
+    /// An invalid or reserved label name, or `job` (the job has its own place).
+    pub(crate) fn insert(&mut self, name: &str, value: &str) -> Result<()> {
+        check_label_name(name)?;
+        if name == "job" {
+            return Err(Error::about(ErrorKind::ReservedLabelName, name));
+        }
+        match self.labels.binary_search_by(|(n, _)| n.as_str().cmp(name)) {
+            Ok(i) => value.clone_into(&mut self.labels[i].1),
+            Err(i) => self.labels.insert(i, (name.to_owned(), value.to_owned())),
+        }
+        Ok(())
+    }
+
+    /// The label names a pushed metric may not carry: `job` and the grouping labels.
+    pub(crate) fn names(&self) -> impl Iterator<Item = &str> {
+        std::iter::once("job").chain(self.labels.iter().map(|(n, _)| n.as_str()))
+    }
+
+    /// The URL path: `/metrics/job/<job>{/<label>/<value>}`.
+    pub(crate) fn path(&self) -> String {
+        let mut path = String::from("/metrics");
+        push_pair(&mut path, "job", &self.job);
+        for (name, value) in &self.labels {
+            push_pair(&mut path, name, value);
+        }
+        path
+    }
+}
+
+/// Appends `/<name>/<value>`, or `/<name>@base64/<url-safe base64>` for values the
+/// gateway could not take verbatim in a path segment (empty, or containing `/` or a
+/// space).
+fn push_pair(path: &mut String, name: &str, value: &str) {
+    path.push('/');
+    path.push_str(name);
+    if value.is_empty() {
+        path.push_str("@base64/=");
+    } else if value.contains(['/', ' ']) {
+        path.push_str("@base64/");
+        path.push_str(&URL_SAFE.encode(value));
+    } else {
+        path.push('/');
+        percent_encode_segment(path, value);
+    }
+}
+
+/// Percent-encodes everything but RFC 3986 unreserved characters.
+fn percent_encode_segment(out: &mut String, value: &str) {
+    for byte in value.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(char::from(byte));
+            }
+            _ => {
+                const HEX: &[u8; 16] = b"0123456789ABCDEF";
+                out.push('%');
+                out.push(char::from(HEX[usize::from(byte >> 4)]));
+                out.push(char::from(HEX[usize::from(byte & 15)]));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_encode_as_the_gateway_expects() {
+        let mut key = GroupingKey::new("batch job").unwrap();
+        key.insert("zone", "eu/west").unwrap();
+        key.insert("instance", "host-1").unwrap();
+        key.insert("empty", "").unwrap();
+        key.insert("odd", "ä?&%").unwrap();
+        assert_eq!(
+            key.path(),
+            "/metrics/job@base64/YmF0Y2ggam9i/empty@base64/=/instance/host-1/odd/%C3%A4%3F%26%25/zone@base64/ZXUvd2VzdA=="
+        );
+        key.insert("zone", "us").unwrap();
+        assert!(key.path().ends_with("/zone/us"));
+        assert_eq!(
+            key.names().collect::<Vec<_>>(),
+            ["job", "empty", "instance", "odd", "zone"]
+        );
+    }
+
+    #[test]
+    fn rejects_bad_keys() {
+        assert_eq!(
+            GroupingKey::new("").unwrap_err().kind(),
+            ErrorKind::InvalidValue
+        );
+        let mut key = GroupingKey::new("j").unwrap();
+        assert_eq!(
+            key.insert("job", "x").unwrap_err().kind(),
+            ErrorKind::ReservedLabelName
+        );
+        assert_eq!(
+            key.insert("bad-name", "x").unwrap_err().kind(),
+            ErrorKind::InvalidLabelName
+        );
+        assert_eq!(
+            key.insert("__x", "x").unwrap_err().kind(),
+            ErrorKind::ReservedLabelName
+        );
+    }
+}

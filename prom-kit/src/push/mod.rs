@@ -1,0 +1,355 @@
+//! A Pushgateway client, for jobs that cannot be scraped.
+//!
+//! # When to push, and when not to
+//!
+//! Prometheus pulls: a long-running service exposes `/metrics` (see the framework
+//! adapters and [`server`](crate::server)) and is scraped. Push only from jobs that end
+//! before a scrape could reach them — batch jobs, cron jobs, CI steps. The gateway keeps
+//! whatever was pushed last **forever** (until deleted), never marks it stale, and turns
+//! many instances into one scrape target; it is not a way to bridge firewalls or to
+//! aggregate a fleet.
+//!
+//! # PUT, POST, DELETE
+//!
+//! - [`PushClient::push`] (`PUT`) replaces the whole group (all metrics under the
+//!   grouping key) with what is pushed — the usual choice for a job that pushes its
+//!   complete state once at the end.
+//! - [`PushClient::push_add`] (`POST`) replaces only the metric families with the same
+//!   names, keeping the group's other families.
+//! - [`PushClient::delete`] (`DELETE`) removes the group.
+//!
+//! # Pitfalls handled by design
+//!
+//! - **Stale groups.** [`PushClient::start_periodic`] returns a [`PushHandle`] that
+//!   pushes from a background task and deletes its group on
+//!   [`shutdown`](PushHandle::shutdown) or drop.
+//! - **Nodes overwriting each other.** Several instances of one job need distinct
+//!   grouping keys: [`PushClientBuilder::instance_from_hostname`] adds
+//!   `instance=<host name>`.
+//! - **Counters from short jobs.** A counter pushed by a job that starts from zero every
+//!   run does not accumulate across runs in the gateway — each push replaces it. Push
+//!   what one run did as gauges (`last_run_records_processed`, `last_success_timestamp
+//!   _seconds` via [`Gauge::set_to_current_time`](crate::Gauge::set_to_current_time)),
+//!   or counters that carry the run's own totals, and alert on the success timestamp.
+//! - **Label clashes.** A pushed series that carries `job` or a grouping label would be
+//!   silently relabelled by the gateway; the client refuses it with
+//!   [`ErrorKind::LabelClash`] before sending anything. No sample carries a timestamp
+//!   (prom-kit never writes them), which the gateway would also refuse.
+//!
+//! Scrape the gateway with `honor_labels: true` so the pushed `job` and grouping labels
+//! survive.
+//!
+//! ```no_run
+//! use prom_kit::push::PushClient;
+//! use prom_kit::{Gauge, Registry};
+//!
+//! # async fn run() -> prom_kit::Result<()> {
+//! let registry = Registry::new();
+//! let processed = Gauge::new();
+//! registry.register("last_run_records_processed", "Records the last run processed.", processed.clone())?;
+//! processed.set(1234.0);
+//! let client = PushClient::builder("http://127.0.0.1:9091", "nightly_import")?
+//!     .instance_from_hostname()?
+//!     .build()?;
+//! client.push(&registry).await?;
+//! # Ok(()) }
+//! ```
+
+mod check;
+mod grouping;
+mod handle;
+mod transport;
+
+pub use handle::PushHandle;
+pub use transport::GatewayResponse;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use grouping::GroupingKey;
+
+use crate::encoding::{Format, TEXT_CONTENT_TYPE};
+use crate::error::{Error, ErrorKind, Result};
+use crate::registry::Registry;
+
+/// Pushes a registry's metrics to a Pushgateway under one grouping key. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct PushClient {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    url: String,
+    key: GroupingKey,
+    timeout: Duration,
+    authorization: Option<String>,
+    gzip: bool,
+    transport: transport::Transport,
+}
+
+/// Configures a [`PushClient`].
+#[derive(Debug)]
+#[must_use = "a builder does nothing until `build` is called"]
+pub struct PushClientBuilder {
+    base: String,
+    key: GroupingKey,
+    timeout: Duration,
+    authorization: Option<String>,
+    gzip: bool,
+}
+
+impl PushClientBuilder {
+    /// Adds a grouping label (`/<name>/<value>` in the URL).
+    ///
+    /// # Errors
+    ///
+    /// An invalid or reserved label name, or `job`.
+    pub fn grouping(mut self, name: &str, value: &str) -> Result<Self> {
+        self.key.insert(name, value)?;
+        Ok(self)
+    }
+
+    /// Adds `instance=<host name>` to the grouping key, so that several nodes running
+    /// the same job keep separate groups.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Io`] if the host name cannot be read.
+    pub fn instance_from_hostname(self) -> Result<Self> {
+        let host = hostname()?;
+        self.grouping("instance", &host)
+    }
+
+    /// Fails a push that takes longer than `timeout` (10 s by default).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Sends HTTP basic authentication.
+    pub fn basic_auth(mut self, user: &str, password: &str) -> Self {
+        self.authorization = Some(format!(
+            "Basic {}",
+            STANDARD.encode(format!("{user}:{password}"))
+        ));
+        self
+    }
+
+    /// Sends `Authorization: Bearer <token>`.
+    pub fn bearer_token(mut self, token: &str) -> Self {
+        self.authorization = Some(format!("Bearer {token}"));
+        self
+    }
+
+    /// Gzips request bodies (off by default).
+    pub fn gzip(mut self, enabled: bool) -> Self {
+        self.gzip = enabled;
+        self
+    }
+
+    /// Creates the client.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::InvalidValue`] for a URL that is not `http://…` (or `https://…` with
+    /// the `push-tls` feature).
+    pub fn build(self) -> Result<PushClient> {
+        let transport = transport::Transport::new(&self.base)?;
+        Ok(PushClient {
+            inner: Arc::new(Inner {
+                url: format!("{}{}", self.base.trim_end_matches('/'), self.key.path()),
+                key: self.key,
+                timeout: self.timeout,
+                authorization: self.authorization,
+                gzip: self.gzip,
+                transport,
+            }),
+        })
+    }
+}
+
+/// The host name, from the kernel or the environment.
+fn hostname() -> Result<String> {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_owned())
+        .ok()
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .or_else(|| std::env::var("COMPUTERNAME").ok())
+        .filter(|h| !h.is_empty())
+        .ok_or_else(|| Error::new(ErrorKind::Io, "cannot determine the host name"))
+}
+
+/// The HTTP method of a push.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Method {
+    Put,
+    Post,
+    Delete,
+}
+
+impl PushClient {
+    /// Starts configuring a client for the gateway at `base_url` (`http://host:9091`) and
+    /// the job `job`.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::InvalidValue`] if the job name is empty.
+    pub fn builder(base_url: &str, job: &str) -> Result<PushClientBuilder> {
+        Ok(PushClientBuilder {
+            base: base_url.to_owned(),
+            key: GroupingKey::new(job)?,
+            timeout: Duration::from_secs(10),
+            authorization: None,
+            gzip: false,
+        })
+    }
+
+    /// The full URL of the group.
+    pub fn url(&self) -> &str {
+        &self.inner.url
+    }
+
+    /// Replaces the whole group with `registry`'s metrics (`PUT`).
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::LabelClash`] before sending if a series carries `job` or a grouping
+    /// label; the registry's encoding error; [`ErrorKind::Transport`] on a network
+    /// failure or timeout; [`ErrorKind::Rejected`] with a [`GatewayResponse`] source if
+    /// the gateway answers anything but 200/202.
+    pub async fn push(&self, registry: &Registry) -> Result<()> {
+        self.send(Method::Put, Some(registry)).await
+    }
+
+    /// Replaces the families of the same names in the group (`POST`).
+    ///
+    /// # Errors
+    ///
+    /// As [`push`](Self::push).
+    pub async fn push_add(&self, registry: &Registry) -> Result<()> {
+        self.send(Method::Post, Some(registry)).await
+    }
+
+    /// Deletes the group (`DELETE`).
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Transport`] or [`ErrorKind::Rejected`] as for [`push`](Self::push).
+    pub async fn delete(&self) -> Result<()> {
+        self.send(Method::Delete, None).await
+    }
+
+    /// [`push`](Self::push) for code without an async runtime (a plain `main`).
+    ///
+    /// # Errors
+    ///
+    /// As [`push`](Self::push), and [`ErrorKind::Io`] if no runtime can be started.
+    pub fn push_blocking(&self, registry: &Registry) -> Result<()> {
+        self.blocking(Method::Put, Some(registry))
+    }
+
+    /// [`push_add`](Self::push_add) for code without an async runtime.
+    ///
+    /// # Errors
+    ///
+    /// As [`push_blocking`](Self::push_blocking).
+    pub fn push_add_blocking(&self, registry: &Registry) -> Result<()> {
+        self.blocking(Method::Post, Some(registry))
+    }
+
+    /// [`delete`](Self::delete) for code without an async runtime.
+    ///
+    /// # Errors
+    ///
+    /// As [`push_blocking`](Self::push_blocking).
+    pub fn delete_blocking(&self) -> Result<()> {
+        self.blocking(Method::Delete, None)
+    }
+
+    /// Pushes `registry` (`PUT`) every `interval` from a background task on the current
+    /// tokio runtime; the returned handle deletes the group when shut down or dropped.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Io`] if called outside a tokio runtime.
+    pub fn start_periodic(&self, registry: Registry, interval: Duration) -> Result<PushHandle> {
+        PushHandle::start(self.clone(), registry, interval)
+    }
+
+    /// Runs one exchange on a private single-threaded runtime, on a scoped thread so that
+    /// it also works when the caller is itself inside a runtime.
+    fn blocking(&self, method: Method, registry: Option<&Registry>) -> Result<()> {
+        std::thread::scope(|scope| {
+            scope
+                .spawn(|| {
+                    let runtime = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                        .map_err(|e| Error::with_source(ErrorKind::Io, "starting a runtime", e))?;
+                    runtime.block_on(self.send(method, registry))
+                })
+                .join()
+                .unwrap_or_else(|_| {
+                    Err(Error::new(ErrorKind::Transport, "the push thread panicked"))
+                })
+        })
+    }
+
+    async fn send(&self, method: Method, registry: Option<&Registry>) -> Result<()> {
+        let body = match registry {
+            Some(registry) => self.body(registry)?,
+            None => Vec::new(),
+        };
+        let inner = &*self.inner;
+        let request = transport::Request {
+            method,
+            url: &inner.url,
+            body,
+            content_type: registry.map(|_| TEXT_CONTENT_TYPE),
+            gzip: inner.gzip && registry.is_some(),
+            authorization: inner.authorization.as_deref(),
+        };
+        let exchange = inner.transport.send(request);
+        let response = tokio::time::timeout(inner.timeout, exchange)
+            .await
+            .map_err(|elapsed| {
+                Error::with_source(
+                    ErrorKind::Transport,
+                    format!("{method:?} {} timed out", inner.url),
+                    elapsed,
+                )
+            })??;
+        if matches!(response.status, 200 | 202) {
+            Ok(())
+        } else {
+            let context = format!(
+                "{method:?} {} answered {}: {}",
+                inner.url,
+                response.status,
+                response.body.trim()
+            );
+            Err(Error::with_source(ErrorKind::Rejected, context, response))
+        }
+    }
+
+    /// The text-format body, refused if a series would clash with the grouping key.
+    fn body(&self, registry: &Registry) -> Result<Vec<u8>> {
+        let mut body = Vec::new();
+        registry.encode(Format::Text, &mut body)?;
+        let text = String::from_utf8_lossy(&body);
+        let used = check::label_names(&text);
+        if let Some(clash) = self.inner.key.names().find(|name| used.contains(name)) {
+            return Err(Error::new(
+                ErrorKind::LabelClash,
+                format!("a pushed series carries the grouping label {clash:?}"),
+            ));
+        }
+        Ok(body)
+    }
+}
+
+#[cfg(test)]
+mod tests;
