@@ -50,6 +50,29 @@ impl Descriptor {
         })
     }
 
+    /// A descriptor for one of prom-kit's own constant names, which are valid by
+    /// construction (checked in debug builds and by the collectors' tests).
+    pub(crate) fn constant(name: &'static str, help: &'static str, kind: MetricType) -> Self {
+        debug_assert!(check_metric_name(name).is_ok(), "{name}");
+        let name = match kind.strippable_suffix() {
+            Some(suffix) => name.strip_suffix(suffix).unwrap_or(name),
+            None => name,
+        };
+        Self {
+            name: name.into(),
+            help: help.into(),
+            unit: None,
+            kind,
+            label_names: Box::default(),
+        }
+    }
+
+    /// The same descriptor with label names known to be valid and unreserved.
+    pub(crate) fn with_constant_labels(mut self, names: &[&'static str]) -> Self {
+        self.label_names = names.iter().map(|n| Box::from(*n)).collect();
+        self
+    }
+
     /// Sets the unit, appending `_<unit>` to the name unless it already ends with it.
     ///
     /// # Errors

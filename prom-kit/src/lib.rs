@@ -44,7 +44,15 @@
 //!
 //! | feature | default | what it adds |
 //! |---------|---------|--------------|
-//! | — | — | the core crate has no optional features yet; the HTTP, push, server, process and protobuf features arrive with their modules |
+//! | `process` | yes | [`collectors::ProcessCollector`]: `process_*` metrics from `/proc` (reports nothing off Linux) |
+//! | `http` | no | [`http`]: the framework-neutral scrape handler and request-metric set (pulls `flate2`) |
+//! | `push` | no | [`push`]: the Pushgateway client, async and blocking (pulls `hyper`, `tokio`) |
+//! | `push-tls` | no | `https://` gateways for [`push`], with rustls and the system's root certificates |
+//! | `server` | no | [`server`]: a standalone exporter server (pulls `hyper`, `tokio`) |
+//! | `tokio` | no | [`collectors::TokioCollector`]: `tokio_*` runtime metrics |
+//!
+//! Without features beyond the default, prom-kit depends on `foldhash`, `hashbrown`,
+//! `itoa`, `ryu` and `parking_lot` only.
 //!
 //! ## Stability
 //!
@@ -54,6 +62,8 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod atomic;
+#[cfg(any(feature = "process", feature = "tokio"))]
+pub mod collectors;
 mod descriptor;
 pub mod encoding;
 pub mod error;
@@ -68,6 +78,9 @@ mod name;
 #[cfg_attr(docsrs, doc(cfg(feature = "push")))]
 pub mod push;
 pub mod registry;
+#[cfg(feature = "server")]
+#[cfg_attr(docsrs, doc(cfg(feature = "server")))]
+pub mod server;
 pub mod snapshot;
 
 pub use descriptor::Descriptor;
