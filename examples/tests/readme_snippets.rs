@@ -75,3 +75,39 @@ async fn readme_actix_snippet() -> Result<(), Box<dyn std::error::Error>> {
     handle.stop(true).await;
     Ok(())
 }
+
+#[test]
+fn readme_worker_and_batch_snippets() -> Result<(), Box<dyn std::error::Error>> {
+    use prom_kit::collectors::ProcessCollector;
+    use prom_kit::push::PushClient;
+    use prom_kit::{Counter, Gauge, Registry};
+
+    let registry = Registry::new();
+    registry.register_collector(ProcessCollector::new());
+    let jobs = Counter::new();
+    registry.register("jobs", "Jobs done.", jobs.clone())?;
+    let server = prom_kit::server::start_http_server("127.0.0.1:0", registry)?;
+    jobs.inc();
+    let text = request(server.local_addr(), "GET", "/metrics", &[]).text();
+    assert!(
+        text.contains("jobs_total 1\n") && text.contains("process_open_fds "),
+        "{text}"
+    );
+    server.shutdown();
+
+    let registry = Registry::new();
+    let records = Gauge::new();
+    registry.register(
+        "nightly_last_run_records",
+        "Records the last run processed.",
+        records.clone(),
+    )?;
+    records.set(1234.0);
+    // Nothing listens on port 9: the push is built as in the README and fails to connect.
+    let client = PushClient::builder("http://127.0.0.1:9", "nightly")?
+        .instance_from_hostname()?
+        .build()?;
+    let error = client.push_blocking(&registry).unwrap_err();
+    assert_eq!(error.kind(), prom_kit::ErrorKind::Transport);
+    Ok(())
+}

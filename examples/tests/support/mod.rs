@@ -84,7 +84,8 @@ pub fn start_app(binary: &str) -> (Process, SocketAddr) {
     let (sender, receiver) = mpsc::channel();
     std::thread::spawn(move || {
         for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if let Some(address) = line.split("http://").nth(1) {
+            if let Some(rest) = line.split("http://").nth(1) {
+                let address = rest.split(['/', ' ']).next().unwrap_or_default();
                 let _ = sender.send(address.trim().to_owned());
             }
         }
@@ -206,54 +207,101 @@ pub struct Prometheus {
     _dir: tempfile::TempDir,
 }
 
+/// Starts a server program on the first free port of the range reserved for `slot`
+/// (distinct per test), waiting until `GET /-/ready` answers 200. `args` gives the
+/// program's arguments for a listen address; its log goes to `dir`.
+fn start_ready(
+    binary: &Path,
+    name: &str,
+    dir: &Path,
+    slot: u16,
+    args: &dyn Fn(SocketAddr) -> Vec<String>,
+) -> (Process, SocketAddr) {
+    let log_path = dir.join(format!("{name}.log"));
+    for attempt in 0..10u16 {
+        let port = 39_100 + slot * 10 + attempt;
+        let address: SocketAddr = format!("127.0.0.1:{port}").parse().expect("address");
+        let mut process = Process {
+            name: name.to_owned(),
+            child: Command::new(binary)
+                .args(args(address))
+                .stdout(Stdio::null())
+                .stderr(std::fs::File::create(&log_path).expect("log file"))
+                .spawn()
+                .unwrap_or_else(|e| panic!("cannot start {name}: {e}")),
+        };
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < deadline && !process.exited() {
+            if TcpStream::connect(address).is_ok()
+                && request(address, "GET", "/-/ready", &[]).status == 200
+            {
+                return (process, address);
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let log = std::fs::read_to_string(&log_path).unwrap_or_default();
+        assert!(
+            log.contains("address already in use"),
+            "{name} did not become ready on {address}:\n{log}"
+        );
+    }
+    panic!("no free port for {name} in its range");
+}
+
+/// A real Pushgateway on loopback (in-memory), stopped on drop.
+pub struct Pushgateway {
+    pub address: SocketAddr,
+    process: Process,
+    _dir: tempfile::TempDir,
+}
+
+impl Pushgateway {
+    /// Starts `prometheus-pushgateway` in the port range of `slot`.
+    pub fn start(binary: &Path, slot: u16) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (process, address) = start_ready(binary, "pushgateway", dir.path(), slot, &|address| {
+            vec![format!("--web.listen-address={address}")]
+        });
+        Self {
+            address,
+            process,
+            _dir: dir,
+        }
+    }
+
+    /// The gateway's base URL.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.address)
+    }
+
+    /// The gateway's own `/metrics` text.
+    pub fn metrics(&self) -> String {
+        request(self.address, "GET", "/metrics", &[]).text()
+    }
+}
+
 impl Prometheus {
-    /// Starts `prometheus` with `config` (YAML) on the first free port from a range
-    /// reserved for `slot` (distinct per test), after `promtool check config` accepts it.
+    /// Starts `prometheus` with `config` (YAML) in the port range of `slot`, with its own
+    /// storage directory.
     pub fn start(binary: &Path, config: &str, slot: u16, extra_flags: &[&str]) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let config_path = dir.path().join("prometheus.yml");
         std::fs::write(&config_path, config).expect("write config");
-        for attempt in 0..10u16 {
-            let port = 39_100 + slot * 10 + attempt;
-            let address: SocketAddr = format!("127.0.0.1:{port}").parse().expect("address");
-            let mut process = Process {
-                name: "prometheus".to_owned(),
-                child: Command::new(binary)
-                    .arg(format!("--config.file={}", config_path.display()))
-                    .arg(format!(
-                        "--storage.tsdb.path={}",
-                        dir.path().join("data").display()
-                    ))
-                    .arg(format!("--web.listen-address={address}"))
-                    .args(extra_flags)
-                    .stdout(Stdio::null())
-                    .stderr(
-                        std::fs::File::create(dir.path().join("prometheus.log")).expect("log file"),
-                    )
-                    .spawn()
-                    .expect("start prometheus"),
-            };
-            let deadline = Instant::now() + Duration::from_secs(30);
-            while Instant::now() < deadline && !process.exited() {
-                if TcpStream::connect(address).is_ok()
-                    && request(address, "GET", "/-/ready", &[]).status == 200
-                {
-                    return Self {
-                        address,
-                        process,
-                        _dir: dir,
-                    };
-                }
-                std::thread::sleep(Duration::from_millis(100));
-            }
-            let log =
-                std::fs::read_to_string(dir.path().join("prometheus.log")).unwrap_or_default();
-            assert!(
-                log.contains("address already in use"),
-                "prometheus did not become ready on {address}:\n{log}"
-            );
+        let data = dir.path().join("data");
+        let (process, address) = start_ready(binary, "prometheus", dir.path(), slot, &|address| {
+            let mut args = vec![
+                format!("--config.file={}", config_path.display()),
+                format!("--storage.tsdb.path={}", data.display()),
+                format!("--web.listen-address={address}"),
+            ];
+            args.extend(extra_flags.iter().map(|f| (*f).to_owned()));
+            args
+        });
+        Self {
+            address,
+            process,
+            _dir: dir,
         }
-        panic!("no free port for prometheus in its range");
     }
 
     /// Runs an instant query; returns the `data.result` array.
