@@ -77,3 +77,31 @@ fn bind_errors_are_typed() {
     let error = start_http_server(address, registry()).unwrap_err();
     assert_eq!(error.kind(), ErrorKind::Io);
 }
+
+/// A collector that takes its time, so a scrape is in progress when shutdown begins.
+struct Slow;
+
+impl crate::Collector for Slow {
+    fn collect(&self, out: &mut crate::CollectorOutput<'_>) -> Result<()> {
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        let descriptor = crate::Descriptor::new("slow_value", "Slow.", crate::MetricType::Gauge)?;
+        out.family(&descriptor).gauge(&(), 1.0)
+    }
+}
+
+#[test]
+fn shutdown_lets_a_scrape_in_progress_finish() {
+    let registry = registry();
+    registry.register_collector(Slow);
+    let server = start_http_server("127.0.0.1:0", registry).unwrap();
+    let address = server.local_addr();
+    let scrape = std::thread::spawn(move || get(address, "/metrics", ""));
+    std::thread::sleep(std::time::Duration::from_millis(100));
+    let started = std::time::Instant::now();
+    server.shutdown();
+    let response = scrape.join().unwrap();
+    assert!(response.starts_with("HTTP/1.1 200 OK\r\n"), "{response}");
+    assert!(response.contains("slow_value 1\n"), "{response}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    assert!(TcpStream::connect(address).is_err());
+}
