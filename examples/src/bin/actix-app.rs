@@ -13,6 +13,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+use prom_kit::collectors::ProcessCollector;
 use prom_kit::http::{HttpMetrics, MetricsHandler};
 use prom_kit::{Family, Gauge, GaugeFn, Registry};
 use prom_kit_actix::{Metrics, metrics_resource};
@@ -28,6 +29,7 @@ struct FaceSearch {
 #[actix_web::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let registry = Registry::new();
+    registry.register_collector(ProcessCollector::new());
     let face_search = FaceSearch {
         calls: Family::new(["method", "path", "project"])?,
     };

@@ -14,6 +14,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::http::header::{CONTENT_TYPE, HeaderName};
 use axum::routing::{get, post};
+use prom_kit::collectors::ProcessCollector;
 use prom_kit::http::{HttpMetrics, MetricsHandler};
 use prom_kit::{Counter, Family, Registry};
 use prom_kit_axum::{MetricsEndpoint, MetricsLayer};
@@ -28,6 +29,7 @@ struct AppMetrics {
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let registry = Registry::new();
+    registry.register_collector(ProcessCollector::new());
     let app_metrics = AppMetrics {
         requests: Counter::new(),
         orders: Family::new(["product"])?,

@@ -384,12 +384,21 @@ pub fn run_with_stdin(program: &Path, args: &[&str], input: &[u8]) -> (bool, Str
 
 /// Debian's `/usr/bin/python3` (or the first `python3`) if it imports `prometheus_client`.
 pub fn python() -> Option<PathBuf> {
+    python_with(
+        "prometheus_client.openmetrics.parser",
+        "python3-prometheus-client",
+    )
+}
+
+/// Debian's `/usr/bin/python3` (or the first `python3`) if it imports `modules`
+/// (comma-separated), which the Debian `packages` provide.
+pub fn python_with(modules: &str, packages: &str) -> Option<PathBuf> {
     let found = ["/usr/bin/python3", "python3"]
         .into_iter()
         .map(PathBuf::from)
         .find(|python| {
             Command::new(python)
-                .args(["-c", "import prometheus_client.openmetrics.parser"])
+                .args(["-c", &format!("import {modules}")])
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
                 .status()
@@ -397,8 +406,8 @@ pub fn python() -> Option<PathBuf> {
         });
     if found.is_none() {
         missing(
-            "python3 with prometheus_client",
-            "Debian package `python3-prometheus-client`",
+            &format!("python3 with {modules}"),
+            &format!("Debian packages `{packages}`"),
         );
     }
     found

@@ -1,0 +1,279 @@
+//! The deployment kit in `deploy/`, validated with the real tools: the Kubernetes
+//! manifests against the Prometheus Operator CRD schemas and their cross-references,
+//! the Prometheus configuration and rules with `promtool` (including the rule unit
+//! tests), the Alertmanager configuration with `amtool`, and every Grafana panel's query
+//! against a real Prometheus that has scraped the example apps.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use support::{Prometheus, python_with, request, start_app, tool};
+
+fn deploy() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../deploy")
+}
+
+/// Runs `program args` in `dir`; returns (success, stdout + stderr).
+fn run(program: &Path, args: &[&str], dir: &Path) -> (bool, String) {
+    let output = Command::new(program)
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("run tool");
+    (
+        output.status.success(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        ),
+    )
+}
+
+#[test]
+fn kubernetes_manifests_validate_against_the_operator_crds() {
+    let Some(python) = python_with("yaml, jsonschema", "python3-yaml python3-jsonschema") else {
+        return;
+    };
+    let dir = deploy().join("kubernetes");
+    let validate = |manifests: &[&str]| {
+        let mut args = vec![
+            "validate.py",
+            "--crds",
+            "crds",
+            "--rules",
+            "../prometheus/rules/prom-kit-http.rules.yml",
+        ];
+        args.extend(manifests);
+        run(&python, &args, &dir)
+    };
+    let (ok, report) = validate(&["app.yaml", "servicemonitor.yaml", "prometheusrule.yaml"]);
+    assert!(ok, "{report}");
+    assert!(
+        report.contains(
+            "OK: 5 documents (Deployment, Namespace, PrometheusRule, Service, ServiceMonitor)"
+        ),
+        "{report}"
+    );
+
+    // The validator is not vacuous: each classic mistake is caught.
+    let scratch = tempfile::tempdir().unwrap();
+    let servicemonitor = std::fs::read_to_string(dir.join("servicemonitor.yaml")).unwrap();
+    let app = std::fs::read_to_string(dir.join("app.yaml")).unwrap();
+    let cases = [
+        (
+            "servicemonitor.yaml",
+            servicemonitor.replace("- port: http", "- port: 3000"),
+            "is not of type 'string'",
+        ),
+        (
+            "servicemonitor.yaml",
+            servicemonitor.replace("- port: http", "- port: web"),
+            "is not a port name of Service/axum-app",
+        ),
+        (
+            "servicemonitor.yaml",
+            servicemonitor.replace("    k8s-app: axum-app\n", ""),
+            "no k8s-app label",
+        ),
+        (
+            "servicemonitor.yaml",
+            servicemonitor.replace("app.kubernetes.io/name: axum-app", "app: axum"),
+            "match no Service's labels",
+        ),
+        (
+            "servicemonitor.yaml",
+            servicemonitor.replace("- prom-kit-demo", "- default"),
+            "match no Service's labels",
+        ),
+        (
+            "servicemonitor.yaml",
+            servicemonitor.replace("interval: 15s", "intervall: 15s"),
+            "unknown field",
+        ),
+        (
+            "app.yaml",
+            app.replace("    - name: http\n      port: 3000", "    - port: 3000"),
+            "has no name",
+        ),
+    ];
+    for (file, broken, expected) in cases {
+        let (other, text) = if file == "app.yaml" {
+            ("servicemonitor.yaml", broken.as_str())
+        } else {
+            ("app.yaml", broken.as_str())
+        };
+        std::fs::write(scratch.path().join(file), text).unwrap();
+        std::fs::copy(dir.join(other), scratch.path().join(other)).unwrap();
+        let (ok, report) = run(
+            &python,
+            &[
+                dir.join("validate.py").to_str().unwrap(),
+                "--crds",
+                dir.join("crds").to_str().unwrap(),
+                scratch.path().join("app.yaml").to_str().unwrap(),
+                scratch.path().join("servicemonitor.yaml").to_str().unwrap(),
+            ],
+            scratch.path(),
+        );
+        assert!(
+            !ok && report.contains(expected),
+            "expected {expected:?} for a broken {file}:\n{report}"
+        );
+    }
+}
+
+#[test]
+fn prometheus_config_rules_and_alertmanager_config_pass_the_real_tools() {
+    let Some(promtool) = tool("promtool", "prometheus") else {
+        return;
+    };
+    let dir = deploy().join("prometheus");
+    let (ok, report) = run(&promtool, &["check", "config", "prometheus.yml"], &dir);
+    assert!(
+        ok && report.contains("SUCCESS: 1 rule files found"),
+        "{report}"
+    );
+    let (ok, report) = run(
+        &promtool,
+        &["check", "rules", "rules/prom-kit-http.rules.yml"],
+        &dir,
+    );
+    assert!(ok && report.contains("SUCCESS: 10 rules found"), "{report}");
+    let (ok, report) = run(
+        &promtool,
+        &["test", "rules", "tests/prom-kit-http.rules.test.yml"],
+        &dir,
+    );
+    assert!(ok && report.contains("SUCCESS"), "{report}");
+    if let Some(amtool) = tool("amtool", "prometheus-alertmanager") {
+        let (ok, report) = run(
+            &amtool,
+            &["check-config", "alertmanager.yml"],
+            &deploy().join("alertmanager"),
+        );
+        assert!(ok && report.contains("SUCCESS"), "{report}");
+    }
+}
+
+/// Every `expr` of every panel of a dashboard, with its panel title.
+fn panel_queries(dashboard: &serde_json::Value) -> Vec<(String, String)> {
+    dashboard["panels"]
+        .as_array()
+        .expect("panels")
+        .iter()
+        .flat_map(|panel| {
+            let title = panel["title"].as_str().unwrap_or_default().to_owned();
+            panel["targets"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+                .into_iter()
+                .map(move |t| {
+                    (
+                        title.clone(),
+                        t["expr"].as_str().unwrap_or_default().to_owned(),
+                    )
+                })
+        })
+        .collect()
+}
+
+fn check_structure(dashboard: &serde_json::Value, variables: &[&str]) {
+    assert!(dashboard["uid"].as_str().is_some_and(|u| !u.is_empty()));
+    assert!(
+        dashboard["schemaVersion"].as_u64().unwrap_or(0) >= 36,
+        "Grafana 10+ schema"
+    );
+    let names: Vec<&str> = dashboard["templating"]["list"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|v| v["name"].as_str())
+        .collect();
+    assert_eq!(names, variables);
+    assert_eq!(dashboard["templating"]["list"][0]["type"], "datasource");
+    for panel in dashboard["panels"].as_array().unwrap() {
+        assert_eq!(
+            panel["datasource"]["uid"], "${datasource}",
+            "{}",
+            panel["title"]
+        );
+        assert!(panel["gridPos"]["w"].as_u64().is_some());
+        for target in panel["targets"].as_array().unwrap() {
+            assert_eq!(target["datasource"]["uid"], "${datasource}");
+        }
+    }
+}
+
+/// Substitutes the dashboard variables as Grafana would for the given selections.
+fn substitute(expression: &str, job: &str) -> String {
+    expression
+        .replace("$__rate_interval", "30s")
+        .replace("$job", job)
+        .replace("$route", ".*")
+        .replace("$project", ".*")
+}
+
+#[test]
+fn dashboard_queries_run_against_a_real_prometheus() {
+    let http: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(deploy().join("grafana/prom-kit-http.json")).unwrap(),
+    )
+    .unwrap();
+    let business: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(deploy().join("grafana/prom-kit-face-search.json")).unwrap(),
+    )
+    .unwrap();
+    check_structure(&http, &["datasource", "job", "route"]);
+    check_structure(&business, &["datasource", "job", "project"]);
+
+    let Some(prometheus_binary) = tool("prometheus", "prometheus") else {
+        return;
+    };
+    let (_axum_process, axum) = start_app(env!("CARGO_BIN_EXE_axum-app"));
+    let (_actix_process, actix) = start_app(env!("CARGO_BIN_EXE_actix-app"));
+    let config = format!(
+        "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\nscrape_configs:\n\
+         - job_name: axum-app\n  static_configs:\n  - targets: ['{axum}']\n\
+         - job_name: actix-app\n  static_configs:\n  - targets: ['{actix}']\n"
+    );
+    let prometheus = Prometheus::start(&prometheus_binary, &config, 1, &[]);
+    // Traffic over a few scrapes, so that rates have two samples to work with.
+    for round in 0..6 {
+        for id in 0..5 {
+            request(axum, "GET", &format!("/users/{id}"), &[]);
+        }
+        request(axum, "GET", &format!("/missing/{round}"), &[]);
+        request(actix, "POST", "/vesionbook/v1.0/user/search", &[]);
+        std::thread::sleep(Duration::from_millis(600));
+    }
+    prometheus.wait_for("count(up == 1)", Duration::from_secs(30), |v| v == 2.0);
+    // Rates need two scrapes after the traffic; wait for a few.
+    prometheus.wait_for(
+        "min(count_over_time(up[30s]))",
+        Duration::from_secs(30),
+        |v| v >= 4.0,
+    );
+
+    let mut empty = Vec::new();
+    for (dashboard, job) in [(&http, "axum-app|actix-app"), (&business, "actix-app")] {
+        for (title, expression) in panel_queries(dashboard) {
+            let query = substitute(&expression, job);
+            assert!(!query.contains('$'), "unsubstituted variable in {query}");
+            // `query` panics unless Prometheus accepts the expression.
+            if prometheus.query(&query).is_empty() {
+                empty.push(format!("{title}: {query}"));
+            }
+        }
+    }
+    // Every panel has data: the apps ran, had traffic, and expose process metrics.
+    assert!(
+        empty.is_empty(),
+        "panels without data:\n{}",
+        empty.join("\n")
+    );
+}
