@@ -1,4 +1,5 @@
-//! Exposition encoders: the Prometheus text format 0.0.4 and OpenMetrics 1.0 text.
+//! Exposition encoders: the Prometheus text format 0.0.4, OpenMetrics 1.0 text, and
+//! (feature `protobuf`) the delimited protobuf format.
 //!
 //! Encoding is pure formatting: the registry reads each series into a
 //! [`Snapshot`](crate::snapshot::Snapshot) and a [`FamilyWriter`] appends its lines to a
@@ -11,12 +12,15 @@
 
 mod negotiate;
 mod number;
+#[cfg(feature = "protobuf")]
+#[cfg_attr(docsrs, doc(cfg(feature = "protobuf")))]
+pub mod protobuf;
 mod writer;
 
 pub use negotiate::{Negotiated, negotiate};
 pub use writer::FamilyWriter;
 
-pub(crate) use writer::write_eof;
+pub(crate) use writer::{ProtoSlot, flush, write_eof};
 
 /// `Content-Type` of the Prometheus text format 0.0.4.
 pub const TEXT_CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
@@ -30,6 +34,12 @@ pub const OPENMETRICS_CONTENT_TYPE: &str =
 pub const OPENMETRICS_0_0_1_CONTENT_TYPE: &str =
     "application/openmetrics-text; version=0.0.1; charset=utf-8";
 
+/// `Content-Type` of the delimited protobuf format.
+#[cfg(feature = "protobuf")]
+#[cfg_attr(docsrs, doc(cfg(feature = "protobuf")))]
+pub const PROTOBUF_CONTENT_TYPE: &str =
+    "application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited";
+
 /// An exposition format.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -38,6 +48,10 @@ pub enum Format {
     Text,
     /// OpenMetrics 1.0 text.
     OpenMetrics,
+    /// Delimited `io.prometheus.client.MetricFamily` protobuf messages.
+    #[cfg(feature = "protobuf")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "protobuf")))]
+    Protobuf,
 }
 
 impl Format {
@@ -46,6 +60,8 @@ impl Format {
         match self {
             Self::Text => TEXT_CONTENT_TYPE,
             Self::OpenMetrics => OPENMETRICS_CONTENT_TYPE,
+            #[cfg(feature = "protobuf")]
+            Self::Protobuf => PROTOBUF_CONTENT_TYPE,
         }
     }
 }

@@ -21,8 +21,9 @@ const TEXT: Negotiated = Negotiated {
 /// Media ranges are weighed by their `q` value (default 1; `q=0` means "not
 /// acceptable"); among equal weights the first listed wins. Understood:
 /// `application/openmetrics-text` versions 1.0.0 and 0.0.1 (or no version), `text/plain`
-/// version 0.0.4 (or no version), and the wildcards `*/*` and `text/*`, which get the text
-/// format. A missing header, or one naming nothing understood, gets the text format.
+/// version 0.0.4 (or no version), the wildcards `*/*` and `text/*`, which get the text
+/// format, and with the `protobuf` feature
+/// `application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited`. A missing header, or one naming nothing understood, gets the text format.
 ///
 /// ```
 /// use prom_kit::encoding::{negotiate, Format, OPENMETRICS_CONTENT_TYPE, TEXT_CONTENT_TYPE};
@@ -58,6 +59,8 @@ fn parse_range(range: &str) -> Option<(f32, Negotiated)> {
     let mut parts = range.split(';').map(str::trim);
     let media_type = parts.next()?.to_ascii_lowercase();
     let mut version = None;
+    let mut proto = None;
+    let mut encoding = None;
     let mut quality = 1.0f32;
     for param in parts {
         let Some((key, value)) = param.split_once('=') else {
@@ -67,6 +70,8 @@ fn parse_range(range: &str) -> Option<(f32, Negotiated)> {
         match key.trim().to_ascii_lowercase().as_str() {
             "q" => quality = value.parse().ok().filter(|q: &f32| q.is_finite())?,
             "version" => version = Some(value),
+            "proto" => proto = Some(value),
+            "encoding" => encoding = Some(value),
             _ => {}
         }
     }
@@ -80,8 +85,20 @@ fn parse_range(range: &str) -> Option<(f32, Negotiated)> {
             content_type: OPENMETRICS_0_0_1_CONTENT_TYPE,
         },
         ("text/plain", None | Some("0.0.4")) | ("*/*" | "text/*", _) => TEXT,
+        #[cfg(feature = "protobuf")]
+        ("application/vnd.google.protobuf", _)
+            if proto == Some("io.prometheus.client.MetricFamily")
+                && encoding == Some("delimited") =>
+        {
+            Negotiated {
+                format: Format::Protobuf,
+                content_type: super::PROTOBUF_CONTENT_TYPE,
+            }
+        }
         _ => return None,
     };
+    #[cfg(not(feature = "protobuf"))]
+    let _ = (proto, encoding);
     Some((quality, negotiated))
 }
 
@@ -93,9 +110,28 @@ mod tests {
     const PROMETHEUS_2_42_NATIVE: &str = "application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited,application/openmetrics-text;version=1.0.0;q=0.8,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1";
     const PROMETHEUS_3_4: &str = "application/openmetrics-text;version=1.0.0;escaping=allow-utf-8;q=0.6,application/openmetrics-text;version=0.0.1;q=0.5,text/plain;version=1.0.0;escaping=allow-utf-8;q=0.4,text/plain;version=0.0.4;q=0.3,*/*;q=0.2";
 
+    #[cfg(feature = "protobuf")]
+    #[test]
+    fn native_histogram_scrapers_get_protobuf() {
+        let chosen = negotiate(Some(PROMETHEUS_2_42_NATIVE));
+        assert_eq!(chosen.format, Format::Protobuf);
+        assert_eq!(chosen.content_type, super::super::PROTOBUF_CONTENT_TYPE);
+        // Only the delimited MetricFamily stream is understood.
+        assert_eq!(
+            negotiate(Some(
+                "application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=text"
+            )),
+            TEXT
+        );
+    }
+
     #[test]
     fn prometheus_headers_get_openmetrics() {
-        for accept in [PROMETHEUS_2_42, PROMETHEUS_2_42_NATIVE, PROMETHEUS_3_4] {
+        #[cfg(feature = "protobuf")]
+        let headers = [PROMETHEUS_2_42, PROMETHEUS_3_4];
+        #[cfg(not(feature = "protobuf"))]
+        let headers = [PROMETHEUS_2_42, PROMETHEUS_2_42_NATIVE, PROMETHEUS_3_4];
+        for accept in headers {
             let chosen = negotiate(Some(accept));
             assert_eq!(chosen.format, Format::OpenMetrics, "{accept}");
             assert_eq!(chosen.content_type, OPENMETRICS_CONTENT_TYPE);

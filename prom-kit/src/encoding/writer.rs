@@ -26,6 +26,25 @@ pub struct FamilyWriter<'a> {
     descriptor: &'a Descriptor,
     const_labels: &'a str,
     scratch: Vec<u64>,
+    /// Where a protobuf family is assembled; written out by [`flush`] once complete.
+    slot: &'a mut ProtoSlot,
+}
+
+/// Holds a family being assembled in the protobuf format (nothing without the feature).
+#[cfg(feature = "protobuf")]
+pub(crate) type ProtoSlot = Option<super::protobuf::ProtoFamily>;
+/// Holds a family being assembled in the protobuf format (nothing without the feature).
+#[cfg(not(feature = "protobuf"))]
+pub(crate) type ProtoSlot = ();
+
+/// Writes out the protobuf family assembled in `slot`, if any.
+pub(crate) fn flush(slot: &mut ProtoSlot, out: &mut Vec<u8>) {
+    #[cfg(feature = "protobuf")]
+    if let Some(family) = slot.take() {
+        family.write(out);
+    }
+    #[cfg(not(feature = "protobuf"))]
+    let _ = (slot, out);
 }
 
 impl<'a> FamilyWriter<'a> {
@@ -33,11 +52,29 @@ impl<'a> FamilyWriter<'a> {
     /// prefix) and writes its metadata lines.
     pub(crate) fn new(
         out: &'a mut Vec<u8>,
+        slot: &'a mut ProtoSlot,
         format: Format,
         name: Cow<'a, str>,
         descriptor: &'a Descriptor,
         const_labels: &'a str,
     ) -> Self {
+        #[cfg(feature = "protobuf")]
+        if format == Format::Protobuf {
+            *slot = Some(super::protobuf::ProtoFamily::new(
+                &name,
+                descriptor,
+                const_labels,
+            ));
+            return Self {
+                out,
+                format,
+                name,
+                descriptor,
+                const_labels,
+                scratch: Vec::new(),
+                slot,
+            };
+        }
         let mut writer = Self {
             out,
             format,
@@ -45,6 +82,7 @@ impl<'a> FamilyWriter<'a> {
             descriptor,
             const_labels,
             scratch: Vec::new(),
+            slot,
         };
         writer.write_metadata();
         writer
@@ -52,21 +90,21 @@ impl<'a> FamilyWriter<'a> {
 
     fn write_metadata(&mut self) {
         let d = self.descriptor;
-        let (type_name, suffix) = match (self.format, d.kind()) {
-            (Format::Text, MetricType::Counter) => ("counter", "_total"),
-            (Format::Text, MetricType::Info) => ("gauge", "_info"),
-            (Format::Text, MetricType::StateSet) | (_, MetricType::Gauge) => ("gauge", ""),
-            (Format::Text, MetricType::Unknown) => ("untyped", ""),
-            (Format::OpenMetrics, MetricType::Counter) => ("counter", ""),
-            (Format::OpenMetrics, MetricType::Info) => ("info", ""),
-            (Format::OpenMetrics, MetricType::StateSet) => ("stateset", ""),
-            (Format::OpenMetrics, MetricType::Unknown) => ("unknown", ""),
+        let openmetrics = self.format == Format::OpenMetrics;
+        let (type_name, suffix) = match (openmetrics, d.kind()) {
+            (false, MetricType::Counter) => ("counter", "_total"),
+            (false, MetricType::Info) => ("gauge", "_info"),
+            (false, MetricType::StateSet) | (_, MetricType::Gauge) => ("gauge", ""),
+            (false, MetricType::Unknown) => ("untyped", ""),
+            (true, MetricType::Counter) => ("counter", ""),
+            (true, MetricType::Info) => ("info", ""),
+            (true, MetricType::StateSet) => ("stateset", ""),
+            (true, MetricType::Unknown) => ("unknown", ""),
             (_, MetricType::Histogram) => ("histogram", ""),
             (_, MetricType::Summary) => ("summary", ""),
         };
         if !d.help().is_empty() {
             self.comment("HELP", suffix);
-            let openmetrics = self.format == Format::OpenMetrics;
             self.out.push(b' ');
             escape_with(self.out, d.help(), |b| match b {
                 b'\\' => Some("\\\\"),
@@ -155,6 +193,11 @@ impl<'a> FamilyWriter<'a> {
 
     /// Writes the lines of one series. `labels` is its rendered label text.
     pub(crate) fn write_series(&mut self, labels: &str, snapshot: Snapshot<'_>) {
+        #[cfg(feature = "protobuf")]
+        if let Some(proto) = self.slot.as_mut() {
+            proto.add(labels, snapshot);
+            return;
+        }
         let openmetrics = self.format == Format::OpenMetrics;
         match snapshot {
             Snapshot::Counter(c) => {

@@ -142,6 +142,46 @@ pub(crate) fn hash_values<V: LabelValues + ?Sized>(state: &impl BuildHasher, val
     hasher.finish()
 }
 
+/// Undoes [`escape_label_value`] on one rendered value.
+#[cfg(feature = "protobuf")]
+fn unescape_label_value(escaped: &str) -> String {
+    let mut out = String::with_capacity(escaped.len());
+    let mut chars = escaped.chars();
+    while let Some(c) = chars.next() {
+        if c == '\\' {
+            match chars.next() {
+                Some('n') => out.push('\n'),
+                Some(other) => out.push(other),
+                None => out.push('\\'),
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Splits rendered label text (`a="x",b="y"`) back into `(name, raw value)` pairs, for
+/// encoders that need raw values (protobuf).
+#[cfg(feature = "protobuf")]
+pub(crate) fn parse_rendered(text: &str) -> Vec<(String, String)> {
+    let mut pairs = Vec::new();
+    let mut rest = text;
+    while let Some(eq) = rest.find("=\"") {
+        let name = rest[..eq].trim_start_matches(',').to_owned();
+        let after = &rest[eq + 2..];
+        let bytes = after.as_bytes();
+        let mut i = 0;
+        while i < bytes.len() && bytes[i] != b'"' {
+            i += if bytes[i] == b'\\' { 2 } else { 1 };
+        }
+        let end = i.min(after.len());
+        pairs.push((name, unescape_label_value(&after[..end])));
+        rest = after.get(end + 1..).unwrap_or("");
+    }
+    pairs
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -178,5 +218,20 @@ mod tests {
             hash_values(&state, &["ab", "c"]),
             hash_values(&state, &["a", "bc"])
         );
+    }
+
+    #[cfg(feature = "protobuf")]
+    #[test]
+    fn parses_back() {
+        let n = names(&["a", "b", "c"]);
+        let values = ["x\"y,z=\"", "1\\2\n3", ""];
+        let text = render_series(&n, &values);
+        let expected: Vec<(String, String)> = n
+            .iter()
+            .zip(values)
+            .map(|(n, v)| (n.to_string(), v.to_owned()))
+            .collect();
+        assert_eq!(parse_rendered(&text), expected);
+        assert!(parse_rendered("").is_empty());
     }
 }

@@ -3,7 +3,7 @@
 use std::borrow::Cow;
 
 use crate::descriptor::Descriptor;
-use crate::encoding::{FamilyWriter, Format};
+use crate::encoding::{FamilyWriter, Format, ProtoSlot, flush};
 use crate::error::Result;
 
 /// Produces whole metric families at scrape time, for values that live elsewhere (the
@@ -58,11 +58,15 @@ pub struct CollectorOutput<'a> {
     pub(crate) const_labels: &'a str,
     /// Each family written: its full name, type, and where its text starts in `out`.
     pub(crate) families: Vec<(String, Descriptor, usize)>,
+    /// The family being assembled, for formats written out per family (protobuf).
+    pub(crate) pending: ProtoSlot,
 }
 
 impl CollectorOutput<'_> {
     /// Starts a family; write its series through the returned writer.
     pub fn family<'w>(&'w mut self, descriptor: &'w Descriptor) -> FamilyWriter<'w> {
+        // The previous family is complete once the next one starts.
+        flush(&mut self.pending, self.out);
         let name = if self.prefix.is_empty() {
             descriptor.name().to_owned()
         } else {
@@ -72,6 +76,7 @@ impl CollectorOutput<'_> {
             .push((name.clone(), descriptor.clone(), self.out.len()));
         FamilyWriter::new(
             self.out,
+            &mut self.pending,
             self.format,
             Cow::Owned(name),
             descriptor,

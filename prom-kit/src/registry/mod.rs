@@ -14,7 +14,7 @@ use std::sync::{Arc, LazyLock};
 use parking_lot::RwLock;
 
 use crate::descriptor::Descriptor;
-use crate::encoding::{FamilyWriter, Format, write_eof};
+use crate::encoding::{FamilyWriter, Format, ProtoSlot, flush, write_eof};
 use crate::error::{Error, ErrorKind, Result};
 use crate::labels::render::render_pairs;
 use crate::name::{check_label_names, check_metric_name};
@@ -326,14 +326,18 @@ impl Registry {
                 out.extend_from_slice(&scratch[chunk.1]);
             }
             let start = out.len();
+            let mut slot = ProtoSlot::default();
             let mut writer = FamilyWriter::new(
                 out,
+                &mut slot,
                 format,
                 Cow::Borrowed(name),
                 &entry.descriptor,
                 &entry.const_labels,
             );
-            if let Err(error) = entry.collect.collect(&mut writer) {
+            let result = entry.collect.collect(&mut writer);
+            flush(&mut slot, out);
+            if let Err(error) = result {
                 out.truncate(start);
                 first_error.get_or_insert(Error::with_source(ErrorKind::Collect, name, error));
             }
@@ -365,8 +369,10 @@ impl Registry {
                 prefix: &entry.prefix,
                 const_labels: &entry.const_labels,
                 families: Vec::new(),
+                pending: ProtoSlot::default(),
             };
             let result = entry.collector.collect(&mut output);
+            flush(&mut output.pending, output.out);
             let families = output.families;
             match result {
                 Ok(()) => {

@@ -1,0 +1,167 @@
+//! The protobuf exposition format: a stream of `io.prometheus.client.MetricFamily`
+//! messages, each preceded by its length as a varint (“delimited”).
+//!
+//! Prometheus asks for it first when native histograms are enabled; the Pushgateway
+//! takes it too. Counters are named with their `_total` suffix, info metrics with `_info`
+//! (as gauges) and state sets become gauges labelled with the family name, as Go's client
+//! exposes them; the classic `+Inf` bucket is implicit.
+
+pub mod proto;
+
+use prost::Message;
+
+use crate::descriptor::Descriptor;
+use crate::labels::render::parse_rendered;
+use crate::metrics::MetricType;
+use crate::snapshot::{Number, Snapshot};
+
+/// One family being assembled.
+#[derive(Debug)]
+pub(crate) struct ProtoFamily {
+    family: proto::MetricFamily,
+    const_pairs: Vec<proto::LabelPair>,
+    state_label: String,
+}
+
+fn pair(name: String, value: String) -> proto::LabelPair {
+    proto::LabelPair {
+        name: Some(name),
+        value: Some(value),
+    }
+}
+
+fn timestamp(seconds: f64) -> proto::Timestamp {
+    let whole = seconds.floor();
+    #[allow(clippy::cast_possible_truncation)]
+    proto::Timestamp {
+        seconds: whole as i64,
+        nanos: ((seconds - whole) * 1e9) as i32,
+    }
+}
+
+impl ProtoFamily {
+    pub(crate) fn new(name: &str, descriptor: &Descriptor, const_labels: &str) -> Self {
+        let (kind, suffix) = match descriptor.kind() {
+            MetricType::Counter => (proto::MetricType::Counter, "_total"),
+            MetricType::Info => (proto::MetricType::Gauge, "_info"),
+            MetricType::Gauge | MetricType::StateSet => (proto::MetricType::Gauge, ""),
+            MetricType::Histogram => (proto::MetricType::Histogram, ""),
+            MetricType::Summary => (proto::MetricType::Summary, ""),
+            MetricType::Unknown => (proto::MetricType::Untyped, ""),
+        };
+        Self {
+            family: proto::MetricFamily {
+                name: Some(format!("{name}{suffix}")),
+                help: Some(descriptor.help().to_owned()),
+                r#type: Some(kind as i32),
+                metric: Vec::new(),
+                unit: descriptor.unit().map(str::to_owned),
+            },
+            const_pairs: parse_rendered(const_labels)
+                .into_iter()
+                .map(|(n, v)| pair(n, v))
+                .collect(),
+            state_label: name.to_owned(),
+        }
+    }
+
+    /// Adds the series with rendered label text `labels`.
+    pub(crate) fn add(&mut self, labels: &str, snapshot: Snapshot<'_>) {
+        let mut label: Vec<proto::LabelPair> = self.const_pairs.clone();
+        label.extend(parse_rendered(labels).into_iter().map(|(n, v)| pair(n, v)));
+        let metric = |label| proto::Metric {
+            label,
+            ..proto::Metric::default()
+        };
+        match snapshot {
+            Snapshot::Counter(c) => self.family.metric.push(proto::Metric {
+                counter: Some(proto::Counter {
+                    value: Some(c.total.as_f64()),
+                    exemplar: None,
+                    created_timestamp: c.created.map(timestamp),
+                }),
+                ..metric(label)
+            }),
+            Snapshot::Gauge(v) => self.family.metric.push(proto::Metric {
+                gauge: Some(proto::Gauge {
+                    value: Some(v.as_f64()),
+                }),
+                ..metric(label)
+            }),
+            Snapshot::Unknown(v) => self.family.metric.push(proto::Metric {
+                untyped: Some(proto::Untyped {
+                    value: Some(v.as_f64()),
+                }),
+                ..metric(label)
+            }),
+            Snapshot::Histogram(h) => {
+                let mut cumulative = 0;
+                let bucket = h
+                    .bounds
+                    .iter()
+                    .zip(h.counts)
+                    .map(|(bound, count)| {
+                        cumulative += count;
+                        proto::Bucket {
+                            cumulative_count: Some(cumulative),
+                            upper_bound: Some(*bound),
+                            ..proto::Bucket::default()
+                        }
+                    })
+                    .collect();
+                self.family.metric.push(proto::Metric {
+                    histogram: Some(proto::Histogram {
+                        sample_count: Some(h.count()),
+                        sample_sum: Some(h.sum),
+                        bucket,
+                        created_timestamp: h.created.map(timestamp),
+                        ..proto::Histogram::default()
+                    }),
+                    ..metric(label)
+                });
+            }
+            Snapshot::Summary(s) => self.family.metric.push(proto::Metric {
+                summary: Some(proto::Summary {
+                    sample_count: Some(s.count),
+                    sample_sum: Some(s.sum),
+                    quantile: Vec::new(),
+                    created_timestamp: s.created.map(timestamp),
+                }),
+                ..metric(label)
+            }),
+            Snapshot::Info(info) => {
+                let mut label = label;
+                label.extend(parse_rendered(info).into_iter().map(|(n, v)| pair(n, v)));
+                self.family.metric.push(proto::Metric {
+                    gauge: Some(proto::Gauge { value: Some(1.0) }),
+                    ..metric(label)
+                });
+            }
+            Snapshot::StateSet(s) => {
+                for (i, state) in s.states.iter().enumerate() {
+                    let mut label = label.clone();
+                    label.push(pair(self.state_label.clone(), state.to_string()));
+                    let active = s.active & (1 << i) != 0;
+                    self.family.metric.push(proto::Metric {
+                        gauge: Some(proto::Gauge {
+                            value: Some(Number::Unsigned(u64::from(active)).as_f64()),
+                        }),
+                        ..metric(label)
+                    });
+                }
+            }
+        }
+    }
+
+    /// Appends the family as one length-delimited message; a family without series is
+    /// left out (Prometheus' parser rejects empty families).
+    pub(crate) fn write(&self, out: &mut Vec<u8>) {
+        if !self.family.metric.is_empty() {
+            // Writing into a Vec cannot run out of space.
+            let _ = self.family.encode_length_delimited(out);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,183 @@
+use prost::Message;
+
+use super::proto;
+use crate::{
+    Buckets, Counter, Family, Format, Gauge, Histogram, Info, Registry, StateSet, Summary,
+};
+
+/// Decodes a delimited stream into its families.
+fn decode(mut bytes: &[u8]) -> Vec<proto::MetricFamily> {
+    let mut families = Vec::new();
+    while !bytes.is_empty() {
+        let family = proto::MetricFamily::decode_length_delimited(&mut bytes)
+            .expect("a delimited MetricFamily");
+        families.push(family);
+    }
+    families
+}
+
+fn labels(metric: &proto::Metric) -> Vec<(String, String)> {
+    metric
+        .label
+        .iter()
+        .map(|l| {
+            (
+                l.name.clone().unwrap_or_default(),
+                l.value.clone().unwrap_or_default(),
+            )
+        })
+        .collect()
+}
+
+fn s(v: &str) -> String {
+    v.to_owned()
+}
+
+/// A registry with every metric type, escapes and const labels, and an empty family.
+fn sample_registry() -> Registry {
+    let registry = Registry::new();
+    let view = registry.with_labels([("region", "eu \"1\"")]).unwrap();
+    let requests: Family<Counter> = Family::new(["path"]).unwrap();
+    requests.labels(&["/a\\b\nc"]).unwrap().inc_by(3);
+    view.register("requests", "Requests.", requests).unwrap();
+    let temperature = Gauge::new();
+    temperature.set(-1.5);
+    registry
+        .register_with_unit("temperature", "Temp.", "celsius", temperature)
+        .unwrap();
+    let latency = Histogram::new(Buckets::new([0.1, 1.0]).unwrap());
+    for v in [0.05, 0.5, 5.0] {
+        latency.observe(v);
+    }
+    registry
+        .register("latency_seconds", "Latency.", latency)
+        .unwrap();
+    let sizes = Summary::new();
+    sizes.observe(4.0);
+    registry.register("sizes", "Sizes.", sizes).unwrap();
+    registry
+        .register("build", "Build.", Info::new([("version", "1.0")]).unwrap())
+        .unwrap();
+    let mode = StateSet::new(["on", "off"]).unwrap();
+    mode.set("off").unwrap();
+    registry.register("mode", "Mode.", mode).unwrap();
+    let unused: Family<Gauge> = Family::new(["x"]).unwrap();
+    registry
+        .register("unused", "No series yet.", unused)
+        .unwrap();
+
+    registry
+}
+
+#[test]
+fn every_type_round_trips_through_prost() {
+    let registry = sample_registry();
+    let mut bytes = Vec::new();
+    registry.encode(Format::Protobuf, &mut bytes).unwrap();
+    let families = decode(&bytes);
+    let names: Vec<&str> = families.iter().filter_map(|f| f.name.as_deref()).collect();
+    // Sorted by family name, counters with `_total`, info with `_info`, empty families left out.
+    assert_eq!(
+        names,
+        [
+            "build_info",
+            "latency_seconds",
+            "mode",
+            "requests_total",
+            "sizes",
+            "temperature_celsius"
+        ]
+    );
+
+    let family = |name: &str| {
+        families
+            .iter()
+            .find(|f| f.name.as_deref() == Some(name))
+            .unwrap()
+    };
+    let requests = family("requests_total");
+    assert_eq!(requests.r#type, Some(proto::MetricType::Counter as i32));
+    assert_eq!(requests.help.as_deref(), Some("Requests."));
+    let metric = &requests.metric[0];
+    assert_eq!(
+        labels(metric),
+        [(s("region"), s("eu \"1\"")), (s("path"), s("/a\\b\nc"))]
+    );
+    let counter = metric.counter.as_ref().unwrap();
+    assert_eq!(counter.value, Some(3.0));
+    assert!(counter.created_timestamp.as_ref().unwrap().seconds > 1_600_000_000);
+
+    let temperature = family("temperature_celsius");
+    assert_eq!(temperature.unit.as_deref(), Some("celsius"));
+    assert_eq!(
+        temperature.metric[0].gauge.as_ref().unwrap().value,
+        Some(-1.5)
+    );
+
+    let histogram = family("latency_seconds").metric[0]
+        .histogram
+        .as_ref()
+        .unwrap();
+    assert_eq!(histogram.sample_count, Some(3));
+    assert_eq!(histogram.sample_sum, Some(5.55));
+    let buckets: Vec<(f64, u64)> = histogram
+        .bucket
+        .iter()
+        .map(|b| (b.upper_bound.unwrap(), b.cumulative_count.unwrap()))
+        .collect();
+    assert_eq!(buckets, [(0.1, 1), (1.0, 2)], "the +Inf bucket is implicit");
+
+    let summary = family("sizes").metric[0].summary.as_ref().unwrap();
+    assert_eq!(
+        (summary.sample_count, summary.sample_sum),
+        (Some(1), Some(4.0))
+    );
+
+    let info = family("build_info");
+    assert_eq!(info.r#type, Some(proto::MetricType::Gauge as i32));
+    assert_eq!(labels(&info.metric[0]), [(s("version"), s("1.0"))]);
+    assert_eq!(info.metric[0].gauge.as_ref().unwrap().value, Some(1.0));
+
+    let mode = family("mode");
+    let states: Vec<(Vec<(String, String)>, f64)> = mode
+        .metric
+        .iter()
+        .map(|m| (labels(m), m.gauge.as_ref().unwrap().value.unwrap()))
+        .collect();
+    assert_eq!(
+        states,
+        [
+            (vec![(s("mode"), s("on"))], 0.0),
+            (vec![(s("mode"), s("off"))], 1.0)
+        ]
+    );
+}
+
+#[test]
+fn the_handler_serves_protobuf_to_prometheus_with_native_histograms() {
+    #[cfg(feature = "http")]
+    {
+        use crate::http::{MetricsHandler, ScrapeRequest};
+        let registry = Registry::new();
+        registry
+            .register("up_and_running", "Up.", Gauge::new())
+            .unwrap();
+        let handler = MetricsHandler::builder(registry)
+            .own_metrics(false)
+            .build()
+            .unwrap();
+        let response = handler.handle(&ScrapeRequest {
+            method: "GET",
+            accept: Some("application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited,application/openmetrics-text;version=1.0.0;q=0.8"),
+            accept_encoding: None,
+        });
+        assert_eq!(
+            response.headers[0],
+            ("content-type", crate::encoding::PROTOBUF_CONTENT_TYPE)
+        );
+        assert_eq!(
+            decode(&response.body)[0].name.as_deref(),
+            Some("up_and_running")
+        );
+    }
+}
