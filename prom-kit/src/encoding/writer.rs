@@ -27,6 +27,7 @@ pub struct FamilyWriter<'a> {
     const_labels: &'a str,
     scratch: Vec<u64>,
     /// Where a protobuf family is assembled; written out by [`flush`] once complete.
+    #[cfg_attr(not(feature = "protobuf"), allow(dead_code))]
     slot: &'a mut ProtoSlot,
 }
 

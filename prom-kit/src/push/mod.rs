@@ -31,6 +31,8 @@
 //!   what one run did as gauges (`last_run_records_processed`, `last_success_timestamp
 //!   _seconds` via [`Gauge::set_to_current_time`](crate::Gauge::set_to_current_time)),
 //!   or counters that carry the run's own totals, and alert on the success timestamp.
+//! - **Native histograms** need the protobuf format:
+//!   [`PushClientBuilder::protobuf`] (feature `protobuf`).
 //! - **Label clashes.** A pushed series that carries `job` or a grouping label would be
 //!   silently relabelled by the gateway; the client refuses it with
 //!   [`ErrorKind::LabelClash`] before sending anything. No sample carries a timestamp
@@ -70,7 +72,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use grouping::GroupingKey;
 
-use crate::encoding::{Format, TEXT_CONTENT_TYPE};
+use crate::encoding::Format;
 use crate::error::{Error, ErrorKind, Result};
 use crate::registry::Registry;
 
@@ -87,6 +89,7 @@ struct Inner {
     timeout: Duration,
     authorization: Option<String>,
     gzip: bool,
+    format: Format,
     transport: transport::Transport,
 }
 
@@ -99,6 +102,7 @@ pub struct PushClientBuilder {
     timeout: Duration,
     authorization: Option<String>,
     gzip: bool,
+    format: Format,
 }
 
 impl PushClientBuilder {
@@ -150,6 +154,19 @@ impl PushClientBuilder {
         self
     }
 
+    /// Pushes in the delimited protobuf format instead of text (needed for native
+    /// histograms).
+    #[cfg(feature = "protobuf")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "protobuf")))]
+    pub fn protobuf(mut self, enabled: bool) -> Self {
+        self.format = if enabled {
+            Format::Protobuf
+        } else {
+            Format::Text
+        };
+        self
+    }
+
     /// Creates the client.
     ///
     /// # Errors
@@ -165,6 +182,7 @@ impl PushClientBuilder {
                 timeout: self.timeout,
                 authorization: self.authorization,
                 gzip: self.gzip,
+                format: self.format,
                 transport,
             }),
         })
@@ -204,6 +222,7 @@ impl PushClient {
             timeout: Duration::from_secs(10),
             authorization: None,
             gzip: false,
+            format: Format::Text,
         })
     }
 
@@ -308,7 +327,7 @@ impl PushClient {
             method,
             url: &inner.url,
             body,
-            content_type: registry.map(|_| TEXT_CONTENT_TYPE),
+            content_type: registry.map(|_| inner.format.content_type()),
             gzip: inner.gzip && registry.is_some(),
             authorization: inner.authorization.as_deref(),
         };
@@ -335,18 +354,31 @@ impl PushClient {
         }
     }
 
-    /// The text-format body, refused if a series would clash with the grouping key.
+    /// The body in the client's format, refused if a series would clash with the
+    /// grouping key (checked on the text encoding).
     fn body(&self, registry: &Registry) -> Result<Vec<u8>> {
-        let mut body = Vec::new();
-        registry.encode(Format::Text, &mut body)?;
-        let text = String::from_utf8_lossy(&body);
-        let used = check::label_names(&text);
-        if let Some(clash) = self.inner.key.names().find(|name| used.contains(name)) {
+        let mut text = Vec::new();
+        registry.encode(Format::Text, &mut text)?;
+        let clash = {
+            let rendered = String::from_utf8_lossy(&text);
+            let used = check::label_names(&rendered);
+            self.inner
+                .key
+                .names()
+                .find(|name| used.contains(name))
+                .map(str::to_owned)
+        };
+        if let Some(clash) = clash {
             return Err(Error::new(
                 ErrorKind::LabelClash,
                 format!("a pushed series carries the grouping label {clash:?}"),
             ));
         }
+        if self.inner.format == Format::Text {
+            return Ok(text);
+        }
+        let mut body = Vec::new();
+        registry.encode(self.inner.format, &mut body)?;
         Ok(body)
     }
 }

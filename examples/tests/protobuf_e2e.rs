@@ -1,0 +1,187 @@
+//! A real Prometheus 2.42 with native histograms enabled asks for protobuf first; every
+//! family of a registry exercising every metric type must arrive with the values the
+//! text exposition (read by Python's parser) shows. A protobuf push through the real
+//! Pushgateway arrives intact too.
+
+mod support;
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use prom_kit::push::PushClient;
+use prom_kit::{
+    Buckets, Counter, CounterFn, Family, Gauge, Histogram, Info, Registry, StateSet, Summary,
+};
+use support::{Prometheus, Pushgateway, python, request, run_with_stdin, tool};
+
+const PROMETHEUS_NATIVE_ACCEPT: &str = "application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited,application/openmetrics-text;version=1.0.0;q=0.8,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1";
+
+fn every_type() -> Registry {
+    let registry = Registry::new();
+    let view = registry.with_labels([("zone", "eu \"1\"")]).unwrap();
+    let requests: Family<Counter> = Family::new(["path", "code"]).unwrap();
+    requests.labels(&["/a\\b", "200"]).unwrap().inc_by(5);
+    requests.labels(&["/new\nline", "500"]).unwrap().inc_by(2);
+    view.register("pb_requests", "Requests.", requests).unwrap();
+    let level = Gauge::new();
+    level.set(-2.5);
+    registry
+        .register_with_unit("pb_level", "Level.", "ratio", level)
+        .unwrap();
+    let latency = Histogram::new(Buckets::new([0.1, 1.0, 10.0]).unwrap());
+    for v in [0.05, 0.5, 0.7, 50.0] {
+        latency.observe(v);
+    }
+    registry
+        .register("pb_latency_seconds", "Latency.", latency)
+        .unwrap();
+    let sizes = Summary::new();
+    sizes.observe(3.0);
+    sizes.observe(4.0);
+    registry.register("pb_sizes", "Sizes.", sizes).unwrap();
+    registry
+        .register(
+            "pb_build",
+            "Build.",
+            Info::new([("version", "9.9")]).unwrap(),
+        )
+        .unwrap();
+    let mode = StateSet::new(["idle", "busy"]).unwrap();
+    mode.set("busy").unwrap();
+    registry.register("pb_mode", "Mode.", mode).unwrap();
+    registry
+        .register("pb_ticks", "Ticks.", CounterFn::new(|| 77.0))
+        .unwrap();
+    registry
+}
+
+/// (sample name, sorted labels) → value, from Python's text parser.
+fn parse_text(text: &str) -> BTreeMap<(String, Vec<(String, String)>), f64> {
+    let Some(python) = python() else {
+        return BTreeMap::new();
+    };
+    let script = "import sys, json\nfrom prometheus_client.parser import text_string_to_metric_families as p\n\
+                  print(json.dumps([[s.name, sorted(s.labels.items()), repr(float(s.value))] for f in p(sys.stdin.read()) for s in f.samples]))";
+    let (ok, output) = run_with_stdin(&python, &["-c", script], text.as_bytes());
+    assert!(ok, "{output}");
+    let samples: Vec<(String, Vec<(String, String)>, String)> =
+        serde_json::from_str(output.trim()).expect("JSON");
+    samples
+        .into_iter()
+        .map(|(name, labels, value)| ((name, labels), value.parse().unwrap()))
+        .collect()
+}
+
+/// The PromQL selector of one sample; `le` compared numerically via a regex of both forms.
+fn selector(name: &str, labels: &[(String, String)]) -> String {
+    let matchers: Vec<String> = labels
+        .iter()
+        .map(|(k, v)| {
+            if k == "le" {
+                let number: f64 = v.parse().unwrap_or(f64::INFINITY);
+                let alternatives = if v == "+Inf" {
+                    "\\\\+Inf".to_owned()
+                } else {
+                    format!("{v}|{number:?}")
+                };
+                format!("le=~\"{alternatives}\"")
+            } else {
+                format!(
+                    "{k}=\"{}\"",
+                    v.replace('\\', "\\\\")
+                        .replace('"', "\\\"")
+                        .replace('\n', "\\n")
+                )
+            }
+        })
+        .collect();
+    format!("{name}{{{}}}", matchers.join(","))
+}
+
+#[test]
+fn prometheus_ingests_every_family_over_protobuf() {
+    let Some(prometheus_binary) = tool("prometheus", "prometheus") else {
+        return;
+    };
+    let server = prom_kit::server::start_http_server("127.0.0.1:0", every_type()).unwrap();
+    let address = server.local_addr();
+
+    // What Prometheus will be answered.
+    let answer = request(
+        address,
+        "GET",
+        "/metrics",
+        &[("Accept", PROMETHEUS_NATIVE_ACCEPT)],
+    );
+    assert_eq!(
+        answer.header("content-type"),
+        Some(prom_kit::encoding::PROTOBUF_CONTENT_TYPE)
+    );
+
+    let text = request(address, "GET", "/metrics", &[]).text();
+    let expected = parse_text(&text);
+    if expected.is_empty() {
+        return;
+    }
+    let config = format!(
+        "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\nscrape_configs:\n\
+         - job_name: proto\n  static_configs:\n  - targets: ['{address}']\n"
+    );
+    let prometheus = Prometheus::start(
+        &prometheus_binary,
+        &config,
+        7,
+        &["--enable-feature=native-histograms"],
+    );
+    prometheus.wait_for("up{job=\"proto\"}", Duration::from_secs(30), |v| v == 1.0);
+    prometheus.wait_for("pb_ticks_total", Duration::from_secs(30), |v| v == 77.0);
+
+    let mut checked = 0;
+    for ((name, labels), value) in &expected {
+        // The handler's own scrape counters move between the two scrapes.
+        if name.starts_with("prom_kit_") {
+            continue;
+        }
+        let query = selector(name, labels);
+        let got = prometheus
+            .value(&query)
+            .unwrap_or_else(|| panic!("{query} is missing in Prometheus"));
+        assert!(
+            (got - value).abs() <= 1e-9 * value.abs().max(1.0),
+            "{query}: {got} != {value}"
+        );
+        checked += 1;
+    }
+    // 2 counters, a gauge, 4 buckets + sum + count, summary sum + count, info, 2 states,
+    // the callback counter.
+    assert_eq!(checked, 15, "samples compared");
+    server.shutdown();
+}
+
+#[test]
+fn protobuf_pushes_arrive_in_the_gateway() {
+    let Some(binary) = tool("prometheus-pushgateway", "prometheus-pushgateway") else {
+        return;
+    };
+    let gateway = Pushgateway::start(&binary, 8);
+    let client = PushClient::builder(&gateway.url(), "proto_push")
+        .unwrap()
+        .grouping("batch", "/x/y")
+        .unwrap()
+        .protobuf(true)
+        .build()
+        .unwrap();
+    client.push_blocking(&every_type()).unwrap();
+    let text = gateway.metrics();
+    for line in [
+        "pb_level_ratio{batch=\"/x/y\",instance=\"\",job=\"proto_push\"} -2.5",
+        "pb_requests_total{batch=\"/x/y\",code=\"200\",instance=\"\",job=\"proto_push\",path=\"/a\\\\b\",zone=\"eu \\\"1\\\"\"} 5",
+        "pb_latency_seconds_bucket{batch=\"/x/y\",instance=\"\",job=\"proto_push\",le=\"1\"} 3",
+        "pb_latency_seconds_count{batch=\"/x/y\",instance=\"\",job=\"proto_push\"} 4",
+        "pb_mode{batch=\"/x/y\",instance=\"\",job=\"proto_push\",pb_mode=\"busy\"} 1",
+        "pb_build_info{batch=\"/x/y\",instance=\"\",job=\"proto_push\",version=\"9.9\"} 1",
+        "pb_ticks_total{batch=\"/x/y\",instance=\"\",job=\"proto_push\"} 77",
+    ] {
+        assert!(text.contains(line), "{line} missing:\n{text}");
+    }
+}
