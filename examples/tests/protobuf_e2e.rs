@@ -55,8 +55,11 @@ fn every_type() -> Registry {
     registry
 }
 
+/// A sample's name and sorted labels.
+type SampleKey = (String, Vec<(String, String)>);
+
 /// (sample name, sorted labels) → value, from Python's text parser.
-fn parse_text(text: &str) -> BTreeMap<(String, Vec<(String, String)>), f64> {
+fn parse_text(text: &str) -> BTreeMap<SampleKey, f64> {
     let Some(python) = python() else {
         return BTreeMap::new();
     };
@@ -64,15 +67,19 @@ fn parse_text(text: &str) -> BTreeMap<(String, Vec<(String, String)>), f64> {
                   print(json.dumps([[s.name, sorted(s.labels.items()), repr(float(s.value))] for f in p(sys.stdin.read()) for s in f.samples]))";
     let (ok, output) = run_with_stdin(&python, &["-c", script], text.as_bytes());
     assert!(ok, "{output}");
-    let samples: Vec<(String, Vec<(String, String)>, String)> =
-        serde_json::from_str(output.trim()).expect("JSON");
+    let samples: Vec<(SampleKey, String)> =
+        serde_json::from_str::<Vec<(String, Vec<(String, String)>, String)>>(output.trim())
+            .expect("JSON")
+            .into_iter()
+            .map(|(name, labels, value)| ((name, labels), value))
+            .collect();
     samples
         .into_iter()
-        .map(|(name, labels, value)| ((name, labels), value.parse().unwrap()))
+        .map(|(key, value)| (key, value.parse().unwrap()))
         .collect()
 }
 
-/// The PromQL selector of one sample; `le` compared numerically via a regex of both forms.
+/// The `PromQL` selector of one sample; `le` compared numerically via a regex of both forms.
 fn selector(name: &str, labels: &[(String, String)]) -> String {
     let matchers: Vec<String> = labels
         .iter()
