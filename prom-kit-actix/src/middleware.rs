@@ -19,19 +19,24 @@ use crate::body::MetricsBody;
 /// [`HttpMetricsBuilder::extra_labels`](prom_kit::http::HttpMetricsBuilder::extra_labels).
 type ExtraLabels = Arc<dyn Fn(&ServiceRequest) -> Vec<String> + Send + Sync>;
 
+/// Computes a request's exemplar labels (a trace id from a header or an extension).
+type ExemplarLabels = Arc<dyn Fn(&ServiceRequest) -> Option<Vec<(String, String)>> + Send + Sync>;
+
 /// Middleware recording [`HttpMetrics`] for every request of an `App` (add it with
 /// `App::wrap`).
 #[derive(Clone)]
 pub struct Metrics {
-    metrics: HttpMetrics,
+    http: HttpMetrics,
     extra_labels: Option<ExtraLabels>,
+    exemplar: Option<ExemplarLabels>,
 }
 
 impl fmt::Debug for Metrics {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Metrics")
-            .field("metrics", &self.metrics)
+            .field("http", &self.http)
             .field("extra_labels", &self.extra_labels.is_some())
+            .field("exemplar", &self.exemplar.is_some())
             .finish()
     }
 }
@@ -40,9 +45,22 @@ impl Metrics {
     /// Records into `metrics`.
     pub fn new(metrics: HttpMetrics) -> Self {
         Self {
-            metrics,
+            http: metrics,
             extra_labels: None,
+            exemplar: None,
         }
+    }
+
+    /// Sets the hook extracting exemplar labels from each request (a trace id from a
+    /// header or a request extension); the request's count and duration carry them as
+    /// exemplars, visible in OpenMetrics and protobuf scrapes.
+    #[must_use]
+    pub fn exemplar(
+        mut self,
+        hook: impl Fn(&ServiceRequest) -> Option<Vec<(String, String)>> + Send + Sync + 'static,
+    ) -> Self {
+        self.exemplar = Some(Arc::new(hook));
+        self
     }
 
     /// Sets the hook computing the extra label values from each request (a tenant
@@ -116,7 +134,12 @@ where
             .map(|hook| hook(&request))
             .unwrap_or_default();
         let route = request.match_pattern();
-        let tracker = self.config.metrics.start(
+        let exemplar = self
+            .config
+            .exemplar
+            .as_ref()
+            .and_then(|hook| hook(&request));
+        let tracker = self.config.http.start(
             &RequestInfo {
                 method: request.method().as_str(),
                 route: route.as_deref(),
@@ -125,6 +148,10 @@ where
             },
             extra,
         );
+        let tracker = match (tracker, exemplar) {
+            (Some(tracker), Some(labels)) => Some(tracker.with_exemplar(labels)),
+            (tracker, _) => tracker,
+        };
         MetricsResponseFuture {
             inner: self.service.call(request),
             tracker,

@@ -19,6 +19,9 @@ use crate::future::ResponseFuture;
 /// [`HttpMetricsBuilder::extra_labels`](prom_kit::http::HttpMetricsBuilder::extra_labels).
 type ExtraLabels = Arc<dyn Fn(&Parts) -> Vec<String> + Send + Sync>;
 
+/// Computes a request's exemplar labels (a trace id from a header or an extension).
+type ExemplarLabels = Arc<dyn Fn(&Parts) -> Option<Vec<(String, String)>> + Send + Sync>;
+
 /// A tower layer recording [`HttpMetrics`] for every request through the router.
 ///
 /// Add it with `Router::layer` (not `route_layer`) so that requests matching no route
@@ -27,6 +30,7 @@ type ExtraLabels = Arc<dyn Fn(&Parts) -> Vec<String> + Send + Sync>;
 pub struct MetricsLayer {
     metrics: HttpMetrics,
     extra_labels: Option<ExtraLabels>,
+    exemplar: Option<ExemplarLabels>,
 }
 
 impl fmt::Debug for MetricsLayer {
@@ -34,6 +38,7 @@ impl fmt::Debug for MetricsLayer {
         f.debug_struct("MetricsLayer")
             .field("metrics", &self.metrics)
             .field("extra_labels", &self.extra_labels.is_some())
+            .field("exemplar", &self.exemplar.is_some())
             .finish()
     }
 }
@@ -44,7 +49,29 @@ impl MetricsLayer {
         Self {
             metrics,
             extra_labels: None,
+            exemplar: None,
         }
+    }
+
+    /// Sets the hook extracting exemplar labels from each request's head (a trace id
+    /// from a header or a request extension); the request's count and duration carry
+    /// them as exemplars, visible in OpenMetrics and protobuf scrapes.
+    ///
+    /// ```
+    /// # use prom_kit_axum::MetricsLayer;
+    /// # let metrics = prom_kit::http::HttpMetrics::builder().build(&prom_kit::Registry::new()).unwrap();
+    /// let layer = MetricsLayer::new(metrics).exemplar(|parts| {
+    ///     let trace = parts.headers.get("x-trace-id")?.to_str().ok()?;
+    ///     Some(vec![("trace_id".to_owned(), trace.to_owned())])
+    /// });
+    /// ```
+    #[must_use]
+    pub fn exemplar(
+        mut self,
+        hook: impl Fn(&Parts) -> Option<Vec<(String, String)>> + Send + Sync + 'static,
+    ) -> Self {
+        self.exemplar = Some(Arc::new(hook));
+        self
     }
 
     /// Sets the hook computing the extra label values from each request's head (a
@@ -104,6 +131,7 @@ where
             .as_ref()
             .map(|hook| hook(&parts))
             .unwrap_or_default();
+        let exemplar = self.layer.exemplar.as_ref().and_then(|hook| hook(&parts));
         let tracker = self.layer.metrics.start(
             &RequestInfo {
                 method: parts.method.as_str(),
@@ -116,6 +144,10 @@ where
             },
             extra,
         );
+        let tracker = match (tracker, exemplar) {
+            (Some(tracker), Some(labels)) => Some(tracker.with_exemplar(labels)),
+            (tracker, _) => tracker,
+        };
         ResponseFuture::new(self.inner.call(Request::from_parts(parts, body)), tracker)
     }
 }

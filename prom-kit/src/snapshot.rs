@@ -3,6 +3,18 @@
 //! This is the boundary between the metric types (which own atomics) and the encoders
 //! (which only format). Every encoder takes these types and nothing else.
 
+use std::sync::Arc;
+
+pub use crate::metrics::Exemplar;
+
+/// Reusable storage that snapshots borrow from, so reading a series allocates nothing
+/// after the first few series.
+#[derive(Debug, Default)]
+pub struct Scratch {
+    pub(crate) counts: Vec<u64>,
+    pub(crate) exemplars: Vec<Option<Arc<Exemplar>>>,
+}
+
 /// A sample value as the exposition formats print it: integers stay integers.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Number {
@@ -28,11 +40,13 @@ impl Number {
 
 /// The state of one counter series.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct CounterSnapshot {
+pub struct CounterSnapshot<'a> {
     /// The running total.
     pub total: Number,
     /// When the counter was created or last reset, in seconds since the Unix epoch.
     pub created: Option<f64>,
+    /// The latest exemplar, if one was recorded.
+    pub exemplar: Option<&'a Exemplar>,
 }
 
 /// The state of one classic histogram series.
@@ -46,6 +60,9 @@ pub struct HistogramSnapshot<'a> {
     pub sum: f64,
     /// When the histogram was created or last reset, in seconds since the Unix epoch.
     pub created: Option<f64>,
+    /// The latest exemplar of each bucket (same indices as `counts`), or empty if the
+    /// histogram never recorded one.
+    pub exemplars: &'a [Option<Arc<Exemplar>>],
 }
 
 impl HistogramSnapshot<'_> {
@@ -81,7 +98,7 @@ pub struct StateSetSnapshot<'a> {
 #[non_exhaustive]
 pub enum Snapshot<'a> {
     /// A counter.
-    Counter(CounterSnapshot),
+    Counter(CounterSnapshot<'a>),
     /// A gauge.
     Gauge(Number),
     /// A classic histogram.

@@ -104,6 +104,32 @@ fn python_strict_openmetrics_parser_reads_back_every_value() {
     ] {
         assert!(kinds.contains(&expected), "{expected:?} not in {kinds:?}");
     }
+    // Exemplars survive the strict parser.
+    let plain = find_sample(
+        &families,
+        "http_requests_total",
+        &[("method", "GET"), ("path", "plain")],
+    )
+    .unwrap();
+    assert_eq!(
+        plain
+            .exemplar
+            .as_ref()
+            .and_then(|e| e.get("trace_id"))
+            .map(String::as_str),
+        Some("0af7651916cd43dd8448eb211c80319c")
+    );
+    let inf = find_sample(
+        &families,
+        "request_duration_seconds_bucket",
+        &[("route", "/users/{id}"), ("le", "+Inf")],
+    )
+    .unwrap();
+    let exemplar = inf.exemplar.as_ref().expect("+Inf bucket exemplar");
+    assert_eq!(
+        exemplar.get("span_id").map(String::as_str),
+        Some("q\"uoted")
+    );
     let cpu = families
         .iter()
         .find(|f| f.name == "cpu_seconds")

@@ -336,3 +336,30 @@ fn failing_collectors_are_dropped_and_reported() {
     assert_eq!(err.kind(), ErrorKind::Collect);
     assert!(!String::from_utf8(out).unwrap().contains("neg"));
 }
+
+#[test]
+fn exemplar_label_limit() {
+    let counter = Counter::new();
+    // 8 characters of name + 120 of value = 128: allowed.
+    counter
+        .inc_by_with_exemplar(1, &[("trace_id", &"a".repeat(120))])
+        .unwrap();
+    let err = counter
+        .inc_by_with_exemplar(1, &[("trace_id", &"a".repeat(121))])
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidValue);
+    assert_eq!(counter.get(), 1.0, "a refused exemplar does not count");
+    // Characters, not bytes: 120 two-byte characters are still 120.
+    counter
+        .inc_by_with_exemplar(1, &[("trace_id", &"é".repeat(120))])
+        .unwrap();
+    let histogram = Histogram::new(Buckets::DEFAULT);
+    assert_eq!(
+        histogram
+            .observe_with_exemplar(1.0, &[("bad name", "x")])
+            .unwrap_err()
+            .kind(),
+        ErrorKind::InvalidLabelName
+    );
+    assert_eq!(histogram.count(), 0);
+}

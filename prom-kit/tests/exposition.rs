@@ -265,3 +265,46 @@ fn overflow_series_is_exposed() {
         2
     );
 }
+
+#[test]
+fn exemplars_only_in_openmetrics() {
+    let registry = Registry::new();
+    let requests = Counter::new();
+    requests
+        .inc_by_with_exemplar(2, &[("trace_id", "abc\"1")])
+        .unwrap();
+    registry
+        .register("requests", "Requests.", requests)
+        .unwrap();
+    let latency = Histogram::new(Buckets::new([0.1, 1.0]).unwrap());
+    latency.observe(0.05);
+    latency
+        .observe_with_exemplar(0.5, &[("trace_id", "def")])
+        .unwrap();
+    registry.register("latency", "Latency.", latency).unwrap();
+
+    let text = registry.encode_text().unwrap();
+    assert!(!text.contains('#') || !text.contains("trace_id"), "{text}");
+    assert!(text.contains("requests_total 2\n") && text.contains("latency_bucket{le=\"1\"} 2\n"));
+
+    let om = registry.encode_openmetrics().unwrap();
+    let exemplar_lines: Vec<&str> = om.lines().filter(|l| l.contains(" # {")).collect();
+    assert_eq!(exemplar_lines.len(), 2, "{om}");
+    let (bucket, counter) = (exemplar_lines[0], exemplar_lines[1]);
+    assert!(
+        bucket.starts_with("latency_bucket{le=\"1.0\"} 2 # {trace_id=\"def\"} 0.5 "),
+        "{bucket}"
+    );
+    assert!(
+        counter.starts_with("requests_total 2 # {trace_id=\"abc\\\"1\"} 2 "),
+        "{counter}"
+    );
+    let timestamp: f64 = counter.rsplit(' ').next().unwrap().parse().unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64();
+    assert!((now - timestamp).abs() < 600.0);
+    // The bucket without an exemplar carries none.
+    assert!(om.contains("latency_bucket{le=\"0.1\"} 1\n"));
+}

@@ -59,7 +59,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             "/metrics",
             MetricsEndpoint::new(MetricsHandler::new(registry)?),
         )
-        .layer(MetricsLayer::new(http))
+        // Requests that carry a trace id get it attached to their count and duration as
+        // an exemplar (visible in OpenMetrics/protobuf scrapes).
+        .layer(MetricsLayer::new(http).exemplar(|parts| {
+            let trace = parts.headers.get("x-trace-id")?.to_str().ok()?;
+            Some(vec![("trace_id".to_owned(), trace.to_owned())])
+        }))
         .with_state(app_metrics);
 
     let listener =

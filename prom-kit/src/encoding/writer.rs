@@ -3,14 +3,14 @@
 use std::borrow::Cow;
 
 use super::Format;
-use super::number::{write_bound, write_number};
+use super::number::{write_bound, write_float, write_number};
 use crate::descriptor::Descriptor;
 use crate::error::{Error, ErrorKind, Result};
 use crate::family::check_arity;
 use crate::labels::LabelValues;
 use crate::labels::render::{escape_label_value, escape_with, render_series};
 use crate::metrics::{Metric, MetricType};
-use crate::snapshot::{Number, Snapshot};
+use crate::snapshot::{Exemplar, Number, Scratch, Snapshot};
 
 /// Writes one metric family: its `HELP`/`TYPE`(/`UNIT`) lines when created, then one
 /// call per series. [`Collector`](crate::Collector)s get one from
@@ -25,7 +25,7 @@ pub struct FamilyWriter<'a> {
     name: Cow<'a, str>,
     descriptor: &'a Descriptor,
     const_labels: &'a str,
-    scratch: Vec<u64>,
+    scratch: Scratch,
     /// Where a protobuf family is assembled; written out by [`flush`] once complete.
     #[cfg_attr(not(feature = "protobuf"), allow(dead_code))]
     slot: &'a mut ProtoSlot,
@@ -72,7 +72,7 @@ impl<'a> FamilyWriter<'a> {
                 name,
                 descriptor,
                 const_labels,
-                scratch: Vec::new(),
+                scratch: Scratch::default(),
                 slot,
             };
         }
@@ -82,7 +82,7 @@ impl<'a> FamilyWriter<'a> {
             name,
             descriptor,
             const_labels,
-            scratch: Vec::new(),
+            scratch: Scratch::default(),
             slot,
         };
         writer.write_metadata();
@@ -151,6 +151,7 @@ impl<'a> FamilyWriter<'a> {
             Snapshot::Counter(crate::snapshot::CounterSnapshot {
                 total: Number::Float(total),
                 created: None,
+                exemplar: None,
             }),
         )
     }
@@ -202,7 +203,7 @@ impl<'a> FamilyWriter<'a> {
         let openmetrics = self.format == Format::OpenMetrics;
         match snapshot {
             Snapshot::Counter(c) => {
-                self.sample("_total", labels, None, c.total);
+                self.sample_with_exemplar("_total", labels, None, c.total, c.exemplar);
                 if let (true, Some(created)) = (openmetrics, c.created) {
                     self.sample("_created", labels, None, Number::Float(created));
                 }
@@ -213,11 +214,13 @@ impl<'a> FamilyWriter<'a> {
                 for (i, count) in h.counts.iter().enumerate() {
                     cumulative += count;
                     let bound = h.bounds.get(i).copied().unwrap_or(f64::INFINITY);
-                    self.sample(
+                    let exemplar = h.exemplars.get(i).and_then(Option::as_deref);
+                    self.sample_with_exemplar(
                         "_bucket",
                         labels,
                         Some(Extra::Le(bound)),
                         Number::Unsigned(cumulative),
+                        exemplar,
                     );
                 }
                 // OpenMetrics treats `_sum` as counter-like: never negative or NaN, and
@@ -265,6 +268,19 @@ impl<'a> FamilyWriter<'a> {
 
     /// Appends `name<suffix>{const,labels,extra} value\n`.
     fn sample(&mut self, suffix: &str, labels: &str, extra: Option<Extra<'_>>, value: Number) {
+        self.sample_with_exemplar(suffix, labels, extra, value, None);
+    }
+
+    /// Appends a sample line; in OpenMetrics, with ` # {labels} value timestamp` when
+    /// there is an exemplar (the text format 0.0.4 has no syntax for them).
+    fn sample_with_exemplar(
+        &mut self,
+        suffix: &str,
+        labels: &str,
+        extra: Option<Extra<'_>>,
+        value: Number,
+        exemplar: Option<&Exemplar>,
+    ) {
         let out = &mut *self.out;
         out.extend_from_slice(self.name.as_bytes());
         out.extend_from_slice(suffix.as_bytes());
@@ -305,6 +321,14 @@ impl<'a> FamilyWriter<'a> {
         }
         out.push(b' ');
         write_number(out, value);
+        if let (Format::OpenMetrics, Some(exemplar)) = (self.format, exemplar) {
+            out.extend_from_slice(b" # {");
+            out.extend_from_slice(exemplar.labels().as_bytes());
+            out.extend_from_slice(b"} ");
+            write_float(out, exemplar.value());
+            out.push(b' ');
+            write_float(out, exemplar.timestamp());
+        }
         out.push(b'\n');
     }
 }

@@ -457,6 +457,7 @@ impl HttpMetrics {
             request_size: request.request_size,
             start: Instant::now(),
             in_flight,
+            exemplar: None,
         })
     }
 }
@@ -507,6 +508,7 @@ pub struct RequestTracker {
     request_size: Option<u64>,
     start: Instant,
     in_flight: Option<Gauge>,
+    exemplar: Option<Vec<(String, String)>>,
 }
 
 impl fmt::Debug for Inner {
@@ -516,6 +518,14 @@ impl fmt::Debug for Inner {
 }
 
 impl RequestTracker {
+    /// Attaches exemplar labels (a trace id, say) to this request's count and duration
+    /// observation. Labels longer than an exemplar allows are dropped, the request is
+    /// still recorded.
+    pub fn with_exemplar(mut self, labels: Vec<(String, String)>) -> Self {
+        self.exemplar = Some(labels);
+        self
+    }
+
     /// Records the request as completed with `status`, its duration measured from
     /// [`HttpMetrics::start`] to now, and the response body size if known.
     pub fn finish(mut self, status: u16, response_size: Option<u64>) {
@@ -528,11 +538,27 @@ impl RequestTracker {
             extra: &self.extra,
         };
         let inner = &*self.inner;
+        let exemplar: Option<Vec<(&str, &str)>> = self.exemplar.as_ref().map(|pairs| {
+            pairs
+                .iter()
+                .map(|(n, v)| (n.as_str(), v.as_str()))
+                .collect()
+        });
         if let Some(Ok(counter)) = inner.requests.as_ref().map(|f| f.labels(&values)) {
-            counter.inc();
+            let recorded = exemplar
+                .as_deref()
+                .is_some_and(|labels| counter.inc_by_with_exemplar(1, labels).is_ok());
+            if !recorded {
+                counter.inc();
+            }
         }
         if let Ok(histogram) = inner.duration.labels(&values) {
-            histogram.observe(elapsed);
+            let recorded = exemplar
+                .as_deref()
+                .is_some_and(|labels| histogram.observe_with_exemplar(elapsed, labels).is_ok());
+            if !recorded {
+                histogram.observe(elapsed);
+            }
         }
         for (family, size) in [
             (&inner.request_size, self.request_size),

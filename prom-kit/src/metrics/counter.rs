@@ -3,10 +3,11 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use super::{Exemplar, ExemplarSlot};
 use super::{Metric, MetricType, sealed};
 use crate::atomic::AtomicF64;
 use crate::error::{Error, ErrorKind, Result};
-use crate::snapshot::{CounterSnapshot, Number, Snapshot, now_seconds};
+use crate::snapshot::{CounterSnapshot, Number, Scratch, Snapshot, now_seconds};
 
 /// A counter: a total that only goes up.
 ///
@@ -40,6 +41,7 @@ struct CounterCore {
     whole: AtomicU64,
     fraction: AtomicF64,
     created: AtomicF64,
+    exemplar: ExemplarSlot,
 }
 
 impl Counter {
@@ -50,6 +52,7 @@ impl Counter {
                 whole: AtomicU64::new(0),
                 fraction: AtomicF64::new(0.0),
                 created: AtomicF64::new(now_seconds()),
+                exemplar: ExemplarSlot::default(),
             }),
         }
     }
@@ -98,6 +101,27 @@ impl Counter {
         Ok(())
     }
 
+    /// Adds `amount` and records an exemplar (a trace id, say) whose value is `amount`.
+    /// Plain [`inc`](Self::inc) and [`inc_by`](Self::inc_by) stay as fast as before.
+    ///
+    /// # Errors
+    ///
+    /// As [`Exemplar::new`]; the counter is not incremented then.
+    ///
+    /// ```
+    /// # use prom_kit::Counter;
+    /// let requests = Counter::new();
+    /// requests.inc_by_with_exemplar(1, &[("trace_id", "abc123")])?;
+    /// assert_eq!(requests.get(), 1.0);
+    /// # Ok::<(), prom_kit::Error>(())
+    /// ```
+    pub fn inc_by_with_exemplar(&self, amount: u64, labels: &[(&str, &str)]) -> Result<()> {
+        let exemplar = Exemplar::new(labels, amount as f64)?;
+        self.inc_by(amount);
+        self.core.exemplar.set(exemplar);
+        Ok(())
+    }
+
     /// The current total.
     pub fn get(&self) -> f64 {
         self.total().as_f64()
@@ -134,12 +158,16 @@ impl Metric for Counter {
         self.core.whole.store(0, Ordering::Relaxed);
         self.core.fraction.set(0.0);
         self.core.created.set(now_seconds());
+        self.core.exemplar.clear();
     }
 
-    fn snapshot<'a>(&'a self, _scratch: &'a mut Vec<u64>) -> Snapshot<'a> {
+    fn snapshot<'a>(&'a self, scratch: &'a mut Scratch) -> Snapshot<'a> {
+        scratch.exemplars.clear();
+        scratch.exemplars.push(self.core.exemplar.get());
         Snapshot::Counter(CounterSnapshot {
             total: self.total(),
             created: Some(self.core.created.get()),
+            exemplar: scratch.exemplars[0].as_deref(),
         })
     }
 }

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use super::{Metric, MetricType, sealed};
 use crate::atomic::AtomicF64;
-use crate::snapshot::{Number, Snapshot, now_seconds};
+use crate::snapshot::{Number, Scratch, Snapshot, now_seconds};
 
 /// A gauge: a float value that can be set, increased and decreased.
 ///
@@ -91,7 +91,7 @@ impl Metric for Gauge {
         self.value.set(0.0);
     }
 
-    fn snapshot<'a>(&'a self, _scratch: &'a mut Vec<u64>) -> Snapshot<'a> {
+    fn snapshot<'a>(&'a self, _scratch: &'a mut Scratch) -> Snapshot<'a> {
         Snapshot::Gauge(Number::Float(self.value.get()))
     }
 }

@@ -7,6 +7,7 @@
 mod buckets;
 mod callback;
 mod counter;
+mod exemplar;
 mod gauge;
 mod histogram;
 mod info;
@@ -16,13 +17,15 @@ mod summary;
 pub use buckets::Buckets;
 pub use callback::{CounterFn, GaugeFn};
 pub use counter::Counter;
+pub(crate) use exemplar::ExemplarSlot;
+pub use exemplar::{Exemplar, MAX_EXEMPLAR_LABEL_CHARS};
 pub use gauge::Gauge;
 pub use histogram::{Histogram, HistogramTimer};
 pub use info::Info;
 pub use stateset::{MAX_STATES, StateNames, StateSet};
 pub use summary::Summary;
 
-use crate::snapshot::Snapshot;
+use crate::snapshot::{Scratch, Snapshot};
 
 /// The type of a metric family, as the exposition formats name it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -112,5 +115,5 @@ pub trait Metric: Clone + Send + Sync + std::fmt::Debug + 'static + sealed::Seal
 
     /// Reads the current state. `scratch` is reused storage for types whose snapshot
     /// needs more than a few numbers.
-    fn snapshot<'a>(&'a self, scratch: &'a mut Vec<u64>) -> Snapshot<'a>;
+    fn snapshot<'a>(&'a self, scratch: &'a mut Scratch) -> Snapshot<'a>;
 }

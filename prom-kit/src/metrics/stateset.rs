@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::{Metric, MetricType, sealed};
 use crate::error::{Error, ErrorKind, Result};
-use crate::snapshot::{Snapshot, StateSetSnapshot};
+use crate::snapshot::{Scratch, Snapshot, StateSetSnapshot};
 
 /// The most states one [`StateSet`] can hold (one bit each in an atomic word).
 pub const MAX_STATES: usize = 64;
@@ -153,7 +153,7 @@ impl Metric for StateSet {
         self.active.store(0, Ordering::Relaxed);
     }
 
-    fn snapshot<'a>(&'a self, _scratch: &'a mut Vec<u64>) -> Snapshot<'a> {
+    fn snapshot<'a>(&'a self, _scratch: &'a mut Scratch) -> Snapshot<'a> {
         Snapshot::StateSet(StateSetSnapshot {
             states: &self.states,
             active: self.active.load(Ordering::Relaxed),

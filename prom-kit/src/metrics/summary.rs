@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::{Metric, MetricType, sealed};
 use crate::atomic::AtomicF64;
-use crate::snapshot::{Snapshot, SummarySnapshot, now_seconds};
+use crate::snapshot::{Scratch, Snapshot, SummarySnapshot, now_seconds};
 
 /// A summary exposing `_count` and `_sum` of its observations (no quantiles: compute
 /// them in Prometheus from a [`Histogram`](crate::Histogram) instead, which aggregates).
@@ -90,7 +90,7 @@ impl Metric for Summary {
         self.core.created.set(now_seconds());
     }
 
-    fn snapshot<'a>(&'a self, _scratch: &'a mut Vec<u64>) -> Snapshot<'a> {
+    fn snapshot<'a>(&'a self, _scratch: &'a mut Scratch) -> Snapshot<'a> {
         Snapshot::Summary(SummarySnapshot {
             count: self.count(),
             sum: self.sum(),

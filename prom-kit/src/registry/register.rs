@@ -163,6 +163,7 @@ impl Collect for CounterFn {
             Snapshot::Counter(CounterSnapshot {
                 total: Number::Float(self.get()),
                 created: None,
+                exemplar: None,
             }),
         )
     }

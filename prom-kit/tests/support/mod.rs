@@ -110,6 +110,8 @@ pub struct ParsedSample {
     pub name: String,
     pub labels: BTreeMap<String, String>,
     pub value: f64,
+    /// The exemplar's labels, if the sample carries one.
+    pub exemplar: Option<BTreeMap<String, String>>,
 }
 
 /// One family as a Python parser saw it.
@@ -133,7 +135,8 @@ for family in parse(data):
     out.append({
         "name": family.name, "type": family.type,
         "help": family.documentation or "", "unit": family.unit or "",
-        "samples": [{"name": s.name, "labels": s.labels, "value": repr(float(s.value))}
+        "samples": [{"name": s.name, "labels": s.labels, "value": repr(float(s.value)),
+                     "exemplar": dict(s.exemplar.labels) if getattr(s, "exemplar", None) else None}
                     for s in family.samples],
     })
 print(json.dumps(out))
@@ -186,6 +189,11 @@ pub fn python_parse(
                         .unwrap_or("nan")
                         .parse()
                         .unwrap_or(f64::NAN),
+                    exemplar: s["exemplar"].as_object().map(|m| {
+                        m.iter()
+                            .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_owned()))
+                            .collect()
+                    }),
                 })
                 .collect(),
         })
@@ -343,7 +351,14 @@ pub fn kitchen_sink() -> KitchenSink {
 
     let http: Family<Counter> = Family::new(["method", "path"]).unwrap();
     for (i, value) in TRICKY_VALUES.iter().enumerate() {
-        http.labels(&["GET", value]).unwrap().inc_by(i as u64 + 1);
+        let counter = http.labels(&["GET", value]).unwrap();
+        if i == 0 {
+            counter
+                .inc_by_with_exemplar(1, &[("trace_id", "0af7651916cd43dd8448eb211c80319c")])
+                .unwrap();
+        } else {
+            counter.inc_by(i as u64 + 1);
+        }
         expect(
             "http_requests_total",
             &[("method", "GET"), ("path", value)],
@@ -369,9 +384,17 @@ pub fn kitchen_sink() -> KitchenSink {
         .options(Buckets::new([0.01, 0.1, 1.0, 10.0]).unwrap())
         .build()
         .unwrap();
-    for v in [0.005, 0.05, 0.05, 0.5, 5.0, 50.0] {
+    for v in [0.005, 0.05, 0.05, 0.5, 5.0] {
         latency.labels(&["/users/{id}"]).unwrap().observe(v);
     }
+    latency
+        .labels(&["/users/{id}"])
+        .unwrap()
+        .observe_with_exemplar(
+            50.0,
+            &[("trace_id", "b7ad6b7169203331"), ("span_id", "q\"uoted")],
+        )
+        .unwrap();
     registry
         .register_with_unit("request_duration", "Request latency.", "seconds", latency)
         .unwrap();

@@ -30,6 +30,17 @@ fn pair(name: String, value: String) -> proto::LabelPair {
     }
 }
 
+fn exemplar(exemplar: &crate::snapshot::Exemplar) -> proto::Exemplar {
+    proto::Exemplar {
+        label: parse_rendered(exemplar.labels())
+            .into_iter()
+            .map(|(n, v)| pair(n, v))
+            .collect(),
+        value: Some(exemplar.value()),
+        timestamp: Some(timestamp(exemplar.timestamp())),
+    }
+}
+
 fn timestamp(seconds: f64) -> proto::Timestamp {
     let whole = seconds.floor();
     #[allow(clippy::cast_possible_truncation)]
@@ -77,7 +88,7 @@ impl ProtoFamily {
             Snapshot::Counter(c) => self.family.metric.push(proto::Metric {
                 counter: Some(proto::Counter {
                     value: Some(c.total.as_f64()),
-                    exemplar: None,
+                    exemplar: c.exemplar.map(exemplar),
                     created_timestamp: c.created.map(timestamp),
                 }),
                 ..metric(label)
@@ -100,11 +111,13 @@ impl ProtoFamily {
                     .bounds
                     .iter()
                     .zip(h.counts)
-                    .map(|(bound, count)| {
+                    .enumerate()
+                    .map(|(i, (bound, count))| {
                         cumulative += count;
                         proto::Bucket {
                             cumulative_count: Some(cumulative),
                             upper_bound: Some(*bound),
+                            exemplar: h.exemplars.get(i).and_then(Option::as_deref).map(exemplar),
                             ..proto::Bucket::default()
                         }
                     })

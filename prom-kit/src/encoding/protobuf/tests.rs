@@ -181,3 +181,34 @@ fn the_handler_serves_protobuf_to_prometheus_with_native_histograms() {
         );
     }
 }
+
+#[test]
+fn exemplars_travel_in_protobuf() {
+    let registry = Registry::new();
+    let counter = Counter::new();
+    counter
+        .inc_by_with_exemplar(3, &[("trace_id", "t-1")])
+        .unwrap();
+    registry.register("hits", "Hits.", counter).unwrap();
+    let histogram = Histogram::new(Buckets::new([1.0]).unwrap());
+    histogram
+        .observe_with_exemplar(0.5, &[("trace_id", "t-2")])
+        .unwrap();
+    registry.register("size", "Size.", histogram).unwrap();
+    let mut bytes = Vec::new();
+    registry.encode(Format::Protobuf, &mut bytes).unwrap();
+    let families = decode(&bytes);
+    let counter = families[0].metric[0].counter.as_ref().unwrap();
+    let exemplar = counter.exemplar.as_ref().expect("counter exemplar");
+    assert_eq!(
+        (exemplar.label[0].value.as_deref(), exemplar.value),
+        (Some("t-1"), Some(3.0))
+    );
+    assert!(exemplar.timestamp.as_ref().unwrap().seconds > 1_600_000_000);
+    let bucket = &families[1].metric[0].histogram.as_ref().unwrap().bucket[0];
+    let exemplar = bucket.exemplar.as_ref().expect("bucket exemplar");
+    assert_eq!(
+        (exemplar.label[0].value.as_deref(), exemplar.value),
+        (Some("t-2"), Some(0.5))
+    );
+}
