@@ -295,3 +295,32 @@ async fn duration_includes_the_streamed_body() {
         Some(3000.0)
     );
 }
+
+#[actix_web::test]
+async fn exemplar_hook_attaches_trace_ids() {
+    let registry = Registry::new();
+    let metrics = HttpMetrics::builder().build(&registry).unwrap();
+    let app = test::init_service(
+        App::new()
+            .wrap(Metrics::new(metrics).exemplar(|request| {
+                let trace = request.headers().get("x-trace-id")?.to_str().ok()?;
+                Some(vec![("trace_id".to_owned(), trace.to_owned())])
+            }))
+            .route(
+                "/",
+                web::get().to(|| async { HttpResponse::Ok().body("hi") }),
+            ),
+    )
+    .await;
+    let request = test::TestRequest::get()
+        .uri("/")
+        .insert_header(("x-trace-id", "abc123"))
+        .to_request();
+    drop(test::read_body(test::call_service(&app, request).await).await);
+    let om = registry.encode_openmetrics().unwrap();
+    let line = om
+        .lines()
+        .find(|l| l.starts_with("http_requests_total{"))
+        .unwrap();
+    assert!(line.starts_with("http_requests_total{method=\"GET\",route=\"/\",status=\"200\"} 1 # {trace_id=\"abc123\"} 1 "), "{line}");
+}

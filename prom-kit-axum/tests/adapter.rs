@@ -291,3 +291,32 @@ async fn layers_on_separate_registries_coexist() {
         Some(1.0)
     );
 }
+
+#[tokio::test]
+async fn exemplar_hook_attaches_trace_ids() {
+    let registry = Registry::new();
+    let metrics = HttpMetrics::builder().build(&registry).unwrap();
+    let router = Router::new().route("/", get(|| async { "hi" })).layer(
+        MetricsLayer::new(metrics).exemplar(|parts| {
+            let trace = parts.headers.get("x-trace-id")?.to_str().ok()?;
+            Some(vec![("trace_id".to_owned(), trace.to_owned())])
+        }),
+    );
+    let request = Request::get("/")
+        .header("x-trace-id", "abc123")
+        .body(Body::empty())
+        .unwrap();
+    send(&router, request).await;
+    send(&router, get_request("/")).await;
+    let om = registry.encode_openmetrics().unwrap();
+    let line = om
+        .lines()
+        .find(|l| l.starts_with("http_requests_total{"))
+        .unwrap();
+    assert!(line.starts_with("http_requests_total{method=\"GET\",route=\"/\",status=\"200\"} 2 # {trace_id=\"abc123\"} 1 "), "{line}");
+    assert!(
+        om.contains("le=\"0.005\"} 2 # {trace_id=\"abc123\"}"),
+        "{om}"
+    );
+    assert!(!registry.encode_text().unwrap().contains("abc123"));
+}
