@@ -11,6 +11,7 @@ mod exemplar;
 mod gauge;
 mod histogram;
 mod info;
+mod native;
 mod stateset;
 mod summary;
 
