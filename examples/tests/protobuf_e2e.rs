@@ -192,3 +192,100 @@ fn protobuf_pushes_arrive_in_the_gateway() {
         assert!(text.contains(line), "{line} missing:\n{text}");
     }
 }
+
+/// A histogram with classic and native buckets, holding 0.01, 0.02, …, 1.00.
+fn native_registry() -> Registry {
+    use prom_kit::metrics::{HistogramConfig, NativeBuckets};
+    let registry = Registry::new();
+    let latency = Histogram::with_config(HistogramConfig::both(
+        Buckets::DEFAULT,
+        NativeBuckets::new(1.1).unwrap(),
+    ));
+    for i in 1..=100 {
+        latency.observe(f64::from(i) / 100.0);
+    }
+    registry
+        .register("native_latency_seconds", "Latency.", latency)
+        .unwrap();
+    registry
+}
+
+fn check_native(prometheus: &Prometheus, job: &str) {
+    let selector = format!("native_latency_seconds{{job=\"{job}\"}}");
+    let count = prometheus.wait_for(
+        &format!("histogram_count({selector})"),
+        Duration::from_secs(30),
+        |v| v == 100.0,
+    );
+    assert_eq!(count, 100.0);
+    let sum = prometheus
+        .value(&format!("histogram_sum({selector})"))
+        .unwrap();
+    assert!((sum - 50.5).abs() < 1e-9, "sum {sum}");
+    let median = prometheus
+        .value(&format!("histogram_quantile(0.5, {selector})"))
+        .unwrap();
+    // Schema 3 buckets are ~9% wide: the median (0.5) is found within one bucket.
+    assert!((0.45..=0.55).contains(&median), "median {median}");
+    // Stored natively: Prometheus 2.42 drops the classic series of a native family.
+    let classic = prometheus.query(&format!("native_latency_seconds_count{{job=\"{job}\"}}"));
+    assert!(classic.is_empty(), "classic series too: {classic:?}");
+}
+
+#[test]
+fn prometheus_stores_native_histograms() {
+    let Some(prometheus_binary) = tool("prometheus", "prometheus") else {
+        return;
+    };
+    let registry = native_registry();
+    // Text scrapers still get the classic buckets.
+    assert!(
+        registry
+            .encode_text()
+            .unwrap()
+            .contains("native_latency_seconds_bucket{le=\"0.5\"} 50\n")
+    );
+    let server = prom_kit::server::start_http_server("127.0.0.1:0", registry).unwrap();
+    let address = server.local_addr();
+    let config = format!(
+        "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\nscrape_configs:\n\
+         - job_name: native\n  static_configs:\n  - targets: ['{address}']\n"
+    );
+    let prometheus = Prometheus::start(
+        &prometheus_binary,
+        &config,
+        9,
+        &["--enable-feature=native-histograms"],
+    );
+    check_native(&prometheus, "native");
+    server.shutdown();
+}
+
+#[test]
+fn native_histograms_pushed_in_protobuf_arrive_native() {
+    let (Some(gateway_binary), Some(prometheus_binary)) = (
+        tool("prometheus-pushgateway", "prometheus-pushgateway"),
+        tool("prometheus", "prometheus"),
+    ) else {
+        return;
+    };
+    let gateway = Pushgateway::start(&gateway_binary, 10);
+    let client = PushClient::builder(&gateway.url(), "native_push")
+        .unwrap()
+        .protobuf(true)
+        .build()
+        .unwrap();
+    client.push_blocking(&native_registry()).unwrap();
+    let config = format!(
+        "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\nscrape_configs:\n\
+         - job_name: pushgateway\n  honor_labels: true\n  static_configs:\n  - targets: ['{}']\n",
+        gateway.address
+    );
+    let prometheus = Prometheus::start(
+        &prometheus_binary,
+        &config,
+        13,
+        &["--enable-feature=native-histograms"],
+    );
+    check_native(&prometheus, "native_push");
+}

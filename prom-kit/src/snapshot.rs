@@ -13,7 +13,10 @@ pub use crate::metrics::Exemplar;
 pub struct Scratch {
     pub(crate) counts: Vec<u64>,
     pub(crate) exemplars: Vec<Option<Arc<Exemplar>>>,
+    pub(crate) native: crate::metrics::NativeScratch,
 }
+
+pub use crate::metrics::NativeSnapshot;
 
 /// A sample value as the exposition formats print it: integers stay integers.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -63,6 +66,8 @@ pub struct HistogramSnapshot<'a> {
     /// The latest exemplar of each bucket (same indices as `counts`), or empty if the
     /// histogram never recorded one.
     pub exemplars: &'a [Option<Arc<Exemplar>>],
+    /// The native buckets, for histograms that keep them.
+    pub native: Option<NativeSnapshot<'a>>,
 }
 
 impl HistogramSnapshot<'_> {

@@ -51,8 +51,8 @@ impl<M: Metric> FamilyBuilder<M> {
     }
 
     /// What each child is created from: [`Buckets`](crate::Buckets) for histograms.
-    pub fn options(mut self, options: M::Options) -> Self {
-        self.options = options;
+    pub fn options(mut self, options: impl Into<M::Options>) -> Self {
+        self.options = options.into();
         self
     }
 

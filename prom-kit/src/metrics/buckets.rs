@@ -136,6 +136,9 @@ impl Buckets {
         Self::exponential(min, factor, count)
     }
 
+    /// No finite bucket: only the implicit `+Inf` one (native-only histograms).
+    pub(crate) const NONE: Self = Self(Bounds::Static(&[]));
+
     /// The finite upper bounds, ascending.
     pub fn bounds(&self) -> &[f64] {
         match &self.0 {

@@ -4,7 +4,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
-use super::{Buckets, Metric, MetricType, sealed};
+use super::native::NativeCounts;
+use super::{Buckets, Metric, MetricType, NativeBuckets, sealed};
 use super::{Exemplar, ExemplarSlot};
 use crate::atomic::AtomicF64;
 use crate::error::Result;
@@ -51,6 +52,7 @@ pub struct Histogram {
 
 #[derive(Debug)]
 struct HistogramCore {
+    config: HistogramConfig,
     buckets: Buckets,
     /// One counter per finite bound, then the `+Inf` bucket.
     counts: Box<[AtomicU64]>,
@@ -58,16 +60,103 @@ struct HistogramCore {
     created: AtomicF64,
     /// One exemplar per bucket, allocated on the first exemplar.
     exemplars: OnceLock<Box<[ExemplarSlot]>>,
+    native: Option<NativeCounts>,
+}
+
+/// What a histogram keeps: classic buckets, native buckets, or both.
+///
+/// Classic buckets are what the text formats show; native buckets reach Prometheus over
+/// protobuf. With both, scrapers that only understand text keep working while a
+/// Prometheus with native histograms enabled stores the native ones.
+///
+/// ```
+/// use prom_kit::metrics::{HistogramConfig, NativeBuckets};
+/// use prom_kit::{Buckets, Histogram};
+///
+/// let both = Histogram::with_config(HistogramConfig::both(Buckets::DEFAULT, NativeBuckets::new(1.1)?));
+/// both.observe(0.3);
+/// assert_eq!(both.count(), 1);
+/// # Ok::<(), prom_kit::Error>(())
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct HistogramConfig {
+    classic: Option<Buckets>,
+    native: Option<NativeBuckets>,
+}
+
+impl HistogramConfig {
+    /// Classic buckets only.
+    pub fn classic(buckets: Buckets) -> Self {
+        Self {
+            classic: Some(buckets),
+            native: None,
+        }
+    }
+
+    /// Native buckets only (the text formats show just the `+Inf` bucket, sum and count).
+    pub fn native(native: NativeBuckets) -> Self {
+        Self {
+            classic: None,
+            native: Some(native),
+        }
+    }
+
+    /// Classic and native buckets.
+    pub fn both(buckets: Buckets, native: NativeBuckets) -> Self {
+        Self {
+            classic: Some(buckets),
+            native: Some(native),
+        }
+    }
+
+    /// The classic buckets, if any.
+    pub fn classic_buckets(&self) -> Option<&Buckets> {
+        self.classic.as_ref()
+    }
+
+    /// The native bucket settings, if any.
+    pub fn native_buckets(&self) -> Option<&NativeBuckets> {
+        self.native.as_ref()
+    }
+}
+
+impl Default for HistogramConfig {
+    fn default() -> Self {
+        Self::classic(Buckets::DEFAULT)
+    }
+}
+
+impl From<Buckets> for HistogramConfig {
+    fn from(buckets: Buckets) -> Self {
+        Self::classic(buckets)
+    }
 }
 
 impl Histogram {
-    /// Creates an empty histogram with the given buckets.
+    /// Creates an empty histogram with the given classic buckets.
     pub fn new(buckets: Buckets) -> Self {
+        Self::with_config(HistogramConfig::classic(buckets))
+    }
+
+    /// Creates an empty histogram with native buckets only.
+    pub fn native(native: NativeBuckets) -> Self {
+        Self::with_config(HistogramConfig::native(native))
+    }
+
+    /// Creates an empty histogram with classic and/or native buckets.
+    pub fn with_config(config: HistogramConfig) -> Self {
+        let buckets = config.classic.clone().unwrap_or(Buckets::NONE);
         let counts = (0..=buckets.bounds().len())
             .map(|_| AtomicU64::new(0))
             .collect();
+        let native = config
+            .native
+            .clone()
+            .map(|native| NativeCounts::new(native, config.classic.is_none()));
         Self {
             core: Arc::new(HistogramCore {
+                config,
+                native,
                 buckets,
                 counts,
                 sum: AtomicF64::new(0.0),
@@ -99,6 +188,9 @@ impl Histogram {
             bucket.fetch_add(1, Ordering::Relaxed);
         }
         self.core.sum.add(value);
+        if let Some(native) = &self.core.native {
+            native.observe(value);
+        }
     }
 
     /// Records one observation with an exemplar (a trace id, say) on its bucket.
@@ -160,9 +252,14 @@ impl Histogram {
         self.core.sum.get()
     }
 
-    /// The bucket bounds.
+    /// The classic bucket bounds (none for a native-only histogram).
     pub fn buckets(&self) -> &Buckets {
         &self.core.buckets
+    }
+
+    /// What the histogram keeps.
+    pub fn config(&self) -> &HistogramConfig {
+        &self.core.config
     }
 }
 
@@ -170,10 +267,10 @@ impl sealed::Sealed for Histogram {}
 
 impl Metric for Histogram {
     const TYPE: MetricType = MetricType::Histogram;
-    type Options = Buckets;
+    type Options = HistogramConfig;
 
-    fn from_options(options: &Buckets) -> Self {
-        Self::new(options.clone())
+    fn from_options(options: &HistogramConfig) -> Self {
+        Self::with_config(options.clone())
     }
 
     fn reset(&self) {
@@ -184,6 +281,9 @@ impl Metric for Histogram {
         self.core.created.set(now_seconds());
         if let Some(slots) = self.core.exemplars.get() {
             slots.iter().for_each(ExemplarSlot::clear);
+        }
+        if let Some(native) = &self.core.native {
+            native.reset();
         }
     }
 
@@ -198,12 +298,18 @@ impl Metric for Histogram {
                 .exemplars
                 .extend(slots.iter().map(ExemplarSlot::get));
         }
+        let native = self
+            .core
+            .native
+            .as_ref()
+            .map(|native| native.snapshot(&mut scratch.native));
         Snapshot::Histogram(HistogramSnapshot {
             bounds: self.core.buckets.bounds(),
             counts: &scratch.counts,
             sum: self.core.sum.get(),
             created: Some(self.core.created.get()),
             exemplars: &scratch.exemplars,
+            native,
         })
     }
 }

@@ -11,7 +11,7 @@ mod exemplar;
 mod gauge;
 mod histogram;
 mod info;
-mod native;
+pub mod native;
 mod stateset;
 mod summary;
 
@@ -21,8 +21,10 @@ pub use counter::Counter;
 pub(crate) use exemplar::ExemplarSlot;
 pub use exemplar::{Exemplar, MAX_EXEMPLAR_LABEL_CHARS};
 pub use gauge::Gauge;
-pub use histogram::{Histogram, HistogramTimer};
+pub use histogram::{Histogram, HistogramConfig, HistogramTimer};
 pub use info::Info;
+pub(crate) use native::NativeScratch;
+pub use native::{NativeBuckets, NativeSnapshot};
 pub use stateset::{MAX_STATES, StateNames, StateSet};
 pub use summary::Summary;
 

@@ -41,6 +41,58 @@ fn exemplar(exemplar: &crate::snapshot::Exemplar) -> proto::Exemplar {
     }
 }
 
+/// Sets the native fields: schema, zero bucket, and each sign's buckets as spans of
+/// consecutive keys plus deltas between consecutive counts. The native snapshot's count
+/// and sum replace the classic ones (they come from the same consistent read). An empty
+/// histogram with a zero threshold of 0 gets the no-op span Prometheus needs to tell it
+/// is native.
+fn add_native(histogram: &mut proto::Histogram, native: &crate::snapshot::NativeSnapshot<'_>) {
+    histogram.sample_count = Some(native.count);
+    histogram.sample_sum = Some(native.sum);
+    histogram.schema = Some(native.schema);
+    histogram.zero_threshold = Some(native.zero_threshold);
+    histogram.zero_count = Some(native.zero_count);
+    (histogram.positive_span, histogram.positive_delta) = spans_and_deltas(native.positive);
+    (histogram.negative_span, histogram.negative_delta) = spans_and_deltas(native.negative);
+    let empty = native.positive.is_empty() && native.negative.is_empty();
+    if empty && native.zero_threshold == 0.0 && native.zero_count == 0 {
+        histogram.positive_span.push(proto::BucketSpan {
+            offset: Some(0),
+            length: Some(0),
+        });
+    }
+}
+
+/// Spans of consecutive keys (the first offset absolute, the next relative to the end
+/// of the previous span) and the count deltas, from `(key, count)` sorted by key.
+pub(crate) fn spans_and_deltas(buckets: &[(i32, u64)]) -> (Vec<proto::BucketSpan>, Vec<i64>) {
+    let mut spans: Vec<proto::BucketSpan> = Vec::new();
+    let mut deltas = Vec::with_capacity(buckets.len());
+    let mut previous_key: Option<i32> = None;
+    let mut previous_count = 0i64;
+    for &(key, count) in buckets {
+        match (previous_key, spans.last_mut()) {
+            (Some(last), Some(span)) if key == last + 1 => {
+                span.length = Some(span.length.unwrap_or(0) + 1);
+            }
+            (Some(last), _) => spans.push(proto::BucketSpan {
+                offset: Some(key - last - 1),
+                length: Some(1),
+            }),
+            (None, _) => spans.push(proto::BucketSpan {
+                offset: Some(key),
+                length: Some(1),
+            }),
+        }
+        #[allow(clippy::cast_possible_wrap)]
+        let count = count as i64;
+        deltas.push(count - previous_count);
+        previous_count = count;
+        previous_key = Some(key);
+    }
+    (spans, deltas)
+}
+
 fn timestamp(seconds: f64) -> proto::Timestamp {
     let whole = seconds.floor();
     #[allow(clippy::cast_possible_truncation)]
@@ -122,14 +174,18 @@ impl ProtoFamily {
                         }
                     })
                     .collect();
+                let mut histogram = proto::Histogram {
+                    sample_count: Some(h.count()),
+                    sample_sum: Some(h.sum),
+                    bucket,
+                    created_timestamp: h.created.map(timestamp),
+                    ..proto::Histogram::default()
+                };
+                if let Some(native) = &h.native {
+                    add_native(&mut histogram, native);
+                }
                 self.family.metric.push(proto::Metric {
-                    histogram: Some(proto::Histogram {
-                        sample_count: Some(h.count()),
-                        sample_sum: Some(h.sum),
-                        bucket,
-                        created_timestamp: h.created.map(timestamp),
-                        ..proto::Histogram::default()
-                    }),
+                    histogram: Some(histogram),
                     ..metric(label)
                 });
             }

@@ -212,3 +212,88 @@ fn exemplars_travel_in_protobuf() {
         (Some("t-2"), Some(0.5))
     );
 }
+
+#[test]
+fn spans_and_deltas_follow_the_encoding() {
+    let (spans, deltas) =
+        super::spans_and_deltas(&[(-2, 3), (-1, 5), (0, 5), (4, 1), (5, 2), (9, 7)]);
+    let spans: Vec<(i32, u32)> = spans
+        .iter()
+        .map(|s| (s.offset.unwrap(), s.length.unwrap()))
+        .collect();
+    assert_eq!(spans, [(-2, 3), (3, 2), (3, 1)]);
+    assert_eq!(deltas, [3, 2, 0, -4, 1, 5]);
+    let (spans, deltas) = super::spans_and_deltas(&[]);
+    assert!(spans.is_empty() && deltas.is_empty());
+}
+
+#[test]
+fn native_histograms_carry_schema_zero_bucket_and_spans() {
+    use crate::metrics::{HistogramConfig, NativeBuckets};
+    let registry = Registry::new();
+    let latency = Histogram::with_config(HistogramConfig::both(
+        Buckets::new([1.0]).unwrap(),
+        NativeBuckets::new(2.0).unwrap(),
+    ));
+    for v in [0.0, 0.75, 3.0, 3.5, -6.0] {
+        latency.observe(v);
+    }
+    registry.register("latency", "Latency.", latency).unwrap();
+    let empty = Histogram::native(
+        NativeBuckets::new(2.0)
+            .unwrap()
+            .zero_threshold(0.0)
+            .unwrap(),
+    );
+    registry.register("empty", "Empty.", empty).unwrap();
+    let mut bytes = Vec::new();
+    registry.encode(Format::Protobuf, &mut bytes).unwrap();
+    let families = decode(&bytes);
+
+    let empty = families[0].metric[0].histogram.as_ref().unwrap();
+    assert_eq!(empty.sample_count, Some(0));
+    let noop: Vec<(i32, u32)> = empty
+        .positive_span
+        .iter()
+        .map(|s| (s.offset.unwrap(), s.length.unwrap()))
+        .collect();
+    assert_eq!(
+        noop,
+        [(0, 0)],
+        "the no-op span marks an empty native histogram"
+    );
+    assert!(
+        empty.bucket.is_empty(),
+        "a native-only histogram has no classic buckets"
+    );
+
+    let h = families[1].metric[0].histogram.as_ref().unwrap();
+    assert_eq!(
+        (h.schema, h.zero_count, h.sample_count, h.sample_sum),
+        (Some(0), Some(1), Some(5), Some(1.25))
+    );
+    assert_eq!(
+        h.zero_threshold,
+        Some(NativeBuckets::DEFAULT_ZERO_THRESHOLD)
+    );
+    // 0.75 -> bucket 0 (0.5, 1]; 3 and 3.5 -> bucket 2 (2, 4]; -6 -> negative bucket 3.
+    let positive: Vec<(i32, u32)> = h
+        .positive_span
+        .iter()
+        .map(|s| (s.offset.unwrap(), s.length.unwrap()))
+        .collect();
+    assert_eq!(positive, [(0, 1), (1, 1)]);
+    assert_eq!(h.positive_delta, [1, 1]);
+    let negative: Vec<(i32, u32)> = h
+        .negative_span
+        .iter()
+        .map(|s| (s.offset.unwrap(), s.length.unwrap()))
+        .collect();
+    assert_eq!(negative, [(3, 1)]);
+    assert_eq!(h.negative_delta, [1]);
+    assert_eq!(
+        h.bucket.len(),
+        1,
+        "the classic bucket stays for text scrapers"
+    );
+}

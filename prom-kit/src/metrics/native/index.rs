@@ -121,8 +121,8 @@ pub(crate) fn bucket_key(value: f64, schema: i32) -> i32 {
     if infinite { key + 1 } else { key }
 }
 
-/// The upper bound of bucket `key` at `schema` (the lower bound of `key + 1`).
-#[cfg(test)]
+/// The upper bound of bucket `key` at `schema` (the lower bound of `key + 1`); `+Inf`
+/// past the largest double.
 pub(crate) fn upper_bound(key: i32, schema: i32) -> f64 {
     if schema > 0 {
         let n = 1i32 << schema;

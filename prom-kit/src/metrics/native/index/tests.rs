@@ -1,6 +1,10 @@
 // Integer and float conversions here are deliberate: exact big-integer arithmetic and
 // bit-level float stepping.
-#![allow(clippy::cast_possible_truncation, clippy::cast_sign_loss, clippy::cast_possible_wrap)]
+#![allow(
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    clippy::cast_possible_wrap
+)]
 
 use super::*;
 

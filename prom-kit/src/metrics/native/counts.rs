@@ -1,0 +1,309 @@
+//! The lock-free counts of a native histogram and the rare, serialized changes to them.
+//!
+//! Observers never lock. As in Go's client, two copies of the counts alternate: one
+//! "hot" copy takes observations, and a single word holds both the index of the hot copy
+//! and the number of observations started. A scrape (or a change of resolution) flips the
+//! hot index, waits until every observation started on the old copy has finished, reads
+//! that quiescent copy — a consistent snapshot — and folds it into the new hot copy.
+
+use std::sync::atomic::{AtomicI32, AtomicU64, AtomicUsize, Ordering};
+use std::time::Instant;
+
+use parking_lot::Mutex;
+
+use super::NativeBuckets;
+use super::index::{MIN_SCHEMA, bucket_key, upper_bound};
+use super::sparse::{Added, SparseBuckets};
+use crate::atomic::AtomicF64;
+
+const HOT_BIT: u64 = 1 << 63;
+const COUNT_MASK: u64 = HOT_BIT - 1;
+
+/// One copy of the counts.
+#[derive(Debug)]
+struct Counts {
+    schema: AtomicI32,
+    zero_threshold: AtomicF64,
+    /// Observations completed in (or folded into) this copy.
+    done: AtomicU64,
+    sum: AtomicF64,
+    zero: AtomicU64,
+    positive: SparseBuckets,
+    negative: SparseBuckets,
+    /// Distinct buckets in this copy, both signs.
+    buckets: AtomicUsize,
+}
+
+impl Counts {
+    fn new(config: &NativeBuckets) -> Self {
+        // Room beyond the limit, so that the observation that crosses it still finds a
+        // slot while the resolution is being reduced.
+        let capacity = config.max_buckets + config.max_buckets / 2 + 8;
+        Self {
+            schema: AtomicI32::new(config.schema),
+            zero_threshold: AtomicF64::new(config.zero_threshold),
+            done: AtomicU64::new(0),
+            sum: AtomicF64::new(0.0),
+            zero: AtomicU64::new(0),
+            positive: SparseBuckets::with_capacity(capacity),
+            negative: SparseBuckets::with_capacity(capacity),
+            buckets: AtomicUsize::new(0),
+        }
+    }
+
+    /// Counts `value` in its bucket; returns whether a new bucket was created.
+    #[inline]
+    fn observe(&self, value: f64) -> bool {
+        let mut created = false;
+        if !value.is_nan() {
+            let threshold = self.zero_threshold.get();
+            if value.abs() <= threshold {
+                self.zero.fetch_add(1, Ordering::Relaxed);
+            } else {
+                let key = bucket_key(value, self.schema.load(Ordering::Relaxed));
+                let side = if value > 0.0 {
+                    &self.positive
+                } else {
+                    &self.negative
+                };
+                created = self.add(side, key, 1);
+            }
+        }
+        self.sum.add(value);
+        self.done.fetch_add(1, Ordering::Release);
+        created
+    }
+
+    fn add(&self, side: &SparseBuckets, key: i32, amount: u64) -> bool {
+        if side.add(key, amount) == Added::Created {
+            self.buckets.fetch_add(1, Ordering::Relaxed);
+            true
+        } else {
+            false
+        }
+    }
+
+    fn clear(&self, config: (i32, f64)) {
+        self.schema.store(config.0, Ordering::Relaxed);
+        self.zero_threshold.set(config.1);
+        self.done.store(0, Ordering::Relaxed);
+        self.sum.set(0.0);
+        self.zero.store(0, Ordering::Relaxed);
+        self.positive.clear();
+        self.negative.clear();
+        self.buckets.store(0, Ordering::Relaxed);
+    }
+}
+
+/// What a scrape reads from a native histogram.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct NativeSnapshot<'a> {
+    /// The resolution: bucket boundaries grow by `2^(2^-schema)`.
+    pub schema: i32,
+    /// Observations with a magnitude up to this go to the zero bucket.
+    pub zero_threshold: f64,
+    /// Observations in the zero bucket.
+    pub zero_count: u64,
+    /// All observations, NaN included.
+    pub count: u64,
+    /// The sum of the observations.
+    pub sum: f64,
+    /// Positive buckets `(key, count)`, ascending by key.
+    pub positive: &'a [(i32, u64)],
+    /// Negative buckets `(key, count)` (mirrored keys), ascending by key.
+    pub negative: &'a [(i32, u64)],
+}
+
+/// Reusable storage for native snapshots.
+#[derive(Debug, Default)]
+pub(crate) struct NativeScratch {
+    positive: Vec<(i32, u64)>,
+    negative: Vec<(i32, u64)>,
+}
+
+/// The native part of a histogram.
+#[derive(Debug)]
+pub(crate) struct NativeCounts {
+    config: NativeBuckets,
+    count_and_hot: AtomicU64,
+    copies: [Counts; 2],
+    /// Serializes scrapes and resolution changes; observers never take it.
+    writer: Mutex<Instant>,
+    /// Whether a reset may discard the counts (only when nothing else, such as classic
+    /// buckets, would be left inconsistent by it).
+    may_reset: bool,
+}
+
+impl NativeCounts {
+    pub(crate) fn new(config: NativeBuckets, may_reset: bool) -> Self {
+        Self {
+            copies: [Counts::new(&config), Counts::new(&config)],
+            config,
+            count_and_hot: AtomicU64::new(0),
+            writer: Mutex::new(Instant::now()),
+            may_reset,
+        }
+    }
+
+    /// Records one observation; lock-free.
+    #[inline]
+    pub(crate) fn observe(&self, value: f64) {
+        let started = self.count_and_hot.fetch_add(1, Ordering::AcqRel);
+        let copy = &self.copies[usize::from(started & HOT_BIT != 0)];
+        if copy.observe(value) && copy.buckets.load(Ordering::Relaxed) > self.config.max_buckets {
+            self.limit_buckets();
+        }
+    }
+
+    /// Flips the hot copy and waits until the old one is quiescent; returns the number
+    /// of observations started so far and the index of the now-cold copy.
+    fn flip(&self) -> (u64, usize) {
+        let previous = self.count_and_hot.fetch_add(HOT_BIT, Ordering::AcqRel);
+        let cold = usize::from(previous & HOT_BIT != 0);
+        let count = previous & COUNT_MASK;
+        let mut spins = 0u32;
+        while self.copies[cold].done.load(Ordering::Acquire) != count {
+            spins += 1;
+            if spins < 64 {
+                std::hint::spin_loop();
+            } else {
+                std::thread::yield_now();
+            }
+        }
+        (count, cold)
+    }
+
+    /// Folds the quiescent copy `from` into the hot copy, rekeying buckets with `rekey`
+    /// (and moving those it maps to `None` into the zero bucket), then clears `from`.
+    fn fold(&self, from: usize, rekey: impl Fn(i32) -> Option<i32>) {
+        let (source, target) = (&self.copies[from], &self.copies[1 - from]);
+        let mut scratch = NativeScratch::default();
+        source.positive.collect_sorted(&mut scratch.positive);
+        source.negative.collect_sorted(&mut scratch.negative);
+        let mut zero = source.zero.load(Ordering::Relaxed);
+        for (side, buckets) in [
+            (&target.positive, &scratch.positive),
+            (&target.negative, &scratch.negative),
+        ] {
+            for &(key, count) in buckets {
+                match rekey(key) {
+                    Some(key) => {
+                        target.add(side, key, count);
+                    }
+                    None => zero += count,
+                }
+            }
+        }
+        target.zero.fetch_add(zero, Ordering::Relaxed);
+        target.sum.add(source.sum.get());
+        target
+            .done
+            .fetch_add(source.done.load(Ordering::Relaxed), Ordering::Release);
+        source.clear((
+            target.schema.load(Ordering::Relaxed),
+            target.zero_threshold.get(),
+        ));
+    }
+
+    /// Reads a consistent snapshot.
+    pub(crate) fn snapshot<'a>(&self, scratch: &'a mut NativeScratch) -> NativeSnapshot<'a> {
+        let _writer = self.writer.lock();
+        let (count, cold) = self.flip();
+        let copy = &self.copies[cold];
+        scratch.positive.clear();
+        scratch.negative.clear();
+        copy.positive.collect_sorted(&mut scratch.positive);
+        copy.negative.collect_sorted(&mut scratch.negative);
+        let snapshot = (
+            copy.schema.load(Ordering::Relaxed),
+            copy.zero_threshold.get(),
+            copy.zero.load(Ordering::Relaxed),
+            copy.sum.get(),
+        );
+        self.fold(cold, Some);
+        NativeSnapshot {
+            schema: snapshot.0,
+            zero_threshold: snapshot.1,
+            zero_count: snapshot.2,
+            count,
+            sum: snapshot.3,
+            positive: &scratch.positive,
+            negative: &scratch.negative,
+        }
+    }
+
+    /// Zeroes every count.
+    pub(crate) fn reset(&self) {
+        let mut last_reset = self.writer.lock();
+        self.reset_locked();
+        *last_reset = Instant::now();
+    }
+
+    /// Makes the (empty, quiescent) cold copy the hot one with a zero count, waits for
+    /// the old hot copy to finish, and discards it. The caller holds `writer`.
+    fn reset_locked(&self) {
+        let config = (self.config.schema, self.config.zero_threshold);
+        let cold = usize::from(self.count_and_hot.load(Ordering::Acquire) & HOT_BIT == 0);
+        self.copies[cold].clear(config);
+        let previous = self
+            .count_and_hot
+            .swap(if cold == 1 { HOT_BIT } else { 0 }, Ordering::AcqRel);
+        let old = usize::from(previous & HOT_BIT != 0);
+        while self.copies[old].done.load(Ordering::Acquire) != previous & COUNT_MASK {
+            std::thread::yield_now();
+        }
+        self.copies[old].clear(config);
+    }
+
+    /// The bucket limit was crossed: reset (if allowed and due), else widen the zero
+    /// bucket (if allowed), else halve the resolution — Go's strategy.
+    #[cold]
+    fn limit_buckets(&self) {
+        let Some(mut last_reset) = self.writer.try_lock() else {
+            return; // another thread is already changing or reading the counts
+        };
+        let hot = usize::from(self.count_and_hot.load(Ordering::Acquire) & HOT_BIT != 0);
+        if self.copies[hot].buckets.load(Ordering::Relaxed) <= self.config.max_buckets {
+            return;
+        }
+        let min_reset = self.config.min_reset_duration;
+        if self.may_reset && !min_reset.is_zero() && last_reset.elapsed() >= min_reset {
+            self.reset_locked();
+            *last_reset = Instant::now();
+            return;
+        }
+        let (schema, threshold) = (
+            self.copies[hot].schema.load(Ordering::Relaxed),
+            self.copies[hot].zero_threshold.get(),
+        );
+        let cold = 1 - hot;
+        // The smallest key (nearest zero, either sign) bounds the widened zero bucket.
+        let mut lowest = Vec::new();
+        self.copies[hot].positive.collect_sorted(&mut lowest);
+        self.copies[hot].negative.collect_sorted(&mut lowest);
+        let smallest = lowest.iter().map(|(key, _)| *key).min();
+        let widened = smallest
+            .map(|key| upper_bound(key, schema))
+            .filter(|bound| *bound > threshold && *bound <= self.config.max_zero_threshold);
+        if let (Some(new_threshold), Some(smallest)) = (widened, smallest) {
+            self.copies[cold].zero_threshold.set(new_threshold);
+            let (_, old) = self.flip();
+            self.fold(old, |key| (key > smallest).then_some(key));
+        } else if schema > MIN_SCHEMA {
+            self.copies[cold]
+                .schema
+                .store(schema - 1, Ordering::Relaxed);
+            let (_, old) = self.flip();
+            self.fold(old, |key| Some((key + 1) >> 1));
+        }
+    }
+
+    /// The configured (initial) schema.
+    #[cfg(test)]
+    pub(crate) fn initial_schema(&self) -> i32 {
+        self.config.schema
+    }
+}
+
+#[cfg(test)]
+mod tests;
