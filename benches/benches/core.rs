@@ -6,6 +6,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use prom_kit::metrics::{HistogramConfig, NativeBuckets};
 use prom_kit::{Buckets, Counter, DenseFamily, Family, Histogram, Registry, label_enum};
 
 label_enum! {
@@ -73,6 +74,23 @@ fn histogram(c: &mut Criterion) {
         b.iter(|| {
             i = (i + 1) & 63;
             histogram.observe(black_box(values[i]));
+        });
+    });
+    let native = Histogram::native(NativeBuckets::new(1.1).unwrap());
+    group.bench_function("prom_kit_native", |b| {
+        b.iter(|| {
+            i = (i + 1) & 63;
+            native.observe(black_box(values[i]));
+        });
+    });
+    let both = Histogram::with_config(HistogramConfig::both(
+        Buckets::DEFAULT,
+        NativeBuckets::new(1.1).unwrap(),
+    ));
+    group.bench_function("prom_kit_classic_and_native", |b| {
+        b.iter(|| {
+            i = (i + 1) & 63;
+            both.observe(black_box(values[i]));
         });
     });
     group.finish();

@@ -111,3 +111,21 @@ fn readme_worker_and_batch_snippets() -> Result<(), Box<dyn std::error::Error>> 
     assert_eq!(error.kind(), prom_kit::ErrorKind::Transport);
     Ok(())
 }
+
+#[test]
+fn readme_native_histogram_snippet() -> Result<(), Box<dyn std::error::Error>> {
+    use prom_kit::metrics::{HistogramConfig, NativeBuckets};
+    use prom_kit::{Buckets, Histogram};
+
+    let latency = Histogram::with_config(HistogramConfig::both(
+        Buckets::DEFAULT,
+        NativeBuckets::new(1.1)?,
+    ));
+    latency.observe_with_exemplar(0.042, &[("trace_id", "4bf92f3577b34da6")])?;
+    let registry = prom_kit::Registry::new();
+    registry.register("latency_seconds", "Latency.", latency)?;
+    assert!(registry.encode_openmetrics()?.contains(
+        "latency_seconds_bucket{le=\"0.05\"} 1 # {trace_id=\"4bf92f3577b34da6\"} 0.042 "
+    ));
+    Ok(())
+}

@@ -28,7 +28,9 @@
 //!
 //! - **Metrics** ([`Counter`], [`Gauge`], [`Histogram`], [`Summary`], [`StateSet`],
 //!   [`Info`], [`CounterFn`], [`GaugeFn`]) are cheap cloneable handles; every update is
-//!   a handful of relaxed atomic operations: no lock, no allocation.
+//!   a handful of relaxed atomic operations: no lock, no allocation. Histograms can keep
+//!   classic and/or native buckets ([`metrics::NativeBuckets`]); counters and histogram
+//!   buckets can carry exemplars.
 //! - **Families** ([`Family`] for string label values, [`DenseFamily`] for
 //!   fixed-cardinality enums) map label values to child metrics without allocating on a
 //!   hit, and can cap their cardinality.
@@ -47,6 +49,7 @@
 //! | `process` | yes | [`collectors::ProcessCollector`]: `process_*` metrics from `/proc` (reports nothing off Linux) |
 //! | `http` | no | [`http`]: the framework-neutral scrape handler and request-metric set (pulls `flate2`) |
 //! | `push` | no | [`push`]: the Pushgateway client, async and blocking (pulls `hyper`, `tokio`) |
+//! | `protobuf` | no | the delimited protobuf exposition ([`encoding::protobuf`]), chosen by negotiation and usable for pushes; needed for native histograms to reach Prometheus (pulls `prost`) |
 //! | `push-tls` | no | `https://` gateways for [`push`], with rustls and the system's root certificates |
 //! | `server` | no | [`server`]: a standalone exporter server (pulls `hyper`, `tokio`) |
 //! | `tokio` | no | [`collectors::TokioCollector`]: `tokio_*` runtime metrics |

@@ -16,6 +16,7 @@ use axum::http::header::{CONTENT_TYPE, HeaderName};
 use axum::routing::{get, post};
 use prom_kit::collectors::ProcessCollector;
 use prom_kit::http::{HttpMetrics, MetricsHandler};
+use prom_kit::metrics::NativeBuckets;
 use prom_kit::{Counter, Family, Registry};
 use prom_kit_axum::{MetricsEndpoint, MetricsLayer};
 
@@ -44,9 +45,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         "Orders placed, by product.",
         app_metrics.orders.clone(),
     )?;
+    // Native buckets too: a Prometheus with native histograms enabled stores the
+    // duration natively; text scrapers still get the classic buckets.
     let http = HttpMetrics::builder()
         .exclude_path("/metrics")
         .exclude_path("/health")
+        .native_histograms(NativeBuckets::new(1.1)?)
         .build(&registry)?;
 
     let app = Router::new()

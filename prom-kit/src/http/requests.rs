@@ -7,6 +7,7 @@ use std::time::Instant;
 
 use crate::error::Result;
 use crate::labels::LabelValues;
+use crate::metrics::{HistogramConfig, NativeBuckets};
 use crate::{Buckets, Counter, Family, Gauge, Histogram, Registry};
 
 /// The `route` value of requests that matched no route: one fixed value, so that a
@@ -105,6 +106,7 @@ impl NamingScheme {
 pub struct HttpMetricsBuilder {
     naming: NamingScheme,
     duration_buckets: Option<Buckets>,
+    native: Option<NativeBuckets>,
     size_buckets: Option<Buckets>,
     body_sizes: bool,
     prefix: Option<String>,
@@ -125,6 +127,14 @@ impl HttpMetricsBuilder {
     /// Buckets of the duration histogram, in seconds.
     pub fn duration_buckets(mut self, buckets: Buckets) -> Self {
         self.duration_buckets = Some(buckets);
+        self
+    }
+
+    /// Also keep native buckets in the duration histogram, so that a Prometheus with
+    /// native histograms enabled stores it natively (over protobuf) while text scrapers
+    /// still get the classic buckets.
+    pub fn native_histograms(mut self, native: NativeBuckets) -> Self {
+        self.native = Some(native);
         self
     }
 
@@ -214,9 +224,9 @@ impl HttpMetricsBuilder {
             .into_iter()
             .chain(self.extra_labels.iter().map(String::as_str))
             .collect();
-        let histogram = |buckets: Buckets| {
+        let histogram = |config: HistogramConfig| {
             Family::<Histogram>::builder(series_labels.iter().copied())
-                .options(buckets)
+                .options(config)
                 .max_series(self.max_series)
                 .build()
         };
@@ -224,10 +234,14 @@ impl HttpMetricsBuilder {
             Some(buckets) => buckets,
             None => Buckets::exponential(64.0, 4.0, 10)?,
         };
-        let duration_buckets = self
+        let classic = self
             .duration_buckets
             .clone()
             .unwrap_or_else(|| self.naming.default_duration_buckets());
+        let duration_config = match self.native.clone() {
+            Some(native) => HistogramConfig::both(classic, native),
+            None => HistogramConfig::classic(classic),
+        };
         Ok(Inner {
             requests: match names.requests {
                 Some(_) => Some(
@@ -237,17 +251,17 @@ impl HttpMetricsBuilder {
                 ),
                 None => None,
             },
-            duration: histogram(duration_buckets)?,
+            duration: histogram(duration_config)?,
             in_flight: Family::builder(flight_labels)
                 .max_series(self.max_series)
                 .build()?,
             request_size: if self.body_sizes {
-                Some(histogram(size_buckets.clone())?)
+                Some(histogram(size_buckets.clone().into())?)
             } else {
                 None
             },
             response_size: if self.body_sizes {
-                Some(histogram(size_buckets)?)
+                Some(histogram(size_buckets.into())?)
             } else {
                 None
             },
@@ -397,6 +411,7 @@ impl HttpMetrics {
         HttpMetricsBuilder {
             naming: NamingScheme::Classic,
             duration_buckets: None,
+            native: None,
             size_buckets: None,
             body_sizes: false,
             prefix: None,

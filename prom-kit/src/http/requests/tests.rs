@@ -190,3 +190,39 @@ fn coexisting_sets_and_rollback() {
     assert_eq!(err.kind(), ErrorKind::InvalidLabelName);
     assert_eq!(registry.encode_text().unwrap(), before);
 }
+
+#[cfg(feature = "protobuf")]
+#[test]
+fn native_duration_buckets_reach_protobuf_scrapes() {
+    use crate::encoding::protobuf::proto;
+    use prost::Message;
+    let registry = Registry::new();
+    let metrics = HttpMetrics::builder()
+        .native_histograms(NativeBuckets::new(1.1).unwrap())
+        .build(&registry)
+        .unwrap();
+    metrics
+        .start(&info("GET", Some("/"), "/"), Vec::new())
+        .unwrap()
+        .finish(200, None);
+    let text = registry.encode_text().unwrap();
+    assert!(text.contains("http_request_duration_seconds_bucket{method=\"GET\",route=\"/\",status=\"200\",le=\"+Inf\"} 1\n"));
+    let mut bytes = Vec::new();
+    registry
+        .encode(crate::Format::Protobuf, &mut bytes)
+        .unwrap();
+    let mut rest = &bytes[..];
+    let mut native = None;
+    while !rest.is_empty() {
+        let family = proto::MetricFamily::decode_length_delimited(&mut rest).unwrap();
+        if family.name.as_deref() == Some("http_request_duration_seconds") {
+            native = family.metric[0].histogram.clone();
+        }
+    }
+    let native = native.expect("duration family");
+    assert_eq!((native.schema, native.sample_count), (Some(3), Some(1)));
+    assert_eq!(
+        native.positive_span.len() + usize::from(native.zero_count.unwrap_or(0) > 0),
+        1
+    );
+}
