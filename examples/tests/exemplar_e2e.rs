@@ -68,11 +68,14 @@ fn run(slot: u16, flags: &[&str]) {
             "http_requests_total{route=\"/users/{id}\"}",
             &trace,
         );
-        wait_for_trace(
-            &prometheus,
-            "http_request_duration_seconds_bucket{route=\"/users/{id}\"}",
-            &trace,
-        );
+        // Scraped as OpenMetrics the duration is classic (`_bucket` series); over
+        // protobuf the example's native buckets make it one native series.
+        let duration = if flags.iter().any(|f| f.contains("native-histograms")) {
+            "http_request_duration_seconds{route=\"/users/{id}\"}"
+        } else {
+            "http_request_duration_seconds_bucket{route=\"/users/{id}\"}"
+        };
+        wait_for_trace(&prometheus, duration, &trace);
     }
 }
 

@@ -43,9 +43,9 @@ fn exemplar(exemplar: &crate::snapshot::Exemplar) -> proto::Exemplar {
 
 /// Sets the native fields: schema, zero bucket, and each sign's buckets as spans of
 /// consecutive keys plus deltas between consecutive counts. The native snapshot's count
-/// and sum replace the classic ones (they come from the same consistent read). An empty
-/// histogram with a zero threshold of 0 gets the no-op span Prometheus needs to tell it
-/// is native.
+/// and sum replace the classic ones (they come from the same consistent read). A
+/// histogram without buckets gets the no-op span, so that Prometheus tells it is native
+/// even with a zero threshold of 0.
 fn add_native(histogram: &mut proto::Histogram, native: &crate::snapshot::NativeSnapshot<'_>) {
     histogram.sample_count = Some(native.count);
     histogram.sample_sum = Some(native.sum);
@@ -54,8 +54,7 @@ fn add_native(histogram: &mut proto::Histogram, native: &crate::snapshot::Native
     histogram.zero_count = Some(native.zero_count);
     (histogram.positive_span, histogram.positive_delta) = spans_and_deltas(native.positive);
     (histogram.negative_span, histogram.negative_delta) = spans_and_deltas(native.negative);
-    let empty = native.positive.is_empty() && native.negative.is_empty();
-    if empty && native.zero_threshold == 0.0 && native.zero_count == 0 {
+    if native.positive.is_empty() && native.negative.is_empty() {
         histogram.positive_span.push(proto::BucketSpan {
             offset: Some(0),
             length: Some(0),
@@ -183,6 +182,14 @@ impl ProtoFamily {
                 };
                 if let Some(native) = &h.native {
                     add_native(&mut histogram, native);
+                    // Native histograms carry their exemplars in one list, whichever
+                    // bucket they were recorded in.
+                    histogram.exemplars = h
+                        .exemplars
+                        .iter()
+                        .filter_map(Option::as_deref)
+                        .map(exemplar)
+                        .collect();
                 }
                 self.family.metric.push(proto::Metric {
                     histogram: Some(histogram),

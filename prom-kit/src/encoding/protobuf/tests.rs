@@ -296,4 +296,41 @@ fn native_histograms_carry_schema_zero_bucket_and_spans() {
         1,
         "the classic bucket stays for text scrapers"
     );
+    assert!(
+        h.positive_span.iter().all(|s| s.length != Some(0)),
+        "no no-op span when there are buckets"
+    );
+}
+
+#[test]
+fn native_only_histograms_list_their_exemplars() {
+    use crate::metrics::NativeBuckets;
+    let registry = Registry::new();
+    let latency = Histogram::native(NativeBuckets::new(1.5).unwrap());
+    latency
+        .observe_with_exemplar(0.3, &[("trace_id", "n-1")])
+        .unwrap();
+    registry.register("latency", "Latency.", latency).unwrap();
+    let untouched = Histogram::native(NativeBuckets::new(1.5).unwrap());
+    registry
+        .register("untouched", "Untouched.", untouched)
+        .unwrap();
+    let mut bytes = Vec::new();
+    registry.encode(Format::Protobuf, &mut bytes).unwrap();
+    let families = decode(&bytes);
+    let h = families[0].metric[0].histogram.as_ref().unwrap();
+    let ids: Vec<Option<&str>> = h
+        .exemplars
+        .iter()
+        .map(|e| e.label[0].value.as_deref())
+        .collect();
+    assert_eq!(ids, [Some("n-1")]);
+    // An empty histogram has the no-op span even with the default (non-zero) threshold.
+    let empty = families[1].metric[0].histogram.as_ref().unwrap();
+    let spans: Vec<(i32, u32)> = empty
+        .positive_span
+        .iter()
+        .map(|s| (s.offset.unwrap(), s.length.unwrap()))
+        .collect();
+    assert_eq!(spans, [(0, 0)]);
 }
