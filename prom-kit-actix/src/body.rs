@@ -1,4 +1,4 @@
-//! [`MetricsBody`]: a response body that finishes its request's tracker when it ends.
+//! [`MetricsBody`]: a response body that records its request when it ends.
 
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -6,38 +6,23 @@ use std::task::{Context, Poll};
 use actix_web::body::{BodySize, MessageBody};
 use bytes::Bytes;
 use pin_project_lite::pin_project;
-use prom_kit::http::RequestTracker;
+use prom_kit::http::ResponseRecorder;
 
 pin_project! {
     /// Wraps a response body, counting the bytes streamed; the request is recorded with
-    /// its status and size when the body reaches its end or is dropped.
+    /// its status and size when the body reaches its end or is dropped (see
+    /// [`ResponseRecorder`]).
     #[derive(Debug)]
     pub struct MetricsBody<B> {
         #[pin]
         inner: B,
-        tracker: Option<RequestTracker>,
-        status: u16,
-        bytes: u64,
-    }
-
-    impl<B> PinnedDrop for MetricsBody<B> {
-        fn drop(this: Pin<&mut Self>) {
-            let this = this.project();
-            if let Some(tracker) = this.tracker.take() {
-                tracker.finish(*this.status, Some(*this.bytes));
-            }
-        }
+        recorder: ResponseRecorder,
     }
 }
 
 impl<B> MetricsBody<B> {
-    pub(crate) fn new(inner: B, tracker: Option<RequestTracker>, status: u16) -> Self {
-        Self {
-            inner,
-            tracker,
-            status,
-            bytes: 0,
-        }
+    pub(crate) fn new(inner: B, recorder: ResponseRecorder) -> Self {
+        Self { inner, recorder }
     }
 }
 
@@ -55,12 +40,8 @@ impl<B: MessageBody> MessageBody for MetricsBody<B> {
         let this = self.project();
         let polled = this.inner.poll_next(cx);
         match &polled {
-            Poll::Ready(Some(Ok(chunk))) => *this.bytes += chunk.len() as u64,
-            Poll::Ready(None | Some(Err(_))) => {
-                if let Some(tracker) = this.tracker.take() {
-                    tracker.finish(*this.status, Some(*this.bytes));
-                }
-            }
+            Poll::Ready(Some(Ok(chunk))) => this.recorder.add_bytes(chunk.len() as u64),
+            Poll::Ready(None | Some(Err(_))) => this.recorder.finish(),
             Poll::Pending => {}
         }
         polled

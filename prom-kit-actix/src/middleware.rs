@@ -11,7 +11,7 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform};
 use actix_web::http::header::CONTENT_LENGTH;
 use pin_project_lite::pin_project;
-use prom_kit::http::{HttpMetrics, RequestInfo, RequestTracker};
+use prom_kit::http::{HttpMetrics, RequestInfo, RequestTracker, ResponseRecorder};
 
 use crate::body::MetricsBody;
 
@@ -192,7 +192,9 @@ where
         Poll::Ready(match result {
             Ok(response) => {
                 let status = response.status().as_u16();
-                Ok(response.map_body(|_, body| MetricsBody::new(body, tracker, status)))
+                Ok(response.map_body(|_, body| {
+                    MetricsBody::new(body, ResponseRecorder::new(tracker, status))
+                }))
             }
             Err(error) => {
                 // actix turns the error into a response with this status.

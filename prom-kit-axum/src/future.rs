@@ -7,7 +7,7 @@ use std::task::{Context, Poll, ready};
 
 use http::Response;
 use pin_project_lite::pin_project;
-use prom_kit::http::RequestTracker;
+use prom_kit::http::{RequestTracker, ResponseRecorder};
 
 use crate::body::MetricsBody;
 
@@ -42,7 +42,8 @@ where
         Poll::Ready(match result {
             Ok(response) => {
                 let status = response.status().as_u16();
-                Ok(response.map(|body| MetricsBody::new(body, tracker, status)))
+                Ok(response
+                    .map(|body| MetricsBody::new(body, ResponseRecorder::new(tracker, status))))
             }
             Err(error) => {
                 // The service failed without a response; hyper answers 500.

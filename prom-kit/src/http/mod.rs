@@ -17,7 +17,7 @@ mod scrape;
 
 pub use requests::{
     HttpMetrics, HttpMetricsBuilder, NamingScheme, OTHER_METHOD, RequestInfo, RequestTracker,
-    UNMATCHED_ROUTE,
+    ResponseRecorder, UNMATCHED_ROUTE,
 };
 pub use scrape::{
     MetricsHandler, MetricsHandlerBuilder, ScrapeErrorPolicy, ScrapeRequest, ScrapeResponse,

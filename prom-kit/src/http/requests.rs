@@ -596,6 +596,47 @@ impl RequestTracker {
     }
 }
 
+/// Finishes a request's tracker when its response body is done: counts the bytes
+/// streamed, and records the request at the end of the body, on a body error, or when
+/// the body is dropped (a client that disconnects mid-body still gets its request
+/// counted, with the bytes sent so far). The framework adapters wrap their body types
+/// around one.
+#[derive(Debug)]
+pub struct ResponseRecorder {
+    tracker: Option<RequestTracker>,
+    status: u16,
+    bytes: u64,
+}
+
+impl ResponseRecorder {
+    /// Records for `tracker` (if the request is tracked) a response with `status`.
+    pub fn new(tracker: Option<RequestTracker>, status: u16) -> Self {
+        Self {
+            tracker,
+            status,
+            bytes: 0,
+        }
+    }
+
+    /// Counts `bytes` more of the body.
+    pub fn add_bytes(&mut self, bytes: u64) {
+        self.bytes += bytes;
+    }
+
+    /// Records the request now (once; later calls do nothing).
+    pub fn finish(&mut self) {
+        if let Some(tracker) = self.tracker.take() {
+            tracker.finish(self.status, Some(self.bytes));
+        }
+    }
+}
+
+impl Drop for ResponseRecorder {
+    fn drop(&mut self) {
+        self.finish();
+    }
+}
+
 impl Drop for RequestTracker {
     fn drop(&mut self) {
         if let Some(gauge) = self.in_flight.take() {

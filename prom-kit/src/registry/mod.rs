@@ -262,11 +262,12 @@ impl Registry {
         };
         let mut state = self.shared.write();
         let key = [
-            full.as_str(),
-            full.trim_end_matches("_total"),
-            full.trim_end_matches("_info"),
+            Some(full.as_str()),
+            full.strip_suffix("_total"),
+            full.strip_suffix("_info"),
         ]
         .into_iter()
+        .flatten()
         .find(|k| state.families.contains_key(*k))
         .map(str::to_owned)
         .ok_or_else(|| Error::about(ErrorKind::NotRegistered, name))?;

@@ -226,3 +226,42 @@ fn native_duration_buckets_reach_protobuf_scrapes() {
         1
     );
 }
+
+#[test]
+fn response_recorder_finishes_once_at_the_end_or_on_drop() {
+    let registry = Registry::new();
+    let metrics = HttpMetrics::builder()
+        .body_sizes(true)
+        .build(&registry)
+        .unwrap();
+    let count = |r: &Registry| {
+        r.encode_text()
+            .unwrap()
+            .lines()
+            .find(|l| l.starts_with("http_requests_total{"))
+            .map(|l| l.rsplit_once(' ').unwrap().1.parse::<f64>().unwrap())
+    };
+    let mut recorder = ResponseRecorder::new(
+        metrics.start(&info("GET", Some("/a"), "/a"), Vec::new()),
+        200,
+    );
+    recorder.add_bytes(10);
+    recorder.add_bytes(5);
+    assert_eq!(count(&registry), None, "not recorded before the body ends");
+    recorder.finish();
+    recorder.finish();
+    drop(recorder);
+    assert_eq!(count(&registry), Some(1.0), "recorded exactly once");
+    assert!(
+        registry.encode_text().unwrap().contains(
+            "http_response_size_bytes_sum{method=\"GET\",route=\"/a\",status=\"200\"} 15\n"
+        )
+    );
+    // Dropped mid-body: still recorded, with the bytes so far.
+    let recorder = ResponseRecorder::new(
+        metrics.start(&info("GET", Some("/a"), "/a"), Vec::new()),
+        200,
+    );
+    drop(recorder);
+    assert_eq!(count(&registry), Some(2.0));
+}
