@@ -204,9 +204,12 @@ impl<M: Metric> Family<M> {
             return series[i as usize].metric.clone();
         }
         let metric = M::from_options(&self.inner.options);
-        // UNWRAP-free: a shard holding 2^32 series would need hundreds of GiB first.
-        #[allow(clippy::cast_possible_truncation)]
-        let position = series.len() as u32;
+        // Positions are u32 to keep the index small; a shard cannot reach 2^32 series
+        // before memory runs out, but if it did the metric would stay unexposed rather
+        // than corrupt the index.
+        let Ok(position) = u32::try_from(series.len()) else {
+            return metric;
+        };
         series.push(Series {
             hash,
             labels,
@@ -243,6 +246,7 @@ impl<M: Metric> Family<M> {
         if position as usize != last {
             // The last series moved into the freed position: repoint its index entry.
             let moved_hash = series[position as usize].hash;
+            // Every position fits in u32 (see `insert`).
             #[allow(clippy::cast_possible_truncation)]
             let last = last as u32;
             if let Some(slot) = index.find_mut(moved_hash, |&i| i == last) {
