@@ -36,7 +36,8 @@ pub struct FamilyWriter<'a> {
 pub(crate) type ProtoSlot = Option<super::protobuf::ProtoFamily>;
 /// Holds a family being assembled in the protobuf format (nothing without the feature).
 #[cfg(not(feature = "protobuf"))]
-pub(crate) type ProtoSlot = ();
+#[derive(Debug, Default)]
+pub(crate) struct ProtoSlot(());
 
 /// Writes out the protobuf family assembled in `slot`, if any.
 pub(crate) fn flush(slot: &mut ProtoSlot, out: &mut Vec<u8>) {
