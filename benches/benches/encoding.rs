@@ -1,0 +1,366 @@
+//! Workload 5: encoding a registry of 10,000 counter series (2 labels) and 1,000 histogram
+//! series (1 label, Prometheus' 11 default buckets) to the text format, per library, next
+//! to the encoding floor (every series' `name{labels} ` text rendered once; a scrape only
+//! copies those bytes and formats the values with `itoa`/`ryu` into a reused buffer).
+//! Throughput is per series; the exposition sizes are printed once.
+
+use std::hint::black_box;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+
+const COUNTERS: usize = 10_000;
+const HISTOGRAMS: usize = 1_000;
+const METHODS: [&str; 4] = ["GET", "POST", "PUT", "DELETE"];
+const DEFAULT_BUCKETS: [f64; 11] = [
+    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+];
+
+fn path(i: usize) -> String {
+    format!("/api/v1/item/{i}")
+}
+
+fn value(i: usize) -> f64 {
+    (i % 2000) as f64 / 100.0
+}
+
+fn prom_kit_registry() -> prom_kit::Registry {
+    let registry = prom_kit::Registry::new();
+    let counters: prom_kit::Family<prom_kit::Counter> =
+        prom_kit::Family::new(["method", "path"]).unwrap();
+    for i in 0..COUNTERS {
+        counters
+            .labels(&[METHODS[i % 4], &path(i)])
+            .unwrap()
+            .inc_by(i as u64);
+    }
+    let histograms: prom_kit::Family<prom_kit::Histogram> =
+        prom_kit::Family::new(["path"]).unwrap();
+    for i in 0..HISTOGRAMS {
+        histograms.labels(&[path(i)]).unwrap().observe(value(i));
+    }
+    registry
+        .register("requests", "Requests.", counters)
+        .unwrap();
+    registry
+        .register("latency_seconds", "Latency.", histograms)
+        .unwrap();
+    registry
+}
+
+#[derive(Clone, Hash, PartialEq, Eq, Debug, prometheus_client::encoding::EncodeLabelSet)]
+struct RequestLabels {
+    method: &'static str,
+    path: String,
+}
+
+#[derive(Clone, Hash, PartialEq, Eq, Debug, prometheus_client::encoding::EncodeLabelSet)]
+struct PathLabels {
+    path: String,
+}
+
+fn prometheus_client_registry() -> prometheus_client::registry::Registry {
+    use prometheus_client::metrics::{counter::Counter, family::Family, histogram::Histogram};
+    let mut registry = prometheus_client::registry::Registry::default();
+    let counters = Family::<RequestLabels, Counter>::default();
+    for i in 0..COUNTERS {
+        counters
+            .get_or_create(&RequestLabels {
+                method: METHODS[i % 4],
+                path: path(i),
+            })
+            .inc_by(i as u64);
+    }
+    let histograms =
+        Family::<PathLabels, Histogram>::new_with_constructor(|| Histogram::new(DEFAULT_BUCKETS));
+    for i in 0..HISTOGRAMS {
+        histograms
+            .get_or_create(&PathLabels { path: path(i) })
+            .observe(value(i));
+    }
+    registry.register("requests", "Requests.", counters);
+    registry.register("latency_seconds", "Latency.", histograms);
+    registry
+}
+
+fn prometheus_registry() -> prometheus::Registry {
+    let registry = prometheus::Registry::new();
+    let counters = prometheus::IntCounterVec::new(
+        prometheus::Opts::new("requests_total", "Requests."),
+        &["method", "path"],
+    )
+    .unwrap();
+    for i in 0..COUNTERS {
+        counters
+            .with_label_values(&[METHODS[i % 4], &path(i)])
+            .inc_by(i as u64);
+    }
+    let histograms = prometheus::HistogramVec::new(
+        prometheus::HistogramOpts::new("latency_seconds", "Latency."),
+        &["path"],
+    )
+    .unwrap();
+    for i in 0..HISTOGRAMS {
+        histograms.with_label_values(&[&path(i)]).observe(value(i));
+    }
+    registry.register(Box::new(counters)).unwrap();
+    registry.register(Box::new(histograms)).unwrap();
+    registry
+}
+
+fn metrics_handle() -> metrics_exporter_prometheus::PrometheusHandle {
+    let recorder = metrics_exporter_prometheus::PrometheusBuilder::new()
+        .set_buckets(&DEFAULT_BUCKETS)
+        .unwrap()
+        .build_recorder();
+    metrics::with_local_recorder(&recorder, || {
+        metrics::describe_counter!("requests_total", "Requests.");
+        metrics::describe_histogram!("latency_seconds", "Latency.");
+        for i in 0..COUNTERS {
+            metrics::counter!("requests_total", "method" => METHODS[i % 4], "path" => path(i))
+                .increment(i as u64);
+        }
+        for i in 0..HISTOGRAMS {
+            metrics::histogram!("latency_seconds", "path" => path(i)).record(value(i));
+        }
+    });
+    recorder.handle()
+}
+
+#[derive(Clone, Copy, PartialEq, Debug, measured::LabelGroup)]
+#[label(set = RequestSet)]
+struct MeasuredRequest<'a> {
+    #[label(dynamic_with = paracord::ParaCord)]
+    method: &'a str,
+    #[label(dynamic_with = paracord::ParaCord)]
+    path: &'a str,
+}
+
+#[derive(Clone, Copy, PartialEq, Debug, measured::LabelGroup)]
+#[label(set = PathSet)]
+struct MeasuredPath<'a> {
+    #[label(dynamic_with = paracord::ParaCord)]
+    path: &'a str,
+}
+
+#[derive(measured::MetricGroup)]
+struct MeasuredMetrics {
+    /// Requests.
+    requests: measured::CounterVec<RequestSet>,
+    /// Latency.
+    latency_seconds: measured::HistogramVec<PathSet, 11>,
+}
+
+fn measured_metrics() -> MeasuredMetrics {
+    let metrics = MeasuredMetrics {
+        requests: measured::CounterVec::with_label_set(RequestSet {
+            method: paracord::ParaCord::default(),
+            path: paracord::ParaCord::default(),
+        }),
+        latency_seconds: measured::HistogramVec::with_label_set_and_metadata(
+            PathSet {
+                path: paracord::ParaCord::default(),
+            },
+            measured::metric::histogram::Thresholds::with_buckets(DEFAULT_BUCKETS),
+        ),
+    };
+    for i in 0..COUNTERS {
+        let p = path(i);
+        metrics.requests.inc_by(
+            MeasuredRequest {
+                method: METHODS[i % 4],
+                path: &p,
+            },
+            i as u64,
+        );
+    }
+    for i in 0..HISTOGRAMS {
+        let p = path(i);
+        metrics
+            .latency_seconds
+            .observe(MeasuredPath { path: &p }, value(i));
+    }
+    metrics
+}
+
+/// The encoding floor: pre-rendered series prefixes, values formatted into a reused buffer.
+struct Floor {
+    counters: Vec<(Box<str>, AtomicU64)>,
+    histograms: Vec<FloorHistogram>,
+}
+
+/// One histogram series of the floor: a prefix per bucket, the `_sum` and `_count`
+/// prefixes, per-bucket counts and the sum's bits.
+struct FloorHistogram {
+    buckets: Vec<Box<str>>,
+    sum_prefix: Box<str>,
+    count_prefix: Box<str>,
+    counts: [AtomicU64; 12],
+    sum: AtomicU64,
+}
+
+fn floor() -> Floor {
+    let counters = (0..COUNTERS)
+        .map(|i| {
+            (
+                format!(
+                    "requests_total{{method=\"{}\",path=\"{}\"}} ",
+                    METHODS[i % 4],
+                    path(i)
+                )
+                .into_boxed_str(),
+                AtomicU64::new(i as u64),
+            )
+        })
+        .collect();
+    let histograms = (0..HISTOGRAMS)
+        .map(|i| {
+            let p = path(i);
+            let buckets = DEFAULT_BUCKETS
+                .iter()
+                .map(|b| {
+                    format!("latency_seconds_bucket{{path=\"{p}\",le=\"{b}\"}} ").into_boxed_str()
+                })
+                .chain(std::iter::once(
+                    format!("latency_seconds_bucket{{path=\"{p}\",le=\"+Inf\"}} ").into_boxed_str(),
+                ))
+                .collect();
+            let counts: [AtomicU64; 12] = std::array::from_fn(|_| AtomicU64::new(0));
+            counts[DEFAULT_BUCKETS.partition_point(|b| *b < value(i))]
+                .fetch_add(1, Ordering::Relaxed);
+            FloorHistogram {
+                buckets,
+                sum_prefix: format!("latency_seconds_sum{{path=\"{p}\"}} ").into_boxed_str(),
+                count_prefix: format!("latency_seconds_count{{path=\"{p}\"}} ").into_boxed_str(),
+                counts,
+                sum: AtomicU64::new(value(i).to_bits()),
+            }
+        })
+        .collect();
+    Floor {
+        counters,
+        histograms,
+    }
+}
+
+fn encode_floor(floor: &Floor, out: &mut Vec<u8>) {
+    out.extend_from_slice(b"# HELP requests_total Requests.\n# TYPE requests_total counter\n");
+    let mut integer = itoa::Buffer::new();
+    let mut float = ryu::Buffer::new();
+    for (prefix, value) in &floor.counters {
+        out.extend_from_slice(prefix.as_bytes());
+        out.extend_from_slice(integer.format(value.load(Ordering::Relaxed)).as_bytes());
+        out.push(b'\n');
+    }
+    out.extend_from_slice(b"# HELP latency_seconds Latency.\n# TYPE latency_seconds histogram\n");
+    for histogram in &floor.histograms {
+        let mut cumulative = 0;
+        for (prefix, bucket) in histogram.buckets.iter().zip(&histogram.counts) {
+            cumulative += bucket.load(Ordering::Relaxed);
+            out.extend_from_slice(prefix.as_bytes());
+            out.extend_from_slice(integer.format(cumulative).as_bytes());
+            out.push(b'\n');
+        }
+        out.extend_from_slice(histogram.sum_prefix.as_bytes());
+        out.extend_from_slice(
+            float
+                .format(f64::from_bits(histogram.sum.load(Ordering::Relaxed)))
+                .as_bytes(),
+        );
+        out.push(b'\n');
+        out.extend_from_slice(histogram.count_prefix.as_bytes());
+        out.extend_from_slice(integer.format(cumulative).as_bytes());
+        out.push(b'\n');
+    }
+}
+
+fn encoding(c: &mut Criterion) {
+    let ours = prom_kit_registry();
+    let client = prometheus_client_registry();
+    let tikv = prometheus_registry();
+    let handle = metrics_handle();
+    let measured = measured_metrics();
+    let floor = floor();
+
+    let mut group = c.benchmark_group("5_encode_10k_counters_1k_histograms");
+    group.throughput(Throughput::Elements((COUNTERS + HISTOGRAMS) as u64));
+    let mut bytes = Vec::new();
+    let mut sizes = Vec::new();
+
+    group.bench_function("floor", |b| {
+        b.iter(|| {
+            bytes.clear();
+            encode_floor(&floor, &mut bytes);
+            black_box(bytes.len())
+        });
+    });
+    sizes.push(("floor", bytes.len()));
+    for (name, format) in [
+        ("prom_kit_text", prom_kit::Format::Text),
+        ("prom_kit_openmetrics", prom_kit::Format::OpenMetrics),
+    ] {
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                bytes.clear();
+                ours.encode(format, &mut bytes).unwrap();
+                black_box(bytes.len())
+            });
+        });
+        sizes.push((name, bytes.len()));
+    }
+    let mut text = String::new();
+    group.bench_function("prometheus_client_openmetrics", |b| {
+        b.iter(|| {
+            text.clear();
+            prometheus_client::encoding::text::encode(&mut text, &client).unwrap();
+            black_box(text.len())
+        });
+    });
+    sizes.push(("prometheus_client_openmetrics", text.len()));
+    group.bench_function("prometheus_text", |b| {
+        b.iter(|| {
+            bytes.clear();
+            prometheus::Encoder::encode(
+                &prometheus::TextEncoder::new(),
+                &tikv.gather(),
+                &mut bytes,
+            )
+            .unwrap();
+            black_box(bytes.len())
+        });
+    });
+    sizes.push(("prometheus_text", bytes.len()));
+    let mut rendered = String::new();
+    group.bench_function("metrics_text", |b| {
+        b.iter(|| {
+            rendered = handle.render();
+            black_box(rendered.len())
+        });
+    });
+    sizes.push(("metrics_text", rendered.len()));
+    let mut encoder = measured::text::BufferedTextEncoder::new();
+    let mut measured_len = 0;
+    group.bench_function("measured_text", |b| {
+        b.iter(|| {
+            measured::MetricGroup::collect_group_into(&measured, &mut encoder).unwrap();
+            measured_len = encoder.finish().len();
+            black_box(measured_len)
+        });
+    });
+    sizes.push(("measured_text", measured_len));
+    group.finish();
+    for (name, size) in sizes {
+        eprintln!("exposition size {name}: {size} bytes");
+    }
+}
+
+criterion_group! {
+    name = encoding_benches;
+    config = Criterion::default()
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(2))
+        .sample_size(20);
+    targets = encoding
+}
+criterion_main!(encoding_benches);
