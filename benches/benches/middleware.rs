@@ -51,6 +51,8 @@ fn axum(c: &mut Criterion) {
     group.bench_function("prom_kit", |b| {
         b.iter_custom(|iters| run_axum(&runtime, &ours, iters));
     });
+    // axum-prometheus spawns its recorder's upkeep task, so it needs the runtime.
+    let _inside = runtime.enter();
     let (layer, _handle) = axum_prometheus::PrometheusMetricLayer::pair();
     let peer = axum_router().layer(layer);
     group.bench_function("axum_prometheus", |b| {
