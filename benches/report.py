@@ -1,0 +1,114 @@
+#!/usr/bin/env python3
+"""Turns criterion's results into a Markdown table of medians and ratios and an SVG bar
+chart, for the workload groups of benches/peers.rs, encoding.rs and middleware.rs (group
+names starting with a digit).
+
+Usage (from the workspace root, after `cargo bench -p prom-kit-benches`):
+    python3 benches/report.py [--criterion target/criterion] [--memory memory.txt] \
+        [--markdown benches/RESULTS.md] [--svg benches/results.svg] [--title TEXT]
+
+`--memory` takes the output of `cargo bench -p prom-kit-benches --bench memory`.
+Ratios compare each entry with prom-kit's (for groups with several prom-kit entries,
+the first), so a ratio above 1 means slower than prom-kit.
+"""
+
+import argparse
+import json
+import os
+import re
+from html import escape
+
+
+def load(criterion):
+    groups = {}
+    for group in sorted(os.listdir(criterion)):
+        if not group[:1].isdigit():
+            continue
+        entries = {}
+        for bench in sorted(os.listdir(os.path.join(criterion, group))):
+            path = os.path.join(criterion, group, bench, "new", "estimates.json")
+            if os.path.exists(path):
+                with open(path) as f:
+                    entries[bench] = json.load(f)["median"]["point_estimate"]
+        if entries:
+            groups[group] = entries
+    return groups
+
+
+def human(ns):
+    if ns >= 1e6:
+        return f"{ns / 1e6:.2f} ms"
+    if ns >= 1e3:
+        return f"{ns / 1e3:.2f} µs"
+    return f"{ns:.2f} ns"
+
+
+def reference(entries):
+    ours = [name for name in entries if name.startswith("prom_kit")]
+    return entries[ours[0]] if ours else None
+
+
+def markdown(groups, memory, title):
+    lines = [f"# {title}", "", "Median time per operation (criterion); ratio = time / prom-kit's time.", ""]
+    for group, entries in groups.items():
+        base = reference(entries)
+        lines += [f"## {group}", "", "| benchmark | median | ratio to prom-kit |", "|---|---:|---:|"]
+        for name, ns in sorted(entries.items(), key=lambda kv: kv[1]):
+            ratio = f"{ns / base:.2f}x" if base else "–"
+            lines.append(f"| {name} | {human(ns)} | {ratio} |")
+        lines.append("")
+    if memory:
+        lines += ["## 6_memory_bytes_per_series", "", "| library | bytes per series |", "|---|---:|"]
+        for name, value in memory:
+            lines.append(f"| {name} | {value:.1f} |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def svg(groups, title):
+    """One horizontal bar chart per group, bars scaled to the group's slowest entry."""
+    width, bar, gap, label = 900, 16, 4, 260
+    rows = []
+    y = 40
+    for group, entries in groups.items():
+        rows.append(f'<text x="10" y="{y}" font-weight="bold">{escape(group)}</text>')
+        y += 10
+        slowest = max(entries.values())
+        for name, ns in sorted(entries.items(), key=lambda kv: kv[1]):
+            length = max(1.0, (width - label - 120) * ns / slowest)
+            color = "#2b7bb9" if name.startswith("prom_kit") else ("#999" if name.startswith(("floor", "baseline", "no_")) else "#e08a3c")
+            rows.append(f'<text x="10" y="{y + bar - 4}" font-size="12">{escape(name)}</text>')
+            rows.append(f'<rect x="{label}" y="{y}" width="{length:.1f}" height="{bar}" fill="{color}"/>')
+            rows.append(f'<text x="{label + length + 6:.1f}" y="{y + bar - 4}" font-size="12">{escape(human(ns))}</text>')
+            y += bar + gap
+        y += 20
+    header = f'<text x="10" y="20" font-size="16" font-weight="bold">{escape(title)}</text>'
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{y}" font-family="sans-serif">'
+            f'<rect width="100%" height="100%" fill="white"/>{header}{"".join(rows)}</svg>\n')
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--criterion", default="target/criterion")
+    parser.add_argument("--memory")
+    parser.add_argument("--markdown", default="benches/RESULTS.md")
+    parser.add_argument("--svg", default="benches/results.svg")
+    parser.add_argument("--title", default="prom-kit benchmarks")
+    args = parser.parse_args()
+    groups = load(args.criterion)
+    memory = []
+    if args.memory:
+        with open(args.memory) as f:
+            for line in f:
+                match = re.match(r"(\S+)\s+([\d.]+) bytes/series", line)
+                if match:
+                    memory.append((match.group(1), float(match.group(2))))
+    with open(args.markdown, "w") as f:
+        f.write(markdown(groups, memory, args.title))
+    with open(args.svg, "w") as f:
+        f.write(svg(groups, args.title))
+    print(f"{len(groups)} groups -> {args.markdown}, {args.svg}")
+
+
+if __name__ == "__main__":
+    main()
