@@ -99,6 +99,8 @@ fn counter(c: &mut Criterion) {
     });
     let ours = prom_kit::Counter::new();
     group.bench_function("prom_kit", |b| b.iter(|| black_box(&ours).inc()));
+    let striped = prom_kit::StripedCounter::new();
+    group.bench_function("prom_kit_striped", |b| b.iter(|| black_box(&striped).inc()));
     let client = prometheus_client::metrics::counter::Counter::<u64>::default();
     group.bench_function("prometheus_client", |b| b.iter(|| black_box(&client).inc()));
     let tikv = prometheus::IntCounter::new("c", "help").unwrap();
@@ -128,6 +130,10 @@ fn contended_counter(c: &mut Criterion) {
     let ours = prom_kit::Counter::new();
     group.bench_function("prom_kit", |b| {
         b.iter_custom(|iters| contended(iters, |_, _| ours.inc()));
+    });
+    let striped_ours = prom_kit::StripedCounter::new();
+    group.bench_function("prom_kit_striped", |b| {
+        b.iter_custom(|iters| contended(iters, |_, _| striped_ours.inc()));
     });
     let client = prometheus_client::metrics::counter::Counter::<u64>::default();
     group.bench_function("prometheus_client", |b| {

@@ -92,6 +92,6 @@ pub use error::{Error, ErrorKind, Result};
 pub use family::{DenseFamily, Family};
 pub use metrics::{
     Buckets, Counter, CounterFn, Gauge, GaugeFn, Histogram, HistogramTimer, Info, MetricType,
-    StateSet, Summary,
+    StateSet, StripedCounter, Summary,
 };
 pub use registry::{Collector, CollectorId, CollectorOutput, Registry, default_registry};

@@ -13,6 +13,7 @@ mod histogram;
 mod info;
 pub mod native;
 mod stateset;
+mod striped;
 mod summary;
 
 pub use buckets::Buckets;
@@ -26,6 +27,7 @@ pub use info::Info;
 pub(crate) use native::NativeScratch;
 pub use native::{NativeBuckets, NativeSnapshot};
 pub use stateset::{MAX_STATES, StateNames, StateSet};
+pub use striped::StripedCounter;
 pub use summary::Summary;
 
 use crate::snapshot::{Scratch, Snapshot};
@@ -90,8 +92,8 @@ pub(crate) mod sealed {
 /// A metric type that can be the child of a [`Family`](crate::Family): created from shared
 /// options, reset on removal, and read into a [`Snapshot`] at scrape time.
 ///
-/// Sealed: implemented by [`Counter`], [`Gauge`], [`Histogram`], [`Summary`] and
-/// [`StateSet`].
+/// Sealed: implemented by [`Counter`], [`StripedCounter`], [`Gauge`], [`Histogram`],
+/// [`Summary`] and [`StateSet`].
 pub trait Metric: Clone + Send + Sync + std::fmt::Debug + 'static + sealed::Sealed {
     /// The family type this metric is exposed as.
     const TYPE: MetricType;

@@ -6,7 +6,8 @@ use crate::error::Result;
 use crate::family::{DenseFamily, Family};
 use crate::labels::FixedLabelSet;
 use crate::metrics::{
-    Counter, CounterFn, Gauge, GaugeFn, Histogram, Info, Metric, MetricType, StateSet, Summary,
+    Counter, CounterFn, Gauge, GaugeFn, Histogram, Info, Metric, MetricType, StateSet,
+    StripedCounter, Summary,
 };
 use crate::snapshot::{CounterSnapshot, Number, Snapshot};
 
@@ -32,7 +33,8 @@ pub(crate) mod sealed {
 
 use sealed::{Collect, Registrable};
 
-/// Something that can be registered as one metric family: [`Counter`], [`Gauge`],
+/// Something that can be registered as one metric family: [`Counter`],
+/// [`StripedCounter`], [`Gauge`],
 /// [`Histogram`], [`Summary`], [`StateSet`], [`Info`], [`CounterFn`], [`GaugeFn`], and
 /// a [`Family`] or [`DenseFamily`] of the first five.
 ///
@@ -65,7 +67,7 @@ macro_rules! register_single {
     )+};
 }
 
-register_single!(Counter, Gauge, Histogram, Summary, StateSet);
+register_single!(Counter, Gauge, Histogram, Summary, StateSet, StripedCounter);
 
 impl<M: Metric> Registrable for Family<M> {
     fn metric_type(&self) -> MetricType {
