@@ -26,8 +26,8 @@
 //!
 //! ## Design
 //!
-//! - **Metrics** ([`Counter`], [`Gauge`], [`Histogram`], [`Summary`], [`StateSet`],
-//!   [`Info`], [`CounterFn`], [`GaugeFn`]) are cheap cloneable handles; every update is
+//! - **Metrics** ([`Counter`], [`StripedCounter`], [`Gauge`], [`Histogram`], [`Summary`],
+//!   [`StateSet`], [`Info`], [`CounterFn`], [`GaugeFn`]) are cheap cloneable handles; every update is
 //!   a handful of relaxed atomic operations: no lock, no allocation. Histograms can keep
 //!   classic and/or native buckets ([`metrics::NativeBuckets`]); counters and histogram
 //!   buckets can carry exemplars.
