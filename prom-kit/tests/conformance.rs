@@ -26,6 +26,23 @@ fn assert_common_samples(families: &[support::ParsedFamily], expected: &[support
     }
 }
 
+/// The kitchen sink's histogram buckets, `le` as the format under test writes it.
+fn assert_buckets(families: &[support::ParsedFamily], buckets: [(&str, f64); 5]) {
+    for (le, count) in buckets {
+        let sample = find_sample(
+            families,
+            "request_duration_seconds_bucket",
+            &[("route", "/users/{id}"), ("le", le)],
+        )
+        .unwrap_or_else(|| panic!("bucket le={le} missing"));
+        assert!(
+            same_value(sample.value, count),
+            "le={le}: {} != {count}",
+            sample.value
+        );
+    }
+}
+
 #[test]
 fn promtool_accepts_the_text_format_without_lint_findings() {
     let Some(promtool) = promtool() else { return };
@@ -44,19 +61,10 @@ fn python_text_parser_reads_back_every_value() {
     let text = sink.registry.encode_text().unwrap();
     let families = python_parse(&python, &text, false).unwrap_or_else(|e| panic!("{e}"));
     assert_common_samples(&families, &sink.common);
-    for (le, _, count) in KITCHEN_SINK_BUCKETS {
-        let sample = find_sample(
-            &families,
-            "request_duration_seconds_bucket",
-            &[("route", "/users/{id}"), ("le", le)],
-        )
-        .unwrap_or_else(|| panic!("bucket le={le} missing"));
-        assert!(
-            same_value(sample.value, count),
-            "le={le}: {} != {count}",
-            sample.value
-        );
-    }
+    assert_buckets(
+        &families,
+        KITCHEN_SINK_BUCKETS.map(|(le, _, count)| (le, count)),
+    );
     let requests = families
         .iter()
         .find(|f| f.name == "requests")
@@ -75,19 +83,10 @@ fn python_strict_openmetrics_parser_reads_back_every_value() {
     let text = sink.registry.encode_openmetrics().unwrap();
     let families = python_parse(&python, &text, true).unwrap_or_else(|e| panic!("{e}"));
     assert_common_samples(&families, &sink.common);
-    for (_, le, count) in KITCHEN_SINK_BUCKETS {
-        let sample = find_sample(
-            &families,
-            "request_duration_seconds_bucket",
-            &[("route", "/users/{id}"), ("le", le)],
-        )
-        .unwrap_or_else(|| panic!("bucket le={le} missing"));
-        assert!(
-            same_value(sample.value, count),
-            "le={le}: {} != {count}",
-            sample.value
-        );
-    }
+    assert_buckets(
+        &families,
+        KITCHEN_SINK_BUCKETS.map(|(_, le, count)| (le, count)),
+    );
     let kinds: Vec<(&str, &str)> = families
         .iter()
         .map(|f| (f.name.as_str(), f.kind.as_str()))
