@@ -60,23 +60,6 @@ impl<'a> FamilyWriter<'a> {
         descriptor: &'a Descriptor,
         const_labels: &'a str,
     ) -> Self {
-        #[cfg(feature = "protobuf")]
-        if format == Format::Protobuf {
-            *slot = Some(super::protobuf::ProtoFamily::new(
-                &name,
-                descriptor,
-                const_labels,
-            ));
-            return Self {
-                out,
-                format,
-                name,
-                descriptor,
-                const_labels,
-                scratch: Scratch::default(),
-                slot,
-            };
-        }
         let mut writer = Self {
             out,
             format,
@@ -86,6 +69,16 @@ impl<'a> FamilyWriter<'a> {
             scratch: Scratch::default(),
             slot,
         };
+        #[cfg(feature = "protobuf")]
+        if format == Format::Protobuf {
+            // Protobuf families carry their metadata in the message, written at flush.
+            *writer.slot = Some(super::protobuf::ProtoFamily::new(
+                &writer.name,
+                descriptor,
+                const_labels,
+            ));
+            return writer;
+        }
         writer.write_metadata();
         writer
     }

@@ -175,15 +175,14 @@ impl NativeCounts {
 
     /// Folds the quiescent copy `from` into the hot copy, rekeying buckets with `rekey`
     /// (and moving those it maps to `None` into the zero bucket), then clears `from`.
-    fn fold(&self, from: usize, rekey: impl Fn(i32) -> Option<i32>) {
+    /// `buckets` holds the quiescent copy's buckets, as [`collect`](Self::collect) read
+    /// them.
+    fn fold(&self, from: usize, buckets: &NativeScratch, rekey: impl Fn(i32) -> Option<i32>) {
         let (source, target) = (&self.copies[from], &self.copies[1 - from]);
-        let mut scratch = NativeScratch::default();
-        source.positive.collect_sorted(&mut scratch.positive);
-        source.negative.collect_sorted(&mut scratch.negative);
         let mut zero = source.zero.load(Ordering::Relaxed);
         for (side, buckets) in [
-            (&target.positive, &scratch.positive),
-            (&target.negative, &scratch.negative),
+            (&target.positive, &buckets.positive),
+            (&target.negative, &buckets.negative),
         ] {
             for &(key, count) in buckets {
                 match rekey(key) {
@@ -205,22 +204,32 @@ impl NativeCounts {
         ));
     }
 
-    /// Reads a consistent snapshot.
+    /// Reads copy `index`'s buckets into `scratch` (replacing what it held).
+    fn collect(&self, index: usize, scratch: &mut NativeScratch) {
+        scratch.positive.clear();
+        scratch.negative.clear();
+        self.copies[index]
+            .positive
+            .collect_sorted(&mut scratch.positive);
+        self.copies[index]
+            .negative
+            .collect_sorted(&mut scratch.negative);
+    }
+
+    /// Reads a consistent snapshot; `scratch` is reused from scrape to scrape, so this
+    /// allocates nothing once it has grown.
     pub(crate) fn snapshot<'a>(&self, scratch: &'a mut NativeScratch) -> NativeSnapshot<'a> {
         let _writer = self.writer.lock();
         let (count, cold) = self.flip();
         let copy = &self.copies[cold];
-        scratch.positive.clear();
-        scratch.negative.clear();
-        copy.positive.collect_sorted(&mut scratch.positive);
-        copy.negative.collect_sorted(&mut scratch.negative);
+        self.collect(cold, scratch);
         let snapshot = (
             copy.schema.load(Ordering::Relaxed),
             copy.zero_threshold.get(),
             copy.zero.load(Ordering::Relaxed),
             copy.sum.get(),
         );
-        self.fold(cold, Some);
+        self.fold(cold, scratch, Some);
         NativeSnapshot {
             schema: snapshot.0,
             zero_threshold: snapshot.1,
@@ -288,13 +297,17 @@ impl NativeCounts {
         if let (Some(new_threshold), Some(smallest)) = (widened, smallest) {
             self.copies[cold].zero_threshold.set(new_threshold);
             let (_, old) = self.flip();
-            self.fold(old, |key| (key > smallest).then_some(key));
+            let mut buckets = NativeScratch::default();
+            self.collect(old, &mut buckets);
+            self.fold(old, &buckets, |key| (key > smallest).then_some(key));
         } else if schema > MIN_SCHEMA {
             self.copies[cold]
                 .schema
                 .store(schema - 1, Ordering::Relaxed);
             let (_, old) = self.flip();
-            self.fold(old, |key| Some((key + 1) >> 1));
+            let mut buckets = NativeScratch::default();
+            self.collect(old, &mut buckets);
+            self.fold(old, &buckets, |key| Some((key + 1) >> 1));
         }
     }
 
