@@ -230,17 +230,34 @@ fn labelled_prom_kit(group: &mut BenchmarkGroup<'_, WallTime>, owned: &[[String;
     });
     let ours: prom_kit::Family<prom_kit::Counter> =
         prom_kit::Family::new(["method", "status"]).unwrap();
+    // `&'static str` values: recognised by address, no byte comparison.
     group.bench_function("prom_kit_str", |b| {
         b.iter(|| {
             let i = next();
-            if let Ok(c) = ours.labels(&[METHODS[i % 4], STATUSES[i % 3]]) {
-                c.inc();
-            }
+            let _ = ours.with_static(&[METHODS[i % 4], STATUSES[i % 3]], |c| c.inc());
         });
     });
+    // Run-time `String`s: found by address, confirmed by comparing the bytes.
     group.bench_function("prom_kit_string", |b| {
         b.iter(|| {
-            if let Ok(c) = ours.labels(&owned[next()]) {
+            let _ = ours.with(&owned[next()], |c| c.inc());
+        });
+    });
+    // The same run-time values, interned once when they become known.
+    let interned: Vec<[&'static str; 2]> = owned
+        .iter()
+        .map(|[m, s]| [prom_kit::labels::intern(m), prom_kit::labels::intern(s)])
+        .collect();
+    group.bench_function("prom_kit_string_interned", |b| {
+        b.iter(|| {
+            let _ = ours.with_static(&interned[next()], |c| c.inc());
+        });
+    });
+    // The handle-returning lookup, for comparison with the peers' equivalent.
+    group.bench_function("prom_kit_str_labels", |b| {
+        b.iter(|| {
+            let i = next();
+            if let Ok(c) = ours.labels(&[METHODS[i % 4], STATUSES[i % 3]]) {
                 c.inc();
             }
         });

@@ -10,6 +10,7 @@
 //!
 //! Both hand out child handles that the caller may keep for the fastest path.
 
+mod cache;
 mod dense;
 mod sharded;
 
@@ -103,18 +104,24 @@ impl<M: Metric> FamilyBuilder<M> {
 }
 
 /// Fails with [`ErrorKind::LabelCount`] unless `values` has one value per name.
+#[inline]
 pub(crate) fn check_arity<V: LabelValues + ?Sized>(names: &[Box<str>], values: &V) -> Result<()> {
     if values.label_count() == names.len() {
         Ok(())
     } else {
-        Err(Error::new(
-            ErrorKind::LabelCount,
-            format!(
-                "expected {} label values ({}), got {}",
-                names.len(),
-                names.join(", "),
-                values.label_count()
-            ),
-        ))
+        Err(arity_error(names, values.label_count()))
     }
+}
+
+#[cold]
+fn arity_error(names: &[Box<str>], got: usize) -> Error {
+    Error::new(
+        ErrorKind::LabelCount,
+        format!(
+            "expected {} label values ({}), got {}",
+            names.len(),
+            names.join(", "),
+            got
+        ),
+    )
 }

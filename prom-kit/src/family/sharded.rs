@@ -1,12 +1,14 @@
 //! [`Family`]: series keyed by string label values, in hash-sharded tables.
 
+use std::cell::RefCell;
 use std::fmt;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use hashbrown::HashTable;
 use parking_lot::RwLock;
 
+use super::cache::{LookupCache, ThreadCaches, identity_tag, static_identity_tag};
 use super::{FamilyBuilder, check_arity};
 use crate::atomic::CachePadded;
 use crate::error::Result;
@@ -17,9 +19,17 @@ use crate::metrics::Metric;
 /// A family of metrics of type `M`, one per combination of label values.
 ///
 /// Label names are fixed at creation; each lookup passes the values in the same order.
-/// A lookup of an existing series takes a shard's read lock for the length of a hash
-/// probe, clones the child handle and returns it: no allocation, and no guard held by the
-/// caller. Keep the returned handle when the same series is updated often.
+/// Three ways to reach a series, fastest last:
+/// - [`labels`](Self::labels) returns a clone of the child handle (keep it when the same
+///   series is updated often);
+/// - [`with`](Self::with) lends the child to a closure;
+/// - [`with_static`](Self::with_static) does the same for `&'static str` values.
+///
+/// Each thread keeps a small cache of its recent lookups, so repeating one costs no lock
+/// and no reference count (see [`with`](Self::with)); the first lookup on a thread, or
+/// one with strings made anew for the call, takes a shard's read lock for the length of a
+/// hash probe. No lookup of an existing series allocates, and none leaves a guard with the
+/// caller.
 ///
 /// Series appear in the exposition in creation order (per shard), which is stable from
 /// one scrape to the next.
@@ -48,6 +58,9 @@ struct Inner<M: Metric> {
     hasher: foldhash::fast::RandomState,
     shards: Box<[CachePadded<RwLock<Shard<M>>>]>,
     len: AtomicUsize,
+    /// Bumped by every removal; per-thread cache entries from older generations are void.
+    generation: AtomicU64,
+    caches: ThreadCaches<M>,
 }
 
 /// One shard: series in creation order, and a hash index into them.
@@ -121,6 +134,8 @@ impl<M: Metric> Family<M> {
                 hasher: foldhash::fast::RandomState::default(),
                 shards,
                 len: AtomicUsize::new(0),
+                generation: AtomicU64::new(0),
+                caches: ThreadCaches::new(),
             }),
         }
     }
@@ -133,8 +148,100 @@ impl<M: Metric> Family<M> {
     /// not the number of label names.
     #[inline]
     pub fn labels<V: LabelValues + ?Sized>(&self, values: &V) -> Result<M> {
-        check_arity(&self.inner.label_names, values)?;
-        Ok(self.get_or_create(values))
+        self.with(values, M::clone)
+    }
+
+    /// Calls `f` with the child for `values` (created on first use) and returns its
+    /// result: the fastest string-keyed path, as it needs no handle of its own.
+    ///
+    /// Each thread remembers its recent lookups in a small per-family cache (64 entries,
+    /// values up to 56 bytes in all) found by the strings' addresses, so passing the same
+    /// strings again (`&'static str` constants, interned or long-lived `String`s) costs a
+    /// comparison of the values — no hash, no lock, no reference count. Strings built
+    /// anew for each call take the shared tables as [`labels`](Self::labels) does.
+    /// Removing series invalidates every thread's cache.
+    ///
+    /// ```
+    /// use prom_kit::{Counter, Family};
+    ///
+    /// let requests: Family<Counter> = Family::new(["method", "status"])?;
+    /// requests.with(&["GET", "200"], |c| c.inc())?;
+    /// let total = requests.with(&["GET", "200"], |c| {
+    ///     c.inc_by(2);
+    ///     c.get()
+    /// })?;
+    /// assert_eq!(total, 3.0);
+    /// # Ok::<(), prom_kit::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::LabelCount`](crate::ErrorKind::LabelCount) as for
+    /// [`labels`](Self::labels).
+    #[inline]
+    pub fn with<V: LabelValues + ?Sized, R>(
+        &self,
+        values: &V,
+        f: impl FnOnce(&M) -> R,
+    ) -> Result<R> {
+        let inner = &*self.inner;
+        check_arity(&inner.label_names, values)?;
+        let tag = identity_tag(values);
+        // Read before the lookup, so an entry filled from a table that a concurrent
+        // removal has since changed carries the older generation.
+        let generation = inner.generation.load(Ordering::Acquire);
+        let cache = self.thread_cache();
+        if let Ok(cache) = cache.try_borrow() {
+            if let Some(metric) = cache.get(tag, generation, values) {
+                return Ok(f(metric));
+            }
+        }
+        let metric = self.get_or_create(hash_values(&inner.hasher, values), values);
+        // Busy only when `f` of an enclosing call looks this family up again.
+        if let Ok(mut cache) = cache.try_borrow_mut() {
+            cache.put(tag, generation, values, &metric);
+        }
+        Ok(f(&metric))
+    }
+
+    /// [`with`](Self::with) for `&'static str` values — constants, or strings made
+    /// `'static` once with [`intern`](crate::labels::intern) — the fastest string-keyed
+    /// lookup: such text can never change, so a cached entry is confirmed by the strings'
+    /// addresses and lengths alone, without comparing their bytes.
+    ///
+    /// ```
+    /// use prom_kit::{Counter, Family};
+    ///
+    /// const METHODS: [&str; 2] = ["GET", "POST"];
+    /// let requests: Family<Counter> = Family::new(["method", "status"])?;
+    /// for i in 0..10 {
+    ///     requests.with_static(&[METHODS[i % 2], "200"], |c| c.inc())?;
+    /// }
+    /// assert_eq!(requests.with(&["POST", "200"], |c| c.get())?, 5.0);
+    /// # Ok::<(), prom_kit::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::LabelCount`](crate::ErrorKind::LabelCount) as for
+    /// [`labels`](Self::labels).
+    #[inline]
+    pub fn with_static<R>(&self, values: &[&'static str], f: impl FnOnce(&M) -> R) -> Result<R> {
+        let inner = &*self.inner;
+        check_arity(&inner.label_names, values)?;
+        let tag = static_identity_tag(values);
+        let generation = inner.generation.load(Ordering::Acquire);
+        let cache = self.thread_cache();
+        if let Ok(cache) = cache.try_borrow() {
+            if let Some(metric) = cache.get_static(tag, generation, values) {
+                return Ok(f(metric));
+            }
+        }
+        let metric = self.get_or_create(hash_values(&inner.hasher, values), values);
+        if let Ok(mut cache) = cache.try_borrow_mut() {
+            cache.put_static(tag, generation, values, &metric);
+        }
+        Ok(f(&metric))
     }
 
     /// The child for `values` if it exists.
@@ -147,6 +254,20 @@ impl<M: Metric> Family<M> {
         check_arity(&self.inner.label_names, values)?;
         let hash = hash_values(&self.inner.hasher, values);
         Ok(self.find(hash, values))
+    }
+
+    /// This thread's lookup cache for the family.
+    #[inline]
+    fn thread_cache(&self) -> &RefCell<LookupCache<M>> {
+        match self.inner.caches.get() {
+            Some(cache) => cache,
+            None => self.new_thread_cache(),
+        }
+    }
+
+    #[cold]
+    fn new_thread_cache(&self) -> &RefCell<LookupCache<M>> {
+        self.inner.caches.get_or(LookupCache::new)
     }
 
     fn shard(&self, hash: u64) -> &RwLock<Shard<M>> {
@@ -169,8 +290,7 @@ impl<M: Metric> Family<M> {
             .map(|&i| shard.series[i as usize].metric.clone())
     }
 
-    fn get_or_create<V: LabelValues + ?Sized>(&self, values: &V) -> M {
-        let hash = hash_values(&self.inner.hasher, values);
+    fn get_or_create<V: LabelValues + ?Sized>(&self, hash: u64, values: &V) -> M {
         if let Some(metric) = self.find(hash, values) {
             return metric;
         }
@@ -254,6 +374,7 @@ impl<M: Metric> Family<M> {
             }
         }
         self.inner.len.fetch_sub(1, Ordering::Relaxed);
+        self.inner.generation.fetch_add(1, Ordering::Release);
         Ok(true)
     }
 
@@ -266,6 +387,7 @@ impl<M: Metric> Family<M> {
             shard.index.clear();
             self.inner.len.fetch_sub(removed, Ordering::Relaxed);
         }
+        self.inner.generation.fetch_add(1, Ordering::Release);
     }
 
     /// The number of series.
@@ -390,6 +512,77 @@ mod tests {
         // Existing series still resolve to themselves.
         f.labels(&["/random/0"]).unwrap().inc();
         assert_eq!(f.get(&["/random/0"]).unwrap().unwrap().get(), 2.0);
+    }
+
+    #[test]
+    fn cached_lookups_follow_removals_on_every_thread() {
+        let f: Family<Counter> = Family::new(["k", "v"]).unwrap();
+        let key = [String::from("a"), String::from("b")];
+        f.with(&key, |c| c.inc()).unwrap();
+        f.with_static(&["a", "b"], |c| c.inc()).unwrap();
+        assert_eq!(f.with(&key, Counter::get).unwrap(), 2.0);
+        // Another thread removes the series this thread has cached.
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                assert_eq!(f.with_static(&["a", "b"], Counter::get).unwrap(), 2.0);
+                assert!(f.remove(&["a", "b"]).unwrap());
+            });
+        });
+        assert_eq!(f.with(&key, Counter::get).unwrap(), 0.0);
+        assert_eq!(f.with_static(&["a", "b"], Counter::get).unwrap(), 0.0);
+        f.with(&key, |c| c.inc_by(3)).unwrap();
+        f.clear();
+        assert_eq!(f.with_static(&["a", "b"], Counter::get).unwrap(), 0.0);
+        assert_eq!(f.len(), 1);
+    }
+
+    #[test]
+    fn cached_lookups_see_changed_string_contents() {
+        let f: Family<Counter> = Family::new(["k"]).unwrap();
+        let mut value = String::with_capacity(8);
+        value.push_str("one");
+        f.with(&[&value], |c| c.inc()).unwrap();
+        // Same buffer, same length, other text: must not hit the cached "one".
+        value.clear();
+        value.push_str("two");
+        f.with(&[&value], |c| c.inc_by(5)).unwrap();
+        assert_eq!(f.get(&["one"]).unwrap().unwrap().get(), 1.0);
+        assert_eq!(f.get(&["two"]).unwrap().unwrap().get(), 5.0);
+    }
+
+    #[test]
+    fn nested_lookups_and_arity_errors() {
+        let f: Family<Counter> = Family::new(["k"]).unwrap();
+        let g = f.clone();
+        let inner = f
+            .with(&["outer"], |outer| {
+                outer.inc();
+                g.with(&["inner"], |c| {
+                    c.inc();
+                    c.get()
+                })
+            })
+            .unwrap()
+            .unwrap();
+        assert_eq!(inner, 1.0);
+        assert_eq!(f.len(), 2);
+        assert_eq!(
+            f.with(&["a", "b"], |_| ()).unwrap_err().kind(),
+            ErrorKind::LabelCount
+        );
+        assert_eq!(
+            f.with_static(&[], |_| ()).unwrap_err().kind(),
+            ErrorKind::LabelCount
+        );
+        // Too many values to cache still resolve through the shared tables.
+        let wide: Family<Counter> = Family::new(["a", "b", "c", "d", "e", "f", "g"]).unwrap();
+        let long = "x".repeat(100);
+        for _ in 0..3 {
+            wide.with(&[long.as_str(); 7], |c| c.inc()).unwrap();
+            wide.with_static(&["v"; 7], |c| c.inc()).unwrap();
+        }
+        assert_eq!(wide.get(&[long.as_str(); 7]).unwrap().unwrap().get(), 3.0);
+        assert_eq!(wide.get(&["v"; 7]).unwrap().unwrap().get(), 3.0);
     }
 
     #[test]

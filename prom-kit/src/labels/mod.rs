@@ -8,12 +8,18 @@
 //! Label types with a closed set of values implement [`FixedLabel`] (write them with
 //! [`label_enum!`](crate::label_enum)); a tuple of them is a [`FixedLabelSet`], which a
 //! [`DenseFamily`](crate::DenseFamily) turns into an array index — no hashing, no lock.
+//!
+//! Values that are `'static` — constants, or run-time text passed through [`intern`] once —
+//! can be looked up with [`Family::with_static`](crate::Family::with_static), which
+//! recognises them by address.
 
 mod fixed;
+mod intern;
 pub(crate) mod render;
 mod values;
 
 pub use fixed::{FixedLabel, FixedLabelSet};
+pub use intern::intern;
 pub use values::{LabelValue, LabelValues};
 
 /// The value every label of a family's overflow series carries once the family's series

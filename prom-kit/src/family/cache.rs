@@ -1,0 +1,401 @@
+//! A per-thread cache in front of a [`Family`](super::Family)'s shared tables.
+//!
+//! Every thread that looks series up keeps a small table of its recent lookups and a
+//! handle to each series found. Entries are located by the *identity* of the values —
+//! where each string lives and how long it is — which is far cheaper than hashing their
+//! bytes: callers pass the same constants, the same route strings, the same `String`s
+//! again and again. A hit touches no lock, no reference count and no memory any other
+//! thread writes, except the family's generation counter, which changes only when series
+//! are removed (and so invalidates every thread's entries at once).
+//!
+//! How a hit is confirmed depends on what the caller can promise:
+//! - any strings ([`ValueKey::Bytes`]): the entry holds a copy of the values (inline, no
+//!   allocation) and a hit compares them, so it is exact even when a string's memory has
+//!   been reused for other text;
+//! - `&'static str` values ([`ValueKey::Static`]): their bytes can never change, so equal
+//!   addresses and lengths are equal values and a hit compares only those.
+//!
+//! Values that are new strings on every call simply miss, and take the shared tables.
+
+use std::cell::RefCell;
+
+use crate::labels::LabelValues;
+
+/// Entries per thread and family.
+const SLOTS: usize = 64;
+/// How many neighbouring slots a key may occupy (linear probing within a small window).
+const PROBE_WINDOW: usize = 4;
+/// The longest concatenation of label values kept as a byte copy; longer ones always take
+/// the shared path.
+const KEY_BYTES: usize = 48;
+/// The most label values a cached key may have.
+const MAX_VALUES: usize = 6;
+
+/// One thread's recent lookups in one family.
+pub(super) struct LookupCache<M> {
+    /// Each slot's tag, apart from the slots so that probing reads one or two cache
+    /// lines; [`EMPTY_TAG`] marks a free slot.
+    tags: [u64; SLOTS],
+    slots: Box<[Slot<M>]>,
+    /// Round-robin victim within a full probe window.
+    next_victim: usize,
+}
+
+/// The per-thread caches of one family.
+pub(super) type ThreadCaches<M> = thread_local::ThreadLocal<RefCell<LookupCache<M>>>;
+
+/// The tag of a free slot; [`identity_tag`] never returns it.
+const EMPTY_TAG: u64 = 0;
+
+/// Keeps the tags of `&'static str` lookups apart from those of the same strings looked up
+/// as plain `&str`, whose entries are confirmed differently.
+const STATIC_SALT: u64 = 0x5bd1_e995_0000_0000;
+
+/// Locates the cache entry for `values` from the addresses and lengths of the strings.
+#[inline]
+pub(super) fn identity_tag<V: LabelValues + ?Sized>(values: &V) -> u64 {
+    let mut tag = 0u64;
+    for i in 0..values.label_count() {
+        let value = values.label_value(i);
+        let word = (value.as_ptr().addr() as u64) ^ ((value.len() as u64) << 48);
+        tag = (tag.rotate_left(23) ^ word).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+    tag | 1
+}
+
+/// [`identity_tag`] for `&'static str` values.
+#[inline]
+pub(super) fn static_identity_tag(values: &[&'static str]) -> u64 {
+    identity_tag(values) ^ STATIC_SALT
+}
+
+/// Whether two short byte strings are equal, without a call to `memcmp`: label values are
+/// mostly a few bytes long, where the call costs more than the comparison.
+#[inline]
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    let word =
+        |s: &[u8], at: usize| u64::from_le_bytes(s[at..at + 8].try_into().unwrap_or_default());
+    let half =
+        |s: &[u8], at: usize| u32::from_le_bytes(s[at..at + 4].try_into().unwrap_or_default());
+    match n {
+        0 => true,
+        1..4 => a[0] == b[0] && a[n / 2] == b[n / 2] && a[n - 1] == b[n - 1],
+        4..8 => half(a, 0) == half(b, 0) && half(a, n - 4) == half(b, n - 4),
+        8..=16 => word(a, 0) == word(b, 0) && word(a, n - 8) == word(b, n - 8),
+        _ => a == b,
+    }
+}
+
+struct Slot<M> {
+    generation: u64,
+    key: ValueKey,
+    metric: Option<M>,
+}
+
+/// What a cache entry remembers of its label values, to confirm a hit.
+enum ValueKey {
+    /// A copy of the values, back to back, with their lengths.
+    Bytes {
+        count: u8,
+        lens: [u8; MAX_VALUES],
+        bytes: [u8; KEY_BYTES],
+    },
+    /// The addresses and lengths of `&'static str` values.
+    Static {
+        count: u8,
+        addrs: [usize; MAX_VALUES],
+        lens: [u32; MAX_VALUES],
+    },
+}
+
+impl ValueKey {
+    const EMPTY: Self = Self::Static {
+        count: u8::MAX,
+        addrs: [0; MAX_VALUES],
+        lens: [0; MAX_VALUES],
+    };
+
+    /// Copies `values`, or `None` if they do not fit.
+    fn bytes<V: LabelValues + ?Sized>(values: &V) -> Option<Self> {
+        let count = values.label_count();
+        let mut lens = [0; MAX_VALUES];
+        let mut bytes = [0; KEY_BYTES];
+        let mut end = 0;
+        for i in 0..count {
+            let value = values.label_value(i).as_bytes();
+            let start = end;
+            end += value.len();
+            bytes.get_mut(start..end)?.copy_from_slice(value);
+            *lens.get_mut(i)? = u8::try_from(value.len()).ok()?;
+        }
+        Some(Self::Bytes {
+            count: u8::try_from(count).ok()?,
+            lens,
+            bytes,
+        })
+    }
+
+    /// Remembers where `values` live, or `None` if there are too many.
+    fn statics(values: &[&'static str]) -> Option<Self> {
+        let mut addrs = [0; MAX_VALUES];
+        let mut lens = [0; MAX_VALUES];
+        for (i, value) in values.iter().enumerate() {
+            *addrs.get_mut(i)? = value.as_ptr().addr();
+            *lens.get_mut(i)? = u32::try_from(value.len()).ok()?;
+        }
+        Some(Self::Static {
+            count: u8::try_from(values.len()).ok()?,
+            addrs,
+            lens,
+        })
+    }
+
+    /// Whether `values` are exactly the copied ones.
+    #[inline]
+    fn holds_bytes<V: LabelValues + ?Sized>(&self, values: &V) -> bool {
+        let Self::Bytes { count, lens, bytes } = self else {
+            return false;
+        };
+        if values.label_count() != usize::from(*count) {
+            return false;
+        }
+        let mut start = 0;
+        for (i, &len) in lens.iter().enumerate().take(usize::from(*count)) {
+            let len = usize::from(len);
+            match bytes.get(start..start + len) {
+                Some(stored) if same_bytes(stored, values.label_value(i).as_bytes()) => {}
+                _ => return false,
+            }
+            start += len;
+        }
+        true
+    }
+
+    /// Whether `values` are the remembered `&'static str`s.
+    #[inline]
+    fn holds_statics(&self, values: &[&'static str]) -> bool {
+        let Self::Static { count, addrs, lens } = self else {
+            return false;
+        };
+        values.len() == usize::from(*count)
+            && values
+                .iter()
+                .zip(addrs.iter().zip(lens))
+                .all(|(value, (&addr, &len))| {
+                    value.as_ptr().addr() == addr && value.len() == len as usize
+                })
+    }
+}
+
+impl<M: Clone> LookupCache<M> {
+    pub(super) fn new() -> RefCell<Self> {
+        let slots = (0..SLOTS)
+            .map(|_| Slot {
+                generation: 0,
+                key: ValueKey::EMPTY,
+                metric: None,
+            })
+            .collect();
+        RefCell::new(Self {
+            tags: [EMPTY_TAG; SLOTS],
+            slots,
+            next_victim: 0,
+        })
+    }
+
+    /// The slots `tag` may occupy.
+    #[inline]
+    fn window(tag: u64) -> impl Iterator<Item = usize> {
+        // The multiply in `identity_tag` mixes best into the high bits.
+        #[allow(clippy::cast_possible_truncation)]
+        let first = (tag >> 58) as usize;
+        (0..PROBE_WINDOW).map(move |k| (first + k) & (SLOTS - 1))
+    }
+
+    /// The live entry tagged `tag`, if any.
+    #[inline]
+    fn slot(&self, tag: u64, generation: u64) -> Option<&Slot<M>> {
+        let index = Self::window(tag).find(|&i| self.tags[i] == tag)?;
+        let slot = &self.slots[index];
+        (slot.generation == generation).then_some(slot)
+    }
+
+    /// The cached series for `values`, if this thread looked them up since the family's
+    /// last removal.
+    #[inline]
+    pub(super) fn get<V: LabelValues + ?Sized>(
+        &self,
+        tag: u64,
+        generation: u64,
+        values: &V,
+    ) -> Option<&M> {
+        let slot = self.slot(tag, generation)?;
+        if slot.key.holds_bytes(values) {
+            slot.metric.as_ref()
+        } else {
+            None
+        }
+    }
+
+    /// [`get`](Self::get) for `&'static str` values, tagged by [`static_identity_tag`].
+    #[inline]
+    pub(super) fn get_static(
+        &self,
+        tag: u64,
+        generation: u64,
+        values: &[&'static str],
+    ) -> Option<&M> {
+        let slot = self.slot(tag, generation)?;
+        if slot.key.holds_statics(values) {
+            slot.metric.as_ref()
+        } else {
+            None
+        }
+    }
+
+    /// Remembers `metric` as the series for `values` (skipped when the values are too
+    /// long or too many to copy inline).
+    pub(super) fn put<V: LabelValues + ?Sized>(
+        &mut self,
+        tag: u64,
+        generation: u64,
+        values: &V,
+        metric: &M,
+    ) {
+        if let Some(key) = ValueKey::bytes(values) {
+            self.insert(tag, generation, key, metric);
+        }
+    }
+
+    /// [`put`](Self::put) for `&'static str` values.
+    pub(super) fn put_static(
+        &mut self,
+        tag: u64,
+        generation: u64,
+        values: &[&'static str],
+        metric: &M,
+    ) {
+        if let Some(key) = ValueKey::statics(values) {
+            self.insert(tag, generation, key, metric);
+        }
+    }
+
+    fn insert(&mut self, tag: u64, generation: u64, key: ValueKey, metric: &M) {
+        let reusable = Self::window(tag).find(|&i| {
+            self.tags[i] == tag
+                || self.tags[i] == EMPTY_TAG
+                || self.slots[i].generation != generation
+        });
+        let index = reusable.unwrap_or_else(|| {
+            self.next_victim = (self.next_victim + 1) % PROBE_WINDOW;
+            Self::window(tag).nth(self.next_victim).unwrap_or(0)
+        });
+        // Another slot in the window may still carry this tag from an older generation.
+        for i in Self::window(tag) {
+            if self.tags[i] == tag {
+                self.tags[i] = EMPTY_TAG;
+            }
+        }
+        self.tags[index] = tag;
+        self.slots[index] = Slot {
+            generation,
+            key,
+            metric: Some(metric.clone()),
+        };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hits_only_exact_values_of_the_current_generation() {
+        let cache = LookupCache::<u32>::new();
+        let mut cache = cache.borrow_mut();
+        cache.put(7, 1, &["GET", "200"], &10);
+        assert_eq!(cache.get(7, 1, &["GET", "200"]), Some(&10));
+        assert_eq!(
+            cache.get(7, 1, &[String::from("GET"), "200".into()]),
+            Some(&10)
+        );
+        // Same hash, other values (a collision) or another split: no hit.
+        assert_eq!(cache.get(7, 1, &["GET", "201"]), None);
+        assert_eq!(cache.get(7, 1, &["GE", "T200"]), None);
+        assert_eq!(cache.get(7, 1, &["GET"]), None);
+        // A removal since: no hit.
+        assert_eq!(cache.get(7, 2, &["GET", "200"]), None);
+    }
+
+    #[test]
+    fn colliding_tags_share_a_window() {
+        let cache = LookupCache::<usize>::new();
+        let mut cache = cache.borrow_mut();
+        // Tags with the same top bits start at the same slot.
+        let tag = |i: usize| (5 << 58) | (2 * i as u64 + 1);
+        let keys: Vec<String> = (0..=PROBE_WINDOW).map(|i| format!("k{i}")).collect();
+        for (i, k) in keys.iter().enumerate().take(PROBE_WINDOW) {
+            cache.put(tag(i), 0, &[k], &i);
+        }
+        for (i, k) in keys.iter().enumerate().take(PROBE_WINDOW) {
+            assert_eq!(cache.get(tag(i), 0, &[k]), Some(&i));
+        }
+        // A full window evicts one entry, never a wrong answer.
+        cache.put(tag(PROBE_WINDOW), 0, &[&keys[PROBE_WINDOW]], &99);
+        assert_eq!(
+            cache.get(tag(PROBE_WINDOW), 0, &[&keys[PROBE_WINDOW]]),
+            Some(&99)
+        );
+        let survivors = (0..PROBE_WINDOW)
+            .filter(|&i| cache.get(tag(i), 0, &[&keys[i]]) == Some(&i))
+            .count();
+        assert_eq!(survivors, PROBE_WINDOW - 1);
+        // The same tag with other values replaces the entry instead of answering wrongly.
+        cache.put(tag(PROBE_WINDOW), 0, &["other"], &7);
+        assert_eq!(
+            cache.get(tag(PROBE_WINDOW), 0, &[&keys[PROBE_WINDOW]]),
+            None
+        );
+        assert_eq!(cache.get(tag(PROBE_WINDOW), 0, &["other"]), Some(&7));
+    }
+
+    #[test]
+    fn long_values_are_not_cached() {
+        let cache = LookupCache::<u8>::new();
+        let mut cache = cache.borrow_mut();
+        let long = "x".repeat(KEY_BYTES + 1);
+        cache.put(3, 0, &[long.as_str()], &1);
+        assert_eq!(cache.get(3, 0, &[long.as_str()]), None);
+        let many = ["a"; MAX_VALUES + 1];
+        cache.put(3, 0, &many, &1);
+        assert_eq!(cache.get(3, 0, &many), None);
+        cache.put_static(5, 0, &many, &1);
+        assert_eq!(cache.get_static(5, 0, &many), None);
+        let exact = "y".repeat(KEY_BYTES);
+        cache.put(3, 0, &[exact.as_str()], &2);
+        assert_eq!(cache.get(3, 0, &[exact.as_str()]), Some(&2));
+    }
+
+    #[test]
+    fn static_entries_match_by_address() {
+        static GET: &str = "GET";
+        let cache = LookupCache::<u8>::new();
+        let mut cache = cache.borrow_mut();
+        let values = [GET, "200"];
+        cache.put_static(9, 4, &values, &1);
+        assert_eq!(cache.get_static(9, 4, &[GET, "200"]), Some(&1));
+        assert_eq!(cache.get_static(9, 5, &values), None);
+        // The same text at another address is not the remembered value.
+        let elsewhere: &'static str = String::from("GET").leak();
+        assert_eq!(cache.get_static(9, 4, &[elsewhere, "200"]), None);
+        // A static entry never answers a byte lookup and the other way round.
+        assert_eq!(cache.get(9, 4, &values), None);
+        cache.put(11, 4, &values, &2);
+        assert_eq!(cache.get_static(11, 4, &values), None);
+        assert_eq!(cache.get(11, 4, &values), Some(&2));
+    }
+}
