@@ -397,6 +397,9 @@ fn histograms(c: &mut Criterion) {
     let values = histogram_values();
     let pick = |i: u64| values[(i & 63) as usize];
     let ours = prom_kit::Histogram::new(prom_kit::Buckets::DEFAULT);
+    let ours_striped = prom_kit::Histogram::with_config(
+        prom_kit::metrics::HistogramConfig::classic(prom_kit::Buckets::DEFAULT).striped(),
+    );
     let client = prometheus_client::metrics::histogram::Histogram::new(DEFAULT_BUCKETS);
     let tikv =
         prometheus::Histogram::with_opts(prometheus::HistogramOpts::new("h", "help")).unwrap();
@@ -429,6 +432,9 @@ fn histograms(c: &mut Criterion) {
         striped_observe(&stripes, 0, v);
     });
     bench(&mut single, "prom_kit", &|v| ours.observe(v));
+    bench(&mut single, "prom_kit_striped", &|v| {
+        ours_striped.observe(v)
+    });
     bench(&mut single, "prometheus_client", &|v| client.observe(v));
     bench(&mut single, "prometheus", &|v| tikv.observe(v));
     bench(&mut single, "measured", &|v| measured.observe(v));
@@ -441,6 +447,9 @@ fn histograms(c: &mut Criterion) {
     });
     two.bench_function("prom_kit", |b| {
         b.iter_custom(|iters| contended(iters, |_, i| ours.observe(pick(i))));
+    });
+    two.bench_function("prom_kit_striped", |b| {
+        b.iter_custom(|iters| contended(iters, |_, i| ours_striped.observe(pick(i))));
     });
     two.bench_function("prometheus_client", |b| {
         b.iter_custom(|iters| contended(iters, |_, i| client.observe(pick(i))));

@@ -1,6 +1,31 @@
-//! Lock-free `f64` storage on top of `AtomicU64`, and a cache-line padding wrapper.
+//! Lock-free `f64` storage on top of `AtomicU64`, a cache-line padding wrapper, and the
+//! per-thread stripe index the contention-friendly metrics share.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::cell::Cell;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+
+/// How many stripes a contention-friendly metric spreads its updates over.
+pub(crate) const STRIPES: usize = 8;
+
+static NEXT_STRIPE: AtomicUsize = AtomicUsize::new(0);
+
+thread_local! {
+    /// This thread's stripe, picked once, round-robin over the threads that update.
+    static STRIPE: Cell<usize> = const { Cell::new(usize::MAX) };
+}
+
+/// The calling thread's stripe, below [`STRIPES`].
+#[inline]
+pub(crate) fn thread_stripe() -> usize {
+    STRIPE.with(|stripe| {
+        let mut index = stripe.get();
+        if index == usize::MAX {
+            index = NEXT_STRIPE.fetch_add(1, Ordering::Relaxed) % STRIPES;
+            stripe.set(index);
+        }
+        index
+    })
+}
 
 /// An `f64` stored as its bit pattern in an [`AtomicU64`].
 ///
@@ -65,6 +90,15 @@ mod tests {
         assert!((a.get() - 3.75).abs() < f64::EPSILON);
         a.set(-0.5);
         assert!((a.get() + 0.5).abs() < f64::EPSILON);
+    }
+
+    #[test]
+    fn threads_spread_over_the_stripes() {
+        let seen: std::collections::HashSet<usize> = (0..STRIPES * 2)
+            .map(|_| std::thread::spawn(thread_stripe).join().unwrap())
+            .collect();
+        assert!(seen.len() > 1, "threads all landed on one stripe: {seen:?}");
+        assert!(seen.iter().all(|s| *s < STRIPES));
     }
 
     #[test]

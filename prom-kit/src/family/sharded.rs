@@ -518,8 +518,8 @@ mod tests {
     fn cached_lookups_follow_removals_on_every_thread() {
         let f: Family<Counter> = Family::new(["k", "v"]).unwrap();
         let key = [String::from("a"), String::from("b")];
-        f.with(&key, |c| c.inc()).unwrap();
-        f.with_static(&["a", "b"], |c| c.inc()).unwrap();
+        f.with(&key, Counter::inc).unwrap();
+        f.with_static(&["a", "b"], Counter::inc).unwrap();
         assert_eq!(f.with(&key, Counter::get).unwrap(), 2.0);
         // Another thread removes the series this thread has cached.
         std::thread::scope(|s| {
@@ -541,7 +541,7 @@ mod tests {
         let f: Family<Counter> = Family::new(["k"]).unwrap();
         let mut value = String::with_capacity(8);
         value.push_str("one");
-        f.with(&[&value], |c| c.inc()).unwrap();
+        f.with(&[&value], Counter::inc).unwrap();
         // Same buffer, same length, other text: must not hit the cached "one".
         value.clear();
         value.push_str("two");
@@ -578,8 +578,8 @@ mod tests {
         let wide: Family<Counter> = Family::new(["a", "b", "c", "d", "e", "f", "g"]).unwrap();
         let long = "x".repeat(100);
         for _ in 0..3 {
-            wide.with(&[long.as_str(); 7], |c| c.inc()).unwrap();
-            wide.with_static(&["v"; 7], |c| c.inc()).unwrap();
+            wide.with(&[long.as_str(); 7], Counter::inc).unwrap();
+            wide.with_static(&["v"; 7], Counter::inc).unwrap();
         }
         assert_eq!(wide.get(&[long.as_str(); 7]).unwrap().unwrap().get(), 3.0);
         assert_eq!(wide.get(&["v"; 7]).unwrap().unwrap().get(), 3.0);

@@ -1,9 +1,9 @@
 //! [`Histogram`]: observations counted in buckets.
 
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
+use super::bucket_cells::BucketCells;
 use super::native::NativeCounts;
 use super::{Buckets, Metric, MetricType, NativeBuckets, sealed};
 use super::{Exemplar, ExemplarSlot};
@@ -13,8 +13,10 @@ use crate::snapshot::{HistogramSnapshot, Scratch, Snapshot, now_seconds};
 
 /// A histogram with fixed bucket bounds.
 ///
-/// An observation is one relaxed `fetch_add` on the bucket it falls in (found by binary
-/// search) and one compare-and-swap on the sum; no lock.
+/// An observation is one relaxed `fetch_add` on the bucket it falls in (found by a
+/// branch-free scan of up to 32 bounds, or a binary search beyond) and one
+/// compare-and-swap on the sum; no lock. Histograms that many threads observe at once can
+/// be [striped](HistogramConfig::striped).
 ///
 /// **Consistent scrapes.** The histogram keeps per-bucket, non-cumulative counts and no
 /// separate total: a scrape cumulates the buckets and reports `_count` as the sum of all
@@ -54,9 +56,11 @@ pub struct Histogram {
 struct HistogramCore {
     config: HistogramConfig,
     buckets: Buckets,
-    /// One counter per finite bound, then the `+Inf` bucket.
-    counts: Box<[AtomicU64]>,
-    sum: AtomicF64,
+    /// One count per finite bound, then the `+Inf` bucket, and the sum.
+    cells: BucketCells,
+    /// The bounds padded with `+Inf` to whole groups of [`SCAN_LANES`], when there are few
+    /// enough to scan (see [`bucket_index`]); empty otherwise.
+    scan: Box<[f64]>,
     created: AtomicF64,
     /// One exemplar per bucket, allocated on the first exemplar.
     exemplars: OnceLock<Box<[ExemplarSlot]>>,
@@ -82,6 +86,7 @@ struct HistogramCore {
 pub struct HistogramConfig {
     classic: Option<Buckets>,
     native: Option<NativeBuckets>,
+    striped: bool,
 }
 
 impl HistogramConfig {
@@ -90,6 +95,7 @@ impl HistogramConfig {
         Self {
             classic: Some(buckets),
             native: None,
+            striped: false,
         }
     }
 
@@ -98,6 +104,7 @@ impl HistogramConfig {
         Self {
             classic: None,
             native: Some(native),
+            striped: false,
         }
     }
 
@@ -106,7 +113,39 @@ impl HistogramConfig {
         Self {
             classic: Some(buckets),
             native: Some(native),
+            striped: false,
         }
+    }
+
+    /// Spreads the classic bucket counts and the sum over eight cache-line-padded stripes,
+    /// one per group of threads, added up at scrape time — for histograms that several
+    /// threads observe at once and often (a server's request latency). Two cores then
+    /// never write the same cache line, and an observation costs about what it costs on
+    /// one thread; the price is memory: 1 KiB per histogram with up to 15 bounds instead
+    /// of about 128 bytes. (Native buckets are not striped.)
+    ///
+    /// ```
+    /// use prom_kit::metrics::HistogramConfig;
+    /// use prom_kit::{Buckets, Histogram};
+    ///
+    /// let latency = Histogram::with_config(HistogramConfig::classic(Buckets::DEFAULT).striped());
+    /// std::thread::scope(|scope| {
+    ///     for _ in 0..4 {
+    ///         scope.spawn(|| (0..100).for_each(|_| latency.observe(0.2)));
+    ///     }
+    /// });
+    /// assert_eq!(latency.count(), 400);
+    /// assert!((latency.sum() - 80.0).abs() < 1e-9);
+    /// ```
+    #[must_use]
+    pub fn striped(mut self) -> Self {
+        self.striped = true;
+        self
+    }
+
+    /// Whether the classic buckets are [striped](Self::striped).
+    pub fn is_striped(&self) -> bool {
+        self.striped
     }
 
     /// The classic buckets, if any.
@@ -146,9 +185,8 @@ impl Histogram {
     /// Creates an empty histogram with classic and/or native buckets.
     pub fn with_config(config: HistogramConfig) -> Self {
         let buckets = config.classic.clone().unwrap_or(Buckets::NONE);
-        let counts = (0..=buckets.bounds().len())
-            .map(|_| AtomicU64::new(0))
-            .collect();
+        let cells = BucketCells::new(buckets.bounds().len() + 1, config.striped);
+        let scan = scan_bounds(buckets.bounds());
         let native = config
             .native
             .clone()
@@ -158,8 +196,8 @@ impl Histogram {
                 config,
                 native,
                 buckets,
-                counts,
-                sum: AtomicF64::new(0.0),
+                cells,
+                scan,
                 created: AtomicF64::new(now_seconds()),
                 exemplars: OnceLock::new(),
             }),
@@ -167,27 +205,22 @@ impl Histogram {
     }
 
     /// Records one observation.
-    #[inline]
+    // Measured: left to its own judgement the compiler calls this out of line in hot
+    // loops, which costs about a nanosecond per observation.
+    #[allow(clippy::inline_always)]
+    #[inline(always)]
     pub fn observe(&self, value: f64) {
         self.observe_at(self.bucket_index(value), value);
     }
 
     #[inline]
     fn bucket_index(&self, value: f64) -> usize {
-        let bounds = self.core.buckets.bounds();
-        if value.is_nan() {
-            bounds.len()
-        } else {
-            bounds.partition_point(|bound| *bound < value)
-        }
+        bucket_index(&self.core.scan, self.core.buckets.bounds(), value)
     }
 
     #[inline]
     fn observe_at(&self, index: usize, value: f64) {
-        if let Some(bucket) = self.core.counts.get(index) {
-            bucket.fetch_add(1, Ordering::Relaxed);
-        }
-        self.core.sum.add(value);
+        self.core.cells.observe(index, value);
         if let Some(native) = &self.core.native {
             native.observe(value);
         }
@@ -204,7 +237,7 @@ impl Histogram {
         let index = self.bucket_index(value);
         self.observe_at(index, value);
         let slots = self.core.exemplars.get_or_init(|| {
-            (0..self.core.counts.len())
+            (0..=self.core.buckets.bounds().len())
                 .map(|_| ExemplarSlot::default())
                 .collect()
         });
@@ -240,16 +273,12 @@ impl Histogram {
 
     /// The number of observations so far.
     pub fn count(&self) -> u64 {
-        self.core
-            .counts
-            .iter()
-            .map(|c| c.load(Ordering::Relaxed))
-            .sum()
+        self.core.cells.count()
     }
 
     /// The sum of the observations so far.
     pub fn sum(&self) -> f64 {
-        self.core.sum.get()
+        self.core.cells.sum()
     }
 
     /// The classic bucket bounds (none for a native-only histogram).
@@ -274,10 +303,7 @@ impl Metric for Histogram {
     }
 
     fn reset(&self) {
-        for count in &self.core.counts {
-            count.store(0, Ordering::Relaxed);
-        }
-        self.core.sum.set(0.0);
+        self.core.cells.reset();
         self.core.created.set(now_seconds());
         if let Some(slots) = self.core.exemplars.get() {
             slots.iter().for_each(ExemplarSlot::clear);
@@ -289,9 +315,7 @@ impl Metric for Histogram {
 
     fn snapshot<'a>(&'a self, scratch: &'a mut Scratch) -> Snapshot<'a> {
         scratch.counts.clear();
-        scratch
-            .counts
-            .extend(self.core.counts.iter().map(|c| c.load(Ordering::Relaxed)));
+        self.core.cells.counts_into(&mut scratch.counts);
         scratch.exemplars.clear();
         if let Some(slots) = self.core.exemplars.get() {
             scratch
@@ -306,11 +330,51 @@ impl Metric for Histogram {
         Snapshot::Histogram(HistogramSnapshot {
             bounds: self.core.buckets.bounds(),
             counts: &scratch.counts,
-            sum: self.core.sum.get(),
+            sum: self.core.cells.sum(),
             created: Some(self.core.created.get()),
             exemplars: &scratch.exemplars,
             native,
         })
+    }
+}
+
+/// Bounds lists up to this long are scanned rather than binary-searched.
+const MAX_SCANNED_BOUNDS: usize = 32;
+/// The scan compares this many bounds at a time (two SSE2 registers' worth).
+const SCAN_LANES: usize = 4;
+
+/// The bounds to scan: `bounds` padded with `+Inf` to whole groups of [`SCAN_LANES`], or
+/// nothing when there are too many to scan.
+fn scan_bounds(bounds: &[f64]) -> Box<[f64]> {
+    if bounds.len() > MAX_SCANNED_BOUNDS {
+        return Box::default();
+    }
+    let padded = bounds.len().div_ceil(SCAN_LANES) * SCAN_LANES;
+    let mut scan = bounds.to_vec();
+    scan.resize(padded, f64::INFINITY);
+    scan.into_boxed_slice()
+}
+
+/// The bucket `value` falls in: the number of bounds below it (all of them for NaN, which
+/// counts in `+Inf`). Short bound lists are scanned in fixed groups without a branch,
+/// which beats a binary search's mispredictions; long ones are searched.
+#[inline]
+fn bucket_index(scan: &[f64], bounds: &[f64], value: f64) -> usize {
+    if bounds.len() <= MAX_SCANNED_BOUNDS {
+        // NaN counts where +Inf does; the `+Inf` padding never counts.
+        let probe = if value.is_nan() { f64::INFINITY } else { value };
+        scan.chunks_exact(SCAN_LANES)
+            .map(|group| {
+                group
+                    .iter()
+                    .map(|&bound| usize::from(bound < probe))
+                    .sum::<usize>()
+            })
+            .sum()
+    } else if value.is_nan() {
+        bounds.len()
+    } else {
+        bounds.partition_point(|&bound| bound < value)
     }
 }
 
@@ -357,6 +421,60 @@ mod tests {
             Snapshot::Histogram(s) => s.counts.to_vec(),
             other => panic!("unexpected {other:?}"),
         }
+    }
+
+    #[test]
+    fn bucket_scan_agrees_with_a_binary_search() {
+        let values = [
+            f64::NEG_INFINITY,
+            -1.0,
+            0.0,
+            0.25,
+            0.5,
+            1.0,
+            3.0,
+            7.5,
+            39.0,
+            40.0,
+            1e9,
+            f64::INFINITY,
+        ];
+        for len in 0..=40 {
+            let bounds: Vec<f64> = (0..len).map(|i| f64::from(i) * 0.5).collect();
+            for &value in &values {
+                let expected = bounds.partition_point(|&b| b < value);
+                let scan = scan_bounds(&bounds);
+                assert_eq!(
+                    bucket_index(&scan, &bounds, value),
+                    expected,
+                    "{len} {value}"
+                );
+            }
+            let scan = scan_bounds(&bounds);
+            assert_eq!(bucket_index(&scan, &bounds, f64::NAN), bounds.len());
+        }
+    }
+
+    #[test]
+    fn striped_histograms_count_every_thread() {
+        let config = HistogramConfig::classic(Buckets::new([1.0, 2.0]).unwrap()).striped();
+        assert!(config.is_striped());
+        let h = Histogram::with_config(config);
+        std::thread::scope(|scope| {
+            for t in 0..5 {
+                let h = &h;
+                scope.spawn(move || {
+                    for i in 0..300 {
+                        h.observe(f64::from((i + t) % 3) + 0.5);
+                    }
+                });
+            }
+        });
+        assert_eq!(counts(&h), vec![500, 500, 500]);
+        assert_eq!(h.count(), 1500);
+        assert!((h.sum() - 1500.0 * 1.5).abs() < 1e-9);
+        h.reset();
+        assert_eq!(h.count(), 0);
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! caller can keep a handle in a struct or a static and update it from any thread. Every
 //! update is lock-free: atomics only, no lock, no allocation.
 
+mod bucket_cells;
 mod buckets;
 mod callback;
 mod counter;
