@@ -11,6 +11,8 @@ pub use crate::metrics::Exemplar;
 /// after the first few series.
 #[derive(Debug, Default)]
 pub struct Scratch {
+    /// Set by writers whose format cannot show exemplars, so snapshots skip reading them.
+    pub(crate) skip_exemplars: bool,
     pub(crate) counts: Vec<u64>,
     pub(crate) exemplars: Vec<Option<Arc<Exemplar>>>,
     pub(crate) native: crate::metrics::NativeScratch,

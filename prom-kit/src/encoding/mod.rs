@@ -10,6 +10,7 @@
 //! [text format 0.0.4](https://prometheus.io/docs/instrumenting/exposition_formats/),
 //! [OpenMetrics 1.0](https://github.com/OpenObservability/OpenMetrics/blob/main/specification/OpenMetrics.md).
 
+mod le;
 mod negotiate;
 mod number;
 #[cfg(feature = "protobuf")]

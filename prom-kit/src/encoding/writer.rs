@@ -3,14 +3,15 @@
 use std::borrow::Cow;
 
 use super::Format;
-use super::number::{write_bound, write_float, write_number};
+use super::le::LeTexts;
+use super::number::{write_float, write_number};
 use crate::descriptor::Descriptor;
 use crate::error::{Error, ErrorKind, Result};
 use crate::family::check_arity;
 use crate::labels::LabelValues;
 use crate::labels::render::{escape_label_value, escape_with, render_series};
 use crate::metrics::{Metric, MetricType};
-use crate::snapshot::{Exemplar, Number, Scratch, Snapshot};
+use crate::snapshot::{Exemplar, HistogramSnapshot, Number, Scratch, Snapshot};
 
 /// Writes one metric family: its `HELP`/`TYPE`(/`UNIT`) lines when created, then one
 /// call per series. [`Collector`](crate::Collector)s get one from
@@ -26,6 +27,10 @@ pub struct FamilyWriter<'a> {
     descriptor: &'a Descriptor,
     const_labels: &'a str,
     scratch: Scratch,
+    /// The `le` texts of the family's histogram bounds.
+    le: LeTexts,
+    /// The start of the sample lines being written, shared by a histogram's buckets.
+    line: Vec<u8>,
     /// Where a protobuf family is assembled; written out by [`flush`] once complete.
     #[cfg_attr(not(feature = "protobuf"), allow(dead_code))]
     slot: &'a mut ProtoSlot,
@@ -66,7 +71,12 @@ impl<'a> FamilyWriter<'a> {
             name,
             descriptor,
             const_labels,
-            scratch: Scratch::default(),
+            scratch: Scratch {
+                skip_exemplars: format == Format::Text,
+                ..Scratch::default()
+            },
+            le: LeTexts::default(),
+            line: Vec::new(),
             slot,
         };
         #[cfg(feature = "protobuf")]
@@ -204,19 +214,7 @@ impl<'a> FamilyWriter<'a> {
             }
             Snapshot::Gauge(v) | Snapshot::Unknown(v) => self.sample("", labels, None, v),
             Snapshot::Histogram(h) => {
-                let mut cumulative = 0u64;
-                for (i, count) in h.counts.iter().enumerate() {
-                    cumulative += count;
-                    let bound = h.bounds.get(i).copied().unwrap_or(f64::INFINITY);
-                    let exemplar = h.exemplars.get(i).and_then(Option::as_deref);
-                    self.sample_with_exemplar(
-                        "_bucket",
-                        labels,
-                        Some(Extra::Le(bound)),
-                        Number::Unsigned(cumulative),
-                        exemplar,
-                    );
-                }
+                let cumulative = self.buckets(labels, &h);
                 // OpenMetrics treats `_sum` as counter-like: never negative or NaN, and
                 // absent when a bucket bound is negative; `_count` only comes with it.
                 // Such a histogram exposes its buckets (and so its count) only.
@@ -260,6 +258,41 @@ impl<'a> FamilyWriter<'a> {
         }
     }
 
+    /// Appends a histogram's `_bucket` lines; returns the total count.
+    fn buckets(&mut self, labels: &str, h: &HistogramSnapshot<'_>) -> u64 {
+        let openmetrics = self.format == Format::OpenMetrics;
+        self.le.prepare(h.bounds, openmetrics);
+        // `name_bucket{const,labels,le="`, the same for every bucket.
+        let line = &mut self.line;
+        line.clear();
+        line.extend_from_slice(self.name.as_bytes());
+        line.extend_from_slice(b"_bucket{");
+        for part in [self.const_labels, labels] {
+            if !part.is_empty() {
+                line.extend_from_slice(part.as_bytes());
+                line.push(b',');
+            }
+        }
+        line.extend_from_slice(b"le=\"");
+        let out = &mut *self.out;
+        let mut integer = itoa::Buffer::new();
+        let mut cumulative = 0u64;
+        for (i, count) in h.counts.iter().enumerate() {
+            cumulative += count;
+            out.extend_from_slice(line);
+            out.extend_from_slice(self.le.get(i));
+            out.extend_from_slice(b"\"} ");
+            out.extend_from_slice(integer.format(cumulative).as_bytes());
+            if let (true, Some(exemplar)) =
+                (openmetrics, h.exemplars.get(i).and_then(Option::as_deref))
+            {
+                write_exemplar(out, exemplar);
+            }
+            out.push(b'\n');
+        }
+        cumulative
+    }
+
     /// Appends `name<suffix>{const,labels,extra} value\n`.
     fn sample(&mut self, suffix: &str, labels: &str, extra: Option<Extra<'_>>, value: Number) {
         self.sample_with_exemplar(suffix, labels, extra, value, None);
@@ -296,11 +329,6 @@ impl<'a> FamilyWriter<'a> {
                     out.push(b',');
                 }
                 match extra {
-                    Some(Extra::Le(bound)) => {
-                        out.extend_from_slice(b"le=\"");
-                        write_bound(out, bound, self.format == Format::OpenMetrics);
-                        out.push(b'"');
-                    }
                     Some(Extra::Rendered(text)) => out.extend_from_slice(text.as_bytes()),
                     Some(Extra::State(state)) => {
                         out.extend_from_slice(self.name.as_bytes());
@@ -316,22 +344,25 @@ impl<'a> FamilyWriter<'a> {
         out.push(b' ');
         write_number(out, value);
         if let (Format::OpenMetrics, Some(exemplar)) = (self.format, exemplar) {
-            out.extend_from_slice(b" # {");
-            out.extend_from_slice(exemplar.labels().as_bytes());
-            out.extend_from_slice(b"} ");
-            write_float(out, exemplar.value());
-            out.push(b' ');
-            write_float(out, exemplar.timestamp());
+            write_exemplar(out, exemplar);
         }
         out.push(b'\n');
     }
 }
 
+/// Appends an OpenMetrics exemplar: ` # {labels} value timestamp`.
+fn write_exemplar(out: &mut Vec<u8>, exemplar: &Exemplar) {
+    out.extend_from_slice(b" # {");
+    out.extend_from_slice(exemplar.labels().as_bytes());
+    out.extend_from_slice(b"} ");
+    write_float(out, exemplar.value());
+    out.push(b' ');
+    write_float(out, exemplar.timestamp());
+}
+
 /// A label a sample carries besides the family's own.
 #[derive(Clone, Copy)]
 enum Extra<'a> {
-    /// A histogram bucket's upper bound.
-    Le(f64),
     /// Already rendered pairs (an info metric's labels).
     Rendered(&'a str),
     /// A state set's state, labelled with the family name.

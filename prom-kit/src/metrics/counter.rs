@@ -163,11 +163,13 @@ impl Metric for Counter {
 
     fn snapshot<'a>(&'a self, scratch: &'a mut Scratch) -> Snapshot<'a> {
         scratch.exemplars.clear();
-        scratch.exemplars.push(self.core.exemplar.get());
+        if !scratch.skip_exemplars {
+            scratch.exemplars.push(self.core.exemplar.get());
+        }
         Snapshot::Counter(CounterSnapshot {
             total: self.total(),
             created: Some(self.core.created.get()),
-            exemplar: scratch.exemplars[0].as_deref(),
+            exemplar: scratch.exemplars.first().and_then(Option::as_deref),
         })
     }
 }

@@ -317,7 +317,7 @@ impl Metric for Histogram {
         scratch.counts.clear();
         self.core.cells.counts_into(&mut scratch.counts);
         scratch.exemplars.clear();
-        if let Some(slots) = self.core.exemplars.get() {
+        if let (false, Some(slots)) = (scratch.skip_exemplars, self.core.exemplars.get()) {
             scratch
                 .exemplars
                 .extend(slots.iter().map(ExemplarSlot::get));
