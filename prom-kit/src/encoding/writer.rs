@@ -31,6 +31,9 @@ pub struct FamilyWriter<'a> {
     le: LeTexts,
     /// The start of the sample lines being written, shared by a histogram's buckets.
     line: Vec<u8>,
+    /// `name<suffix>{const_labels` for the last suffix written ([`Self::head_suffix`]).
+    head: Vec<u8>,
+    head_suffix: &'static str,
     /// Where a protobuf family is assembled; written out by [`flush`] once complete.
     #[cfg_attr(not(feature = "protobuf"), allow(dead_code))]
     slot: &'a mut ProtoSlot,
@@ -77,6 +80,8 @@ impl<'a> FamilyWriter<'a> {
             },
             le: LeTexts::default(),
             line: Vec::new(),
+            head: Vec::new(),
+            head_suffix: "",
             slot,
         };
         #[cfg(feature = "protobuf")]
@@ -294,7 +299,13 @@ impl<'a> FamilyWriter<'a> {
     }
 
     /// Appends `name<suffix>{const,labels,extra} value\n`.
-    fn sample(&mut self, suffix: &str, labels: &str, extra: Option<Extra<'_>>, value: Number) {
+    fn sample(
+        &mut self,
+        suffix: &'static str,
+        labels: &str,
+        extra: Option<Extra<'_>>,
+        value: Number,
+    ) {
         self.sample_with_exemplar(suffix, labels, extra, value, None);
     }
 
@@ -302,27 +313,34 @@ impl<'a> FamilyWriter<'a> {
     /// there is an exemplar (the text format 0.0.4 has no syntax for them).
     fn sample_with_exemplar(
         &mut self,
-        suffix: &str,
+        suffix: &'static str,
         labels: &str,
         extra: Option<Extra<'_>>,
         value: Number,
         exemplar: Option<&Exemplar>,
     ) {
+        if !std::ptr::eq(self.head_suffix, suffix) || self.head.is_empty() {
+            // `name<suffix>{const` — the same for every sample with this suffix.
+            self.head.clear();
+            self.head.extend_from_slice(self.name.as_bytes());
+            self.head.extend_from_slice(suffix.as_bytes());
+            self.head.push(b'{');
+            self.head.extend_from_slice(self.const_labels.as_bytes());
+            self.head_suffix = suffix;
+        }
         let out = &mut *self.out;
-        out.extend_from_slice(self.name.as_bytes());
-        out.extend_from_slice(suffix.as_bytes());
         let extra_is_empty = matches!(extra, None | Some(Extra::Rendered("")));
-        if !self.const_labels.is_empty() || !labels.is_empty() || !extra_is_empty {
-            out.push(b'{');
-            let mut first = true;
-            for part in [self.const_labels, labels] {
-                if !part.is_empty() {
-                    if !first {
-                        out.push(b',');
-                    }
-                    out.extend_from_slice(part.as_bytes());
-                    first = false;
+        if self.const_labels.is_empty() && labels.is_empty() && extra_is_empty {
+            out.extend_from_slice(&self.head[..self.name.len() + suffix.len()]);
+        } else {
+            out.extend_from_slice(&self.head);
+            let mut first = self.const_labels.is_empty();
+            if !labels.is_empty() {
+                if !first {
+                    out.push(b',');
                 }
+                out.extend_from_slice(labels.as_bytes());
+                first = false;
             }
             if !extra_is_empty {
                 if !first {
