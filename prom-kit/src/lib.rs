@@ -33,7 +33,12 @@
 //!   buckets can carry exemplars.
 //! - **Families** ([`Family`] for string label values, [`DenseFamily`] for
 //!   fixed-cardinality enums) map label values to child metrics without allocating on a
-//!   hit, and can cap their cardinality.
+//!   hit, and can cap their cardinality. [`Family::with`] and [`Family::with_static`]
+//!   (for `&'static str` values, or values made so by [`labels::intern`]) go through a
+//!   per-thread lookup cache: no lock and no reference count on a repeated lookup.
+//! - **Contention**: [`StripedCounter`] and striped histograms
+//!   ([`metrics::HistogramConfig::striped`]) give each group of threads its own cache
+//!   line, for the few hot series many cores update at once.
 //! - **The registry** ([`Registry`]) validates names, rejects clashes with typed
 //!   [`Error`]s, and encodes with [`Registry::encode`] in the [`Format`] chosen by
 //!   [`encoding::negotiate`] from a scraper's `Accept` header.

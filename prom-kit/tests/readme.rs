@@ -32,3 +32,45 @@ fn readme_quick_start() -> prom_kit::Result<()> {
     assert!(body.ends_with("# EOF\n"));
     Ok(())
 }
+
+#[test]
+fn readme_hot_paths() -> prom_kit::Result<()> {
+    use prom_kit::metrics::HistogramConfig;
+    use prom_kit::{Buckets, Counter, DenseFamily, Family, Histogram, Registry, StripedCounter};
+
+    let requests: Family<Counter> = Family::new(["method", "status"])?;
+    requests.labels(&["GET", "200"])?.inc();
+    let path = String::from("POST");
+    requests.with(&[path.as_str(), "201"], |c| c.inc())?;
+    let region = prom_kit::labels::intern("eu-west");
+    requests.with_static(&["GET", region], |c| c.inc())?;
+
+    prom_kit::label_enum! { enum Method { Get => "GET", Post => "POST" } }
+    let by_method: DenseFamily<Counter, (Method,)> = DenseFamily::new(["method"])?;
+    by_method.labels((Method::Get,)).inc();
+
+    let served = StripedCounter::new();
+    served.inc();
+    let latency = Histogram::with_config(HistogramConfig::classic(Buckets::DEFAULT).striped());
+    latency.observe(0.042);
+
+    let registry = Registry::new();
+    registry.register("requests", "Requests.", requests)?;
+    registry.register("by_method", "Requests by method.", by_method)?;
+    registry.register("served", "Served.", served)?;
+    registry.register("latency_seconds", "Latency.", latency)?;
+    let text = registry.encode_text()?;
+    for line in [
+        "requests_total{method=\"GET\",status=\"200\"} 1\n",
+        "requests_total{method=\"POST\",status=\"201\"} 1\n",
+        "requests_total{method=\"GET\",status=\"eu-west\"} 1\n",
+        "by_method_total{method=\"GET\"} 1\n",
+        "by_method_total{method=\"POST\"} 0\n",
+        "served_total 1\n",
+        "latency_seconds_bucket{le=\"0.05\"} 1\n",
+        "latency_seconds_count 1\n",
+    ] {
+        assert!(text.contains(line), "{line} missing from\n{text}");
+    }
+    Ok(())
+}
