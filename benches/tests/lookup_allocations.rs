@@ -1,0 +1,92 @@
+//! Looking up an existing series allocates nothing, on every lookup path (the benches
+//! issue's "zero allocations on a hit"), counted by a global allocator.
+
+use std::alloc::System;
+
+use prom_kit::{Counter, DenseFamily, Family, Histogram};
+use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};
+
+#[global_allocator]
+static ALLOCATOR: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;
+
+prom_kit::label_enum! {
+    enum Method { Get => "GET", Post => "POST" }
+}
+
+const METHODS: [&str; 2] = ["GET", "POST"];
+const STATUSES: [&str; 3] = ["200", "404", "500"];
+
+/// Runs `lookups` once to create the series and fill this thread's cache, then again
+/// under the counting allocator; returns the allocations of the second round.
+fn allocations_on_hits(mut lookups: impl FnMut()) -> usize {
+    lookups();
+    let region = Region::new(ALLOCATOR);
+    lookups();
+    region.change().allocations
+}
+
+#[test]
+fn hits_do_not_allocate() {
+    let family: Family<Counter> = Family::new(["method", "status"]).unwrap();
+    let owned: Vec<[String; 2]> = (0..6)
+        .map(|i| [METHODS[i % 2].to_owned(), STATUSES[i % 3].to_owned()])
+        .collect();
+    let interned: Vec<[&'static str; 2]> = owned
+        .iter()
+        .map(|[m, s]| [prom_kit::labels::intern(m), prom_kit::labels::intern(s)])
+        .collect();
+    let each = |f: &dyn Fn(usize)| (0..6).for_each(f);
+
+    let with_static = allocations_on_hits(|| {
+        each(&|i| {
+            family
+                .with_static(&[METHODS[i % 2], STATUSES[i % 3]], Counter::inc)
+                .unwrap();
+        });
+    });
+    let with_strings =
+        allocations_on_hits(|| each(&|i| family.with(&owned[i], Counter::inc).unwrap()));
+    let with_interned =
+        allocations_on_hits(|| each(&|i| family.with_static(&interned[i], Counter::inc).unwrap()));
+    let handles = allocations_on_hits(|| each(&|i| family.labels(&owned[i]).unwrap().inc()));
+    // Strings made anew for each lookup miss the cache; the series still exists, so the
+    // shared tables answer without allocating either.
+    let fresh: Vec<[String; 2]> = owned.clone();
+    let fresh_strings = allocations_on_hits(|| {
+        each(&|i| {
+            let values = [fresh[i][0].as_str(), fresh[i][1].as_str()];
+            family.with(&values, Counter::inc).unwrap();
+        });
+    });
+    assert_eq!(
+        [
+            with_static,
+            with_strings,
+            with_interned,
+            handles,
+            fresh_strings
+        ],
+        [0; 5]
+    );
+    assert_eq!(family.len(), 6);
+    assert_eq!(family.with(&["GET", "200"], Counter::get).unwrap(), 10.0);
+
+    let dense: DenseFamily<Counter, (Method,)> = DenseFamily::new(["method"]).unwrap();
+    assert_eq!(
+        allocations_on_hits(|| {
+            dense.labels((Method::Get,)).inc();
+            dense.labels((Method::Post,)).inc();
+        }),
+        0
+    );
+
+    let histograms: Family<Histogram> = Family::new(["route"]).unwrap();
+    assert_eq!(
+        allocations_on_hits(|| {
+            histograms
+                .with_static(&["/users/{id}"], |h| h.observe(0.1))
+                .unwrap();
+        }),
+        0
+    );
+}
