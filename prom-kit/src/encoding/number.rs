@@ -24,6 +24,8 @@ pub(crate) fn write_float(out: &mut Vec<u8>, value: f64) {
         out.extend_from_slice(special.as_bytes());
     } else if let Some(integer) = as_integer(value) {
         out.extend_from_slice(itoa::Buffer::new().format(integer).as_bytes());
+    } else if let Some(millis) = as_millis(value) {
+        write_millis(out, millis);
     } else {
         out.extend_from_slice(ryu::Buffer::new().format_finite(value).as_bytes());
     }
@@ -127,6 +129,49 @@ fn as_integer(value: f64) -> Option<i64> {
     (value.fract() == 0.0 && value.abs() < INTEGER_LIMIT).then_some(value as i64)
 }
 
+/// Positive values below this with at most three decimals take the integer path of
+/// [`write_millis`]: below it one float step is far smaller than a thousandth, so the
+/// three-decimal text is the unique shortest one that reads back as the value.
+const MILLIS_LIMIT: f64 = 1e12;
+
+/// `value` in thousandths, if it is exactly the float nearest to a number with at most
+/// three decimals (created timestamps, which prom-kit keeps to the millisecond).
+#[inline]
+fn as_millis(value: f64) -> Option<u64> {
+    if !(value > 0.0 && value < MILLIS_LIMIT) {
+        return None;
+    }
+    let millis = (value * 1000.0).round();
+    // Both operands are exact, so the division rounds once: equal means `value` is the
+    // float nearest to `millis / 1000`.
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    (millis / 1000.0 == value).then_some(millis as u64)
+}
+
+/// Appends `millis / 1000` in decimal without trailing zeros — the text ryu's shortest
+/// form gives for such values, at the cost of two integer conversions.
+fn write_millis(out: &mut Vec<u8>, millis: u64) {
+    out.extend_from_slice(itoa::Buffer::new().format(millis / 1000).as_bytes());
+    let fraction = millis % 1000;
+    if fraction != 0 {
+        #[allow(clippy::cast_possible_truncation)]
+        let digits = [
+            b'0' + (fraction / 100) as u8,
+            b'0' + (fraction / 10 % 10) as u8,
+            b'0' + (fraction % 10) as u8,
+        ];
+        let used = if digits[2] != b'0' {
+            3
+        } else if digits[1] != b'0' {
+            2
+        } else {
+            1
+        };
+        out.push(b'.');
+        out.extend_from_slice(&digits[..used]);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -135,6 +180,41 @@ mod tests {
         let mut out = Vec::new();
         write_float(&mut out, v);
         String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn millisecond_values_print_as_ryu_does() {
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let mut checked = 0;
+        for _ in 0..20_000 {
+            // Thousandths across the whole fast range, and near its edges.
+            let millis = match next() % 3 {
+                0 => next() % 1_000_000_000_000_000,
+                1 => next() % 100_000,
+                _ => 999_999_999_999_000 + next() % 1000,
+            };
+            let value = millis as f64 / 1000.0;
+            let expected = if value.fract() == 0.0 {
+                format!("{}", value as u64)
+            } else {
+                ryu::Buffer::new().format_finite(value).to_owned()
+            };
+            assert_eq!(float(value), expected, "{millis}");
+            checked += usize::from(as_millis(value).is_some());
+        }
+        assert!(checked > 10_000, "{checked}");
+        // Not millisecond values: ryu's text.
+        assert_eq!(float(0.0005), "0.0005");
+        assert_eq!(float(1764000000.1234567), "1764000000.1234567");
+        assert_eq!(float(2e12 + 0.5), "2000000000000.5");
+        assert_eq!(float(-1.25), "-1.25");
+        assert_eq!(float(1764000000.12), "1764000000.12");
     }
 
     fn bound(v: f64, om: bool) -> String {

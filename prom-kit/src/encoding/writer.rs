@@ -31,9 +31,8 @@ pub struct FamilyWriter<'a> {
     le: LeTexts,
     /// The start of the sample lines being written, shared by a histogram's buckets.
     line: Vec<u8>,
-    /// `name<suffix>{const_labels` for the last suffix written ([`Self::head_suffix`]).
-    head: Vec<u8>,
-    head_suffix: &'static str,
+    /// `name<suffix>{const_labels` for each suffix written so far (a handful).
+    heads: Vec<(&'static str, Vec<u8>)>,
     /// Where a protobuf family is assembled; written out by [`flush`] once complete.
     #[cfg_attr(not(feature = "protobuf"), allow(dead_code))]
     slot: &'a mut ProtoSlot,
@@ -80,8 +79,7 @@ impl<'a> FamilyWriter<'a> {
             },
             le: LeTexts::default(),
             line: Vec::new(),
-            head: Vec::new(),
-            head_suffix: "",
+            heads: Vec::new(),
             slot,
         };
         #[cfg(feature = "protobuf")]
@@ -319,21 +317,25 @@ impl<'a> FamilyWriter<'a> {
         value: Number,
         exemplar: Option<&Exemplar>,
     ) {
-        if !std::ptr::eq(self.head_suffix, suffix) || self.head.is_empty() {
-            // `name<suffix>{const` — the same for every sample with this suffix.
-            self.head.clear();
-            self.head.extend_from_slice(self.name.as_bytes());
-            self.head.extend_from_slice(suffix.as_bytes());
-            self.head.push(b'{');
-            self.head.extend_from_slice(self.const_labels.as_bytes());
-            self.head_suffix = suffix;
-        }
+        let head = match self.heads.iter().position(|(s, _)| std::ptr::eq(*s, suffix)) {
+            Some(i) => &self.heads[i].1,
+            None => {
+                // `name<suffix>{const` — the same for every sample with this suffix.
+                let mut head = Vec::with_capacity(self.name.len() + suffix.len() + 1);
+                head.extend_from_slice(self.name.as_bytes());
+                head.extend_from_slice(suffix.as_bytes());
+                head.push(b'{');
+                head.extend_from_slice(self.const_labels.as_bytes());
+                self.heads.push((suffix, head));
+                &self.heads[self.heads.len() - 1].1
+            }
+        };
         let out = &mut *self.out;
         let extra_is_empty = matches!(extra, None | Some(Extra::Rendered("")));
         if self.const_labels.is_empty() && labels.is_empty() && extra_is_empty {
-            out.extend_from_slice(&self.head[..self.name.len() + suffix.len()]);
+            out.extend_from_slice(&head[..self.name.len() + suffix.len()]);
         } else {
-            out.extend_from_slice(&self.head);
+            out.extend_from_slice(head);
             let mut first = self.const_labels.is_empty();
             if !labels.is_empty() {
                 if !first {

@@ -7,7 +7,7 @@ use super::{Exemplar, ExemplarSlot};
 use super::{Metric, MetricType, sealed};
 use crate::atomic::AtomicF64;
 use crate::error::{Error, ErrorKind, Result};
-use crate::snapshot::{CounterSnapshot, Number, Scratch, Snapshot, now_seconds};
+use crate::snapshot::{CounterSnapshot, Number, Scratch, Snapshot, timestamp_now};
 
 /// A counter: a total that only goes up.
 ///
@@ -51,7 +51,7 @@ impl Counter {
             core: Arc::new(CounterCore {
                 whole: AtomicU64::new(0),
                 fraction: AtomicF64::new(0.0),
-                created: AtomicF64::new(now_seconds()),
+                created: AtomicF64::new(timestamp_now()),
                 exemplar: ExemplarSlot::default(),
             }),
         }
@@ -157,7 +157,7 @@ impl Metric for Counter {
     fn reset(&self) {
         self.core.whole.store(0, Ordering::Relaxed);
         self.core.fraction.set(0.0);
-        self.core.created.set(now_seconds());
+        self.core.created.set(timestamp_now());
         self.core.exemplar.clear();
     }
 

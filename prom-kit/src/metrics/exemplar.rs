@@ -7,7 +7,7 @@ use parking_lot::Mutex;
 use crate::error::{Error, ErrorKind, Result};
 use crate::labels::render::render_pairs;
 use crate::name::check_label_names;
-use crate::snapshot::now_seconds;
+use crate::snapshot::timestamp_now;
 
 /// The most characters (UTF-8 code points) an exemplar's label names and values may
 /// have together, as OpenMetrics requires.
@@ -60,7 +60,7 @@ impl Exemplar {
         Ok(Self {
             labels: rendered.into(),
             value,
-            timestamp: now_seconds(),
+            timestamp: timestamp_now(),
         })
     }
 

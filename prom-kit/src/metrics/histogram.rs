@@ -9,7 +9,7 @@ use super::{Buckets, Metric, MetricType, NativeBuckets, sealed};
 use super::{Exemplar, ExemplarSlot};
 use crate::atomic::AtomicF64;
 use crate::error::Result;
-use crate::snapshot::{HistogramSnapshot, Scratch, Snapshot, now_seconds};
+use crate::snapshot::{HistogramSnapshot, Scratch, Snapshot, timestamp_now};
 
 /// A histogram with fixed bucket bounds.
 ///
@@ -198,7 +198,7 @@ impl Histogram {
                 buckets,
                 cells,
                 scan,
-                created: AtomicF64::new(now_seconds()),
+                created: AtomicF64::new(timestamp_now()),
                 exemplars: OnceLock::new(),
             }),
         }
@@ -304,7 +304,7 @@ impl Metric for Histogram {
 
     fn reset(&self) {
         self.core.cells.reset();
-        self.core.created.set(now_seconds());
+        self.core.created.set(timestamp_now());
         if let Some(slots) = self.core.exemplars.get() {
             slots.iter().for_each(ExemplarSlot::clear);
         }

@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use super::{Metric, MetricType, sealed};
 use crate::atomic::{AtomicF64, CachePadded, STRIPES, thread_stripe};
 use crate::error::{Error, ErrorKind, Result};
-use crate::snapshot::{CounterSnapshot, Number, Scratch, Snapshot, now_seconds};
+use crate::snapshot::{CounterSnapshot, Number, Scratch, Snapshot, timestamp_now};
 
 /// A counter for totals that several threads increment concurrently and often.
 ///
@@ -51,7 +51,7 @@ impl StripedCounter {
             core: Arc::new(StripedCore {
                 cells: std::array::from_fn(|_| CachePadded(AtomicU64::new(0))),
                 fraction: AtomicF64::new(0.0),
-                created: AtomicF64::new(now_seconds()),
+                created: AtomicF64::new(timestamp_now()),
             }),
         }
     }
@@ -124,7 +124,7 @@ impl Metric for StripedCounter {
             cell.store(0, Ordering::Relaxed);
         }
         self.core.fraction.set(0.0);
-        self.core.created.set(now_seconds());
+        self.core.created.set(timestamp_now());
     }
 
     fn snapshot<'a>(&'a self, _scratch: &'a mut Scratch) -> Snapshot<'a> {

@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::{Metric, MetricType, sealed};
 use crate::atomic::AtomicF64;
-use crate::snapshot::{Scratch, Snapshot, SummarySnapshot, now_seconds};
+use crate::snapshot::{Scratch, Snapshot, SummarySnapshot, timestamp_now};
 
 /// A summary exposing `_count` and `_sum` of its observations (no quantiles: compute
 /// them in Prometheus from a [`Histogram`](crate::Histogram) instead, which aggregates).
@@ -45,7 +45,7 @@ impl Summary {
             core: Arc::new(SummaryCore {
                 count: AtomicU64::new(0),
                 sum: AtomicF64::new(0.0),
-                created: AtomicF64::new(now_seconds()),
+                created: AtomicF64::new(timestamp_now()),
             }),
         }
     }
@@ -87,7 +87,7 @@ impl Metric for Summary {
     fn reset(&self) {
         self.core.count.store(0, Ordering::Relaxed);
         self.core.sum.set(0.0);
-        self.core.created.set(now_seconds());
+        self.core.created.set(timestamp_now());
     }
 
     fn snapshot<'a>(&'a self, _scratch: &'a mut Scratch) -> Snapshot<'a> {
