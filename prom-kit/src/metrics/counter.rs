@@ -1,6 +1,6 @@
 //! [`Counter`]: a monotonically increasing total.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::{Exemplar, ExemplarSlot};
@@ -39,8 +39,15 @@ pub struct Counter {
 #[derive(Debug)]
 struct CounterCore {
     whole: AtomicU64,
-    fraction: AtomicF64,
     created: AtomicF64,
+    /// What few counters use, allocated on first use so that the many that count whole
+    /// numbers without exemplars stay small (a family may hold thousands).
+    extras: OnceLock<Box<CounterExtras>>,
+}
+
+#[derive(Debug, Default)]
+struct CounterExtras {
+    fraction: AtomicF64,
     exemplar: ExemplarSlot,
 }
 
@@ -50,9 +57,8 @@ impl Counter {
         Self {
             core: Arc::new(CounterCore {
                 whole: AtomicU64::new(0),
-                fraction: AtomicF64::new(0.0),
                 created: AtomicF64::new(timestamp_now()),
-                exemplar: ExemplarSlot::default(),
+                extras: OnceLock::new(),
             }),
         }
     }
@@ -96,7 +102,7 @@ impl Counter {
         if amount.fract() == 0.0 && amount < 9_007_199_254_740_992.0 {
             self.inc_by(amount as u64);
         } else {
-            self.core.fraction.add(amount);
+            self.extras().fraction.add(amount);
         }
         Ok(())
     }
@@ -118,8 +124,12 @@ impl Counter {
     pub fn inc_by_with_exemplar(&self, amount: u64, labels: &[(&str, &str)]) -> Result<()> {
         let exemplar = Exemplar::new(labels, amount as f64)?;
         self.inc_by(amount);
-        self.core.exemplar.set(exemplar);
+        self.extras().exemplar.set(exemplar);
         Ok(())
+    }
+
+    fn extras(&self) -> &CounterExtras {
+        self.core.extras.get_or_init(Box::default)
     }
 
     /// The current total.
@@ -129,7 +139,7 @@ impl Counter {
 
     fn total(&self) -> Number {
         let whole = self.core.whole.load(Ordering::Relaxed);
-        let fraction = self.core.fraction.get();
+        let fraction = self.core.extras.get().map_or(0.0, |e| e.fraction.get());
         if fraction == 0.0 {
             Number::Unsigned(whole)
         } else {
@@ -156,15 +166,17 @@ impl Metric for Counter {
 
     fn reset(&self) {
         self.core.whole.store(0, Ordering::Relaxed);
-        self.core.fraction.set(0.0);
         self.core.created.set(timestamp_now());
-        self.core.exemplar.clear();
+        if let Some(extras) = self.core.extras.get() {
+            extras.fraction.set(0.0);
+            extras.exemplar.clear();
+        }
     }
 
     fn snapshot<'a>(&'a self, scratch: &'a mut Scratch) -> Snapshot<'a> {
         scratch.exemplars.clear();
-        if !scratch.skip_exemplars {
-            scratch.exemplars.push(self.core.exemplar.get());
+        if let (false, Some(extras)) = (scratch.skip_exemplars, self.core.extras.get()) {
+            scratch.exemplars.push(extras.exemplar.get());
         }
         Snapshot::Counter(CounterSnapshot {
             total: self.total(),
