@@ -41,9 +41,9 @@ fn readme_hot_paths() -> prom_kit::Result<()> {
     let requests: Family<Counter> = Family::new(["method", "status"])?;
     requests.labels(&["GET", "200"])?.inc();
     let method = String::from("POST");
-    requests.with(&[method.as_str(), "201"], |c| c.inc())?;
+    requests.with(&[method.as_str(), "201"], Counter::inc)?;
     let status = prom_kit::labels::intern(&503.to_string());
-    requests.with_static(&["GET", status], |c| c.inc())?;
+    requests.with_static(&["GET", status], Counter::inc)?;
 
     prom_kit::label_enum! { enum Method { Get => "GET", Post => "POST" } }
     let by_method: DenseFamily<Counter, (Method,)> = DenseFamily::new(["method"])?;

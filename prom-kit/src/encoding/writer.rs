@@ -317,19 +317,23 @@ impl<'a> FamilyWriter<'a> {
         value: Number,
         exemplar: Option<&Exemplar>,
     ) {
-        let head = match self.heads.iter().position(|(s, _)| std::ptr::eq(*s, suffix)) {
-            Some(i) => &self.heads[i].1,
-            None => {
-                // `name<suffix>{const` — the same for every sample with this suffix.
-                let mut head = Vec::with_capacity(self.name.len() + suffix.len() + 1);
-                head.extend_from_slice(self.name.as_bytes());
-                head.extend_from_slice(suffix.as_bytes());
-                head.push(b'{');
-                head.extend_from_slice(self.const_labels.as_bytes());
-                self.heads.push((suffix, head));
-                &self.heads[self.heads.len() - 1].1
-            }
+        let index = if let Some(i) = self
+            .heads
+            .iter()
+            .position(|(s, _)| std::ptr::eq(*s, suffix))
+        {
+            i
+        } else {
+            // `name<suffix>{const` — the same for every sample with this suffix.
+            let mut head = Vec::with_capacity(self.name.len() + suffix.len() + 1);
+            head.extend_from_slice(self.name.as_bytes());
+            head.extend_from_slice(suffix.as_bytes());
+            head.push(b'{');
+            head.extend_from_slice(self.const_labels.as_bytes());
+            self.heads.push((suffix, head));
+            self.heads.len() - 1
         };
+        let head = &self.heads[index].1;
         let out = &mut *self.out;
         let extra_is_empty = matches!(extra, None | Some(Extra::Rendered("")));
         if self.const_labels.is_empty() && labels.is_empty() && extra_is_empty {
