@@ -1,7 +1,9 @@
-//! A per-thread cache in front of a [`Family`](super::Family)'s shared tables.
+//! A per-thread cache in front of the [`Family`](super::Family) tables.
 //!
-//! Every thread that looks series up keeps a small table of its recent lookups and a
-//! handle to each series found. Entries are located by the *identity* of the values —
+//! Every thread that looks series up keeps one small table of its recent lookups, across
+//! all families (128 entries, about 15 KiB, allocated on the thread's first lookup and
+//! freed when it exits), with a handle to each series found. An entry keeps a removed
+//! series alive until it is replaced, so at most 128 per thread. Entries are located by the *identity* of the values —
 //! where each string lives and how long it is — which is far cheaper than hashing their
 //! bytes: callers pass the same constants, the same route strings, the same `String`s
 //! again and again. A hit touches no lock, no reference count and no memory any other
@@ -18,11 +20,13 @@
 //! Values that are new strings on every call simply miss, and take the shared tables.
 
 use std::cell::RefCell;
+use std::rc::Rc;
 
 use crate::labels::LabelValues;
+use crate::metrics::sealed::AnyMetric;
 
-/// Entries per thread and family.
-const SLOTS: usize = 64;
+/// Entries per thread.
+const SLOTS: usize = 128;
 /// How many neighbouring slots a key may occupy (linear probing within a small window).
 const PROBE_WINDOW: usize = 4;
 /// The longest concatenation of label values kept as a byte copy; longer ones always take
@@ -31,18 +35,32 @@ const KEY_BYTES: usize = 48;
 /// The most label values a cached key may have.
 const MAX_VALUES: usize = 6;
 
-/// One thread's recent lookups in one family.
-pub(super) struct LookupCache<M> {
+/// One thread's recent lookups: handles of type `T` (the thread's cache holds
+/// [`AnyMetric`]s).
+pub(super) struct LookupCache<T> {
     /// Each slot's tag, apart from the slots so that probing reads one or two cache
     /// lines; [`EMPTY_TAG`] marks a free slot.
     tags: [u64; SLOTS],
-    slots: Box<[Slot<M>]>,
+    /// Empty until the first entry is made, then [`SLOTS`] long.
+    slots: Vec<Slot<T>>,
     /// Round-robin victim within a full probe window.
     next_victim: usize,
 }
 
-/// The per-thread caches of one family.
-pub(super) type ThreadCaches<M> = thread_local::ThreadLocal<RefCell<LookupCache<M>>>;
+/// A thread's cache, shared with the lookups in progress on that thread.
+pub(super) type ThreadCache = Rc<RefCell<LookupCache<AnyMetric>>>;
+
+thread_local! {
+    static THREAD_CACHE: ThreadCache = Rc::new(RefCell::new(LookupCache::new()));
+}
+
+/// The calling thread's cache; `None` once the thread is tearing its thread-locals down
+/// (a lookup from another thread-local's destructor), when callers go to the shared
+/// tables instead. A handle rather than a closure, so that the lookup around it inlines.
+#[inline]
+pub(super) fn thread_cache() -> Option<ThreadCache> {
+    THREAD_CACHE.try_with(Rc::clone).ok()
+}
 
 /// The tag of a free slot; [`identity_tag`] never returns it.
 const EMPTY_TAG: u64 = 0;
@@ -90,10 +108,12 @@ fn same_bytes(a: &[u8], b: &[u8]) -> bool {
     }
 }
 
-struct Slot<M> {
+struct Slot<T> {
+    /// The family's id.
+    family: u64,
     generation: u64,
     key: ValueKey,
-    metric: Option<M>,
+    metric: Option<T>,
 }
 
 /// What a cache entry remembers of its label values, to confirm a hit.
@@ -191,20 +211,14 @@ impl ValueKey {
     }
 }
 
-impl<M: Clone> LookupCache<M> {
-    pub(super) fn new() -> RefCell<Self> {
-        let slots = (0..SLOTS)
-            .map(|_| Slot {
-                generation: 0,
-                key: ValueKey::EMPTY,
-                metric: None,
-            })
-            .collect();
-        RefCell::new(Self {
+impl<T> LookupCache<T> {
+    /// An empty cache; allocates nothing until the first [`put`](Self::put).
+    pub(super) const fn new() -> Self {
+        Self {
             tags: [EMPTY_TAG; SLOTS],
-            slots,
+            slots: Vec::new(),
             next_victim: 0,
-        })
+        }
     }
 
     /// The slots `tag` may occupy.
@@ -216,12 +230,12 @@ impl<M: Clone> LookupCache<M> {
         (0..PROBE_WINDOW).map(move |k| (first + k) & (SLOTS - 1))
     }
 
-    /// The live entry tagged `tag`, if any.
+    /// The live entry of `family` tagged `tag`, if any.
     #[inline]
-    fn slot(&self, tag: u64, generation: u64) -> Option<&Slot<M>> {
+    fn slot(&self, family: u64, tag: u64, generation: u64) -> Option<&Slot<T>> {
         let index = Self::window(tag).find(|&i| self.tags[i] == tag)?;
         let slot = &self.slots[index];
-        (slot.generation == generation).then_some(slot)
+        (slot.family == family && slot.generation == generation).then_some(slot)
     }
 
     /// The cached series for `values`, if this thread looked them up since the family's
@@ -229,11 +243,12 @@ impl<M: Clone> LookupCache<M> {
     #[inline]
     pub(super) fn get<V: LabelValues + ?Sized>(
         &self,
+        family: u64,
         tag: u64,
         generation: u64,
         values: &V,
-    ) -> Option<&M> {
-        let slot = self.slot(tag, generation)?;
+    ) -> Option<&T> {
+        let slot = self.slot(family, tag, generation)?;
         if slot.key.holds_bytes(values) {
             slot.metric.as_ref()
         } else {
@@ -245,11 +260,12 @@ impl<M: Clone> LookupCache<M> {
     #[inline]
     pub(super) fn get_static(
         &self,
+        family: u64,
         tag: u64,
         generation: u64,
         values: &[&'static str],
-    ) -> Option<&M> {
-        let slot = self.slot(tag, generation)?;
+    ) -> Option<&T> {
+        let slot = self.slot(family, tag, generation)?;
         if slot.key.holds_statics(values) {
             slot.metric.as_ref()
         } else {
@@ -261,34 +277,47 @@ impl<M: Clone> LookupCache<M> {
     /// long or too many to copy inline).
     pub(super) fn put<V: LabelValues + ?Sized>(
         &mut self,
+        family: u64,
         tag: u64,
         generation: u64,
         values: &V,
-        metric: &M,
+        metric: T,
     ) {
         if let Some(key) = ValueKey::bytes(values) {
-            self.insert(tag, generation, key, metric);
+            self.insert(family, tag, generation, key, metric);
         }
     }
 
     /// [`put`](Self::put) for `&'static str` values.
     pub(super) fn put_static(
         &mut self,
+        family: u64,
         tag: u64,
         generation: u64,
         values: &[&'static str],
-        metric: &M,
+        metric: T,
     ) {
         if let Some(key) = ValueKey::statics(values) {
-            self.insert(tag, generation, key, metric);
+            self.insert(family, tag, generation, key, metric);
         }
     }
 
-    fn insert(&mut self, tag: u64, generation: u64, key: ValueKey, metric: &M) {
+    fn insert(&mut self, family: u64, tag: u64, generation: u64, key: ValueKey, metric: T) {
+        if self.slots.is_empty() {
+            self.slots = (0..SLOTS)
+                .map(|_| Slot {
+                    family: 0,
+                    generation: 0,
+                    key: ValueKey::EMPTY,
+                    metric: None,
+                })
+                .collect();
+        }
         let reusable = Self::window(tag).find(|&i| {
+            let slot = &self.slots[i];
             self.tags[i] == tag
                 || self.tags[i] == EMPTY_TAG
-                || self.slots[i].generation != generation
+                || (slot.family == family && slot.generation != generation)
         });
         let index = reusable.unwrap_or_else(|| {
             self.next_victim = (self.next_victim + 1) % PROBE_WINDOW;
@@ -302,9 +331,10 @@ impl<M: Clone> LookupCache<M> {
         }
         self.tags[index] = tag;
         self.slots[index] = Slot {
+            family,
             generation,
             key,
-            metric: Some(metric.clone()),
+            metric: Some(metric),
         };
     }
 }
@@ -315,87 +345,85 @@ mod tests {
 
     #[test]
     fn hits_only_exact_values_of_the_current_generation() {
-        let cache = LookupCache::<u32>::new();
-        let mut cache = cache.borrow_mut();
-        cache.put(7, 1, &["GET", "200"], &10);
-        assert_eq!(cache.get(7, 1, &["GET", "200"]), Some(&10));
+        let mut cache = LookupCache::<u32>::new();
+        cache.put(1, 7, 1, &["GET", "200"], 10);
+        assert_eq!(cache.get(1, 7, 1, &["GET", "200"]), Some(&10));
         assert_eq!(
-            cache.get(7, 1, &[String::from("GET"), "200".into()]),
+            cache.get(1, 7, 1, &[String::from("GET"), "200".into()]),
             Some(&10)
         );
         // Same hash, other values (a collision) or another split: no hit.
-        assert_eq!(cache.get(7, 1, &["GET", "201"]), None);
-        assert_eq!(cache.get(7, 1, &["GE", "T200"]), None);
-        assert_eq!(cache.get(7, 1, &["GET"]), None);
+        assert_eq!(cache.get(1, 7, 1, &["GET", "201"]), None);
+        assert_eq!(cache.get(1, 7, 1, &["GE", "T200"]), None);
+        assert_eq!(cache.get(1, 7, 1, &["GET"]), None);
+        // Another family's entry with the same tag: no hit.
+        assert_eq!(cache.get(2, 7, 1, &["GET", "200"]), None);
         // A removal since: no hit.
-        assert_eq!(cache.get(7, 2, &["GET", "200"]), None);
+        assert_eq!(cache.get(1, 7, 2, &["GET", "200"]), None);
     }
 
     #[test]
     fn colliding_tags_share_a_window() {
-        let cache = LookupCache::<usize>::new();
-        let mut cache = cache.borrow_mut();
+        let mut cache = LookupCache::<usize>::new();
         // Tags with the same top bits start at the same slot.
         let tag = |i: usize| (5 << 58) | (2 * i as u64 + 1);
         let keys: Vec<String> = (0..=PROBE_WINDOW).map(|i| format!("k{i}")).collect();
         for (i, k) in keys.iter().enumerate().take(PROBE_WINDOW) {
-            cache.put(tag(i), 0, &[k], &i);
+            cache.put(1, tag(i), 0, &[k], i);
         }
         for (i, k) in keys.iter().enumerate().take(PROBE_WINDOW) {
-            assert_eq!(cache.get(tag(i), 0, &[k]), Some(&i));
+            assert_eq!(cache.get(1, tag(i), 0, &[k]), Some(&i));
         }
         // A full window evicts one entry, never a wrong answer.
-        cache.put(tag(PROBE_WINDOW), 0, &[&keys[PROBE_WINDOW]], &99);
+        cache.put(1, tag(PROBE_WINDOW), 0, &[&keys[PROBE_WINDOW]], 99);
         assert_eq!(
-            cache.get(tag(PROBE_WINDOW), 0, &[&keys[PROBE_WINDOW]]),
+            cache.get(1, tag(PROBE_WINDOW), 0, &[&keys[PROBE_WINDOW]]),
             Some(&99)
         );
         let survivors = (0..PROBE_WINDOW)
-            .filter(|&i| cache.get(tag(i), 0, &[&keys[i]]) == Some(&i))
+            .filter(|&i| cache.get(1, tag(i), 0, &[&keys[i]]) == Some(&i))
             .count();
         assert_eq!(survivors, PROBE_WINDOW - 1);
         // The same tag with other values replaces the entry instead of answering wrongly.
-        cache.put(tag(PROBE_WINDOW), 0, &["other"], &7);
+        cache.put(1, tag(PROBE_WINDOW), 0, &["other"], 7);
         assert_eq!(
-            cache.get(tag(PROBE_WINDOW), 0, &[&keys[PROBE_WINDOW]]),
+            cache.get(1, tag(PROBE_WINDOW), 0, &[&keys[PROBE_WINDOW]]),
             None
         );
-        assert_eq!(cache.get(tag(PROBE_WINDOW), 0, &["other"]), Some(&7));
+        assert_eq!(cache.get(1, tag(PROBE_WINDOW), 0, &["other"]), Some(&7));
     }
 
     #[test]
     fn long_values_are_not_cached() {
-        let cache = LookupCache::<u8>::new();
-        let mut cache = cache.borrow_mut();
+        let mut cache = LookupCache::<u8>::new();
         let long = "x".repeat(KEY_BYTES + 1);
-        cache.put(3, 0, &[long.as_str()], &1);
-        assert_eq!(cache.get(3, 0, &[long.as_str()]), None);
+        cache.put(1, 3, 0, &[long.as_str()], 1);
+        assert_eq!(cache.get(1, 3, 0, &[long.as_str()]), None);
         let many = ["a"; MAX_VALUES + 1];
-        cache.put(3, 0, &many, &1);
-        assert_eq!(cache.get(3, 0, &many), None);
-        cache.put_static(5, 0, &many, &1);
-        assert_eq!(cache.get_static(5, 0, &many), None);
+        cache.put(1, 3, 0, &many, 1);
+        assert_eq!(cache.get(1, 3, 0, &many), None);
+        cache.put_static(1, 5, 0, &many, 1);
+        assert_eq!(cache.get_static(1, 5, 0, &many), None);
         let exact = "y".repeat(KEY_BYTES);
-        cache.put(3, 0, &[exact.as_str()], &2);
-        assert_eq!(cache.get(3, 0, &[exact.as_str()]), Some(&2));
+        cache.put(1, 3, 0, &[exact.as_str()], 2);
+        assert_eq!(cache.get(1, 3, 0, &[exact.as_str()]), Some(&2));
     }
 
     #[test]
     fn static_entries_match_by_address() {
         static GET: &str = "GET";
-        let cache = LookupCache::<u8>::new();
-        let mut cache = cache.borrow_mut();
+        let mut cache = LookupCache::<u8>::new();
         let values = [GET, "200"];
-        cache.put_static(9, 4, &values, &1);
-        assert_eq!(cache.get_static(9, 4, &[GET, "200"]), Some(&1));
-        assert_eq!(cache.get_static(9, 5, &values), None);
+        cache.put_static(1, 9, 4, &values, 1);
+        assert_eq!(cache.get_static(1, 9, 4, &[GET, "200"]), Some(&1));
+        assert_eq!(cache.get_static(1, 9, 5, &values), None);
         // The same text at another address is not the remembered value.
         let elsewhere: &'static str = String::from("GET").leak();
-        assert_eq!(cache.get_static(9, 4, &[elsewhere, "200"]), None);
+        assert_eq!(cache.get_static(1, 9, 4, &[elsewhere, "200"]), None);
         // A static entry never answers a byte lookup and the other way round.
-        assert_eq!(cache.get(9, 4, &values), None);
-        cache.put(11, 4, &values, &2);
-        assert_eq!(cache.get_static(11, 4, &values), None);
-        assert_eq!(cache.get(11, 4, &values), Some(&2));
+        assert_eq!(cache.get(1, 9, 4, &values), None);
+        cache.put(1, 11, 4, &values, 2);
+        assert_eq!(cache.get_static(1, 11, 4, &values), None);
+        assert_eq!(cache.get(1, 11, 4, &values), Some(&2));
     }
 }

@@ -4,7 +4,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use super::{Exemplar, ExemplarSlot};
-use super::{Metric, MetricType, sealed};
+use super::{Metric, MetricType};
 use crate::atomic::AtomicF64;
 use crate::error::{Error, ErrorKind, Result};
 use crate::snapshot::{CounterSnapshot, Number, Scratch, Snapshot, timestamp_now};
@@ -153,8 +153,6 @@ impl Default for Counter {
         Self::new()
     }
 }
-
-impl sealed::Sealed for Counter {}
 
 impl Metric for Counter {
     const TYPE: MetricType = MetricType::Counter;

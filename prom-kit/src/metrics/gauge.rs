@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use super::{Metric, MetricType, sealed};
+use super::{Metric, MetricType};
 use crate::atomic::AtomicF64;
 use crate::snapshot::{Number, Scratch, Snapshot, now_seconds};
 
@@ -76,8 +76,6 @@ impl Gauge {
         self.value.get()
     }
 }
-
-impl sealed::Sealed for Gauge {}
 
 impl Metric for Gauge {
     const TYPE: MetricType = MetricType::Gauge;

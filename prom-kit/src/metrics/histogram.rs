@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use super::bucket_cells::BucketCells;
 use super::native::NativeCounts;
-use super::{Buckets, Metric, MetricType, NativeBuckets, sealed};
+use super::{Buckets, Metric, MetricType, NativeBuckets};
 use super::{Exemplar, ExemplarSlot};
 use crate::atomic::AtomicF64;
 use crate::error::Result;
@@ -121,7 +121,7 @@ impl HistogramConfig {
     /// one per group of threads, added up at scrape time — for histograms that several
     /// threads observe at once and often (a server's request latency). Two cores then
     /// never write the same cache line, and an observation costs about what it costs on
-    /// one thread; the price is memory: 1 KiB per histogram with up to 15 bounds instead
+    /// one thread; the price is memory: 1 KiB per histogram with up to 14 bounds instead
     /// of about 128 bytes. (Native buckets are not striped.)
     ///
     /// ```
@@ -291,8 +291,6 @@ impl Histogram {
         &self.core.config
     }
 }
-
-impl sealed::Sealed for Histogram {}
 
 impl Metric for Histogram {
     const TYPE: MetricType = MetricType::Histogram;

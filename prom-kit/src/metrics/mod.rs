@@ -86,8 +86,46 @@ impl MetricType {
 }
 
 pub(crate) mod sealed {
-    /// Keeps [`Metric`](super::Metric) implementable only inside prom-kit.
-    pub trait Sealed {}
+    use super::{Counter, Gauge, Histogram, StateSet, StripedCounter, Summary};
+
+    /// A family child of any type, as the per-thread lookup cache keeps it.
+    #[derive(Clone, Debug)]
+    pub enum AnyMetric {
+        Counter(Counter),
+        StripedCounter(StripedCounter),
+        Gauge(Gauge),
+        Histogram(Histogram),
+        Summary(Summary),
+        StateSet(StateSet),
+    }
+
+    /// Keeps [`Metric`](super::Metric) implementable only inside prom-kit, and converts
+    /// to and from [`AnyMetric`].
+    pub trait Sealed: Sized {
+        /// A handle to the same metric, type-erased.
+        fn to_any(&self) -> AnyMetric;
+        /// The metric, if `any` holds one of this type.
+        fn from_any(any: &AnyMetric) -> Option<&Self>;
+    }
+
+    macro_rules! sealed_metric {
+        ($($type:ident),+) => {$(
+            impl Sealed for $type {
+                fn to_any(&self) -> AnyMetric {
+                    AnyMetric::$type(self.clone())
+                }
+                #[inline]
+                fn from_any(any: &AnyMetric) -> Option<&Self> {
+                    match any {
+                        AnyMetric::$type(metric) => Some(metric),
+                        _ => None,
+                    }
+                }
+            }
+        )+};
+    }
+
+    sealed_metric!(Counter, StripedCounter, Gauge, Histogram, Summary, StateSet);
 }
 
 /// A metric type that can be the child of a [`Family`](crate::Family): created from shared

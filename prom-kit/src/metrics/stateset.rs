@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use super::{Metric, MetricType, sealed};
+use super::{Metric, MetricType};
 use crate::error::{Error, ErrorKind, Result};
 use crate::snapshot::{Scratch, Snapshot, StateSetSnapshot};
 
@@ -118,8 +118,6 @@ impl StateSet {
 /// The state names a family of state sets gives each child.
 #[derive(Clone, Debug, Default)]
 pub struct StateNames(pub(crate) Option<StateSet>);
-
-impl sealed::Sealed for StateSet {}
 
 impl Metric for StateSet {
     const TYPE: MetricType = MetricType::StateSet;

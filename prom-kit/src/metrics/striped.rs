@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use super::{Metric, MetricType, sealed};
+use super::{Metric, MetricType};
 use crate::atomic::{AtomicF64, CachePadded, STRIPES, thread_stripe};
 use crate::error::{Error, ErrorKind, Result};
 use crate::snapshot::{CounterSnapshot, Number, Scratch, Snapshot, timestamp_now};
@@ -108,8 +108,6 @@ impl Default for StripedCounter {
         Self::new()
     }
 }
-
-impl sealed::Sealed for StripedCounter {}
 
 impl Metric for StripedCounter {
     const TYPE: MetricType = MetricType::Counter;

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use super::{Metric, MetricType, sealed};
+use super::{Metric, MetricType};
 use crate::atomic::AtomicF64;
 use crate::snapshot::{Scratch, Snapshot, SummarySnapshot, timestamp_now};
 
@@ -73,8 +73,6 @@ impl Default for Summary {
         Self::new()
     }
 }
-
-impl sealed::Sealed for Summary {}
 
 impl Metric for Summary {
     const TYPE: MetricType = MetricType::Summary;
