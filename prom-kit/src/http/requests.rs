@@ -559,30 +559,32 @@ impl RequestTracker {
                 .map(|(n, v)| (n.as_str(), v.as_str()))
                 .collect()
         });
-        if let Some(Ok(counter)) = inner.requests.as_ref().map(|f| f.labels(&values)) {
-            let recorded = exemplar
-                .as_deref()
-                .is_some_and(|labels| counter.inc_by_with_exemplar(1, labels).is_ok());
-            if !recorded {
-                counter.inc();
-            }
+        // `with` rather than `labels`: no handle to clone and drop per family. The label
+        // count always matches the families', so the results are not errors.
+        if let Some(requests) = &inner.requests {
+            let _ = requests.with(&values, |counter| {
+                let recorded = exemplar
+                    .as_deref()
+                    .is_some_and(|labels| counter.inc_by_with_exemplar(1, labels).is_ok());
+                if !recorded {
+                    counter.inc();
+                }
+            });
         }
-        if let Ok(histogram) = inner.duration.labels(&values) {
+        let _ = inner.duration.with(&values, |histogram| {
             let recorded = exemplar
                 .as_deref()
                 .is_some_and(|labels| histogram.observe_with_exemplar(elapsed, labels).is_ok());
             if !recorded {
                 histogram.observe(elapsed);
             }
-        }
+        });
         for (family, size) in [
             (&inner.request_size, self.request_size),
             (&inner.response_size, response_size),
         ] {
             if let (Some(family), Some(size)) = (family, size) {
-                if let Ok(histogram) = family.labels(&values) {
-                    histogram.observe(size as f64);
-                }
+                let _ = family.with(&values, |histogram| histogram.observe(size as f64));
             }
         }
         if let Some(gauge) = self.in_flight.take() {
