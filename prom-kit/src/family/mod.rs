@@ -13,6 +13,7 @@
 mod cache;
 mod dense;
 mod sharded;
+mod store;
 
 pub use dense::DenseFamily;
 pub use sharded::Family;

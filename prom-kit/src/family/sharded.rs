@@ -9,10 +9,11 @@ use hashbrown::HashTable;
 use parking_lot::RwLock;
 
 use super::cache::{identity_tag, static_identity_tag, thread_cache};
+use super::store::ChunkedVec;
 use super::{FamilyBuilder, check_arity};
 use crate::atomic::CachePadded;
 use crate::error::Result;
-use crate::labels::render::{hash_values, render_series, series_matches};
+use crate::labels::render::{hash_rendered, hash_values, render_series, series_matches};
 use crate::labels::{LabelValues, OVERFLOW_LABEL_VALUE};
 use crate::metrics::Metric;
 
@@ -71,12 +72,11 @@ static NEXT_FAMILY_ID: AtomicU64 = AtomicU64::new(1);
 
 /// One shard: series in creation order, and a hash index into them.
 struct Shard<M> {
-    series: Vec<Series<M>>,
+    series: ChunkedVec<Series<M>>,
     index: HashTable<u32>,
 }
 
 struct Series<M> {
-    hash: u64,
     labels: Box<str>,
     metric: M,
 }
@@ -128,7 +128,7 @@ impl<M: Metric> Family<M> {
         let shards = (0..shard_count)
             .map(|_| {
                 CachePadded(RwLock::new(Shard {
-                    series: Vec::new(),
+                    series: ChunkedVec::default(),
                     index: HashTable::new(),
                 }))
             })
@@ -287,10 +287,13 @@ impl<M: Metric> Family<M> {
         shard
             .index
             .find(hash, |&i| {
-                let s = &shard.series[i as usize];
-                s.hash == hash && series_matches(&s.labels, names, values)
+                shard
+                    .series
+                    .get(i as usize)
+                    .is_some_and(|s| series_matches(&s.labels, names, values))
             })
-            .map(|&i| shard.series[i as usize].metric.clone())
+            .and_then(|&i| shard.series.get(i as usize))
+            .map(|s| s.metric.clone())
     }
 
     /// The series for `values`, and whether it is theirs rather than the overflow
@@ -329,10 +332,11 @@ impl<M: Metric> Family<M> {
         let Shard { series, index } = &mut *guard;
         // Another thread may have created it between our read and write locks.
         if let Some(&i) = index.find(hash, |&i| {
-            let s = &series[i as usize];
-            s.hash == hash && series_matches(&s.labels, names, values)
+            series
+                .get(i as usize)
+                .is_some_and(|s| series_matches(&s.labels, names, values))
         }) {
-            return Some(series[i as usize].metric.clone());
+            return series.get(i as usize).map(|s| s.metric.clone());
         }
         // Checked after the search above, so that an existing series is always found.
         if let (true, Some(limit)) = (enforce_limit, self.inner.max_series) {
@@ -348,11 +352,16 @@ impl<M: Metric> Family<M> {
             return Some(metric);
         };
         series.push(Series {
-            hash,
             labels,
             metric: metric.clone(),
         });
-        index.insert_unique(hash, position, |&i| series[i as usize].hash);
+        // The table keeps no hashes: growing it hashes the series' label text again.
+        let hasher = &self.inner.hasher;
+        index.insert_unique(hash, position, |&i| {
+            series
+                .get(i as usize)
+                .map_or(0, |s| hash_rendered(hasher, &s.labels))
+        });
         self.inner.len.fetch_add(1, Ordering::Relaxed);
         Some(metric)
     }
@@ -372,8 +381,9 @@ impl<M: Metric> Family<M> {
         let mut guard = self.shard(hash).write();
         let Shard { series, index } = &mut *guard;
         let Ok(entry) = index.find_entry(hash, |&i| {
-            let s = &series[i as usize];
-            s.hash == hash && series_matches(&s.labels, names, values)
+            series
+                .get(i as usize)
+                .is_some_and(|s| series_matches(&s.labels, names, values))
         }) else {
             return Ok(false);
         };
@@ -385,7 +395,9 @@ impl<M: Metric> Family<M> {
         series.swap_remove(position as usize);
         if position as usize != last {
             // The last series moved into the freed position: repoint its index entry.
-            let moved_hash = series[position as usize].hash;
+            let moved_hash = series
+                .get(position as usize)
+                .map_or(0, |s| hash_rendered(&self.inner.hasher, &s.labels));
             // Every position fits in u32 (see `insert`).
             #[allow(clippy::cast_possible_truncation)]
             let last = last as u32;
@@ -430,7 +442,7 @@ impl<M: Metric> Family<M> {
     pub(crate) fn for_each_series(&self, mut visit: impl FnMut(&str, &M)) {
         for shard in &self.inner.shards {
             let shard = shard.read();
-            for series in &shard.series {
+            for series in shard.series.iter() {
                 visit(&series.labels, &series.metric);
             }
         }

@@ -142,6 +142,52 @@ pub(crate) fn hash_values<V: LabelValues + ?Sized>(state: &impl BuildHasher, val
     hasher.finish()
 }
 
+/// [`hash_values`] of the raw values that `text` (as made by [`render_series`]) holds,
+/// for tables that keep the text but not the hash.
+pub(crate) fn hash_rendered(state: &impl BuildHasher, text: &str) -> u64 {
+    let mut hasher = state.build_hasher();
+    let mut unescaped = Vec::new();
+    let bytes = text.as_bytes();
+    let mut pos = 0;
+    // Names never hold `="`, so the next one starts the next value.
+    while let Some(start) = text[pos..].find("=\"").map(|i| pos + i + 2) {
+        let mut end = start;
+        let mut escaped = false;
+        while end < bytes.len() && bytes[end] != b'"' {
+            escaped |= bytes[end] == b'\\';
+            end += if bytes[end] == b'\\' { 2 } else { 1 };
+        }
+        let end = end.min(bytes.len());
+        let raw = &bytes[start..end];
+        if escaped {
+            unescaped.clear();
+            let mut i = 0;
+            while i < raw.len() {
+                match (raw[i], raw.get(i + 1)) {
+                    (b'\\', Some(b'n')) => {
+                        unescaped.push(b'\n');
+                        i += 2;
+                    }
+                    (b'\\', Some(&next)) => {
+                        unescaped.push(next);
+                        i += 2;
+                    }
+                    (b, _) => {
+                        unescaped.push(b);
+                        i += 1;
+                    }
+                }
+            }
+            hasher.write(&unescaped);
+        } else {
+            hasher.write(raw);
+        }
+        hasher.write_u8(0xff);
+        pos = (end + 1).min(text.len());
+    }
+    hasher.finish()
+}
+
 /// Undoes [`escape_label_value`] on one rendered value.
 #[cfg(feature = "protobuf")]
 fn unescape_label_value(escaped: &str) -> String {
@@ -209,6 +255,30 @@ mod tests {
         assert!(!series_matches(&tricky, &n, &["q", "\\"]));
         let empty = render_series(&names(&[]), &[] as &[&str]);
         assert!(series_matches(&empty, &names(&[]), &[] as &[&str]));
+    }
+
+    #[test]
+    fn rendered_text_hashes_like_its_values() {
+        let state = foldhash::fast::FixedState::with_seed(3);
+        let n = names(&["a", "b", "c"]);
+        for values in [
+            ["x", "y", "z"],
+            ["", "", ""],
+            ["x\"y,z=\"", "1\\2\n3", "=\""],
+            ["\\", "\"", "\n"],
+            ["ab", "c", "é\\\""],
+        ] {
+            let text = render_series(&n, &values);
+            assert_eq!(
+                hash_rendered(&state, &text),
+                hash_values(&state, &values),
+                "{text}"
+            );
+        }
+        assert_eq!(
+            hash_rendered(&state, ""),
+            hash_values(&state, &[] as &[&str])
+        );
     }
 
     #[test]
