@@ -9,7 +9,7 @@ use hashbrown::HashTable;
 use parking_lot::RwLock;
 
 use super::cache::{identity_tag, static_identity_tag, thread_cache};
-use super::store::ChunkedVec;
+use super::store::SeriesStore;
 use super::{FamilyBuilder, check_arity};
 use crate::atomic::CachePadded;
 use crate::error::Result;
@@ -72,13 +72,8 @@ static NEXT_FAMILY_ID: AtomicU64 = AtomicU64::new(1);
 
 /// One shard: series in creation order, and a hash index into them.
 struct Shard<M> {
-    series: ChunkedVec<Series<M>>,
+    series: SeriesStore<M>,
     index: HashTable<u32>,
-}
-
-struct Series<M> {
-    labels: Box<str>,
-    metric: M,
 }
 
 impl<M: Metric> Clone for Family<M> {
@@ -128,7 +123,7 @@ impl<M: Metric> Family<M> {
         let shards = (0..shard_count)
             .map(|_| {
                 CachePadded(RwLock::new(Shard {
-                    series: ChunkedVec::default(),
+                    series: SeriesStore::default(),
                     index: HashTable::new(),
                 }))
             })
@@ -290,10 +285,10 @@ impl<M: Metric> Family<M> {
                 shard
                     .series
                     .get(i as usize)
-                    .is_some_and(|s| series_matches(&s.labels, names, values))
+                    .is_some_and(|(labels, _)| series_matches(labels, names, values))
             })
             .and_then(|&i| shard.series.get(i as usize))
-            .map(|s| s.metric.clone())
+            .map(|(_, metric)| metric.clone())
     }
 
     /// The series for `values`, and whether it is theirs rather than the overflow
@@ -334,9 +329,9 @@ impl<M: Metric> Family<M> {
         if let Some(&i) = index.find(hash, |&i| {
             series
                 .get(i as usize)
-                .is_some_and(|s| series_matches(&s.labels, names, values))
+                .is_some_and(|(labels, _)| series_matches(labels, names, values))
         }) {
-            return series.get(i as usize).map(|s| s.metric.clone());
+            return series.get(i as usize).map(|(_, metric)| metric.clone());
         }
         // Checked after the search above, so that an existing series is always found.
         if let (true, Some(limit)) = (enforce_limit, self.inner.max_series) {
@@ -351,16 +346,15 @@ impl<M: Metric> Family<M> {
         let Ok(position) = u32::try_from(series.len()) else {
             return Some(metric);
         };
-        series.push(Series {
-            labels,
-            metric: metric.clone(),
-        });
+        if series.push(&labels, metric.clone()).is_err() {
+            return Some(metric);
+        }
         // The table keeps no hashes: growing it hashes the series' label text again.
         let hasher = &self.inner.hasher;
         index.insert_unique(hash, position, |&i| {
             series
                 .get(i as usize)
-                .map_or(0, |s| hash_rendered(hasher, &s.labels))
+                .map_or(0, |(labels, _)| hash_rendered(hasher, labels))
         });
         self.inner.len.fetch_add(1, Ordering::Relaxed);
         Some(metric)
@@ -383,7 +377,7 @@ impl<M: Metric> Family<M> {
         let Ok(entry) = index.find_entry(hash, |&i| {
             series
                 .get(i as usize)
-                .is_some_and(|s| series_matches(&s.labels, names, values))
+                .is_some_and(|(labels, _)| series_matches(labels, names, values))
         }) else {
             return Ok(false);
         };
@@ -397,7 +391,7 @@ impl<M: Metric> Family<M> {
             // The last series moved into the freed position: repoint its index entry.
             let moved_hash = series
                 .get(position as usize)
-                .map_or(0, |s| hash_rendered(&self.inner.hasher, &s.labels));
+                .map_or(0, |(labels, _)| hash_rendered(&self.inner.hasher, labels));
             // Every position fits in u32 (see `insert`).
             #[allow(clippy::cast_possible_truncation)]
             let last = last as u32;
@@ -442,8 +436,8 @@ impl<M: Metric> Family<M> {
     pub(crate) fn for_each_series(&self, mut visit: impl FnMut(&str, &M)) {
         for shard in &self.inner.shards {
             let shard = shard.read();
-            for series in shard.series.iter() {
-                visit(&series.labels, &series.metric);
+            for (labels, metric) in shard.series.iter() {
+                visit(labels, metric);
             }
         }
     }

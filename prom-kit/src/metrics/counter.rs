@@ -1,7 +1,7 @@
 //! [`Counter`]: a monotonically increasing total.
 
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::{Exemplar, ExemplarSlot};
 use super::{Metric, MetricType};
