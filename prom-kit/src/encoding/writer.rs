@@ -21,12 +21,20 @@ use crate::snapshot::{Exemplar, HistogramSnapshot, Number, Scratch, Snapshot};
 /// are refused with an error and nothing is written for them.
 #[derive(Debug)]
 pub struct FamilyWriter<'a> {
+    lines: Lines<'a>,
+    /// What snapshots borrow from, kept apart from `lines` so that a snapshot and the
+    /// writing of its lines can borrow the writer at once.
+    scratch: Scratch,
+}
+
+/// The part of a [`FamilyWriter`] that writes lines.
+#[derive(Debug)]
+struct Lines<'a> {
     out: &'a mut Vec<u8>,
     format: Format,
     name: Cow<'a, str>,
     descriptor: &'a Descriptor,
     const_labels: &'a str,
-    scratch: Scratch,
     /// The `le` texts of the family's histogram bounds.
     le: LeTexts,
     /// The start of the sample lines being written, shared by a histogram's buckets.
@@ -67,16 +75,12 @@ impl<'a> FamilyWriter<'a> {
         descriptor: &'a Descriptor,
         const_labels: &'a str,
     ) -> Self {
-        let mut writer = Self {
+        let mut lines = Lines {
             out,
             format,
             name,
             descriptor,
             const_labels,
-            scratch: Scratch {
-                skip_exemplars: format == Format::Text,
-                ..Scratch::default()
-            },
             le: LeTexts::default(),
             line: Vec::new(),
             heads: Vec::new(),
@@ -85,17 +89,88 @@ impl<'a> FamilyWriter<'a> {
         #[cfg(feature = "protobuf")]
         if format == Format::Protobuf {
             // Protobuf families carry their metadata in the message, written at flush.
-            *writer.slot = Some(super::protobuf::ProtoFamily::new(
-                &writer.name,
+            *lines.slot = Some(super::protobuf::ProtoFamily::new(
+                &lines.name,
                 descriptor,
                 const_labels,
             ));
-            return writer;
         }
-        writer.write_metadata();
-        writer
+        if matches!(format, Format::Text | Format::OpenMetrics) {
+            lines.write_metadata();
+        }
+        Self {
+            lines,
+            scratch: Scratch {
+                skip_exemplars: format == Format::Text,
+                ..Scratch::default()
+            },
+        }
     }
 
+    /// The family's descriptor.
+    pub fn descriptor(&self) -> &Descriptor {
+        self.lines.descriptor
+    }
+
+    /// Writes a counter series with label values `values` and total `total`.
+    ///
+    /// # Errors
+    ///
+    /// As [`series`](Self::series).
+    pub fn counter<V: LabelValues + ?Sized>(&mut self, values: &V, total: f64) -> Result<()> {
+        self.series(
+            values,
+            Snapshot::Counter(crate::snapshot::CounterSnapshot {
+                total: Number::Float(total),
+                created: None,
+                exemplar: None,
+            }),
+        )
+    }
+
+    /// Writes a gauge series with label values `values`.
+    ///
+    /// # Errors
+    ///
+    /// As [`series`](Self::series).
+    pub fn gauge<V: LabelValues + ?Sized>(&mut self, values: &V, value: f64) -> Result<()> {
+        self.series(values, Snapshot::Gauge(Number::Float(value)))
+    }
+
+    /// Writes one series of any type with label values `values`.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::LabelCount`] if `values` does not match the descriptor's label names,
+    /// [`ErrorKind::TypeMismatch`] if the snapshot is not of the family's type, and
+    /// [`ErrorKind::InvalidValue`] for a negative or NaN counter total or a histogram
+    /// whose counts do not match its bounds. Nothing is written on error.
+    pub fn series<V: LabelValues + ?Sized>(
+        &mut self,
+        values: &V,
+        snapshot: Snapshot<'_>,
+    ) -> Result<()> {
+        let descriptor = self.lines.descriptor;
+        check_arity(descriptor.label_names(), values)?;
+        check_snapshot(descriptor.kind(), &snapshot)?;
+        let labels = render_series(descriptor.label_names(), values);
+        self.lines.write_series(&labels, snapshot);
+        Ok(())
+    }
+
+    /// Writes the series of a registered metric, whose label text is already rendered.
+    pub(crate) fn metric<M: Metric>(&mut self, labels: &str, metric: &M) {
+        let snapshot = metric.snapshot(&mut self.scratch);
+        self.lines.write_series(labels, snapshot);
+    }
+
+    /// Writes the lines of one series. `labels` is its rendered label text.
+    pub(crate) fn write_series(&mut self, labels: &str, snapshot: Snapshot<'_>) {
+        self.lines.write_series(labels, snapshot);
+    }
+}
+
+impl Lines<'_> {
     fn write_metadata(&mut self) {
         let d = self.descriptor;
         let openmetrics = self.format == Format::OpenMetrics;
@@ -142,66 +217,8 @@ impl<'a> FamilyWriter<'a> {
         self.out.extend_from_slice(suffix.as_bytes());
     }
 
-    /// The family's descriptor.
-    pub fn descriptor(&self) -> &Descriptor {
-        self.descriptor
-    }
-
-    /// Writes a counter series with label values `values` and total `total`.
-    ///
-    /// # Errors
-    ///
-    /// As [`series`](Self::series).
-    pub fn counter<V: LabelValues + ?Sized>(&mut self, values: &V, total: f64) -> Result<()> {
-        self.series(
-            values,
-            Snapshot::Counter(crate::snapshot::CounterSnapshot {
-                total: Number::Float(total),
-                created: None,
-                exemplar: None,
-            }),
-        )
-    }
-
-    /// Writes a gauge series with label values `values`.
-    ///
-    /// # Errors
-    ///
-    /// As [`series`](Self::series).
-    pub fn gauge<V: LabelValues + ?Sized>(&mut self, values: &V, value: f64) -> Result<()> {
-        self.series(values, Snapshot::Gauge(Number::Float(value)))
-    }
-
-    /// Writes one series of any type with label values `values`.
-    ///
-    /// # Errors
-    ///
-    /// [`ErrorKind::LabelCount`] if `values` does not match the descriptor's label names,
-    /// [`ErrorKind::TypeMismatch`] if the snapshot is not of the family's type, and
-    /// [`ErrorKind::InvalidValue`] for a negative or NaN counter total or a histogram
-    /// whose counts do not match its bounds. Nothing is written on error.
-    pub fn series<V: LabelValues + ?Sized>(
-        &mut self,
-        values: &V,
-        snapshot: Snapshot<'_>,
-    ) -> Result<()> {
-        check_arity(self.descriptor.label_names(), values)?;
-        check_snapshot(self.descriptor.kind(), &snapshot)?;
-        let labels = render_series(self.descriptor.label_names(), values);
-        self.write_series(&labels, snapshot);
-        Ok(())
-    }
-
-    /// Writes the series of a registered metric, whose label text is already rendered.
-    pub(crate) fn metric<M: Metric>(&mut self, labels: &str, metric: &M) {
-        let mut scratch = std::mem::take(&mut self.scratch);
-        let snapshot = metric.snapshot(&mut scratch);
-        self.write_series(labels, snapshot);
-        self.scratch = scratch;
-    }
-
     /// Writes the lines of one series. `labels` is its rendered label text.
-    pub(crate) fn write_series(&mut self, labels: &str, snapshot: Snapshot<'_>) {
+    fn write_series(&mut self, labels: &str, snapshot: Snapshot<'_>) {
         #[cfg(feature = "protobuf")]
         if let Some(proto) = self.slot.as_mut() {
             proto.add(labels, snapshot);
