@@ -309,6 +309,20 @@ fn encoding(c: &mut Criterion) {
         });
         sizes.push((name, bytes.len()));
     }
+    // The same registry without `_created` samples (Go's default; see
+    // `Registry::set_openmetrics_created`).
+    let ours_without_created = prom_kit_registry();
+    ours_without_created.set_openmetrics_created(false);
+    group.bench_function("prom_kit_openmetrics_no_created", |b| {
+        b.iter(|| {
+            bytes.clear();
+            ours_without_created
+                .encode(prom_kit::Format::OpenMetrics, &mut bytes)
+                .unwrap();
+            black_box(bytes.len())
+        });
+    });
+    sizes.push(("prom_kit_openmetrics_no_created", bytes.len()));
     let mut text = String::new();
     group.bench_function("prometheus_client_openmetrics", |b| {
         b.iter(|| {

@@ -35,6 +35,8 @@ struct Lines<'a> {
     name: Cow<'a, str>,
     descriptor: &'a Descriptor,
     const_labels: &'a str,
+    /// Whether OpenMetrics output carries `_created` samples.
+    created: bool,
     /// The `le` texts of the family's histogram bounds.
     le: LeTexts,
     /// The start of the sample lines being written, shared by a histogram's buckets.
@@ -74,6 +76,7 @@ impl<'a> FamilyWriter<'a> {
         name: Cow<'a, str>,
         descriptor: &'a Descriptor,
         const_labels: &'a str,
+        created: bool,
     ) -> Self {
         let mut lines = Lines {
             out,
@@ -81,6 +84,7 @@ impl<'a> FamilyWriter<'a> {
             name,
             descriptor,
             const_labels,
+            created,
             le: LeTexts::default(),
             line: Vec::new(),
             heads: Vec::new(),
@@ -225,10 +229,11 @@ impl Lines<'_> {
             return;
         }
         let openmetrics = self.format == Format::OpenMetrics;
+        let created_lines = openmetrics && self.created;
         match snapshot {
             Snapshot::Counter(c) => {
                 self.sample_with_exemplar("_total", labels, None, c.total, c.exemplar);
-                if let (true, Some(created)) = (openmetrics, c.created) {
+                if let (true, Some(created)) = (created_lines, c.created) {
                     self.sample("_created", labels, None, Number::Float(created));
                 }
             }
@@ -243,7 +248,7 @@ impl Lines<'_> {
                     self.sample("_sum", labels, None, Number::Float(h.sum));
                     self.sample("_count", labels, None, Number::Unsigned(cumulative));
                 }
-                if let (true, Some(created)) = (openmetrics, h.created) {
+                if let (true, Some(created)) = (created_lines, h.created) {
                     self.sample("_created", labels, None, Number::Float(created));
                 }
             }
@@ -252,7 +257,7 @@ impl Lines<'_> {
                     self.sample("_sum", labels, None, Number::Float(s.sum));
                 }
                 self.sample("_count", labels, None, Number::Unsigned(s.count));
-                if let (true, Some(created)) = (openmetrics, s.created) {
+                if let (true, Some(created)) = (created_lines, s.created) {
                     self.sample("_created", labels, None, Number::Float(created));
                 }
             }

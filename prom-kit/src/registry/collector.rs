@@ -56,6 +56,8 @@ pub struct CollectorOutput<'a> {
     pub(crate) format: Format,
     pub(crate) prefix: &'a str,
     pub(crate) const_labels: &'a str,
+    /// Whether OpenMetrics output carries `_created` samples.
+    pub(crate) created: bool,
     /// Each family written: its full name, type, and where its text starts in `out`.
     pub(crate) families: Vec<(String, Descriptor, usize)>,
     /// The family being assembled, for formats written out per family (protobuf).
@@ -81,6 +83,7 @@ impl CollectorOutput<'_> {
             Cow::Owned(name),
             descriptor,
             self.const_labels,
+            self.created,
         )
     }
 }

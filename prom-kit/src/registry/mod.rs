@@ -65,6 +65,8 @@ struct State {
     exposed: HashMap<String, String>,
     collectors: Vec<Arc<CollectorEntry>>,
     next_collector_id: u64,
+    /// Set by [`Registry::set_openmetrics_created`]`(false)`.
+    omit_created: bool,
 }
 
 struct Entry {
@@ -298,6 +300,31 @@ impl Registry {
         state.collectors.len() != before
     }
 
+    /// Whether OpenMetrics expositions carry `<name>_created` samples (the time each
+    /// counter, histogram and summary series started); on by default, as in Python's
+    /// client. Prometheus before 2.50 stores each of them as a series of its own, which
+    /// nearly doubles the series of a counter-heavy target; Go's client leaves them out by
+    /// default for that reason. Applies to this registry and every view of it
+    /// ([`with_prefix`](Self::with_prefix), [`with_labels`](Self::with_labels)). The
+    /// protobuf format always carries the created timestamps, as fields, not series.
+    ///
+    /// ```
+    /// use prom_kit::{Counter, Registry};
+    ///
+    /// let registry = Registry::new();
+    /// registry.register("jobs", "Jobs run.", Counter::new())?;
+    /// assert!(registry.encode_openmetrics()?.contains("jobs_created "));
+    /// registry.set_openmetrics_created(false);
+    /// assert_eq!(
+    ///     registry.encode_openmetrics()?,
+    ///     "# HELP jobs Jobs run.\n# TYPE jobs counter\njobs_total 0\n# EOF\n"
+    /// );
+    /// # Ok::<(), prom_kit::Error>(())
+    /// ```
+    pub fn set_openmetrics_created(&self, enabled: bool) {
+        self.shared.write().omit_created = !enabled;
+    }
+
     /// Appends the exposition of every family in `format` to `out`.
     ///
     /// No lock that metric updates take is held for longer than one shard of one family,
@@ -309,16 +336,18 @@ impl Registry {
     /// family that clashes with another. `out` still holds a complete, valid exposition of
     /// everything else; the error names the first failure.
     pub fn encode(&self, format: Format, out: &mut Vec<u8>) -> Result<()> {
-        let (entries, collectors) = {
+        let (entries, collectors, created) = {
             let state = self.shared.read();
             (
                 state.families.values().cloned().collect::<Vec<_>>(),
                 state.collectors.clone(),
+                !state.omit_created,
             )
         };
         let mut first_error = None;
         let mut scratch = Vec::new();
-        let chunks = self.run_collectors(&collectors, format, &mut scratch, &mut first_error);
+        let chunks =
+            self.run_collectors(&collectors, format, created, &mut scratch, &mut first_error);
 
         let mut chunks = chunks.into_iter().peekable();
         for entry in &entries {
@@ -335,6 +364,7 @@ impl Registry {
                 Cow::Borrowed(name),
                 &entry.descriptor,
                 &entry.const_labels,
+                created,
             );
             let result = entry.collect.collect(&mut writer);
             flush(&mut slot, out);
@@ -358,6 +388,7 @@ impl Registry {
         &self,
         collectors: &[Arc<CollectorEntry>],
         format: Format,
+        created: bool,
         scratch: &mut Vec<u8>,
         first_error: &mut Option<Error>,
     ) -> Vec<(String, std::ops::Range<usize>)> {
@@ -369,6 +400,7 @@ impl Registry {
                 format,
                 prefix: &entry.prefix,
                 const_labels: &entry.const_labels,
+                created,
                 families: Vec::new(),
                 pending: ProtoSlot::default(),
             };
