@@ -8,8 +8,9 @@ Usage (from the workspace root, after `cargo bench -p prom-kit-benches`):
         [--markdown benches/RESULTS.md] [--svg benches/results.svg] [--title TEXT]
 
 `--memory` takes the output of `cargo bench -p prom-kit-benches --bench memory`.
-Ratios compare each entry with prom-kit's (for groups with several prom-kit entries,
-the first), so a ratio above 1 means slower than prom-kit.
+Ratios compare each entry with prom-kit's default path in its group (`prom_kit`,
+else `prom_kit_text`, else `prom_kit_str`; the table names it), so a ratio above 1
+means slower than prom-kit.
 """
 
 import argparse
@@ -43,16 +44,25 @@ def human(ns):
     return f"{ns:.2f} ns"
 
 
+# The prom-kit entry each group's ratios are taken against: its default path.
+PREFERRED_REFERENCES = ("prom_kit", "prom_kit_text", "prom_kit_str")
+
+
 def reference(entries):
-    ours = [name for name in entries if name.startswith("prom_kit")]
-    return entries[ours[0]] if ours else None
+    """The name of the entry the group's ratios are taken against, or None."""
+    for name in PREFERRED_REFERENCES:
+        if name in entries:
+            return name
+    ours = sorted(name for name in entries if name.startswith("prom_kit"))
+    return ours[0] if ours else None
 
 
 def markdown(groups, memory, title):
-    lines = [f"# {title}", "", "Median time per operation (criterion); ratio = time / prom-kit's time.", ""]
+    lines = [f"# {title}", "", "Median time per operation (criterion); ratio = time / the named prom-kit entry's time.", ""]
     for group, entries in groups.items():
-        base = reference(entries)
-        lines += [f"## {group}", "", "| benchmark | median | ratio to prom-kit |", "|---|---:|---:|"]
+        name_of_base = reference(entries)
+        base = entries[name_of_base] if name_of_base else None
+        lines += [f"## {group}", "", f"| benchmark | median | ratio to {name_of_base or 'prom-kit'} |", "|---|---:|---:|"]
         for name, ns in sorted(entries.items(), key=lambda kv: kv[1]):
             ratio = f"{ns / base:.2f}x" if base else "–"
             lines.append(f"| {name} | {human(ns)} | {ratio} |")
