@@ -71,7 +71,7 @@ const STATIC_SALT: u64 = 0x5bd1_e995_0000_0000;
 
 /// Locates the cache entry for `values` from the addresses and lengths of the strings.
 #[inline]
-pub(super) fn identity_tag<V: LabelValues + ?Sized>(values: &V) -> u64 {
+fn identity_tag<V: LabelValues + ?Sized>(values: &V) -> u64 {
     let mut tag = 0u64;
     for i in 0..values.label_count() {
         let value = values.label_value(i);
@@ -79,12 +79,6 @@ pub(super) fn identity_tag<V: LabelValues + ?Sized>(values: &V) -> u64 {
         tag = (tag.rotate_left(23) ^ word).wrapping_mul(0x9e37_79b9_7f4a_7c15);
     }
     tag | 1
-}
-
-/// [`identity_tag`] for `&'static str` values.
-#[inline]
-pub(super) fn static_identity_tag(values: &[&'static str]) -> u64 {
-    identity_tag(values) ^ STATIC_SALT
 }
 
 /// Whether two short byte strings are equal, without a call to `memcmp`: label values are
@@ -108,6 +102,68 @@ fn same_bytes(a: &[u8], b: &[u8]) -> bool {
     }
 }
 
+/// Label values as a lookup presents them to the cache: how they are tagged, how a
+/// cached entry is confirmed to be theirs, and what is kept to confirm it later.
+pub(super) trait CacheKey {
+    /// The values themselves.
+    type Values: LabelValues + ?Sized;
+
+    /// The values.
+    fn values(&self) -> &Self::Values;
+    /// Where the entry is looked for (before the family's salt).
+    fn tag(&self) -> u64;
+    /// Whether `stored` was made from these values.
+    fn matches(&self, stored: &ValueKey) -> bool;
+    /// What to keep, or `None` if the values do not fit.
+    fn to_stored(&self) -> Option<ValueKey>;
+}
+
+/// Any label values, confirmed by their bytes.
+pub(super) struct ByBytes<'a, V: ?Sized>(pub(super) &'a V);
+
+/// `&'static str` values, confirmed by their addresses and lengths.
+pub(super) struct ByAddress<'a>(pub(super) &'a [&'static str]);
+
+impl<V: LabelValues + ?Sized> CacheKey for ByBytes<'_, V> {
+    type Values = V;
+
+    #[inline]
+    fn values(&self) -> &V {
+        self.0
+    }
+    #[inline]
+    fn tag(&self) -> u64 {
+        identity_tag(self.0)
+    }
+    #[inline]
+    fn matches(&self, stored: &ValueKey) -> bool {
+        stored.holds_bytes(self.0)
+    }
+    fn to_stored(&self) -> Option<ValueKey> {
+        ValueKey::bytes(self.0)
+    }
+}
+
+impl CacheKey for ByAddress<'_> {
+    type Values = [&'static str];
+
+    #[inline]
+    fn values(&self) -> &[&'static str] {
+        self.0
+    }
+    #[inline]
+    fn tag(&self) -> u64 {
+        identity_tag(self.0) ^ STATIC_SALT
+    }
+    #[inline]
+    fn matches(&self, stored: &ValueKey) -> bool {
+        stored.holds_statics(self.0)
+    }
+    fn to_stored(&self) -> Option<ValueKey> {
+        ValueKey::statics(self.0)
+    }
+}
+
 struct Slot<T> {
     /// The family's id.
     family: u64,
@@ -117,7 +173,7 @@ struct Slot<T> {
 }
 
 /// What a cache entry remembers of its label values, to confirm a hit.
-enum ValueKey {
+pub(super) enum ValueKey {
     /// A copy of the values, back to back, with their lengths.
     Bytes {
         count: u8,
@@ -238,67 +294,36 @@ impl<T> LookupCache<T> {
         (slot.family == family && slot.generation == generation).then_some(slot)
     }
 
-    /// The cached series for `values`, if this thread looked them up since the family's
-    /// last removal.
+    /// The cached handle for `key` in `family`, if this thread looked it up since the
+    /// family's last removal.
     #[inline]
-    pub(super) fn get<V: LabelValues + ?Sized>(
+    pub(super) fn get<K: CacheKey>(
         &self,
         family: u64,
         tag: u64,
         generation: u64,
-        values: &V,
+        key: &K,
     ) -> Option<&T> {
         let slot = self.slot(family, tag, generation)?;
-        if slot.key.holds_bytes(values) {
+        if key.matches(&slot.key) {
             slot.metric.as_ref()
         } else {
             None
         }
     }
 
-    /// [`get`](Self::get) for `&'static str` values, tagged by [`static_identity_tag`].
-    #[inline]
-    pub(super) fn get_static(
-        &self,
-        family: u64,
-        tag: u64,
-        generation: u64,
-        values: &[&'static str],
-    ) -> Option<&T> {
-        let slot = self.slot(family, tag, generation)?;
-        if slot.key.holds_statics(values) {
-            slot.metric.as_ref()
-        } else {
-            None
-        }
-    }
-
-    /// Remembers `metric` as the series for `values` (skipped when the values are too
-    /// long or too many to copy inline).
-    pub(super) fn put<V: LabelValues + ?Sized>(
+    /// Remembers `metric` as the handle for `key` (skipped when its values are too long
+    /// or too many to keep inline).
+    pub(super) fn put<K: CacheKey>(
         &mut self,
         family: u64,
         tag: u64,
         generation: u64,
-        values: &V,
+        key: &K,
         metric: T,
     ) {
-        if let Some(key) = ValueKey::bytes(values) {
-            self.insert(family, tag, generation, key, metric);
-        }
-    }
-
-    /// [`put`](Self::put) for `&'static str` values.
-    pub(super) fn put_static(
-        &mut self,
-        family: u64,
-        tag: u64,
-        generation: u64,
-        values: &[&'static str],
-        metric: T,
-    ) {
-        if let Some(key) = ValueKey::statics(values) {
-            self.insert(family, tag, generation, key, metric);
+        if let Some(stored) = key.to_stored() {
+            self.insert(family, tag, generation, stored, metric);
         }
     }
 
@@ -346,20 +371,20 @@ mod tests {
     #[test]
     fn hits_only_exact_values_of_the_current_generation() {
         let mut cache = LookupCache::<u32>::new();
-        cache.put(1, 7, 1, &["GET", "200"], 10);
-        assert_eq!(cache.get(1, 7, 1, &["GET", "200"]), Some(&10));
+        cache.put(1, 7, 1, &ByBytes(&["GET", "200"]), 10);
+        assert_eq!(cache.get(1, 7, 1, &ByBytes(&["GET", "200"])), Some(&10));
         assert_eq!(
-            cache.get(1, 7, 1, &[String::from("GET"), "200".into()]),
+            cache.get(1, 7, 1, &ByBytes(&[String::from("GET"), "200".into()])),
             Some(&10)
         );
         // Same hash, other values (a collision) or another split: no hit.
-        assert_eq!(cache.get(1, 7, 1, &["GET", "201"]), None);
-        assert_eq!(cache.get(1, 7, 1, &["GE", "T200"]), None);
-        assert_eq!(cache.get(1, 7, 1, &["GET"]), None);
+        assert_eq!(cache.get(1, 7, 1, &ByBytes(&["GET", "201"])), None);
+        assert_eq!(cache.get(1, 7, 1, &ByBytes(&["GE", "T200"])), None);
+        assert_eq!(cache.get(1, 7, 1, &ByBytes(&["GET"])), None);
         // Another family's entry with the same tag: no hit.
-        assert_eq!(cache.get(2, 7, 1, &["GET", "200"]), None);
+        assert_eq!(cache.get(2, 7, 1, &ByBytes(&["GET", "200"])), None);
         // A removal since: no hit.
-        assert_eq!(cache.get(1, 7, 2, &["GET", "200"]), None);
+        assert_eq!(cache.get(1, 7, 2, &ByBytes(&["GET", "200"])), None);
     }
 
     #[test]
@@ -369,44 +394,53 @@ mod tests {
         let tag = |i: usize| (5 << 58) | (2 * i as u64 + 1);
         let keys: Vec<String> = (0..=PROBE_WINDOW).map(|i| format!("k{i}")).collect();
         for (i, k) in keys.iter().enumerate().take(PROBE_WINDOW) {
-            cache.put(1, tag(i), 0, &[k], i);
+            cache.put(1, tag(i), 0, &ByBytes(&[k]), i);
         }
         for (i, k) in keys.iter().enumerate().take(PROBE_WINDOW) {
-            assert_eq!(cache.get(1, tag(i), 0, &[k]), Some(&i));
+            assert_eq!(cache.get(1, tag(i), 0, &ByBytes(&[k])), Some(&i));
         }
         // A full window evicts one entry, never a wrong answer.
-        cache.put(1, tag(PROBE_WINDOW), 0, &[&keys[PROBE_WINDOW]], 99);
+        cache.put(
+            1,
+            tag(PROBE_WINDOW),
+            0,
+            &ByBytes(&[&keys[PROBE_WINDOW]]),
+            99,
+        );
         assert_eq!(
-            cache.get(1, tag(PROBE_WINDOW), 0, &[&keys[PROBE_WINDOW]]),
+            cache.get(1, tag(PROBE_WINDOW), 0, &ByBytes(&[&keys[PROBE_WINDOW]])),
             Some(&99)
         );
         let survivors = (0..PROBE_WINDOW)
-            .filter(|&i| cache.get(1, tag(i), 0, &[&keys[i]]) == Some(&i))
+            .filter(|&i| cache.get(1, tag(i), 0, &ByBytes(&[&keys[i]])) == Some(&i))
             .count();
         assert_eq!(survivors, PROBE_WINDOW - 1);
         // The same tag with other values replaces the entry instead of answering wrongly.
-        cache.put(1, tag(PROBE_WINDOW), 0, &["other"], 7);
+        cache.put(1, tag(PROBE_WINDOW), 0, &ByBytes(&["other"]), 7);
         assert_eq!(
-            cache.get(1, tag(PROBE_WINDOW), 0, &[&keys[PROBE_WINDOW]]),
+            cache.get(1, tag(PROBE_WINDOW), 0, &ByBytes(&[&keys[PROBE_WINDOW]])),
             None
         );
-        assert_eq!(cache.get(1, tag(PROBE_WINDOW), 0, &["other"]), Some(&7));
+        assert_eq!(
+            cache.get(1, tag(PROBE_WINDOW), 0, &ByBytes(&["other"])),
+            Some(&7)
+        );
     }
 
     #[test]
     fn long_values_are_not_cached() {
         let mut cache = LookupCache::<u8>::new();
         let long = "x".repeat(KEY_BYTES + 1);
-        cache.put(1, 3, 0, &[long.as_str()], 1);
-        assert_eq!(cache.get(1, 3, 0, &[long.as_str()]), None);
+        cache.put(1, 3, 0, &ByBytes(&[long.as_str()]), 1);
+        assert_eq!(cache.get(1, 3, 0, &ByBytes(&[long.as_str()])), None);
         let many = ["a"; MAX_VALUES + 1];
-        cache.put(1, 3, 0, &many, 1);
-        assert_eq!(cache.get(1, 3, 0, &many), None);
-        cache.put_static(1, 5, 0, &many, 1);
-        assert_eq!(cache.get_static(1, 5, 0, &many), None);
+        cache.put(1, 3, 0, &ByBytes(&many), 1);
+        assert_eq!(cache.get(1, 3, 0, &ByBytes(&many)), None);
+        cache.put(1, 5, 0, &ByAddress(&many), 1);
+        assert_eq!(cache.get(1, 5, 0, &ByAddress(&many)), None);
         let exact = "y".repeat(KEY_BYTES);
-        cache.put(1, 3, 0, &[exact.as_str()], 2);
-        assert_eq!(cache.get(1, 3, 0, &[exact.as_str()]), Some(&2));
+        cache.put(1, 3, 0, &ByBytes(&[exact.as_str()]), 2);
+        assert_eq!(cache.get(1, 3, 0, &ByBytes(&[exact.as_str()])), Some(&2));
     }
 
     #[test]
@@ -414,16 +448,16 @@ mod tests {
         static GET: &str = "GET";
         let mut cache = LookupCache::<u8>::new();
         let values = [GET, "200"];
-        cache.put_static(1, 9, 4, &values, 1);
-        assert_eq!(cache.get_static(1, 9, 4, &[GET, "200"]), Some(&1));
-        assert_eq!(cache.get_static(1, 9, 5, &values), None);
+        cache.put(1, 9, 4, &ByAddress(&values), 1);
+        assert_eq!(cache.get(1, 9, 4, &ByAddress(&[GET, "200"])), Some(&1));
+        assert_eq!(cache.get(1, 9, 5, &ByAddress(&values)), None);
         // The same text at another address is not the remembered value.
         let elsewhere: &'static str = String::from("GET").leak();
-        assert_eq!(cache.get_static(1, 9, 4, &[elsewhere, "200"]), None);
+        assert_eq!(cache.get(1, 9, 4, &ByAddress(&[elsewhere, "200"])), None);
         // A static entry never answers a byte lookup and the other way round.
-        assert_eq!(cache.get(1, 9, 4, &values), None);
-        cache.put(1, 11, 4, &values, 2);
-        assert_eq!(cache.get_static(1, 11, 4, &values), None);
-        assert_eq!(cache.get(1, 11, 4, &values), Some(&2));
+        assert_eq!(cache.get(1, 9, 4, &ByBytes(&values)), None);
+        cache.put(1, 11, 4, &ByBytes(&values), 2);
+        assert_eq!(cache.get(1, 11, 4, &ByAddress(&values)), None);
+        assert_eq!(cache.get(1, 11, 4, &ByBytes(&values)), Some(&2));
     }
 }

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use hashbrown::HashTable;
 use parking_lot::RwLock;
 
-use super::cache::{identity_tag, static_identity_tag, thread_cache};
+use super::cache::{ByAddress, ByBytes, CacheKey, thread_cache};
 use super::store::SeriesStore;
 use super::{FamilyBuilder, check_arity};
 use crate::atomic::CachePadded;
@@ -191,25 +191,7 @@ impl<M: Metric> Family<M> {
         values: &V,
         f: impl FnOnce(&M) -> R,
     ) -> Result<R> {
-        let inner = &*self.inner;
-        check_arity(&inner.label_names, values)?;
-        let tag = identity_tag(values) ^ inner.tag_salt;
-        // Read before the lookup, so an entry filled from a table that a concurrent
-        // removal has since changed carries the older generation.
-        let generation = inner.generation.load(Ordering::Acquire);
-        let cache = thread_cache();
-        if let Some(Ok(cache)) = cache.as_deref().map(RefCell::try_borrow) {
-            let cached = cache.get(inner.id, tag, generation, values);
-            if let Some(metric) = cached.and_then(M::from_any) {
-                return Ok(f(metric));
-            }
-        }
-        let (metric, own) = self.get_or_create(hash_values(&inner.hasher, values), values);
-        // Busy only when `f` of an enclosing call looks a family up again.
-        if let (true, Some(Ok(mut cache))) = (own, cache.as_deref().map(RefCell::try_borrow_mut)) {
-            cache.put(inner.id, tag, generation, values, metric.to_any());
-        }
-        Ok(f(&metric))
+        self.lookup(&ByBytes(values), f)
     }
 
     /// [`with`](Self::with) for `&'static str` values — constants, or strings made
@@ -238,20 +220,32 @@ impl<M: Metric> Family<M> {
     #[allow(clippy::inline_always)]
     #[inline(always)]
     pub fn with_static<R>(&self, values: &[&'static str], f: impl FnOnce(&M) -> R) -> Result<R> {
+        self.lookup(&ByAddress(values), f)
+    }
+
+    /// [`with`](Self::with) and [`with_static`](Self::with_static): the per-thread cache,
+    /// then the shared tables.
+    #[allow(clippy::inline_always)]
+    #[inline(always)]
+    fn lookup<K: CacheKey, R>(&self, key: &K, f: impl FnOnce(&M) -> R) -> Result<R> {
         let inner = &*self.inner;
+        let values = key.values();
         check_arity(&inner.label_names, values)?;
-        let tag = static_identity_tag(values) ^ inner.tag_salt;
+        let tag = key.tag() ^ inner.tag_salt;
+        // Read before the lookup, so an entry filled from a table that a concurrent
+        // removal has since changed carries the older generation.
         let generation = inner.generation.load(Ordering::Acquire);
         let cache = thread_cache();
         if let Some(Ok(cache)) = cache.as_deref().map(RefCell::try_borrow) {
-            let cached = cache.get_static(inner.id, tag, generation, values);
+            let cached = cache.get(inner.id, tag, generation, key);
             if let Some(metric) = cached.and_then(M::from_any) {
                 return Ok(f(metric));
             }
         }
         let (metric, own) = self.get_or_create(hash_values(&inner.hasher, values), values);
+        // Busy only when `f` of an enclosing call looks a family up again.
         if let (true, Some(Ok(mut cache))) = (own, cache.as_deref().map(RefCell::try_borrow_mut)) {
-            cache.put_static(inner.id, tag, generation, values, metric.to_any());
+            cache.put(inner.id, tag, generation, key, metric.to_any());
         }
         Ok(f(&metric))
     }
