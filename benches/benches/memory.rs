@@ -38,6 +38,16 @@ struct Labels {
     path: String,
 }
 
+/// `measured`'s way to label with run-time strings: each label interned by a `ParaCord`.
+#[derive(Clone, Copy, PartialEq, Debug, measured::LabelGroup)]
+#[label(set = MeasuredLabelSet)]
+struct MeasuredLabels<'a> {
+    #[label(dynamic_with = paracord::ParaCord)]
+    method: &'a str,
+    #[label(dynamic_with = paracord::ParaCord)]
+    path: &'a str,
+}
+
 fn main() {
     println!("heap bytes per series, {SERIES}-series counter family with 2 labels");
     per_series("prom_kit", || {
@@ -57,6 +67,20 @@ fn main() {
         for i in 0..SERIES {
             let (method, path) = labels(i);
             family.get_or_create(&Labels { method, path }).inc();
+        }
+        family
+    });
+    per_series("measured", || {
+        let family = measured::CounterVec::with_label_set(MeasuredLabelSet {
+            method: paracord::ParaCord::default(),
+            path: paracord::ParaCord::default(),
+        });
+        for i in 0..SERIES {
+            let (method, path) = labels(i);
+            family.inc(MeasuredLabels {
+                method,
+                path: &path,
+            });
         }
         family
     });
