@@ -3,12 +3,14 @@
 //! Every thread that looks series up keeps one small table of its recent lookups, across
 //! all families (128 entries, about 15 KiB, allocated on the thread's first lookup and
 //! freed when it exits), with a handle to each series found. An entry keeps a removed
-//! series alive until it is replaced, so at most 128 per thread. Entries are located by the *identity* of the values —
-//! where each string lives and how long it is — which is far cheaper than hashing their
-//! bytes: callers pass the same constants, the same route strings, the same `String`s
-//! again and again. A hit touches no lock, no reference count and no memory any other
-//! thread writes, except the family's generation counter, which changes only when series
-//! are removed (and so invalidates every thread's entries at once).
+//! series alive until it is replaced, so at most 128 per thread.
+//!
+//! Entries are located by the *identity* of the values — where each string lives and how
+//! long it is — which is far cheaper than hashing their bytes: callers pass the same
+//! constants, the same route strings, the same `String`s again and again. A hit takes no
+//! lock, changes no shared reference count and reads no memory that other threads write,
+//! except the family's generation counter, which changes only when series are removed
+//! (and so invalidates every thread's entries for the family at once).
 //!
 //! How a hit is confirmed depends on what the caller can promise:
 //! - any strings ([`ValueKey::Bytes`]): the entry holds a copy of the values (inline, no
