@@ -49,12 +49,15 @@ fn hits_do_not_allocate() {
     let with_interned =
         allocations_on_hits(|| each(&|i| family.with_static(&interned[i], Counter::inc).unwrap()));
     let handles = allocations_on_hits(|| each(&|i| family.labels(&owned[i]).unwrap().inc()));
-    // Strings made anew for each lookup miss the cache; the series still exists, so the
-    // shared tables answer without allocating either.
-    let fresh: Vec<[String; 2]> = owned.clone();
+    // Strings the cache has never seen (other copies of the same text, at other
+    // addresses) miss it; the series still exists, so the shared tables answer without
+    // allocating either. Each round uses copies no earlier round used.
+    let rounds: Vec<Vec<[String; 2]>> = (0..2).map(|_| owned.clone()).collect();
+    let round = std::cell::Cell::new(0);
     let fresh_strings = allocations_on_hits(|| {
+        let copies = &rounds[round.replace(round.get() + 1)];
         each(&|i| {
-            let values = [fresh[i][0].as_str(), fresh[i][1].as_str()];
+            let values = [copies[i][0].as_str(), copies[i][1].as_str()];
             family.with(&values, Counter::inc).unwrap();
         });
     });

@@ -639,7 +639,9 @@ mod tests {
         let f: Family<Counter> = Family::new(["k"]).unwrap();
         let g = f.clone();
         std::thread::spawn(move || {
-            // Registered before the lookup cache, so destroyed after it.
+            // Used before the lookup cache, so (on Linux, where thread-locals are destroyed
+            // in reverse order of first use) dropped after it: its lookups then find the
+            // cache gone and take the shared tables.
             FLUSH.with(|flush| *flush.borrow_mut() = Some(FlushOnExit(g.clone())));
             g.with_static(&["exit"], Counter::inc).unwrap();
         })

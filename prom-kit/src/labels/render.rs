@@ -146,86 +146,63 @@ pub(crate) fn hash_values<V: LabelValues + ?Sized>(state: &impl BuildHasher, val
 /// for tables that keep the text but not the hash.
 pub(crate) fn hash_rendered(state: &impl BuildHasher, text: &str) -> u64 {
     let mut hasher = state.build_hasher();
-    let mut unescaped = Vec::new();
-    let bytes = text.as_bytes();
-    let mut pos = 0;
-    // Names never hold `="`, so the next one starts the next value.
-    while let Some(start) = text[pos..].find("=\"").map(|i| pos + i + 2) {
-        let mut end = start;
-        let mut escaped = false;
-        while end < bytes.len() && bytes[end] != b'"' {
-            escaped |= bytes[end] == b'\\';
-            end += if bytes[end] == b'\\' { 2 } else { 1 };
-        }
-        let end = end.min(bytes.len());
-        let raw = &bytes[start..end];
-        if escaped {
-            unescaped.clear();
-            let mut i = 0;
-            while i < raw.len() {
-                match (raw[i], raw.get(i + 1)) {
-                    (b'\\', Some(b'n')) => {
-                        unescaped.push(b'\n');
-                        i += 2;
-                    }
-                    (b'\\', Some(&next)) => {
-                        unescaped.push(next);
-                        i += 2;
-                    }
-                    (b, _) => {
-                        unescaped.push(b);
-                        i += 1;
-                    }
-                }
-            }
-            hasher.write(&unescaped);
-        } else {
-            hasher.write(raw);
-        }
+    let mut unescaped = String::new();
+    for (_, escaped) in rendered_pairs(text) {
+        hasher.write(unescape(escaped, &mut unescaped).as_bytes());
         hasher.write_u8(0xff);
-        pos = (end + 1).min(text.len());
     }
     hasher.finish()
 }
 
-/// Undoes [`escape_label_value`] on one rendered value.
-#[cfg(feature = "protobuf")]
-fn unescape_label_value(escaped: &str) -> String {
-    let mut out = String::with_capacity(escaped.len());
+/// The `(name, escaped value)` pairs of rendered label text (`a="x",b="y"`).
+fn rendered_pairs(text: &str) -> impl Iterator<Item = (&str, &str)> {
+    let mut rest = text;
+    std::iter::from_fn(move || {
+        // Names never hold `="`, so the next one starts the next value.
+        let eq = rest.find("=\"")?;
+        let name = rest[..eq].trim_start_matches(',');
+        let after = &rest[eq + 2..];
+        let bytes = after.as_bytes();
+        let mut end = 0;
+        while end < bytes.len() && bytes[end] != b'"' {
+            end += if bytes[end] == b'\\' { 2 } else { 1 };
+        }
+        let end = end.min(after.len());
+        rest = after.get(end + 1..).unwrap_or("");
+        Some((name, &after[..end]))
+    })
+}
+
+/// Undoes [`escape_label_value`] on one rendered value: the value itself when it has no
+/// escapes, else its unescaped text in `buffer`.
+fn unescape<'a>(escaped: &'a str, buffer: &'a mut String) -> &'a str {
+    if !escaped.contains('\\') {
+        return escaped;
+    }
+    buffer.clear();
     let mut chars = escaped.chars();
     while let Some(c) = chars.next() {
         if c == '\\' {
             match chars.next() {
-                Some('n') => out.push('\n'),
-                Some(other) => out.push(other),
-                None => out.push('\\'),
+                Some('n') => buffer.push('\n'),
+                Some(other) => buffer.push(other),
+                None => buffer.push('\\'),
             }
         } else {
-            out.push(c);
+            buffer.push(c);
         }
     }
-    out
+    buffer
 }
 
 /// Splits rendered label text (`a="x",b="y"`) back into `(name, raw value)` pairs, for
 /// encoders that need raw values (protobuf).
 #[cfg(feature = "protobuf")]
 pub(crate) fn parse_rendered(text: &str) -> Vec<(String, String)> {
-    let mut pairs = Vec::new();
-    let mut rest = text;
-    while let Some(eq) = rest.find("=\"") {
-        let name = rest[..eq].trim_start_matches(',').to_owned();
-        let after = &rest[eq + 2..];
-        let bytes = after.as_bytes();
-        let mut i = 0;
-        while i < bytes.len() && bytes[i] != b'"' {
-            i += if bytes[i] == b'\\' { 2 } else { 1 };
-        }
-        let end = i.min(after.len());
-        pairs.push((name, unescape_label_value(&after[..end])));
-        rest = after.get(end + 1..).unwrap_or("");
-    }
-    pairs
+    let mut buffer = String::new();
+    rendered_pairs(text)
+        .map(|(name, escaped)| (name.to_owned(), unescape(escaped, &mut buffer).to_owned()))
+        .collect()
 }
 
 #[cfg(test)]
