@@ -27,6 +27,26 @@ pub(crate) fn thread_stripe() -> usize {
     })
 }
 
+/// Adds `amount` to `cell`, saturating at `u64::MAX` instead of wrapping: a counter that
+/// wrapped would read as a reset to Prometheus.
+///
+/// The hot path stays one relaxed `fetch_add`; the value it returns tells whether the sum
+/// overflowed, and only then is the cell pinned to `u64::MAX`. A reader racing with that
+/// pinning may see the wrapped value for an instant; every later read sees `u64::MAX`.
+#[inline]
+pub(crate) fn add_saturating(cell: &AtomicU64, amount: u64) {
+    let previous = cell.fetch_add(amount, Ordering::Relaxed);
+    if previous.checked_add(amount).is_none() {
+        saturate(cell);
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn saturate(cell: &AtomicU64) {
+    cell.store(u64::MAX, Ordering::Relaxed);
+}
+
 /// An `f64` stored as its bit pattern in an [`AtomicU64`].
 ///
 /// Loads and stores are single atomic operations; additions are compare-and-swap loops,
@@ -90,6 +110,34 @@ mod tests {
         assert!((a.get() - 3.75).abs() < f64::EPSILON);
         a.set(-0.5);
         assert!((a.get() + 0.5).abs() < f64::EPSILON);
+    }
+
+    #[test]
+    fn additions_saturate_at_the_maximum() {
+        let cell = AtomicU64::new(0);
+        add_saturating(&cell, u64::MAX);
+        assert_eq!(cell.load(Ordering::Relaxed), u64::MAX);
+        add_saturating(&cell, 2);
+        assert_eq!(cell.load(Ordering::Relaxed), u64::MAX);
+        add_saturating(&cell, 1);
+        assert_eq!(cell.load(Ordering::Relaxed), u64::MAX);
+        add_saturating(&cell, 0);
+        assert_eq!(cell.load(Ordering::Relaxed), u64::MAX);
+        let cell = AtomicU64::new(u64::MAX - 3);
+        add_saturating(&cell, 3);
+        assert_eq!(cell.load(Ordering::Relaxed), u64::MAX);
+        // Concurrent additions across the boundary all end at the maximum.
+        let cell = AtomicU64::new(u64::MAX - 1_000);
+        std::thread::scope(|scope| {
+            for _ in 0..4 {
+                scope.spawn(|| {
+                    for _ in 0..1_000 {
+                        add_saturating(&cell, 1);
+                    }
+                });
+            }
+        });
+        assert_eq!(cell.load(Ordering::Relaxed), u64::MAX);
     }
 
     #[test]

@@ -29,6 +29,8 @@ use crate::metrics::sealed::AnyMetric;
 
 /// Entries per thread.
 const SLOTS: usize = 128;
+/// The bits of a tag that pick its first slot.
+const SLOTS_BITS: u32 = SLOTS.trailing_zeros();
 /// How many neighbouring slots a key may occupy (linear probing within a small window).
 const PROBE_WINDOW: usize = 4;
 /// The longest concatenation of label values kept as a byte copy; longer ones always take
@@ -279,12 +281,17 @@ impl<T> LookupCache<T> {
         }
     }
 
+    /// The first slot `tag` may occupy: its top `log2(SLOTS)` bits, where the multiply in
+    /// `identity_tag` mixes best.
+    #[inline]
+    fn first_slot(tag: u64) -> usize {
+        (tag >> (u64::BITS - SLOTS_BITS)) as usize
+    }
+
     /// The slots `tag` may occupy.
     #[inline]
     fn window(tag: u64) -> impl Iterator<Item = usize> {
-        // The multiply in `identity_tag` mixes best into the high bits.
-        #[allow(clippy::cast_possible_truncation)]
-        let first = (tag >> 58) as usize;
+        let first = Self::first_slot(tag);
         (0..PROBE_WINDOW).map(move |k| (first + k) & (SLOTS - 1))
     }
 
@@ -427,6 +434,45 @@ mod tests {
             cache.get(1, tag(PROBE_WINDOW), 0, &ByBytes(&["other"])),
             Some(&7)
         );
+    }
+
+    #[test]
+    fn every_slot_is_reachable() {
+        const { assert!(SLOTS.is_power_of_two()) };
+        // Every value of the top bits picks its own first slot.
+        let firsts: std::collections::HashSet<usize> = (0..SLOTS as u64)
+            .map(|top| LookupCache::<u8>::first_slot((top << (u64::BITS - SLOTS_BITS)) | 1))
+            .collect();
+        assert_eq!(firsts.len(), SLOTS);
+        // And real tags spread over all of them.
+        // (Tags follow the strings' addresses, so the strings are kept alive.)
+        let values: Vec<String> = (0..20_000).map(|i| format!("v{i}")).collect();
+        let mut hit = [false; SLOTS];
+        for value in &values {
+            hit[LookupCache::<u8>::first_slot(identity_tag(&[value.as_str()][..]))] = true;
+        }
+        assert!(
+            hit.iter().all(|&h| h),
+            "unreached slots: {:?}",
+            hit.iter()
+                .enumerate()
+                .filter(|(_, h)| !**h)
+                .map(|(i, _)| i)
+                .collect::<Vec<_>>()
+        );
+        // A full cache holds SLOTS distinct entries.
+        let mut cache = LookupCache::<usize>::new();
+        for slot in 0..SLOTS {
+            let tag = ((slot as u64) << (u64::BITS - SLOTS_BITS)) | 1;
+            cache.put(1, tag, 0, &ByBytes(&[slot.to_string()]), slot);
+        }
+        for slot in 0..SLOTS {
+            let tag = ((slot as u64) << (u64::BITS - SLOTS_BITS)) | 1;
+            assert_eq!(
+                cache.get(1, tag, 0, &ByBytes(&[slot.to_string()])),
+                Some(&slot)
+            );
+        }
     }
 
     #[test]

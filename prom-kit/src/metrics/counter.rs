@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::{Exemplar, ExemplarSlot};
 use super::{Metric, MetricType};
-use crate::atomic::AtomicF64;
+use crate::atomic::{AtomicF64, add_saturating};
 use crate::error::{Error, ErrorKind, Result};
 use crate::snapshot::{CounterSnapshot, Number, Scratch, Snapshot, timestamp_now};
 
@@ -68,13 +68,22 @@ impl Counter {
     /// Adds one.
     #[inline]
     pub fn inc(&self) {
-        self.core.whole.fetch_add(1, Ordering::Relaxed);
+        add_saturating(&self.core.whole, 1);
     }
 
-    /// Adds `amount`.
+    /// Adds `amount`. The whole part saturates at `u64::MAX` rather than wrapping to a
+    /// small number, which Prometheus would read as a counter reset.
+    ///
+    /// ```
+    /// # use prom_kit::Counter;
+    /// let c = Counter::new();
+    /// c.inc_by(u64::MAX);
+    /// c.inc_by(2);
+    /// assert_eq!(c.get(), u64::MAX as f64);
+    /// ```
     #[inline]
     pub fn inc_by(&self, amount: u64) {
-        self.core.whole.fetch_add(amount, Ordering::Relaxed);
+        add_saturating(&self.core.whole, amount);
     }
 
     /// Adds a fractional `amount`.
@@ -202,6 +211,18 @@ mod tests {
         assert_eq!(c.total(), Number::Float(7.5));
         c.inc_by_f64(f64::INFINITY).unwrap();
         assert_eq!(c.get(), f64::INFINITY);
+    }
+
+    #[test]
+    fn whole_part_saturates_instead_of_wrapping() {
+        let c = Counter::new();
+        c.inc_by(u64::MAX);
+        c.inc_by(2);
+        assert_eq!(c.total(), Number::Unsigned(u64::MAX));
+        c.inc();
+        assert_eq!(c.total(), Number::Unsigned(u64::MAX));
+        c.inc_by_f64(4.0).unwrap();
+        assert_eq!(c.total(), Number::Unsigned(u64::MAX));
     }
 
     #[test]

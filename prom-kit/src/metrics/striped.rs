@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::{Metric, MetricType};
-use crate::atomic::{AtomicF64, CachePadded, STRIPES, thread_stripe};
+use crate::atomic::{AtomicF64, CachePadded, STRIPES, add_saturating, thread_stripe};
 use crate::error::{Error, ErrorKind, Result};
 use crate::snapshot::{CounterSnapshot, Number, Scratch, Snapshot, timestamp_now};
 
@@ -65,7 +65,7 @@ impl StripedCounter {
     /// Adds `amount`.
     #[inline]
     pub fn inc_by(&self, amount: u64) {
-        self.core.cells[thread_stripe()].fetch_add(amount, Ordering::Relaxed);
+        add_saturating(&self.core.cells[thread_stripe()], amount);
     }
 
     /// Adds a fractional `amount` (on a shared cell: fractional increments are not the
@@ -87,7 +87,7 @@ impl StripedCounter {
 
     fn total(&self) -> Number {
         let whole = self.core.cells.iter().fold(0u64, |sum, cell| {
-            sum.wrapping_add(cell.load(Ordering::Relaxed))
+            sum.saturating_add(cell.load(Ordering::Relaxed))
         });
         let fraction = self.core.fraction.get();
         if fraction == 0.0 {
@@ -160,5 +160,19 @@ mod tests {
         );
         counter.reset();
         assert_eq!(counter.get(), 0.0);
+    }
+
+    #[test]
+    fn totals_saturate_instead_of_wrapping() {
+        let counter = StripedCounter::new();
+        // Two threads land on different stripes; their sum must not wrap either.
+        std::thread::scope(|scope| {
+            for _ in 0..STRIPES {
+                scope.spawn(|| counter.inc_by(u64::MAX / 2));
+            }
+        });
+        counter.inc_by(u64::MAX);
+        counter.inc();
+        assert_eq!(counter.total(), Number::Unsigned(u64::MAX));
     }
 }

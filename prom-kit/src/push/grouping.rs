@@ -63,14 +63,15 @@ impl GroupingKey {
 }
 
 /// Appends `/<name>/<value>`, or `/<name>@base64/<url-safe base64>` for values the
-/// gateway could not take verbatim in a path segment (empty, or containing `/` or a
-/// space).
+/// gateway could not take verbatim in a path segment: empty, containing `/` or a space,
+/// or a dot segment (`.` and `..` are removed from paths by URL normalisation; the
+/// gateway answers them with a redirect).
 fn push_pair(path: &mut String, name: &str, value: &str) {
     path.push('/');
     path.push_str(name);
     if value.is_empty() {
         path.push_str("@base64/=");
-    } else if value.contains(['/', ' ']) {
+    } else if value.contains(['/', ' ']) || value == "." || value == ".." {
         path.push_str("@base64/");
         path.push_str(&URL_SAFE.encode(value));
     } else {
@@ -117,6 +118,61 @@ mod tests {
             key.names().collect::<Vec<_>>(),
             ["job", "empty", "instance", "odd", "zone"]
         );
+    }
+
+    #[test]
+    fn dot_segments_go_base64() {
+        let mut key = GroupingKey::new(".").unwrap();
+        key.insert("a", "..").unwrap();
+        key.insert("b", "...").unwrap();
+        key.insert("c", ".x").unwrap();
+        assert_eq!(
+            key.path(),
+            "/metrics/job@base64/Lg==/a@base64/Li4=/b/.../c/.x"
+        );
+    }
+
+    #[test]
+    fn every_path_segment_is_plain_and_decodes_to_its_value() {
+        use proptest::prelude::*;
+        proptest!(|(job in any::<String>(), value in any::<String>())| {
+            prop_assume!(!job.is_empty());
+            let mut key = GroupingKey::new(&job).unwrap();
+            key.insert("l", &value).unwrap();
+            let path = key.path();
+            let segments: Vec<&str> = path.split('/').collect();
+            prop_assert_eq!(segments.len(), 6, "{}", path);
+            for segment in &segments[1..] {
+                prop_assert!(*segment != "." && *segment != "..", "{}", path);
+                prop_assert!(segment.bytes().all(|b| b.is_ascii_graphic()), "{}", path);
+            }
+            prop_assert!(path.parse::<http::Uri>().is_ok(), "{}", path);
+            prop_assert_eq!(decode(segments[2], segments[3]), job);
+            prop_assert_eq!(decode(segments[4], segments[5]), value);
+        });
+    }
+
+    /// Decodes one `name[@base64]/value` pair as the gateway does.
+    fn decode(name: &str, value: &str) -> String {
+        if name.ends_with("@base64") {
+            if value == "=" {
+                return String::new();
+            }
+            return String::from_utf8(URL_SAFE.decode(value).unwrap()).unwrap();
+        }
+        let bytes = value.as_bytes();
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < bytes.len() {
+            if bytes[i] == b'%' {
+                out.push(u8::from_str_radix(&value[i + 1..i + 3], 16).unwrap());
+                i += 3;
+            } else {
+                out.push(bytes[i]);
+                i += 1;
+            }
+        }
+        String::from_utf8(out).unwrap()
     }
 
     #[test]

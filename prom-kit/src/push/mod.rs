@@ -94,7 +94,7 @@ struct Inner {
 }
 
 /// Configures a [`PushClient`].
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[must_use = "a builder does nothing until `build` is called"]
 pub struct PushClientBuilder {
     base: String,
@@ -172,12 +172,30 @@ impl PushClientBuilder {
     /// # Errors
     ///
     /// [`ErrorKind::InvalidValue`] for a URL that is not `http://…` (or `https://…` with
-    /// the `push-tls` feature).
+    /// the `push-tls` feature), or credentials that cannot be sent in a header (control
+    /// characters).
     pub fn build(self) -> Result<PushClient> {
         let transport = transport::Transport::new(&self.base)?;
+        if let Some(authorization) = &self.authorization {
+            http::HeaderValue::from_str(authorization).map_err(|e| {
+                Error::with_source(
+                    ErrorKind::InvalidValue,
+                    "the credentials cannot be sent in an HTTP header",
+                    e,
+                )
+            })?;
+        }
+        let url = format!("{}{}", self.base.trim_end_matches('/'), self.key.path());
+        url.parse::<http::Uri>().map_err(|e| {
+            Error::with_source(
+                ErrorKind::InvalidValue,
+                format!("gateway URL {:?}", self.base),
+                e,
+            )
+        })?;
         Ok(PushClient {
             inner: Arc::new(Inner {
-                url: format!("{}{}", self.base.trim_end_matches('/'), self.key.path()),
+                url,
                 key: self.key,
                 timeout: self.timeout,
                 authorization: self.authorization,

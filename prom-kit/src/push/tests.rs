@@ -182,6 +182,68 @@ fn times_out_and_validates_urls() {
     );
 }
 
+#[test]
+fn dot_only_job_and_grouping_values_are_sent_base64() {
+    for (job, value, path) in [
+        (".", "..", "/metrics/job@base64/Lg==/zone@base64/Li4="),
+        ("..", ".", "/metrics/job@base64/Li4=/zone@base64/Lg=="),
+    ] {
+        let (url, request) = fake_gateway(200, "");
+        let client = PushClient::builder(&url, job)
+            .unwrap()
+            .grouping("zone", value)
+            .unwrap()
+            .build()
+            .unwrap();
+        assert!(client.url().ends_with(path), "{}", client.url());
+        client.delete_blocking().unwrap();
+        let request = request.join().unwrap();
+        assert!(
+            request.starts_with(&format!("DELETE {path} HTTP/1.1\r\n")),
+            "{request}"
+        );
+    }
+}
+
+#[test]
+fn no_builder_input_panics() {
+    use proptest::prelude::*;
+    proptest!(ProptestConfig::with_cases(512), |(
+        base in prop_oneof![Just("http://127.0.0.1:9".to_owned()), "http://\\PC{0,12}", any::<String>()],
+        job in any::<String>(),
+        name in "[a-z_]{1,4}|\\PC{0,4}",
+        value in any::<String>(),
+        user in any::<String>(),
+        token in any::<String>(),
+    )| {
+        let Ok(builder) = PushClient::builder(&base, &job) else {
+            prop_assert!(job.is_empty());
+            return Ok(());
+        };
+        let Ok(builder) = builder.grouping(&name, &value) else { return Ok(()); };
+        let built = builder.clone().basic_auth(&user, &token).build();
+        let _ = builder.bearer_token(&token).gzip(true).build();
+        if let Ok(client) = built {
+            prop_assert!(client.url().parse::<http::Uri>().is_ok());
+        }
+    });
+}
+
+#[test]
+fn credentials_that_no_header_can_carry_are_refused() {
+    let error = PushClient::builder("http://127.0.0.1:9", "j")
+        .unwrap()
+        .bearer_token("abc\r\nX-Injected: 1")
+        .build()
+        .unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::InvalidValue);
+    let error = PushClient::builder("http://a b", "j")
+        .unwrap()
+        .build()
+        .unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::InvalidValue);
+}
+
 #[tokio::test]
 async fn periodic_pushes_need_a_runtime_only() {
     let (url, request) = fake_gateway(200, "");
