@@ -46,7 +46,8 @@ pub enum ScrapeErrorPolicy {
 ///
 /// - `GET`: the exposition in the format [`negotiate`] picks from `Accept`, with the
 ///   matching `Content-Type`, gzipped when `Accept-Encoding` allows it;
-/// - `HEAD`: the same status and headers, no body;
+/// - `HEAD`: the headers a `GET` would get, with status 200 and no body; the registry is
+///   not encoded (so a failing collector shows only on `GET`);
 /// - any other method: `405` with `Allow: GET, HEAD`;
 /// - beyond the concurrent-scrape limit: `503`.
 ///
@@ -255,6 +256,22 @@ impl MetricsHandler {
         }
 
         let chosen = negotiate(request.accept);
+        let mut headers = vec![
+            ("content-type", chosen.content_type),
+            ("vary", "Accept, Accept-Encoding"),
+        ];
+        let gzipped = inner.gzip && accepts_gzip(request.accept_encoding);
+        if head {
+            // The headers a GET would get, without encoding a body only to drop it.
+            if gzipped {
+                headers.push(("content-encoding", "gzip"));
+            }
+            return ScrapeResponse {
+                status: 200,
+                headers,
+                body: Vec::new(),
+            };
+        }
         let mut body = Vec::with_capacity(inner.last_size.load(Ordering::Relaxed) + 1024);
         if let Err(error) = inner.registry.encode(chosen.format, &mut body) {
             self.count_error("encoding");
@@ -268,11 +285,7 @@ impl MetricsHandler {
         }
         inner.last_size.store(body.len(), Ordering::Relaxed);
 
-        let mut headers = vec![
-            ("content-type", chosen.content_type),
-            ("vary", "Accept, Accept-Encoding"),
-        ];
-        if inner.gzip && accepts_gzip(request.accept_encoding) {
+        if gzipped {
             match gzip(&body) {
                 Ok(compressed) => {
                     body = compressed;
@@ -280,9 +293,6 @@ impl MetricsHandler {
                 }
                 Err(_) => self.count_error("gzip"),
             }
-        }
-        if head {
-            body.clear();
         }
         ScrapeResponse {
             status: 200,

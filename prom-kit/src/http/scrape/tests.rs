@@ -88,6 +88,59 @@ fn head_and_other_methods() {
     }
 }
 
+/// Counts how often the registry is collected.
+struct CountingCollector(Arc<std::sync::atomic::AtomicUsize>);
+
+impl Collector for CountingCollector {
+    fn collect(&self, _out: &mut CollectorOutput<'_>) -> crate::Result<()> {
+        self.0.fetch_add(1, Ordering::Relaxed);
+        Ok(())
+    }
+}
+
+#[test]
+fn head_does_not_encode_and_gets_the_get_headers() {
+    let registry = registry_with_counter();
+    let collected = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    registry.register_collector(CountingCollector(Arc::clone(&collected)));
+    let handler = MetricsHandler::new(registry).unwrap();
+    for (accept, encoding) in [
+        (None, None),
+        (Some("application/openmetrics-text"), Some("gzip")),
+        (Some("text/plain"), Some("gzip;q=0, *")),
+    ] {
+        let head = handler.handle(&ScrapeRequest {
+            method: "HEAD",
+            accept,
+            accept_encoding: encoding,
+        });
+        assert_eq!(
+            collected.load(Ordering::Relaxed),
+            0,
+            "HEAD encoded the registry"
+        );
+        let get = handler.handle(&get(accept, encoding));
+        assert_eq!(collected.load(Ordering::Relaxed), 1);
+        collected.store(0, Ordering::Relaxed);
+        assert_eq!((head.status, head.headers), (get.status, get.headers));
+        assert!(head.body.is_empty());
+    }
+}
+
+#[test]
+fn explicit_gzip_refusal_beats_the_wildcard() {
+    let handler = MetricsHandler::new(registry_with_counter()).unwrap();
+    let response = handler.handle(&get(None, Some("gzip;q=0, *")));
+    assert_eq!(header(&response, "content-encoding"), None);
+    assert!(
+        String::from_utf8(response.body)
+            .unwrap()
+            .contains("served_total 5\n")
+    );
+    let response = handler.handle(&get(None, Some("br, *;q=0.5")));
+    assert_eq!(header(&response, "content-encoding"), Some("gzip"));
+}
+
 /// A collector that scrapes its own handler while it is being scraped, so that a second
 /// scrape is in flight at the same time as the first.
 struct Reentrant(Arc<Mutex<Option<(MetricsHandler, u16)>>>);
