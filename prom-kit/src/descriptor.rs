@@ -2,7 +2,7 @@
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::metrics::MetricType;
-use crate::name::{check_label_names, check_metric_name, check_unit};
+use crate::name::{check_label_name, check_label_names, check_metric_name, check_unit};
 
 /// What a metric family is called and what it holds; built once, validated once.
 ///
@@ -34,20 +34,41 @@ impl Descriptor {
     ///
     /// # Errors
     ///
-    /// [`ErrorKind::InvalidMetricName`] if `name` is not a valid metric name.
+    /// [`ErrorKind::InvalidMetricName`] if `name` is not a valid metric name;
+    /// [`ErrorKind::InvalidLabelName`] (or [`ErrorKind::ReservedLabelName`]) if a state
+    /// set's name, which is also the label name of its states, is not a valid label name
+    /// (it holds a `:`, say).
+    ///
+    /// ```
+    /// # use prom_kit::{Descriptor, ErrorKind, MetricType};
+    /// let error = Descriptor::new("app:mode", "", MetricType::StateSet).unwrap_err();
+    /// assert_eq!(error.kind(), ErrorKind::InvalidLabelName);
+    /// assert!(Descriptor::new("app:mode", "", MetricType::Gauge).is_ok());
+    /// ```
     pub fn new(name: &str, help: &str, kind: MetricType) -> Result<Self> {
         check_metric_name(name)?;
         let name = match kind.strippable_suffix() {
             Some(suffix) if name.len() > suffix.len() => name.strip_suffix(suffix).unwrap_or(name),
             _ => name,
         };
-        Ok(Self {
+        let descriptor = Self {
             name: name.into(),
             help: help.into(),
             unit: None,
             kind,
             label_names: Box::default(),
-        })
+        };
+        descriptor.check_state_label()?;
+        Ok(descriptor)
+    }
+
+    /// A state set's family name is also the label name its states are exposed under
+    /// (`mode{mode="on"} 1`), so it must be a valid label name too.
+    fn check_state_label(&self) -> Result<()> {
+        if self.kind == MetricType::StateSet {
+            check_label_name(&self.name)?;
+        }
+        Ok(())
     }
 
     /// A descriptor for one of prom-kit's own constant names, which are valid by
@@ -79,7 +100,8 @@ impl Descriptor {
     ///
     /// # Errors
     ///
-    /// [`ErrorKind::InvalidUnit`] if the unit is empty or not made of name characters.
+    /// [`ErrorKind::InvalidUnit`] if the unit is empty or not made of name characters;
+    /// for a state set, as [`new`](Self::new) for the name with the unit.
     pub fn with_unit(mut self, unit: &str) -> Result<Self> {
         check_unit(unit)?;
         let suffix = format!("_{unit}");
@@ -87,6 +109,7 @@ impl Descriptor {
             self.name = format!("{}{suffix}", self.name).into();
         }
         self.unit = Some(unit.into());
+        self.check_state_label()?;
         Ok(self)
     }
 
@@ -133,6 +156,7 @@ impl Descriptor {
         if !prefix.is_empty() {
             copy.name = format!("{prefix}_{}", self.name).into();
             check_metric_name(&copy.name)?;
+            copy.check_state_label()?;
         }
         Ok(copy)
     }

@@ -173,6 +173,55 @@ fn rendered_pairs(text: &str) -> impl Iterator<Item = (&str, &str)> {
     })
 }
 
+/// Checks rendered label text that did not come from [`render_pairs`] (an info metric's
+/// pairs from a collector) as strictly as the real parsers read it: `name="value"` pairs
+/// separated by single commas, valid and unreserved names, none repeated, values whose
+/// only escapes are `\\`, `\"` and `\n` and that hold no raw newline. Returns the names.
+pub(crate) fn check_rendered(text: &str) -> crate::Result<Vec<&str>> {
+    use crate::error::{Error, ErrorKind};
+    let malformed = || {
+        Error::new(
+            ErrorKind::InvalidValue,
+            format!("malformed label pairs {text:?}"),
+        )
+    };
+    let mut names: Vec<&str> = Vec::new();
+    let mut rest = text;
+    while !rest.is_empty() {
+        if !names.is_empty() {
+            rest = rest.strip_prefix(',').ok_or_else(malformed)?;
+        }
+        let eq = rest.find('=').ok_or_else(malformed)?;
+        let name = &rest[..eq];
+        crate::name::check_label_name(name)?;
+        if names.contains(&name) {
+            return Err(Error::about(ErrorKind::DuplicateLabelName, name));
+        }
+        names.push(name);
+        let value = rest[eq + 1..].strip_prefix('"').ok_or_else(malformed)?;
+        let bytes = value.as_bytes();
+        let mut end = 0;
+        loop {
+            match bytes.get(end) {
+                None | Some(b'\n') => return Err(malformed()),
+                Some(b'"') => break,
+                Some(b'\\') => match bytes.get(end + 1) {
+                    Some(b'\\' | b'"' | b'n') => end += 2,
+                    _ => return Err(malformed()),
+                },
+                Some(_) => end += 1,
+            }
+        }
+        rest = &value[end + 1..];
+    }
+    Ok(names)
+}
+
+/// The names of rendered label text that is known to be well-formed.
+pub(crate) fn rendered_names(text: &str) -> impl Iterator<Item = &str> {
+    rendered_pairs(text).map(|(name, _)| name)
+}
+
 /// Undoes [`escape_label_value`] on one rendered value: the value itself when it has no
 /// escapes, else its unescaped text in `buffer`.
 fn unescape<'a>(escaped: &'a str, buffer: &'a mut String) -> &'a str {
@@ -208,6 +257,7 @@ pub(crate) fn parse_rendered(text: &str) -> Vec<(String, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ErrorKind;
 
     fn names(list: &[&str]) -> Vec<Box<str>> {
         list.iter().map(|s| Box::from(*s)).collect()
@@ -268,6 +318,34 @@ mod tests {
     }
 
     #[cfg(feature = "protobuf")]
+    #[test]
+    fn checks_foreign_rendered_text_strictly() {
+        assert_eq!(check_rendered("").unwrap(), Vec::<&str>::new());
+        assert_eq!(check_rendered(r#"a="x",b="y\"\\\nz""#).unwrap(), ["a", "b"]);
+        let mut ours = String::new();
+        render_pairs(&mut ours, [("v", "q\"\\\n\r\t\0,=}")]);
+        assert_eq!(check_rendered(&ours).unwrap(), ["v"]);
+        for (bad, kind) in [
+            (r#"a="x"}"#, ErrorKind::InvalidValue),
+            (r#"a="x",,b="y""#, ErrorKind::InvalidLabelName),
+            (r#"a="x","#, ErrorKind::InvalidValue),
+            (r#"a="x" ,b="y""#, ErrorKind::InvalidValue),
+            (r#"a="x"#, ErrorKind::InvalidValue),
+            ("a=x", ErrorKind::InvalidValue),
+            ("a=\"x\ny\"", ErrorKind::InvalidValue),
+            (r#"a="x\t""#, ErrorKind::InvalidValue),
+            (r#"a="x\""#, ErrorKind::InvalidValue),
+            (r#"a:b="x""#, ErrorKind::InvalidLabelName),
+            (r#"__a="x""#, ErrorKind::ReservedLabelName),
+            (r#"a="x",a="y""#, ErrorKind::DuplicateLabelName),
+            (r#"a="x"} 1\nevil{b="y""#, ErrorKind::InvalidValue),
+            ("a", ErrorKind::InvalidValue),
+            ("=\"x\"", ErrorKind::InvalidLabelName),
+        ] {
+            assert_eq!(check_rendered(bad).unwrap_err().kind(), kind, "{bad}");
+        }
+    }
+
     #[test]
     fn parses_back() {
         let n = names(&["a", "b", "c"]);

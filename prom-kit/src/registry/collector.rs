@@ -4,7 +4,8 @@ use std::borrow::Cow;
 
 use crate::descriptor::Descriptor;
 use crate::encoding::{FamilyWriter, Format, ProtoSlot, flush};
-use crate::error::Result;
+use crate::error::{Error, ErrorKind, Result};
+use crate::labels::render::rendered_names;
 
 /// Produces whole metric families at scrape time, for values that live elsewhere (the
 /// process's resource usage, a connection pool's statistics).
@@ -62,21 +63,31 @@ pub struct CollectorOutput<'a> {
     pub(crate) families: Vec<(String, Descriptor, usize)>,
     /// The family being assembled, for formats written out per family (protobuf).
     pub(crate) pending: ProtoSlot,
+    /// Why a family of this collector could not be exposed, if one could not.
+    pub(crate) refusal: Option<Error>,
 }
 
 impl CollectorOutput<'_> {
     /// Starts a family; write its series through the returned writer.
+    ///
+    /// A family that cannot be exposed where this collector is registered — a label name
+    /// that one of the registry view's constant labels already uses, or a state set whose
+    /// prefixed name is no valid label name — refuses every series, and the collector's
+    /// whole output is then left out of the scrape with an
+    /// [`ErrorKind::Collect`](crate::ErrorKind::Collect) error.
     pub fn family<'w>(&'w mut self, descriptor: &'w Descriptor) -> FamilyWriter<'w> {
         // The previous family is complete once the next one starts.
         flush(&mut self.pending, self.out);
-        let name = if self.prefix.is_empty() {
-            descriptor.name().to_owned()
-        } else {
-            format!("{}_{}", self.prefix, descriptor.name())
+        let checked = descriptor
+            .prefixed(self.prefix)
+            .and_then(|full| self.check_const_labels(&full).map(|()| full));
+        let name = match &checked {
+            Ok(full) => full.name().to_owned(),
+            Err(_) => format!("{}_{}", self.prefix, descriptor.name()),
         };
         self.families
             .push((name.clone(), descriptor.clone(), self.out.len()));
-        FamilyWriter::new(
+        let mut writer = FamilyWriter::new(
             self.out,
             &mut self.pending,
             self.format,
@@ -84,6 +95,25 @@ impl CollectorOutput<'_> {
             descriptor,
             self.const_labels,
             self.created,
-        )
+        );
+        if let Err(error) = checked {
+            writer.refuse(error.kind());
+            self.refusal.get_or_insert(error);
+        }
+        writer
+    }
+
+    /// Fails if a label of the family (its own, or the one a type adds: `le`,
+    /// `quantile`, a state set's name) is also one of the constant labels.
+    fn check_const_labels(&self, descriptor: &Descriptor) -> Result<()> {
+        let const_names: Vec<&str> = rendered_names(self.const_labels).collect();
+        if let Some(clash) = descriptor
+            .label_names()
+            .iter()
+            .find(|n| const_names.contains(&&***n))
+        {
+            return Err(Error::about(ErrorKind::DuplicateLabelName, clash));
+        }
+        descriptor.check_reserved_labels(&const_names)
     }
 }

@@ -403,10 +403,16 @@ impl Registry {
                 created,
                 families: Vec::new(),
                 pending: ProtoSlot::default(),
+                refusal: None,
             };
             let result = entry.collector.collect(&mut output);
             flush(&mut output.pending, output.out);
             let families = output.families;
+            // A family that could not be exposed fails the collector even if it went on.
+            let result = match output.refusal {
+                Some(refusal) => Err(refusal),
+                None => result,
+            };
             match result {
                 Ok(()) => {
                     let ends: Vec<usize> = families
