@@ -324,3 +324,41 @@ async fn exemplar_hook_attaches_trace_ids() {
         .unwrap();
     assert!(line.starts_with("http_requests_total{method=\"GET\",route=\"/\",status=\"200\"} 1 # {trace_id=\"abc123\"} 1 "), "{line}");
 }
+
+#[actix_web::test]
+async fn exemplar_hook_with_control_characters_counts_without_exemplar() {
+    let registry = Registry::new();
+    let metrics = HttpMetrics::builder().build(&registry).unwrap();
+    // The hook decodes `%00` as a client-controlled decoder might; a tab passes HTTP as is.
+    let app = test::init_service(
+        App::new()
+            .wrap(Metrics::new(metrics).exemplar(|request| {
+                let trace = request.headers().get("x-trace-id")?.to_str().ok()?;
+                Some(vec![("trace_id".to_owned(), trace.replace("%00", "\0"))])
+            }))
+            .route(
+                "/",
+                web::get().to(|| async { HttpResponse::Ok().body("hi") }),
+            ),
+    )
+    .await;
+    for trace in ["ok123", "ab\tcd", "ab%00cd"] {
+        let request = test::TestRequest::get()
+            .uri("/")
+            .insert_header(("x-trace-id", trace))
+            .to_request();
+        drop(test::read_body(test::call_service(&app, request).await).await);
+    }
+    let om = registry.encode_openmetrics().unwrap();
+    assert!(!om.contains('\0') && !om.contains('\t'), "{om:?}");
+    let line = om
+        .lines()
+        .find(|l| l.starts_with("http_requests_total{"))
+        .unwrap();
+    assert!(
+        line.starts_with(
+            "http_requests_total{method=\"GET\",route=\"/\",status=\"200\"} 3 # {trace_id=\"ok123\"} 1 "
+        ),
+        "{line}"
+    );
+}

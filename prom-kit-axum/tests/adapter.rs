@@ -320,3 +320,35 @@ async fn exemplar_hook_attaches_trace_ids() {
     );
     assert!(!registry.encode_text().unwrap().contains("abc123"));
 }
+
+#[tokio::test]
+async fn exemplar_hook_with_control_characters_counts_without_exemplar() {
+    let registry = Registry::new();
+    let metrics = HttpMetrics::builder().build(&registry).unwrap();
+    // The hook decodes `%00` as a client-controlled decoder might; a tab passes HTTP as is.
+    let router = Router::new().route("/", get(|| async { "hi" })).layer(
+        MetricsLayer::new(metrics).exemplar(|parts| {
+            let trace = parts.headers.get("x-trace-id")?.to_str().ok()?;
+            Some(vec![("trace_id".to_owned(), trace.replace("%00", "\0"))])
+        }),
+    );
+    for trace in ["ok123", "ab\tcd", "ab%00cd"] {
+        let request = Request::get("/")
+            .header("x-trace-id", trace)
+            .body(Body::empty())
+            .unwrap();
+        send(&router, request).await;
+    }
+    let om = registry.encode_openmetrics().unwrap();
+    assert!(!om.contains('\0') && !om.contains('\t'), "{om:?}");
+    let line = om
+        .lines()
+        .find(|l| l.starts_with("http_requests_total{"))
+        .unwrap();
+    assert!(
+        line.starts_with(
+            "http_requests_total{method=\"GET\",route=\"/\",status=\"200\"} 3 # {trace_id=\"ok123\"} 1 "
+        ),
+        "{line}"
+    );
+}

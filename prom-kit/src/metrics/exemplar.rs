@@ -39,10 +39,30 @@ impl Exemplar {
     /// # Errors
     ///
     /// An invalid or repeated label name, or [`ErrorKind::InvalidValue`] if the names
-    /// and values have more than [`MAX_EXEMPLAR_LABEL_CHARS`] characters together.
+    /// and values have more than [`MAX_EXEMPLAR_LABEL_CHARS`] characters together, or a
+    /// value holds a control character (`U+0000`–`U+001F`, `U+007F`–`U+009F`).
+    ///
+    /// Control characters are refused although OpenMetrics allows them: Prometheus'
+    /// OpenMetrics parser rejects a NUL in an exemplar label value and with it the whole
+    /// scrape, and exemplar values often come from request headers, which a client
+    /// controls. The observation itself is then recorded without the exemplar by the
+    /// HTTP middlewares.
+    ///
+    /// ```
+    /// # use prom_kit::metrics::Exemplar;
+    /// # use prom_kit::ErrorKind;
+    /// let error = Exemplar::new(&[("trace_id", "ab\0cd")], 1.0).unwrap_err();
+    /// assert_eq!(error.kind(), ErrorKind::InvalidValue);
+    /// ```
     pub fn new(labels: &[(&str, &str)], value: f64) -> Result<Self> {
         let names: Vec<&str> = labels.iter().map(|(n, _)| *n).collect();
         check_label_names(&names)?;
+        if let Some((name, _)) = labels.iter().find(|(_, v)| v.chars().any(char::is_control)) {
+            return Err(Error::new(
+                ErrorKind::InvalidValue,
+                format!("the exemplar label {name:?} holds a control character"),
+            ));
+        }
         let chars: usize = labels
             .iter()
             .map(|(n, v)| n.chars().count() + v.chars().count())
@@ -96,5 +116,23 @@ impl ExemplarSlot {
 
     pub(crate) fn clear(&self) {
         *self.0.lock() = None;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_in_values_are_refused() {
+        let controls = (0u32..0x20).chain(0x7f..0xa0).filter_map(char::from_u32);
+        for control in controls {
+            let value = format!("trace{control}id");
+            let error = Exemplar::new(&[("trace_id", &value)], 1.0).unwrap_err();
+            assert_eq!(error.kind(), ErrorKind::InvalidValue, "{control:?}");
+        }
+        // Everything else is taken and escaped where the formats need it.
+        let exemplar = Exemplar::new(&[("a", "x \"q\" \\ ü ∑ 😀")], 1.0).unwrap();
+        assert_eq!(exemplar.labels(), r#"a="x \"q\" \\ ü ∑ 😀""#);
     }
 }
