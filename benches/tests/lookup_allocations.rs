@@ -9,6 +9,9 @@ use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};
 #[global_allocator]
 static ALLOCATOR: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;
 
+/// The allocator's counts are global: tests that count take turns.
+static COUNTING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 prom_kit::label_enum! {
     enum Method { Get => "GET", Post => "POST" }
 }
@@ -27,6 +30,9 @@ fn allocations_on_hits(mut lookups: impl FnMut()) -> usize {
 
 #[test]
 fn hits_do_not_allocate() {
+    let _turn = COUNTING
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let family: Family<Counter> = Family::new(["method", "status"]).unwrap();
     let owned: Vec<[String; 2]> = (0..6)
         .map(|i| [METHODS[i % 2].to_owned(), STATUSES[i % 3].to_owned()])
@@ -91,5 +97,34 @@ fn hits_do_not_allocate() {
                 .unwrap();
         }),
         0
+    );
+}
+
+#[test]
+fn a_full_family_answers_new_combinations_without_allocating() {
+    let _turn = COUNTING
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let family: Family<Counter> = Family::builder(["path"]).max_series(2).build().unwrap();
+    family.with(&["/a"], Counter::inc).unwrap();
+    family.with(&["/b"], Counter::inc).unwrap();
+    // The first overflow creates the overflow series.
+    family.with(&["/first-overflow"], Counter::inc).unwrap();
+    // Attacker-chosen paths, each new, made before counting.
+    let paths: Vec<String> = (0..1_000).map(|i| format!("/random/{i}")).collect();
+    let region = Region::new(ALLOCATOR);
+    for path in &paths {
+        family.with(&[path.as_str()], Counter::inc).unwrap();
+    }
+    for path in paths.iter().take(10) {
+        family.labels(&[path.as_str()]).unwrap().inc();
+    }
+    assert_eq!(region.change().allocations, 0);
+    assert_eq!(family.len(), 3);
+    assert_eq!(
+        family
+            .with(&[prom_kit::labels::OVERFLOW_LABEL_VALUE], Counter::get)
+            .unwrap(),
+        1_011.0
     );
 }

@@ -12,6 +12,7 @@
 
 mod cache;
 mod dense;
+mod overflow;
 mod sharded;
 mod store;
 
@@ -61,7 +62,11 @@ impl<M: Metric> FamilyBuilder<M> {
     /// The cardinality guard: at most `limit` series. Once it is reached, lookups of new
     /// label combinations all return one overflow series whose every label value is
     /// [`OVERFLOW_LABEL_VALUE`](crate::labels::OVERFLOW_LABEL_VALUE), so memory stops
-    /// growing and the overflow stays visible in the exposition. Ignored by
+    /// growing and the overflow stays visible in the exposition. The overflow series
+    /// does not count toward the limit, and room freed by
+    /// [`remove`](Family::remove) is used by the next new combination. A full family
+    /// answers new combinations without allocating or taking a write lock, so a client
+    /// that controls a label value cannot make each request expensive. Ignored by
     /// [`DenseFamily`], whose size is fixed by its label types.
     pub fn max_series(mut self, limit: usize) -> Self {
         self.max_series = Some(limit);

@@ -9,6 +9,7 @@ use hashbrown::HashTable;
 use parking_lot::RwLock;
 
 use super::cache::{ByAddress, ByBytes, CacheKey, thread_cache};
+use super::overflow::OverflowSlot;
 use super::store::SeriesStore;
 use super::{FamilyBuilder, check_arity};
 use crate::atomic::CachePadded;
@@ -65,6 +66,10 @@ struct Inner<M: Metric> {
     id: u64,
     /// Mixed into the cache tags so that families spread over the cache differently.
     tag_salt: u64,
+    /// The overflow series of a family with `max_series`, once it exists.
+    overflow: OverflowSlot<M>,
+    /// The hash of the overflow series' label values.
+    overflow_hash: u64,
 }
 
 /// Gives every family its own id for the per-thread lookup caches.
@@ -128,18 +133,22 @@ impl<M: Metric> Family<M> {
                 }))
             })
             .collect();
+        let hasher = foldhash::fast::RandomState::default();
+        let overflow_hash = hash_values(&hasher, &vec![OVERFLOW_LABEL_VALUE; label_names.len()]);
         Self {
             inner: Arc::new(Inner {
                 label_names,
                 options,
                 max_series,
-                hasher: foldhash::fast::RandomState::default(),
+                hasher,
                 shards,
                 len: AtomicUsize::new(0),
                 generation: AtomicU64::new(0),
                 id,
                 // Even, so that tags keep their low bit set (never the empty tag).
                 tag_salt: id.wrapping_mul(0x2545_f491_4f6c_dd1d) & !1,
+                overflow: OverflowSlot::new(),
+                overflow_hash,
             }),
         }
     }
@@ -263,11 +272,15 @@ impl<M: Metric> Family<M> {
     }
 
     fn shard(&self, hash: u64) -> &RwLock<Shard<M>> {
+        &self.inner.shards[self.shard_index(hash)]
+    }
+
+    fn shard_index(&self, hash: u64) -> usize {
         // hashbrown picks buckets from the low bits and tags from the top 7; shard by
         // the bits in between.
         #[allow(clippy::cast_possible_truncation)]
         let i = (hash >> 32) as usize & (self.inner.shards.len() - 1);
-        &self.inner.shards[i]
+        i
     }
 
     fn find<V: LabelValues + ?Sized>(&self, hash: u64, values: &V) -> Option<M> {
@@ -291,24 +304,47 @@ impl<M: Metric> Family<M> {
         if let Some(metric) = self.find(hash, values) {
             return (metric, true);
         }
+        // A full family answers new combinations without rendering their labels or
+        // taking a write lock: a client that controls a label value must not turn every
+        // request into the slow path.
+        if self.is_full() {
+            return (self.overflow(), false);
+        }
         match self.insert(hash, values, true) {
             Some(metric) => (metric, true),
             None => (self.overflow(), false),
         }
     }
 
+    /// Whether `max_series` series (the overflow series not counted) exist.
+    #[inline]
+    fn is_full(&self) -> bool {
+        let inner = &*self.inner;
+        inner.max_series.is_some_and(|limit| {
+            let len = inner.len.load(Ordering::Relaxed);
+            len.saturating_sub(inner.overflow.uncounted()) >= limit
+        })
+    }
+
     /// The series every new combination goes to once `max_series` is reached.
-    #[cold]
+    #[inline]
     fn overflow(&self) -> M {
+        match self.inner.overflow.get() {
+            Some(metric) => metric,
+            None => self.create_overflow(),
+        }
+    }
+
+    #[cold]
+    fn create_overflow(&self) -> M {
         let values = vec![OVERFLOW_LABEL_VALUE; self.inner.label_names.len()];
-        let hash = hash_values(&self.inner.hasher, &values);
-        self.find(hash, &values)
-            .or_else(|| self.insert(hash, &values, false))
+        self.insert(self.inner.overflow_hash, &values, false)
             .unwrap_or_else(|| M::from_options(&self.inner.options))
     }
 
     /// Finds or creates the series for `values` under the shard's write lock; `None` if
-    /// it does not exist and `enforce_limit` finds the family full.
+    /// it does not exist and `enforce_limit` finds the family full. Without
+    /// `enforce_limit`, `values` are the overflow series', which is recorded as such.
     fn insert<V: LabelValues + ?Sized>(
         &self,
         hash: u64,
@@ -325,13 +361,15 @@ impl<M: Metric> Family<M> {
                 .get(i as usize)
                 .is_some_and(|(labels, _)| series_matches(labels, names, values))
         }) {
-            return series.get(i as usize).map(|(_, metric)| metric.clone());
+            let metric = series.get(i as usize).map(|(_, metric)| metric.clone());
+            if let (false, Some(metric)) = (enforce_limit, &metric) {
+                self.inner.overflow.set(metric);
+            }
+            return metric;
         }
         // Checked after the search above, so that an existing series is always found.
-        if let (true, Some(limit)) = (enforce_limit, self.inner.max_series) {
-            if self.inner.len.load(Ordering::Relaxed) >= limit {
-                return None;
-            }
+        if enforce_limit && self.is_full() {
+            return None;
         }
         let metric = M::from_options(&self.inner.options);
         // Positions are u32 to keep the index small; a shard cannot reach 2^32 series
@@ -350,6 +388,10 @@ impl<M: Metric> Family<M> {
                 .get(i as usize)
                 .map_or(0, |(labels, _)| hash_rendered(hasher, labels))
         });
+        if !enforce_limit {
+            // Before `len` grows, so that the family never looks fuller than it is.
+            self.inner.overflow.set(&metric);
+        }
         self.inner.len.fetch_add(1, Ordering::Relaxed);
         Some(metric)
     }
@@ -378,6 +420,9 @@ impl<M: Metric> Family<M> {
         // Before the table changes: from here on no cached entry answers, and lookups
         // that miss wait for this lock.
         self.inner.generation.fetch_add(1, Ordering::Release);
+        if (0..values.label_count()).all(|i| values.label_value(i) == OVERFLOW_LABEL_VALUE) {
+            self.inner.overflow.clear();
+        }
         let (position, _) = entry.remove();
         let last = series.len() - 1;
         series.swap_remove(position as usize);
@@ -399,10 +444,14 @@ impl<M: Metric> Family<M> {
 
     /// Removes every series.
     pub fn clear(&self) {
-        for shard in &self.inner.shards {
+        let overflow_shard = self.shard_index(self.inner.overflow_hash);
+        for (i, shard) in self.inner.shards.iter().enumerate() {
             let mut shard = shard.write();
             // As in `remove`: invalidate cached entries before the shard changes.
             self.inner.generation.fetch_add(1, Ordering::Release);
+            if i == overflow_shard {
+                self.inner.overflow.clear();
+            }
             let removed = shard.series.len();
             shard.series.clear();
             shard.index.clear();
@@ -532,6 +581,70 @@ mod tests {
         // Existing series still resolve to themselves.
         f.labels(&["/random/0"]).unwrap().inc();
         assert_eq!(f.get(&["/random/0"]).unwrap().unwrap().get(), 2.0);
+    }
+
+    #[test]
+    fn freed_room_is_reused_and_the_overflow_series_is_not_counted() {
+        let f: Family<Counter> = Family::builder(["path"]).max_series(3).build().unwrap();
+        for i in 0..10 {
+            f.with(&[format!("/p/{i}")], Counter::inc).unwrap();
+        }
+        assert_eq!(f.len(), 4);
+        // One removal makes room for exactly one new series.
+        assert!(f.remove(&["/p/0"]).unwrap());
+        f.with(&["/new"], Counter::inc).unwrap();
+        assert_eq!(f.get(&["/new"]).unwrap().unwrap().get(), 1.0);
+        f.with(&["/newer"], Counter::inc).unwrap();
+        assert!(f.get(&["/newer"]).unwrap().is_none());
+        assert_eq!(f.get(&[OVERFLOW_LABEL_VALUE]).unwrap().unwrap().get(), 8.0);
+        assert_eq!(f.len(), 4);
+        // Removing the overflow series frees nothing for the limit; a new overflow
+        // series starts from zero and is exposed.
+        assert!(f.remove(&[OVERFLOW_LABEL_VALUE]).unwrap());
+        f.with(&["/after"], Counter::inc).unwrap();
+        assert!(f.get(&["/after"]).unwrap().is_none());
+        assert_eq!(f.get(&[OVERFLOW_LABEL_VALUE]).unwrap().unwrap().get(), 1.0);
+        // `clear` forgets the overflow series too.
+        f.clear();
+        assert_eq!(f.len(), 0);
+        for i in 0..3 {
+            f.with(&[format!("/q/{i}")], Counter::inc).unwrap();
+        }
+        assert!(f.get(&[OVERFLOW_LABEL_VALUE]).unwrap().is_none());
+        f.with(&["/q/3"], Counter::inc).unwrap();
+        assert_eq!(f.get(&[OVERFLOW_LABEL_VALUE]).unwrap().unwrap().get(), 1.0);
+        let mut exposed = 0;
+        f.for_each_series(|_, _| exposed += 1);
+        assert_eq!(exposed, 4);
+    }
+
+    #[test]
+    fn a_full_family_takes_no_write_lock_for_new_combinations() {
+        let f: Family<Counter> = Family::builder(["path"]).max_series(1).build().unwrap();
+        f.with(&["/a"], Counter::inc).unwrap();
+        f.with(&["/overflow"], Counter::inc).unwrap();
+        // Hold every shard's read lock: a lookup that wanted a write lock would block.
+        let guards: Vec<_> = f.inner.shards.iter().map(|s| s.read()).collect();
+        let (done, finished) = std::sync::mpsc::channel();
+        let family = f.clone();
+        let worker = std::thread::spawn(move || {
+            for i in 0..1_000 {
+                family.with(&[format!("/x/{i}")], Counter::inc).unwrap();
+                family.labels(&[format!("/y/{i}")]).unwrap().inc();
+            }
+            done.send(()).unwrap();
+        });
+        let answered = finished.recv_timeout(std::time::Duration::from_secs(10));
+        drop(guards);
+        worker.join().unwrap();
+        assert!(
+            answered.is_ok(),
+            "a lookup on a full family waited for a write lock"
+        );
+        assert_eq!(
+            f.get(&[OVERFLOW_LABEL_VALUE]).unwrap().unwrap().get(),
+            2_001.0
+        );
     }
 
     #[test]
