@@ -218,12 +218,17 @@ impl Histogram {
         bucket_index(&self.core.scan, self.core.buckets.bounds(), value)
     }
 
+    /// Native buckets first, then classic: a scrape reads the classic counts first (with
+    /// acquire loads that pair with the classic increments' release), then flips the
+    /// native copies, so every observation it saw in a classic bucket is also in the
+    /// native count, and no cumulative bucket count exceeds the native `sample_count`
+    /// that protobuf exposes.
     #[inline]
     fn observe_at(&self, index: usize, value: f64) {
-        self.core.cells.observe(index, value);
         if let Some(native) = &self.core.native {
             native.observe(value);
         }
+        self.core.cells.observe(index, value);
     }
 
     /// Records one observation with an exemplar (a trace id, say) on its bucket.
@@ -418,6 +423,56 @@ mod tests {
         match h.snapshot(&mut scratch) {
             Snapshot::Histogram(s) => s.counts.to_vec(),
             other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    #[test]
+    fn classic_counts_never_exceed_the_native_count() {
+        use crate::metrics::NativeBuckets;
+        for striped in [false, true] {
+            let mut config = HistogramConfig::both(
+                Buckets::new([0.25, 0.5, 0.75]).unwrap(),
+                NativeBuckets::new(1.1).unwrap(),
+            );
+            if striped {
+                config = config.striped();
+            }
+            let h = Histogram::with_config(config);
+            let stop = std::sync::atomic::AtomicBool::new(false);
+            /// Stops the observers however the scraping loop ends (a failed assertion
+            /// must not leave the scope waiting for them forever).
+            struct StopOnDrop<'a>(&'a std::sync::atomic::AtomicBool);
+            impl Drop for StopOnDrop<'_> {
+                fn drop(&mut self) {
+                    self.0.store(true, std::sync::atomic::Ordering::Relaxed);
+                }
+            }
+            std::thread::scope(|scope| {
+                for t in 0..4 {
+                    let (h, stop) = (&h, &stop);
+                    scope.spawn(move || {
+                        let mut i = 0u32;
+                        while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                            h.observe(f64::from((i + t) % 10) / 10.0);
+                            i += 1;
+                        }
+                    });
+                }
+                let _stop = StopOnDrop(&stop);
+                let mut scratch = Scratch::default();
+                for _ in 0..2_000 {
+                    let Snapshot::Histogram(s) = h.snapshot(&mut scratch) else {
+                        unreachable!()
+                    };
+                    let native = s.native.unwrap();
+                    let classic: u64 = s.counts.iter().sum();
+                    assert!(
+                        classic <= native.count,
+                        "classic total {classic} above the native count {}",
+                        native.count
+                    );
+                }
+            });
         }
     }
 

@@ -334,3 +334,61 @@ fn native_only_histograms_list_their_exemplars() {
         .collect();
     assert_eq!(spans, [(0, 0)]);
 }
+
+/// A classic+native histogram scraped over protobuf while four threads observe: no
+/// bucket's cumulative count ever exceeds the `sample_count` it is sent with.
+#[test]
+fn classic_buckets_stay_within_the_native_count_under_observers() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    use crate::metrics::{HistogramConfig, NativeBuckets};
+
+    /// Stops the observers however the scraping loop ends.
+    struct StopOnDrop<'a>(&'a AtomicBool);
+    impl Drop for StopOnDrop<'_> {
+        fn drop(&mut self) {
+            self.0.store(true, Ordering::Relaxed);
+        }
+    }
+
+    let registry = Registry::new();
+    let histogram = Histogram::with_config(HistogramConfig::both(
+        Buckets::new([0.1, 0.5, 1.0]).unwrap(),
+        NativeBuckets::new(1.1).unwrap(),
+    ));
+    registry
+        .register("latency_seconds", "Latency.", histogram.clone())
+        .unwrap();
+    let stop = AtomicBool::new(false);
+    std::thread::scope(|scope| {
+        for t in 0..4u32 {
+            let (histogram, stop) = (&histogram, &stop);
+            scope.spawn(move || {
+                let mut i = t;
+                while !stop.load(Ordering::Relaxed) {
+                    histogram.observe(f64::from(i % 12) / 10.0);
+                    i = i.wrapping_add(1);
+                }
+            });
+        }
+        let _stop = StopOnDrop(&stop);
+        let mut body = Vec::new();
+        for _ in 0..500 {
+            body.clear();
+            registry.encode(Format::Protobuf, &mut body).unwrap();
+            let families = decode(&body);
+            let h = families[0].metric[0].histogram.as_ref().unwrap();
+            let count = h.sample_count.unwrap();
+            let mut previous = 0;
+            for bucket in &h.bucket {
+                let cumulative = bucket.cumulative_count.unwrap();
+                assert!(cumulative >= previous, "{h:?}");
+                assert!(
+                    cumulative <= count,
+                    "bucket {cumulative} above count {count}"
+                );
+                previous = cumulative;
+            }
+        }
+    });
+}
