@@ -426,6 +426,16 @@ mod tests {
         }
     }
 
+    /// Stops observer threads however a scraping loop ends (a failed assertion must not
+    /// leave a thread scope waiting for them forever).
+    struct StopOnDrop<'a>(&'a std::sync::atomic::AtomicBool);
+
+    impl Drop for StopOnDrop<'_> {
+        fn drop(&mut self) {
+            self.0.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+
     #[test]
     fn classic_counts_never_exceed_the_native_count() {
         use crate::metrics::NativeBuckets;
@@ -439,14 +449,6 @@ mod tests {
             }
             let h = Histogram::with_config(config);
             let stop = std::sync::atomic::AtomicBool::new(false);
-            /// Stops the observers however the scraping loop ends (a failed assertion
-            /// must not leave the scope waiting for them forever).
-            struct StopOnDrop<'a>(&'a std::sync::atomic::AtomicBool);
-            impl Drop for StopOnDrop<'_> {
-                fn drop(&mut self) {
-                    self.0.store(true, std::sync::atomic::Ordering::Relaxed);
-                }
-            }
             std::thread::scope(|scope| {
                 for t in 0..4 {
                     let (h, stop) = (&h, &stop);
