@@ -3,9 +3,10 @@
 use actix_web::http::StatusCode;
 use actix_web::http::header::{ACCEPT, ACCEPT_ENCODING, HeaderName, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, Resource, web};
-use prom_kit::http::{MetricsHandler, ScrapeRequest};
+use prom_kit::http::{MetricsHandler, ScrapeRequest, ScrapeResponse};
 
-/// Answers one scrape request through `handler`.
+/// Answers one scrape request through `handler`, encoding on the calling thread (see
+/// [`scrape_off_worker`] for async handlers).
 pub fn scrape(handler: &MetricsHandler, request: &HttpRequest) -> HttpResponse {
     let header = |name| {
         request
@@ -13,11 +14,14 @@ pub fn scrape(handler: &MetricsHandler, request: &HttpRequest) -> HttpResponse {
             .get(name)
             .and_then(|v: &HeaderValue| v.to_str().ok())
     };
-    let scrape = handler.handle(&ScrapeRequest {
+    into_response(handler.handle(&ScrapeRequest {
         method: request.method().as_str(),
         accept: header(ACCEPT),
         accept_encoding: header(ACCEPT_ENCODING),
-    });
+    }))
+}
+
+fn into_response(scrape: ScrapeResponse) -> HttpResponse {
     let status = StatusCode::from_u16(scrape.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let mut response = HttpResponse::build(status);
     for (name, value) in scrape.headers {
@@ -31,6 +35,34 @@ pub fn scrape(handler: &MetricsHandler, request: &HttpRequest) -> HttpResponse {
     response.body(scrape.body)
 }
 
+/// [`scrape`] with the encoding done on actix's blocking thread pool, so that a large
+/// registry never stalls the worker thread (actix workers are single-threaded, and every
+/// connection of that worker waits while it encodes).
+pub async fn scrape_off_worker(handler: &MetricsHandler, request: &HttpRequest) -> HttpResponse {
+    let header = |name| {
+        request
+            .headers()
+            .get(name)
+            .and_then(|v: &HeaderValue| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    let (accept, accept_encoding) = (header(ACCEPT), header(ACCEPT_ENCODING));
+    let method = request.method().as_str().to_owned();
+    let handler = handler.clone();
+    let encoded = web::block(move || {
+        handler.handle(&ScrapeRequest {
+            method: &method,
+            accept: accept.as_deref(),
+            accept_encoding: accept_encoding.as_deref(),
+        })
+    })
+    .await;
+    match encoded {
+        Ok(scrape) => into_response(scrape),
+        Err(_) => HttpResponse::InternalServerError().body("the scrape failed\n"),
+    }
+}
+
 /// A resource at `path` answering every method through `handler` (so that methods other
 /// than `GET` and `HEAD` get its `405`).
 pub fn metrics_resource(path: &str, handler: MetricsHandler) -> Resource {
@@ -39,7 +71,7 @@ pub fn metrics_resource(path: &str, handler: MetricsHandler) -> Resource {
         .app_data(handler)
         .default_service(web::to(
             |handler: web::Data<MetricsHandler>, request: HttpRequest| async move {
-                scrape(&handler, &request)
+                scrape_off_worker(&handler, &request).await
             },
         ))
 }

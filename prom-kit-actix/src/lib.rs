@@ -37,5 +37,5 @@ mod endpoint;
 mod middleware;
 
 pub use body::MetricsBody;
-pub use endpoint::{metrics_resource, scrape};
+pub use endpoint::{metrics_resource, scrape, scrape_off_worker};
 pub use middleware::{Metrics, MetricsMiddleware, MetricsResponseFuture};

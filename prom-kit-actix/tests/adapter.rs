@@ -362,3 +362,47 @@ async fn exemplar_hook_with_control_characters_counts_without_exemplar() {
         "{line}"
     );
 }
+
+/// A scrape of 200k series does not stall the (single-threaded) actix worker: a ticker
+/// task on the same worker stays on time while the registry is encoded and gzipped.
+#[actix_web::test]
+async fn large_scrapes_do_not_stall_the_worker() {
+    let registry = Registry::new();
+    let family: prom_kit::Family<prom_kit::Counter> = prom_kit::Family::new(["id"]).unwrap();
+    for i in 0..200_000 {
+        family
+            .with(&[i.to_string()], prom_kit::Counter::inc)
+            .unwrap();
+    }
+    registry.register("items", "Items.", family).unwrap();
+    let handler = MetricsHandler::new(registry).unwrap();
+    let app = test::init_service(App::new().service(metrics_resource("/metrics", handler))).await;
+    let ticker = actix_web::rt::spawn(async {
+        let mut worst = Duration::ZERO;
+        for _ in 0..150 {
+            let before = std::time::Instant::now();
+            tokio::time::sleep(Duration::from_millis(5)).await;
+            worst = worst.max(before.elapsed().saturating_sub(Duration::from_millis(5)));
+        }
+        worst
+    });
+    // Let the ticker start, and sleep between scrapes, so that it is waiting on its
+    // timer whenever a scrape runs.
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    for _ in 0..3 {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        let request = test::TestRequest::get()
+            .uri("/metrics")
+            .insert_header((header::ACCEPT_ENCODING, "gzip"))
+            .to_request();
+        let response = test::call_service(&app, request).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        let body = test::read_body(response).await;
+        assert!(body.len() > 200_000, "{}", body.len());
+    }
+    let worst = ticker.await.unwrap();
+    assert!(
+        worst < Duration::from_millis(50),
+        "the ticker was {worst:?} late"
+    );
+}

@@ -1,13 +1,14 @@
 //! [`MetricsEndpoint`]: the `/metrics` service.
 
 use std::convert::Infallible;
-use std::future::{Ready, ready};
+use std::future::Future;
+use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use axum::body::Body;
 use http::header::{ACCEPT, ACCEPT_ENCODING, HeaderName, HeaderValue};
 use http::{Request, Response, StatusCode};
-use prom_kit::http::{MetricsHandler, ScrapeRequest};
+use prom_kit::http::{MetricsHandler, ScrapeRequest, ScrapeResponse};
 use tower_service::Service;
 
 /// A tower service answering scrapes of a registry through a [`MetricsHandler`]; mount
@@ -27,24 +28,54 @@ impl MetricsEndpoint {
 impl<B> Service<Request<B>> for MetricsEndpoint {
     type Response = Response<Body>;
     type Error = Infallible;
-    type Future = Ready<Result<Response<Body>, Infallible>>;
+    type Future = ScrapeFuture;
 
     fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
         Poll::Ready(Ok(()))
     }
 
+    /// Encodes on tokio's blocking pool: a large registry never stalls the runtime's
+    /// worker (a current-thread runtime has only one).
     fn call(&mut self, request: Request<B>) -> Self::Future {
         let header = |name| {
             request
                 .headers()
                 .get(name)
                 .and_then(|v: &HeaderValue| v.to_str().ok())
+                .map(str::to_owned)
         };
-        let scrape = self.handler.handle(&ScrapeRequest {
-            method: request.method().as_str(),
-            accept: header(ACCEPT),
-            accept_encoding: header(ACCEPT_ENCODING),
+        let (accept, accept_encoding) = (header(ACCEPT), header(ACCEPT_ENCODING));
+        let method = request.method().as_str().to_owned();
+        let handler = self.handler.clone();
+        let encoding = tokio::task::spawn_blocking(move || {
+            handler.handle(&ScrapeRequest {
+                method: &method,
+                accept: accept.as_deref(),
+                accept_encoding: accept_encoding.as_deref(),
+            })
         });
+        ScrapeFuture { encoding }
+    }
+}
+
+/// The response future of [`MetricsEndpoint`]: the scrape being encoded off the runtime.
+#[derive(Debug)]
+pub struct ScrapeFuture {
+    encoding: tokio::task::JoinHandle<ScrapeResponse>,
+}
+
+impl Future for ScrapeFuture {
+    type Output = Result<Response<Body>, Infallible>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let Poll::Ready(encoded) = Pin::new(&mut self.encoding).poll(cx) else {
+            return Poll::Pending;
+        };
+        let Ok(scrape) = encoded else {
+            let mut response = Response::new(Body::from("the scrape failed\n"));
+            *response.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+            return Poll::Ready(Ok(response));
+        };
         let mut response = Response::new(Body::from(scrape.body));
         *response.status_mut() =
             StatusCode::from_u16(scrape.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
@@ -56,6 +87,6 @@ impl<B> Service<Request<B>> for MetricsEndpoint {
                 response.headers_mut().insert(name, value);
             }
         }
-        ready(Ok(response))
+        Poll::Ready(Ok(response))
     }
 }

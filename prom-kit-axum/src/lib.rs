@@ -36,6 +36,6 @@ mod future;
 mod layer;
 
 pub use body::MetricsBody;
-pub use endpoint::MetricsEndpoint;
+pub use endpoint::{MetricsEndpoint, ScrapeFuture};
 pub use future::ResponseFuture;
 pub use layer::{MetricsLayer, MetricsService};

@@ -352,3 +352,48 @@ async fn exemplar_hook_with_control_characters_counts_without_exemplar() {
         "{line}"
     );
 }
+
+/// A scrape of 200k series on a current-thread runtime does not stall it: a ticker task
+/// on the same runtime stays on time while the registry is encoded and gzipped.
+#[tokio::test(flavor = "current_thread")]
+async fn large_scrapes_do_not_stall_a_current_thread_runtime() {
+    let registry = Registry::new();
+    let family: prom_kit::Family<prom_kit::Counter> = prom_kit::Family::new(["id"]).unwrap();
+    for i in 0..200_000 {
+        family
+            .with(&[i.to_string()], prom_kit::Counter::inc)
+            .unwrap();
+    }
+    registry.register("items", "Items.", family).unwrap();
+    let router = Router::new().route_service(
+        "/metrics",
+        MetricsEndpoint::new(MetricsHandler::new(registry).unwrap()),
+    );
+    let ticker = tokio::spawn(async {
+        let mut worst = Duration::ZERO;
+        for _ in 0..150 {
+            let before = std::time::Instant::now();
+            tokio::time::sleep(Duration::from_millis(5)).await;
+            worst = worst.max(before.elapsed().saturating_sub(Duration::from_millis(5)));
+        }
+        worst
+    });
+    // Let the ticker start, and sleep between scrapes, so that it is waiting on its
+    // timer whenever a scrape runs.
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    for _ in 0..3 {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        let request = Request::get("/metrics")
+            .header(header::ACCEPT_ENCODING, "gzip")
+            .body(Body::empty())
+            .unwrap();
+        let (status, _, body) = send(&router, request).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(body.len() > 200_000, "{}", body.len());
+    }
+    let worst = ticker.await.unwrap();
+    assert!(
+        worst < Duration::from_millis(50),
+        "the ticker was {worst:?} late"
+    );
+}

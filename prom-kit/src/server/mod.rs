@@ -21,9 +21,11 @@
 //! # Ok::<(), prom_kit::Error>(())
 //! ```
 
+mod connection;
 mod service;
 
 use std::net::{SocketAddr, ToSocketAddrs};
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::watch;
@@ -32,15 +34,41 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::http::MetricsHandler;
 use crate::registry::Registry;
 
-/// How long a graceful shutdown waits for connections in progress.
-const GRACE: Duration = Duration::from_secs(5);
+/// How long a graceful shutdown waits for requests in progress, by default.
+pub const DEFAULT_SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+/// How long a client has to send a complete request head, by default.
+pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a keep-alive connection may wait for its next request, by default.
+pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(90);
+/// How many connections are served at once, by default.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 512;
 
 /// Configures the exporter server.
+///
+/// Connections are bounded in time and number, so that slow or abusive clients cannot
+/// exhaust the process (the limits of Go's `http.Server`):
+/// - a client must send a complete request head within the
+///   [header-read timeout](Self::header_read_timeout) of connecting, or of the first byte
+///   after an idle spell (10 s by default; Go's `ReadHeaderTimeout`);
+/// - a keep-alive connection is closed after the [idle timeout](Self::idle_timeout)
+///   without a new request (90 s);
+/// - at most [`max_connections`](Self::max_connections) are open at once (512); further
+///   clients wait in the listen backlog until one closes;
+/// - a shutdown closes at once the connections that have not sent a complete request and
+///   gives requests in progress the [shutdown grace](Self::shutdown_grace) (5 s);
+/// - accept errors (out of file descriptors, say) are retried with a back-off of 5 ms
+///   doubling to 1 s, not in a busy loop; the first of a run is logged to standard error.
+///
+/// Scrapes are encoded on tokio's blocking pool, never on the runtime's own threads.
 #[derive(Clone, Debug)]
 #[must_use = "a server does nothing until started"]
 pub struct Server {
     handler: MetricsHandler,
     path: String,
+    header_read_timeout: Duration,
+    idle_timeout: Duration,
+    max_connections: usize,
+    shutdown_grace: Duration,
 }
 
 impl Server {
@@ -49,6 +77,10 @@ impl Server {
         Self {
             handler,
             path: "/metrics".to_owned(),
+            header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
+            idle_timeout: DEFAULT_IDLE_TIMEOUT,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+            shutdown_grace: DEFAULT_SHUTDOWN_GRACE,
         }
     }
 
@@ -67,6 +99,46 @@ impl Server {
         self
     }
 
+    /// How long a client has to send a complete request head, from connecting or from
+    /// the first byte of a keep-alive request ([`DEFAULT_HEADER_READ_TIMEOUT`]).
+    pub fn header_read_timeout(mut self, timeout: Duration) -> Self {
+        self.header_read_timeout = timeout;
+        self
+    }
+
+    /// How long a keep-alive connection may wait for its next request
+    /// ([`DEFAULT_IDLE_TIMEOUT`]).
+    pub fn idle_timeout(mut self, timeout: Duration) -> Self {
+        self.idle_timeout = timeout;
+        self
+    }
+
+    /// How many connections are open at once, at most ([`DEFAULT_MAX_CONNECTIONS`];
+    /// at least 1).
+    pub fn max_connections(mut self, limit: usize) -> Self {
+        self.max_connections = limit.max(1);
+        self
+    }
+
+    /// How long a shutdown waits for requests in progress ([`DEFAULT_SHUTDOWN_GRACE`]).
+    pub fn shutdown_grace(mut self, grace: Duration) -> Self {
+        self.shutdown_grace = grace;
+        self
+    }
+
+    fn into_parts(self) -> (MetricsHandler, service::Settings) {
+        let settings = service::Settings {
+            path: Arc::from(self.path),
+            timeouts: connection::Timeouts {
+                header_read: self.header_read_timeout,
+                idle: self.idle_timeout,
+            },
+            max_connections: self.max_connections,
+            grace: self.shutdown_grace,
+        };
+        (self.handler, settings)
+    }
+
     /// Binds `address` and serves on the current tokio runtime until
     /// [`RunningServer::shutdown`] (or drop).
     ///
@@ -82,13 +154,8 @@ impl Server {
             .local_addr()
             .map_err(|e| Error::with_source(ErrorKind::Io, "reading the bound address", e))?;
         let (stop, stopped) = watch::channel(false);
-        let task = tokio::spawn(service::run(
-            listener,
-            self.handler,
-            self.path,
-            stopped,
-            GRACE,
-        ));
+        let (handler, settings) = self.into_parts();
+        let task = tokio::spawn(service::run(listener, handler, settings, stopped));
         Ok(RunningServer {
             local_addr,
             stop,
@@ -114,13 +181,14 @@ impl Server {
             .build()
             .map_err(|e| Error::with_source(ErrorKind::Io, "starting the server runtime", e))?;
         let (stop, stopped) = watch::channel(false);
+        let (handler, settings) = self.into_parts();
         let thread = std::thread::Builder::new()
             .name("prom-kit-server".to_owned())
             .spawn(move || {
                 runtime.block_on(async move {
                     match tokio::net::TcpListener::from_std(listener) {
                         Ok(listener) => {
-                            service::run(listener, self.handler, self.path, stopped, GRACE).await;
+                            service::run(listener, handler, settings, stopped).await;
                         }
                         Err(error) => {
                             eprintln!("prom-kit server: cannot use the listener: {error}");
@@ -172,8 +240,9 @@ impl RunningServer {
         self.local_addr
     }
 
-    /// Stops accepting, lets connections in progress finish (up to 5 s), and returns
-    /// when the server has stopped.
+    /// Stops accepting, closes the connections that have not sent a complete request,
+    /// lets requests in progress finish (up to the shutdown grace), and returns when the
+    /// server has stopped.
     pub async fn shutdown(mut self) {
         let _ = self.stop.send(true);
         if let Some(task) = self.task.take() {

@@ -1,6 +1,7 @@
 //! The accept loop and the request routing of the exporter server.
 
 use std::convert::Infallible;
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -11,68 +12,184 @@ use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
-use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
-use tokio::sync::watch;
+use tokio::sync::{Semaphore, watch};
+use tokio::task::JoinSet;
 
+use super::connection::{Activity, Timeouts, WatchedStream, drive};
 use crate::http::{MetricsHandler, ScrapeRequest};
 
-/// Accepts connections until `stopped` turns true, then waits up to `grace` for the
-/// connections in progress.
+/// What the accept loop and its connections are configured with.
+#[derive(Clone, Debug)]
+pub(super) struct Settings {
+    pub(super) path: Arc<str>,
+    pub(super) timeouts: Timeouts,
+    pub(super) max_connections: usize,
+    pub(super) grace: Duration,
+}
+
+/// The largest request head accepted (a scrape's is a few hundred bytes).
+const MAX_HEADER_BYTES: usize = 64 * 1024;
+
+/// Accepts connections until `stopped` turns true, then closes the connections that have
+/// not sent a complete request and waits up to `grace` for the others.
 pub(super) async fn run(
     listener: TcpListener,
     handler: MetricsHandler,
-    path: String,
+    settings: Settings,
     mut stopped: watch::Receiver<bool>,
-    grace: Duration,
 ) {
-    let graceful = GracefulShutdown::new();
+    let permits = Arc::new(Semaphore::new(settings.max_connections.max(1)));
+    let mut connections = JoinSet::new();
+    let mut backoff = AcceptBackoff::default();
     loop {
-        tokio::select! {
-            accepted = listener.accept() => {
-                let Ok((stream, _)) = accepted else { continue };
-                let handler = handler.clone();
-                let path = path.clone();
-                let service = service_fn(move |request| {
-                    let response = respond(&handler, &path, &request);
-                    async move { Ok::<_, Infallible>(response) }
-                });
-                let connection = http1::Builder::new().serve_connection(TokioIo::new(stream), service);
-                let connection = graceful.watch(connection);
-                tokio::spawn(async move {
-                    let _ = connection.await;
-                });
+        while connections.try_join_next().is_some() {}
+        // At the connection limit, wait for a slot before accepting more (Go's
+        // `netutil.LimitListener`): new clients wait in the listen backlog.
+        let permit = tokio::select! {
+            permit = Arc::clone(&permits).acquire_owned() => permit,
+            () = stop_requested(&mut stopped) => break,
+        };
+        let Ok(permit) = permit else { break };
+        let accepted = tokio::select! {
+            accepted = listener.accept() => accepted,
+            () = stop_requested(&mut stopped) => break,
+        };
+        let stream = match accepted {
+            Ok((stream, _)) => {
+                backoff.reset();
+                stream
             }
-            changed = stopped.changed() => {
-                if changed.is_err() || *stopped.borrow() {
-                    break;
+            Err(error) => {
+                if !is_connection_error(&error) {
+                    tokio::select! {
+                        () = backoff.wait(&error) => {}
+                        () = stop_requested(&mut stopped) => break,
+                    }
+                }
+                continue;
+            }
+        };
+        let activity = Activity::accepted();
+        let service = service_fn({
+            let (handler, path, activity) = (
+                handler.clone(),
+                Arc::clone(&settings.path),
+                Arc::clone(&activity),
+            );
+            move |request| {
+                activity.serving();
+                let answer = respond(handler.clone(), Arc::clone(&path), request);
+                let activity = Arc::clone(&activity);
+                async move {
+                    let response = answer.await;
+                    activity.served();
+                    Ok::<_, Infallible>(response)
                 }
             }
-        }
+        });
+        let io = TokioIo::new(WatchedStream::new(stream, Arc::clone(&activity)));
+        let connection = http1::Builder::new()
+            .header_read_timeout(None) // enforced by `drive`, idle time apart
+            .max_header_size(MAX_HEADER_BYTES)
+            .serve_connection(io, service);
+        let driven = drive(
+            Box::pin(connection),
+            http1::Connection::graceful_shutdown,
+            activity,
+            settings.timeouts,
+            stopped.clone(),
+            settings.grace,
+        );
+        connections.spawn(async move {
+            driven.await;
+            drop(permit); // the slot is free once the connection is closed
+        });
     }
     drop(listener);
-    let _ = tokio::time::timeout(grace, graceful.shutdown()).await;
+    // Each connection saw the stop itself; give the ones finishing a request their grace.
+    let _ = tokio::time::timeout(settings.grace, async {
+        while connections.join_next().await.is_some() {}
+    })
+    .await;
+    connections.abort_all();
 }
 
-/// Routes one request: the metrics path, `/-/healthy`, or 404.
-fn respond(
-    handler: &MetricsHandler,
-    path: &str,
-    request: &Request<Incoming>,
+/// Resolves once `stopped` holds `true` (or its sender is gone).
+async fn stop_requested(stopped: &mut watch::Receiver<bool>) {
+    let _ = stopped.wait_for(|stop| *stop).await;
+}
+
+/// Errors of one connection that `accept` reports, after which accepting goes on at once
+/// (as hyper's and axum's loops do); any other error is the listener's or the process's
+/// (out of file descriptors, say) and is waited out.
+fn is_connection_error(error: &std::io::Error) -> bool {
+    matches!(
+        error.kind(),
+        std::io::ErrorKind::ConnectionRefused
+            | std::io::ErrorKind::ConnectionAborted
+            | std::io::ErrorKind::ConnectionReset
+    )
+}
+
+/// Go's `http.Server` back-off on accept errors: 5 ms, doubling up to 1 s, reset by the
+/// next accepted connection; the first error of a run is logged to standard error.
+#[derive(Debug, Default)]
+struct AcceptBackoff {
+    delay: Option<Duration>,
+}
+
+impl AcceptBackoff {
+    const FIRST: Duration = Duration::from_millis(5);
+    const MAX: Duration = Duration::from_secs(1);
+
+    async fn wait(&mut self, error: &std::io::Error) {
+        let delay = match self.delay {
+            None => {
+                eprintln!("prom-kit server: accept failed ({error}); retrying with back-off");
+                Self::FIRST
+            }
+            Some(previous) => (previous * 2).min(Self::MAX),
+        };
+        self.delay = Some(delay);
+        tokio::time::sleep(delay).await;
+    }
+
+    fn reset(&mut self) {
+        self.delay = None;
+    }
+}
+
+/// Routes one request: the metrics path, `/-/healthy`, or 404. Scrapes are encoded on
+/// tokio's blocking pool, so that a large registry never stalls the runtime's workers
+/// (a current-thread runtime has only one).
+async fn respond(
+    handler: MetricsHandler,
+    path: Arc<str>,
+    request: Request<Incoming>,
 ) -> Response<Full<Bytes>> {
     let request_path = request.uri().path();
-    if request_path == path {
+    if request_path == &*path {
         let header = |name| {
             request
                 .headers()
                 .get(name)
                 .and_then(|v: &HeaderValue| v.to_str().ok())
+                .map(str::to_owned)
         };
-        let scrape = handler.handle(&ScrapeRequest {
-            method: request.method().as_str(),
-            accept: header(ACCEPT),
-            accept_encoding: header(ACCEPT_ENCODING),
-        });
+        let (accept, accept_encoding) = (header(ACCEPT), header(ACCEPT_ENCODING));
+        let method = request.method().as_str().to_owned();
+        let scrape = tokio::task::spawn_blocking(move || {
+            handler.handle(&ScrapeRequest {
+                method: &method,
+                accept: accept.as_deref(),
+                accept_encoding: accept_encoding.as_deref(),
+            })
+        })
+        .await;
+        let Ok(scrape) = scrape else {
+            return text(StatusCode::INTERNAL_SERVER_ERROR, "the scrape failed\n");
+        };
         let mut response = Response::new(Full::new(Bytes::from(scrape.body)));
         *response.status_mut() =
             StatusCode::from_u16(scrape.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);

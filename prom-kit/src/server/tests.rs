@@ -105,3 +105,192 @@ fn shutdown_lets_a_scrape_in_progress_finish() {
     assert!(started.elapsed() < std::time::Duration::from_secs(5));
     assert!(TcpStream::connect(address).is_err());
 }
+
+/// A started server with short limits, on its own thread.
+fn limited_server(header: Duration, idle: Duration, max_connections: usize) -> ServerThread {
+    Server::for_registry(registry())
+        .unwrap()
+        .header_read_timeout(header)
+        .idle_timeout(idle)
+        .max_connections(max_connections)
+        .start_on_thread("127.0.0.1:0")
+        .unwrap()
+}
+
+/// Whether the server closed `stream` within `within` (a read sees end of stream or a
+/// reset), sending nothing.
+fn closed_by_server(stream: &mut TcpStream, within: Duration) -> bool {
+    stream.set_read_timeout(Some(within)).unwrap();
+    let mut buffer = [0u8; 256];
+    match stream.read(&mut buffer) {
+        Ok(0) => true,
+        Ok(_) => false,
+        Err(error) => matches!(
+            error.kind(),
+            std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::ConnectionAborted
+        ),
+    }
+}
+
+/// Reads one whole `/-/healthy` response from a keep-alive connection.
+fn read_health_response(stream: &mut TcpStream) -> String {
+    stream
+        .set_read_timeout(Some(Duration::from_secs(2)))
+        .unwrap();
+    let mut response = Vec::new();
+    let mut buffer = [0u8; 512];
+    while !response.ends_with(b"\r\n\r\nOK\n") {
+        let n = stream.read(&mut buffer).unwrap();
+        assert_ne!(n, 0, "closed early: {}", String::from_utf8_lossy(&response));
+        response.extend_from_slice(&buffer[..n]);
+    }
+    String::from_utf8(response).unwrap()
+}
+
+/// Connections sending a head slowly are closed after the header-read timeout, however
+/// they trickle; scrapes keep succeeding meanwhile.
+#[test]
+fn slowloris_connections_are_closed_after_the_header_timeout() {
+    let server = limited_server(Duration::from_millis(500), Duration::from_secs(60), 512);
+    let address = server.local_addr();
+    let started = std::time::Instant::now();
+    let mut slow: Vec<TcpStream> = (0..100)
+        .map(|_| {
+            let mut stream = TcpStream::connect(address).unwrap();
+            stream
+                .write_all(b"GET /metrics HTTP/1.1\r\nHost: x\r\n")
+                .unwrap();
+            stream
+        })
+        .collect();
+    // Trickle one more header line to half of them: it must not extend their deadline.
+    for stream in slow.iter_mut().step_by(2) {
+        std::thread::sleep(Duration::from_millis(2));
+        let _ = stream.write_all(b"X-Slow: 1\r\n");
+    }
+    assert!(get(address, "/metrics", "").contains("served_total 9\n"));
+    for stream in &mut slow {
+        assert!(closed_by_server(stream, Duration::from_secs(3)));
+    }
+    let elapsed = started.elapsed();
+    assert!(elapsed >= Duration::from_millis(450), "{elapsed:?}");
+    assert!(elapsed < Duration::from_secs(3), "{elapsed:?}");
+    assert!(get(address, "/metrics", "").contains("served_total 9\n"));
+    server.shutdown();
+}
+
+/// A keep-alive connection is closed after the idle timeout, not before.
+#[test]
+fn idle_keep_alive_connections_are_closed_after_the_idle_timeout() {
+    let server = limited_server(Duration::from_secs(10), Duration::from_millis(400), 512);
+    let mut stream = TcpStream::connect(server.local_addr()).unwrap();
+    for _ in 0..2 {
+        stream
+            .write_all(b"GET /-/healthy HTTP/1.1\r\nHost: x\r\n\r\n")
+            .unwrap();
+        let response = read_health_response(&mut stream);
+        assert!(response.starts_with("HTTP/1.1 200 OK"), "{response}");
+        // Still open well inside the idle timeout: the next request is served.
+        std::thread::sleep(Duration::from_millis(150));
+    }
+    let idle = std::time::Instant::now();
+    assert!(closed_by_server(&mut stream, Duration::from_secs(3)));
+    let waited = idle.elapsed();
+    assert!(waited >= Duration::from_millis(200), "{waited:?}");
+    assert!(waited < Duration::from_secs(2), "{waited:?}");
+    server.shutdown();
+}
+
+/// At the connection limit, a new client waits until a slot frees up.
+#[test]
+fn connections_beyond_the_limit_wait_for_a_slot() {
+    let server = limited_server(Duration::from_millis(700), Duration::from_secs(60), 2);
+    let address = server.local_addr();
+    let holders: Vec<TcpStream> = (0..2)
+        .map(|_| TcpStream::connect(address).unwrap())
+        .collect();
+    std::thread::sleep(Duration::from_millis(100));
+    let started = std::time::Instant::now();
+    let response = get(address, "/metrics", "");
+    let waited = started.elapsed();
+    assert!(response.contains("served_total 9\n"), "{response}");
+    // Served only once a holder timed out.
+    assert!(waited >= Duration::from_millis(400), "{waited:?}");
+    drop(holders);
+    server.shutdown();
+}
+
+/// A shutdown does not wait for connections that never sent a complete request.
+#[test]
+fn shutdown_does_not_wait_for_incomplete_requests() {
+    let server = limited_server(Duration::from_secs(30), Duration::from_secs(60), 512);
+    let address = server.local_addr();
+    let mut partial = TcpStream::connect(address).unwrap();
+    partial.write_all(b"GET /metrics HTTP/1.1\r\n").unwrap();
+    let silent = TcpStream::connect(address).unwrap();
+    // A keep-alive connection idle after a request.
+    let mut idle = TcpStream::connect(address).unwrap();
+    idle.write_all(b"GET /-/healthy HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
+    assert!(read_health_response(&mut idle).starts_with("HTTP/1.1 200 OK"));
+    std::thread::sleep(Duration::from_millis(100));
+    let started = std::time::Instant::now();
+    server.shutdown();
+    let took = started.elapsed();
+    assert!(took < Duration::from_secs(1), "shutdown waited {took:?}");
+    assert!(closed_by_server(&mut partial, Duration::from_secs(1)));
+    assert!(closed_by_server(&mut idle, Duration::from_secs(1)));
+    drop(silent);
+}
+
+/// A scrape of a large registry on a current-thread runtime does not stall the runtime:
+/// a ticker task on the same runtime stays on time while it is encoded.
+#[tokio::test(flavor = "current_thread")]
+async fn large_scrapes_do_not_stall_a_current_thread_runtime() {
+    let registry = Registry::new();
+    let family: crate::Family<Counter> = crate::Family::new(["id"]).unwrap();
+    for i in 0..200_000 {
+        family.with(&[i.to_string()], Counter::inc).unwrap();
+    }
+    registry.register("items", "Items.", family).unwrap();
+    let server = Server::for_registry(registry)
+        .unwrap()
+        .start("127.0.0.1:0")
+        .await
+        .unwrap();
+    let address = server.local_addr();
+    let ticker = tokio::spawn(async {
+        let mut worst = Duration::ZERO;
+        for _ in 0..150 {
+            let before = std::time::Instant::now();
+            tokio::time::sleep(Duration::from_millis(5)).await;
+            worst = worst.max(before.elapsed().saturating_sub(Duration::from_millis(5)));
+        }
+        worst
+    });
+    // Scrape from a client on the same runtime, several times.
+    let mut sizes = Vec::new();
+    for _ in 0..3 {
+        let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+        tokio::io::AsyncWriteExt::write_all(
+            &mut stream,
+            b"GET /metrics HTTP/1.1\r\nHost: x\r\nAccept-Encoding: gzip\r\nConnection: close\r\n\r\n",
+        )
+        .await
+        .unwrap();
+        let mut body = Vec::new();
+        tokio::io::AsyncReadExt::read_to_end(&mut stream, &mut body)
+            .await
+            .unwrap();
+        sizes.push(body.len());
+    }
+    let worst = ticker.await.unwrap();
+    // Gzipped, 200k series still take hundreds of kilobytes.
+    assert!(sizes.iter().all(|&n| n > 200_000), "{sizes:?}");
+    // Encoding 200k series takes far longer than this on the runtime's own thread.
+    assert!(
+        worst < Duration::from_millis(50),
+        "the ticker was {worst:?} late"
+    );
+    server.shutdown().await;
+}
