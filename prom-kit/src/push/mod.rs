@@ -207,6 +207,14 @@ impl PushClientBuilder {
     }
 }
 
+/// A single-threaded runtime for exchanges made outside the caller's runtime.
+fn private_runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::with_source(ErrorKind::Io, "starting a runtime", e))
+}
+
 /// The host name, from the kernel or the environment.
 fn hostname() -> Result<String> {
     std::fs::read_to_string("/proc/sys/kernel/hostname")
@@ -306,27 +314,47 @@ impl PushClient {
         self.blocking(Method::Delete, None)
     }
 
-    /// Pushes `registry` (`PUT`) every `interval` from a background task on the current
-    /// tokio runtime; the returned handle deletes the group when shut down or dropped.
+    /// Pushes `registry` (`PUT`) every `interval`, the first time at once, from a thread
+    /// of its own (with its own single-threaded runtime and connections, so it works in
+    /// synchronous programs and never waits on the caller's runtime); the returned handle
+    /// deletes the group when shut down or dropped.
     ///
     /// # Errors
     ///
-    /// [`ErrorKind::Io`] if called outside a tokio runtime.
+    /// [`ErrorKind::Io`] if the thread or its runtime cannot be started.
     pub fn start_periodic(&self, registry: Registry, interval: Duration) -> Result<PushHandle> {
-        PushHandle::start(self.clone(), registry, interval)
+        PushHandle::start(self, registry, interval)
     }
 
-    /// Runs one exchange on a private single-threaded runtime, on a scoped thread so that
-    /// it also works when the caller is itself inside a runtime.
+    /// The same client with a connection pool of its own. A pooled connection is served
+    /// by a task of the runtime that opened it, so a client used on another runtime (a
+    /// private one) must not reuse it: that runtime may be blocked waiting for this very
+    /// exchange (a current-thread runtime whose only thread is dropping a handle).
+    fn with_own_connections(&self) -> Result<Self> {
+        let inner = &*self.inner;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                url: inner.url.clone(),
+                key: inner.key.clone(),
+                timeout: inner.timeout,
+                authorization: inner.authorization.clone(),
+                gzip: inner.gzip,
+                format: inner.format,
+                transport: transport::Transport::new(&inner.url)?,
+            }),
+        })
+    }
+
+    /// Runs one exchange on a private single-threaded runtime with connections of its
+    /// own, on a scoped thread so that it also works when the caller is itself inside a
+    /// runtime (a current-thread one included).
     fn blocking(&self, method: Method, registry: Option<&Registry>) -> Result<()> {
         std::thread::scope(|scope| {
             scope
                 .spawn(|| {
-                    let runtime = tokio::runtime::Builder::new_current_thread()
-                        .enable_all()
-                        .build()
-                        .map_err(|e| Error::with_source(ErrorKind::Io, "starting a runtime", e))?;
-                    runtime.block_on(self.send(method, registry))
+                    let runtime = private_runtime()?;
+                    let client = self.with_own_connections()?;
+                    runtime.block_on(client.send(method, registry))
                 })
                 .join()
                 .unwrap_or_else(|_| {

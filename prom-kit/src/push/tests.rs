@@ -244,26 +244,194 @@ fn credentials_that_no_header_can_carry_are_refused() {
     assert_eq!(error.kind(), ErrorKind::InvalidValue);
 }
 
-#[tokio::test]
-async fn periodic_pushes_need_a_runtime_only() {
-    let (url, request) = fake_gateway(200, "");
-    let client = PushClient::builder(&url, "worker")
+/// One request as a keep-alive gateway received it.
+#[derive(Clone, Debug)]
+struct Received {
+    method: String,
+    path: String,
+    at: std::time::Instant,
+}
+
+/// An HTTP/1.1 gateway that keeps connections alive (as the real one does), answers
+/// every request 200 (`PUT`s after `put_delay`), and records what it received.
+struct KeepAliveGateway {
+    url: String,
+    received: std::sync::Arc<std::sync::Mutex<Vec<Received>>>,
+}
+
+impl KeepAliveGateway {
+    fn start(put_delay: Duration) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let received = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let log = std::sync::Arc::clone(&received);
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(stream) = stream else { return };
+                let log = std::sync::Arc::clone(&log);
+                std::thread::spawn(move || serve_keep_alive(stream, &log, put_delay));
+            }
+        });
+        Self { url, received }
+    }
+
+    fn received(&self) -> Vec<Received> {
+        self.received.lock().unwrap().clone()
+    }
+
+    /// Waits up to `within` for a request with `method`; returns when it arrived.
+    fn wait_for(&self, method: &str, within: Duration) -> Option<std::time::Instant> {
+        let deadline = std::time::Instant::now() + within;
+        while std::time::Instant::now() < deadline {
+            if let Some(r) = self.received().iter().find(|r| r.method == method) {
+                return Some(r.at);
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        None
+    }
+}
+
+fn serve_keep_alive(
+    mut stream: std::net::TcpStream,
+    log: &std::sync::Mutex<Vec<Received>>,
+    put_delay: Duration,
+) {
+    let mut pending = Vec::new();
+    let mut buffer = [0u8; 8192];
+    loop {
+        let Some(end) = pending.windows(4).position(|w| w == b"\r\n\r\n") else {
+            match stream.read(&mut buffer) {
+                Ok(0) | Err(_) => return,
+                Ok(n) => pending.extend_from_slice(&buffer[..n]),
+            }
+            continue;
+        };
+        let head = String::from_utf8_lossy(&pending[..end]).into_owned();
+        let length = head
+            .lines()
+            .find_map(|l| {
+                l.to_ascii_lowercase()
+                    .strip_prefix("content-length:")
+                    .map(|v| v.trim().parse::<usize>().unwrap())
+            })
+            .unwrap_or(0);
+        while pending.len() < end + 4 + length {
+            match stream.read(&mut buffer) {
+                Ok(0) | Err(_) => return,
+                Ok(n) => pending.extend_from_slice(&buffer[..n]),
+            }
+        }
+        pending.drain(..end + 4 + length);
+        let mut words = head.split(' ');
+        let method = words.next().unwrap_or_default().to_owned();
+        let path = words.next().unwrap_or_default().to_owned();
+        if method == "PUT" {
+            std::thread::sleep(put_delay);
+        }
+        log.lock().unwrap().push(Received {
+            method,
+            path,
+            at: std::time::Instant::now(),
+        });
+        if stream
+            .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+            .is_err()
+        {
+            return;
+        }
+    }
+}
+
+#[test]
+fn periodic_pushes_work_with_and_without_a_runtime() {
+    let gateway = KeepAliveGateway::start(Duration::ZERO);
+    let client = PushClient::builder(&gateway.url, "worker")
         .unwrap()
         .build()
         .unwrap();
+    // From a plain thread: the first push goes at once.
     let handle = client
         .start_periodic(registry(), Duration::from_secs(3600))
         .unwrap();
-    // The first tick fires at once.
-    let request = tokio::task::spawn_blocking(move || request.join().unwrap())
-        .await
-        .unwrap();
-    assert!(request.starts_with("PUT /metrics/job/worker HTTP/1.1"));
+    assert!(gateway.wait_for("PUT", Duration::from_secs(5)).is_some());
     drop(handle);
-    let outside = std::thread::spawn(move || {
-        client
-            .start_periodic(Registry::new(), Duration::from_secs(1))
-            .map(|_| ())
+    let received = gateway.received();
+    assert_eq!(received.last().unwrap().method, "DELETE", "{received:?}");
+    assert_eq!(received[0].path, "/metrics/job/worker");
+    // From inside a runtime, shut down explicitly: a final push, then the delete.
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let handle = client
+            .start_periodic(registry(), Duration::from_secs(3600))
+            .unwrap();
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        handle.shutdown().await.unwrap();
     });
-    assert_eq!(outside.join().unwrap().unwrap_err().kind(), ErrorKind::Io);
+    let methods: Vec<String> = gateway.received().into_iter().map(|r| r.method).collect();
+    assert_eq!(methods, ["PUT", "DELETE", "PUT", "PUT", "DELETE"]);
+}
+
+/// Dropping a handle on a current-thread runtime blocks its only thread; the delete must
+/// not need that thread (it used to wait on a pooled connection served by it, and time
+/// out, leaving the group on the gateway).
+#[tokio::test(flavor = "current_thread")]
+async fn dropping_a_handle_on_a_current_thread_runtime_deletes_at_once() {
+    let gateway = KeepAliveGateway::start(Duration::ZERO);
+    let client = PushClient::builder(&gateway.url, "worker")
+        .unwrap()
+        .timeout(Duration::from_secs(5))
+        .build()
+        .unwrap();
+    // An async push first: the client's pool now holds a connection served by this
+    // runtime's only thread.
+    client.push(&registry()).await.unwrap();
+    let handle = client
+        .start_periodic(registry(), Duration::from_secs(3600))
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let dropped = std::time::Instant::now();
+    drop(handle);
+    let deleted = gateway
+        .wait_for("DELETE", Duration::from_secs(1))
+        .expect("the DELETE arrived within 1 s");
+    assert!(deleted.duration_since(dropped) < Duration::from_secs(1));
+    // A blocking push after the async one, on the same blocked thread, also completes.
+    let started = std::time::Instant::now();
+    client.push_blocking(&registry()).unwrap();
+    client.delete_blocking().unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+/// A push in flight when the handle is dropped never reaches the gateway after the
+/// final delete.
+#[test]
+fn no_push_arrives_after_the_final_delete() {
+    for _ in 0..3 {
+        let gateway = KeepAliveGateway::start(Duration::from_millis(150));
+        let client = PushClient::builder(&gateway.url, "worker")
+            .unwrap()
+            .build()
+            .unwrap();
+        let handle = client
+            .start_periodic(registry(), Duration::from_millis(20))
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(400));
+        drop(handle);
+        // Whatever was in flight has had the time to arrive.
+        std::thread::sleep(Duration::from_millis(400));
+        let received = gateway.received();
+        let delete = received
+            .iter()
+            .position(|r| r.method == "DELETE")
+            .expect("a DELETE");
+        assert_eq!(delete, received.len() - 1, "{received:?}");
+    }
 }
