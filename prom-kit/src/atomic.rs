@@ -4,6 +4,8 @@
 use std::cell::Cell;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
+use crate::sync::AtomicU64 as SyncU64;
+
 /// How many stripes a contention-friendly metric spreads its updates over.
 pub(crate) const STRIPES: usize = 8;
 
@@ -52,11 +54,17 @@ fn saturate(cell: &AtomicU64) {
 /// Loads and stores are single atomic operations; additions are compare-and-swap loops,
 /// as every lock-free Prometheus client does for float sums.
 #[derive(Debug, Default)]
-pub(crate) struct AtomicF64(AtomicU64);
+pub(crate) struct AtomicF64(SyncU64);
 
 impl AtomicF64 {
+    #[cfg(not(loom))]
     pub(crate) const fn new(value: f64) -> Self {
-        Self(AtomicU64::new(value.to_bits()))
+        Self(SyncU64::new(value.to_bits()))
+    }
+
+    #[cfg(loom)]
+    pub(crate) fn new(value: f64) -> Self {
+        Self(SyncU64::new(value.to_bits()))
     }
 
     #[inline]

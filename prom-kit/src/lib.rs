@@ -90,6 +90,7 @@ pub mod registry;
 #[cfg_attr(docsrs, doc(cfg(feature = "server")))]
 pub mod server;
 pub mod snapshot;
+mod sync;
 
 pub use descriptor::Descriptor;
 pub use encoding::Format;

@@ -35,10 +35,10 @@ fn descriptor(name: &str, kind: MetricType, labels: &[&str]) -> Descriptor {
 /// names `expected`, the other metrics are still there, nothing of the hostile
 /// collector is, and the real parsers accept the text.
 fn assert_refused(registry: &Registry, expected: ErrorKind) {
+    #[allow(unused_mut)]
     let mut formats = vec![Format::Text, Format::OpenMetrics];
-    if cfg!(feature = "protobuf") {
-        formats.push(Format::Protobuf);
-    }
+    #[cfg(feature = "protobuf")]
+    formats.push(Format::Protobuf);
     for format in formats {
         let mut out = Vec::new();
         let error = registry.encode(format, &mut out).unwrap_err();
@@ -47,6 +47,7 @@ fn assert_refused(registry: &Registry, expected: ErrorKind) {
             .and_then(|s| s.downcast_ref::<prom_kit::Error>())
             .unwrap_or(&error);
         assert_eq!(cause.kind(), expected, "{format:?}: {error}");
+        #[cfg(feature = "protobuf")]
         if format == Format::Protobuf {
             continue;
         }

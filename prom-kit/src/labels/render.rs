@@ -317,7 +317,6 @@ mod tests {
         );
     }
 
-    #[cfg(feature = "protobuf")]
     #[test]
     fn checks_foreign_rendered_text_strictly() {
         assert_eq!(check_rendered("").unwrap(), Vec::<&str>::new());
@@ -346,6 +345,7 @@ mod tests {
         }
     }
 
+    #[cfg(feature = "protobuf")]
     #[test]
     fn parses_back() {
         let n = names(&["a", "b", "c"]);

@@ -1,8 +1,9 @@
 //! [`BucketCells`]: a histogram's classic bucket counts and sum, in one stripe or several.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 
 use crate::atomic::{CachePadded, STRIPES, thread_stripe};
+use crate::sync::AtomicU64;
 
 /// Words per cache-padded chunk (128 bytes).
 const CHUNK: usize = 16;
@@ -180,5 +181,40 @@ mod tests {
         assert_eq!(cells.chunks.len(), STRIPES);
         let plain = BucketCells::new(12, false);
         assert_eq!(plain.chunks.len(), 1);
+    }
+}
+
+#[cfg(all(test, loom))]
+mod loom_models {
+    use std::sync::Arc;
+
+    use super::*;
+
+    /// Striped and plain cells: a reader racing two observers sees a count that only
+    /// grows and never exceeds what was observed; nothing is lost.
+    #[test]
+    fn loom_cells_count_every_observation() {
+        for striped in [false, true] {
+            let mut builder = loom::model::Builder::new();
+            builder.preemption_bound = Some(2);
+            builder.check(move || {
+                let cells = Arc::new(BucketCells::new(2, striped));
+                let observers: Vec<_> = [0, 1]
+                    .into_iter()
+                    .map(|bucket| {
+                        let cells = Arc::clone(&cells);
+                        loom::thread::spawn(move || cells.observe(bucket, 1.0))
+                    })
+                    .collect();
+                let first = cells.count();
+                let second = cells.count();
+                assert!(first <= second && second <= 2);
+                for observer in observers {
+                    observer.join().unwrap();
+                }
+                assert_eq!(cells.count(), 2);
+                assert_eq!(cells.sum(), 2.0);
+            });
+        }
     }
 }

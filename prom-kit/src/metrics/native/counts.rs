@@ -6,15 +6,14 @@
 //! hot index, waits until every observation started on the old copy has finished, reads
 //! that quiescent copy — a consistent snapshot — and folds it into the new hot copy.
 
-use std::sync::atomic::{AtomicI32, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::Instant;
-
-use parking_lot::Mutex;
 
 use super::NativeBuckets;
 use super::index::{MIN_SCHEMA, bucket_key, upper_bound};
 use super::sparse::{Added, SparseBuckets};
 use crate::atomic::AtomicF64;
+use crate::sync::{AtomicI32, AtomicU64, AtomicUsize, Mutex, wait_a_little};
 
 const HOT_BIT: u64 = 1 << 63;
 const COUNT_MASK: u64 = HOT_BIT - 1;
@@ -163,12 +162,7 @@ impl NativeCounts {
         let count = previous & COUNT_MASK;
         let mut spins = 0u32;
         while self.copies[cold].done.load(Ordering::Acquire) != count {
-            spins += 1;
-            if spins < 64 {
-                std::hint::spin_loop();
-            } else {
-                std::thread::yield_now();
-            }
+            wait_a_little(&mut spins);
         }
         (count, cold)
     }
@@ -258,8 +252,9 @@ impl NativeCounts {
             .count_and_hot
             .swap(if cold == 1 { HOT_BIT } else { 0 }, Ordering::AcqRel);
         let old = usize::from(previous & HOT_BIT != 0);
+        let mut spins = 0u32;
         while self.copies[old].done.load(Ordering::Acquire) != previous & COUNT_MASK {
-            std::thread::yield_now();
+            wait_a_little(&mut spins);
         }
         self.copies[old].clear(config);
     }
@@ -320,3 +315,6 @@ impl NativeCounts {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(all(test, loom))]
+mod loom_models;

@@ -2,7 +2,9 @@
 //! slots, keys claimed by compare-and-swap. Keys are never removed while observers may
 //! run; clearing happens only on a quiescent copy (see `counts`).
 
-use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
+
+use crate::sync::{AtomicI64, AtomicU64};
 
 /// Marks an unused slot; no bucket key is this small.
 const EMPTY: i64 = i64::MIN;
