@@ -54,7 +54,7 @@ pub(super) struct LookupCache<T> {
 /// A thread's cache, shared with the lookups in progress on that thread.
 pub(super) type ThreadCache = Rc<RefCell<LookupCache<AnyMetric>>>;
 
-thread_local! {
+crate::sync::thread_local! {
     static THREAD_CACHE: ThreadCache = Rc::new(RefCell::new(LookupCache::new()));
 }
 

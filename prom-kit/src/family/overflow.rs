@@ -6,9 +6,9 @@
 //! kept here so that answering a lookup on a full family takes neither an allocation nor
 //! a shard's write lock.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 
-use parking_lot::RwLock;
+use crate::sync::{AtomicBool, RwLock};
 
 /// The overflow series' handle while it is in the shards.
 #[derive(Debug)]

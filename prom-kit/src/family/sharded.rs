@@ -3,10 +3,9 @@
 use std::cell::RefCell;
 use std::fmt;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 
 use hashbrown::HashTable;
-use parking_lot::RwLock;
 
 use super::cache::{ByAddress, ByBytes, CacheKey, thread_cache};
 use super::overflow::OverflowSlot;
@@ -17,6 +16,7 @@ use crate::error::Result;
 use crate::labels::render::{hash_rendered, hash_values, render_series, series_matches};
 use crate::labels::{LabelValues, OVERFLOW_LABEL_VALUE};
 use crate::metrics::Metric;
+use crate::sync::{AtomicU64, AtomicUsize, RwLock};
 
 /// A family of metrics of type `M`, one per combination of label values.
 ///
@@ -73,7 +73,7 @@ struct Inner<M: Metric> {
 }
 
 /// Gives every family its own id for the per-thread lookup caches.
-static NEXT_FAMILY_ID: AtomicU64 = AtomicU64::new(1);
+static NEXT_FAMILY_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
 /// One shard: series in creation order, and a hash index into them.
 struct Shard<M> {
@@ -771,5 +771,40 @@ mod tests {
         f.remove(&["a"]).unwrap();
         old.inc();
         assert_eq!(f.labels(&["a"]).unwrap().get(), 0.0);
+    }
+}
+
+#[cfg(all(test, loom))]
+mod loom_models {
+    use super::*;
+    use crate::Counter;
+
+    /// The generation protocol of the per-thread lookup caches: once a removal has
+    /// happened, no thread's cache answers with the removed series, in any interleaving
+    /// of a removal with cached and uncached lookups.
+    #[test]
+    fn loom_removals_void_cached_lookups() {
+        let mut builder = loom::model::Builder::new();
+        builder.preemption_bound = Some(2);
+        builder.max_branches = 1_000_000;
+        builder.check(|| {
+            let family: Family<Counter> = Family::new(["k"]).unwrap();
+            // Cached on this thread.
+            family.with_static(&["a"], Counter::inc).unwrap();
+            let remover = {
+                let family = family.clone();
+                loom::thread::spawn(move || {
+                    assert!(family.remove(&["a"]).unwrap());
+                })
+            };
+            // Races the removal: the cached series, or a fresh one.
+            family.with_static(&["a"], Counter::inc).unwrap();
+            remover.join().unwrap();
+            // After the removal, a lookup reaches the exposed series, never the removed.
+            family.with_static(&["a"], |c| c.inc_by(100)).unwrap();
+            let exposed = family.get(&["a"]).unwrap().map_or(0.0, |c| c.get());
+            assert!(exposed >= 100.0, "a cached lookup reached a removed series");
+            assert!(family.len() <= 1);
+        });
     }
 }
