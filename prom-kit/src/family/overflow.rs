@@ -6,31 +6,19 @@
 //! kept here so that answering a lookup on a full family takes neither an allocation nor
 //! a shard's write lock.
 
-use std::sync::atomic::Ordering;
-
-use crate::sync::{AtomicBool, RwLock};
+use crate::sync::RwLock;
 
 /// The overflow series' handle while it is in the shards.
 #[derive(Debug)]
 pub(super) struct OverflowSlot<M> {
     handle: RwLock<Option<M>>,
-    /// Whether the overflow series is in the shards (and so in the family's length).
-    present: AtomicBool,
 }
 
 impl<M: Clone> OverflowSlot<M> {
     pub(super) fn new() -> Self {
         Self {
             handle: RwLock::new(None),
-            present: AtomicBool::new(false),
         }
-    }
-
-    /// How many of the family's series do not count toward its limit: 1 while the
-    /// overflow series exists, else 0.
-    #[inline]
-    pub(super) fn uncounted(&self) -> usize {
-        usize::from(self.present.load(Ordering::Relaxed))
     }
 
     /// The overflow series, if it exists: one read lock, no allocation.
@@ -45,16 +33,12 @@ impl<M: Clone> OverflowSlot<M> {
         let mut handle = self.handle.write();
         if handle.is_none() {
             *handle = Some(metric.clone());
-            self.present.store(true, Ordering::Relaxed);
         }
     }
 
     /// Forgets the overflow series: it was removed from the shards. Called under the
-    /// write lock of the shard that held it.
-    pub(super) fn clear(&self) {
-        let mut handle = self.handle.write();
-        if handle.take().is_some() {
-            self.present.store(false, Ordering::Relaxed);
-        }
+    /// write lock of the shard that held it. Returns whether there was one.
+    pub(super) fn clear(&self) -> bool {
+        self.handle.write().take().is_some()
     }
 }

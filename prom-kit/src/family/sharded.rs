@@ -66,10 +66,17 @@ struct Inner<M: Metric> {
     id: u64,
     /// Mixed into the cache tags so that families spread over the cache differently.
     tag_salt: u64,
+    /// The series that count toward `max_series`: all but the overflow series.
+    counted: AtomicUsize,
     /// The overflow series of a family with `max_series`, once it exists.
     overflow: OverflowSlot<M>,
     /// The hash of the overflow series' label values.
     overflow_hash: u64,
+}
+
+/// Whether `values` are the overflow series' (every value [`OVERFLOW_LABEL_VALUE`]).
+fn is_overflow_values<V: LabelValues + ?Sized>(values: &V) -> bool {
+    (0..values.label_count()).all(|i| values.label_value(i) == OVERFLOW_LABEL_VALUE)
 }
 
 /// Gives every family its own id for the per-thread lookup caches.
@@ -147,6 +154,7 @@ impl<M: Metric> Family<M> {
                 id,
                 // Even, so that tags keep their low bit set (never the empty tag).
                 tag_salt: id.wrapping_mul(0x2545_f491_4f6c_dd1d) & !1,
+                counted: AtomicUsize::new(0),
                 overflow: OverflowSlot::new(),
                 overflow_hash,
             }),
@@ -320,10 +328,26 @@ impl<M: Metric> Family<M> {
     #[inline]
     fn is_full(&self) -> bool {
         let inner = &*self.inner;
-        inner.max_series.is_some_and(|limit| {
-            let len = inner.len.load(Ordering::Relaxed);
-            len.saturating_sub(inner.overflow.uncounted()) >= limit
-        })
+        inner
+            .max_series
+            .is_some_and(|limit| inner.counted.load(Ordering::Relaxed) >= limit)
+    }
+
+    /// Takes room for one more counted series, atomically across shards (two inserts
+    /// into different shards cannot both take the last place); `false` when full.
+    fn reserve(&self) -> bool {
+        let counted = &self.inner.counted;
+        match self.inner.max_series {
+            None => {
+                counted.fetch_add(1, Ordering::Relaxed);
+                true
+            }
+            Some(limit) => counted
+                .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| {
+                    (n < limit).then_some(n + 1)
+                })
+                .is_ok(),
+        }
     }
 
     /// The series every new combination goes to once `max_series` is reached.
@@ -343,14 +367,16 @@ impl<M: Metric> Family<M> {
     }
 
     /// Finds or creates the series for `values` under the shard's write lock; `None` if
-    /// it does not exist and `enforce_limit` finds the family full. Without
-    /// `enforce_limit`, `values` are the overflow series', which is recorded as such.
+    /// it does not exist and `enforce_limit` finds the family full. The overflow series
+    /// (asked for without `enforce_limit`, or by its values) is recorded as such and does
+    /// not count toward the limit.
     fn insert<V: LabelValues + ?Sized>(
         &self,
         hash: u64,
         values: &V,
         enforce_limit: bool,
     ) -> Option<M> {
+        let is_overflow = !enforce_limit || is_overflow_values(values);
         let names = &self.inner.label_names;
         let labels = render_series(names, values);
         let mut guard = self.shard(hash).write();
@@ -362,25 +388,28 @@ impl<M: Metric> Family<M> {
                 .is_some_and(|(labels, _)| series_matches(labels, names, values))
         }) {
             let metric = series.get(i as usize).map(|(_, metric)| metric.clone());
-            if let (false, Some(metric)) = (enforce_limit, &metric) {
+            if let (true, Some(metric)) = (is_overflow, &metric) {
                 self.inner.overflow.set(metric);
             }
             return metric;
         }
-        // Checked after the search above, so that an existing series is always found.
-        if enforce_limit && self.is_full() {
+        // After the search above, so that an existing series is always found.
+        if !is_overflow && !self.reserve() {
             return None;
         }
         let metric = M::from_options(&self.inner.options);
         // Positions are u32 to keep the index small; a shard cannot reach 2^32 series
         // before memory runs out, but if it did the metric would stay unexposed rather
         // than corrupt the index.
-        let Ok(position) = u32::try_from(series.len()) else {
+        let stored = u32::try_from(series.len())
+            .ok()
+            .filter(|_| series.push(&labels, metric.clone()).is_ok());
+        let Some(position) = stored else {
+            if !is_overflow {
+                self.inner.counted.fetch_sub(1, Ordering::Relaxed);
+            }
             return Some(metric);
         };
-        if series.push(&labels, metric.clone()).is_err() {
-            return Some(metric);
-        }
         // The table keeps no hashes: growing it hashes the series' label text again.
         let hasher = &self.inner.hasher;
         index.insert_unique(hash, position, |&i| {
@@ -388,8 +417,7 @@ impl<M: Metric> Family<M> {
                 .get(i as usize)
                 .map_or(0, |(labels, _)| hash_rendered(hasher, labels))
         });
-        if !enforce_limit {
-            // Before `len` grows, so that the family never looks fuller than it is.
+        if is_overflow {
             self.inner.overflow.set(&metric);
         }
         self.inner.len.fetch_add(1, Ordering::Relaxed);
@@ -420,8 +448,10 @@ impl<M: Metric> Family<M> {
         // Before the table changes: from here on no cached entry answers, and lookups
         // that miss wait for this lock.
         self.inner.generation.fetch_add(1, Ordering::Release);
-        if (0..values.label_count()).all(|i| values.label_value(i) == OVERFLOW_LABEL_VALUE) {
+        if is_overflow_values(values) {
             self.inner.overflow.clear();
+        } else {
+            self.inner.counted.fetch_sub(1, Ordering::Relaxed);
         }
         let (position, _) = entry.remove();
         let last = series.len() - 1;
@@ -449,13 +479,13 @@ impl<M: Metric> Family<M> {
             let mut shard = shard.write();
             // As in `remove`: invalidate cached entries before the shard changes.
             self.inner.generation.fetch_add(1, Ordering::Release);
-            if i == overflow_shard {
-                self.inner.overflow.clear();
-            }
+            let overflow_removed = i == overflow_shard && self.inner.overflow.clear();
             let removed = shard.series.len();
             shard.series.clear();
             shard.index.clear();
             self.inner.len.fetch_sub(removed, Ordering::Relaxed);
+            let counted = removed - usize::from(overflow_removed);
+            self.inner.counted.fetch_sub(counted, Ordering::Relaxed);
         }
     }
 
