@@ -4,11 +4,11 @@
 //! runs in production.
 
 #[cfg(loom)]
-pub(crate) use loom::sync::atomic::{AtomicBool, AtomicI32, AtomicI64, AtomicU64, AtomicUsize};
+pub(crate) use loom::sync::atomic::{AtomicI32, AtomicI64, AtomicU64, AtomicUsize};
 #[cfg(loom)]
 pub(crate) use loom::thread_local;
 #[cfg(not(loom))]
-pub(crate) use std::sync::atomic::{AtomicBool, AtomicI32, AtomicI64, AtomicU64, AtomicUsize};
+pub(crate) use std::sync::atomic::{AtomicI32, AtomicI64, AtomicU64, AtomicUsize};
 #[cfg(not(loom))]
 pub(crate) use std::thread_local;
 
