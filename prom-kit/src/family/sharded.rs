@@ -448,10 +448,9 @@ impl<M: Metric> Family<M> {
         // Before the table changes: from here on no cached entry answers, and lookups
         // that miss wait for this lock.
         self.inner.generation.fetch_add(1, Ordering::Release);
-        if is_overflow_values(values) {
+        let counted = !is_overflow_values(values);
+        if !counted {
             self.inner.overflow.clear();
-        } else {
-            self.inner.counted.fetch_sub(1, Ordering::Relaxed);
         }
         let (position, _) = entry.remove();
         let last = series.len() - 1;
@@ -468,7 +467,11 @@ impl<M: Metric> Family<M> {
                 *slot = position;
             }
         }
+        // `len` first: it never exceeds the counted series plus the overflow series.
         self.inner.len.fetch_sub(1, Ordering::Relaxed);
+        if counted {
+            self.inner.counted.fetch_sub(1, Ordering::Relaxed);
+        }
         Ok(true)
     }
 

@@ -10,7 +10,7 @@ use std::sync::atomic::Ordering;
 use std::time::Instant;
 
 use super::NativeBuckets;
-use super::index::{MIN_SCHEMA, bucket_key, upper_bound};
+use super::index::{MAX_SCHEMA, MIN_SCHEMA, bucket_key, upper_bound};
 use super::sparse::{Added, SparseBuckets};
 use crate::atomic::AtomicF64;
 use crate::sync::{AtomicI32, AtomicU64, AtomicUsize, Mutex, wait_a_little};
@@ -213,7 +213,10 @@ impl NativeCounts {
     /// Reads a consistent snapshot; `scratch` is reused from scrape to scrape, so this
     /// allocates nothing once it has grown.
     pub(crate) fn snapshot<'a>(&self, scratch: &'a mut NativeScratch) -> NativeSnapshot<'a> {
-        let _writer = self.writer.lock();
+        let mut writer = self.writer.lock();
+        // A limit crossed while another scrape held the lock (whose observer could not
+        // reduce the resolution then) is enforced before reading...
+        self.enforce_limit(&mut writer);
         let (count, cold) = self.flip();
         let copy = &self.copies[cold];
         self.collect(cold, scratch);
@@ -224,6 +227,9 @@ impl NativeCounts {
             copy.sum.get(),
         );
         self.fold(cold, scratch, Some);
+        // ...and so is one that the fold crossed (observations since the flip made new
+        // buckets in the nearly empty hot copy without seeing the old copy's).
+        self.enforce_limit(&mut writer);
         NativeSnapshot {
             schema: snapshot.0,
             zero_threshold: snapshot.1,
@@ -259,22 +265,41 @@ impl NativeCounts {
         self.copies[old].clear(config);
     }
 
-    /// The bucket limit was crossed: reset (if allowed and due), else widen the zero
-    /// bucket (if allowed), else halve the resolution — Go's strategy.
+    /// The bucket limit was crossed by an observation: enforce it, unless the writer
+    /// lock is busy (a scrape then enforces it before and after reading).
     #[cold]
     fn limit_buckets(&self) {
-        let Some(mut last_reset) = self.writer.try_lock() else {
-            return; // another thread is already changing or reading the counts
-        };
+        if let Some(mut last_reset) = self.writer.try_lock() {
+            self.enforce_limit(&mut last_reset);
+        }
+    }
+
+    /// Brings the hot copy within the bucket limit, one step at a time (the caller holds
+    /// `writer`, whose value is the time of the last reset).
+    fn enforce_limit(&self, last_reset: &mut Instant) {
+        // Each step halves the resolution or widens the zero bucket; the schema can fall
+        // this many times at most.
+        let most_steps = usize::try_from(MAX_SCHEMA - MIN_SCHEMA + 2).unwrap_or(16);
+        for _ in 0..most_steps {
+            if !self.reduce_once(last_reset) {
+                return;
+            }
+        }
+    }
+
+    /// One step of Go's strategy when the hot copy holds more buckets than the limit:
+    /// reset (if allowed and due), else widen the zero bucket (if allowed), else halve
+    /// the resolution. Returns whether a step that may need a successor was taken.
+    fn reduce_once(&self, last_reset: &mut Instant) -> bool {
         let hot = usize::from(self.count_and_hot.load(Ordering::Acquire) & HOT_BIT != 0);
         if self.copies[hot].buckets.load(Ordering::Relaxed) <= self.config.max_buckets {
-            return;
+            return false;
         }
         let min_reset = self.config.min_reset_duration;
         if self.may_reset && !min_reset.is_zero() && last_reset.elapsed() >= min_reset {
             self.reset_locked();
             *last_reset = Instant::now();
-            return;
+            return false;
         }
         let (schema, threshold) = (
             self.copies[hot].schema.load(Ordering::Relaxed),
@@ -295,6 +320,7 @@ impl NativeCounts {
             let mut buckets = NativeScratch::default();
             self.collect(old, &mut buckets);
             self.fold(old, &buckets, |key| (key > smallest).then_some(key));
+            true
         } else if schema > MIN_SCHEMA {
             self.copies[cold]
                 .schema
@@ -303,6 +329,9 @@ impl NativeCounts {
             let mut buckets = NativeScratch::default();
             self.collect(old, &mut buckets);
             self.fold(old, &buckets, |key| Some((key + 1) >> 1));
+            true
+        } else {
+            false
         }
     }
 
