@@ -479,9 +479,11 @@ impl HttpMetrics {
 
 /// The standard method name, or [`OTHER_METHOD`].
 fn normalize_method(method: &str) -> &'static str {
+    // Methods are case-sensitive (RFC 9110 §9.1): `get` is not `GET`, and the
+    // OpenTelemetry convention asks for an exact match before `_OTHER`.
     STANDARD_METHODS
         .iter()
-        .find(|m| m.eq_ignore_ascii_case(method))
+        .find(|m| **m == method)
         .copied()
         .unwrap_or(OTHER_METHOD)
 }

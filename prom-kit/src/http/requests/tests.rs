@@ -15,10 +15,21 @@ fn classic_names_and_labels() {
     let registry = Registry::new();
     let metrics = HttpMetrics::builder().build(&registry).unwrap();
     metrics
-        .start(&info("get", Some("/users/{id}"), "/users/1"), Vec::new())
+        .start(&info("GET", Some("/users/{id}"), "/users/1"), Vec::new())
         .unwrap()
         .finish(200, None);
+    // Methods are case-sensitive: `get` is not a standard method.
+    metrics
+        .start(&info("get", Some("/users/{id}"), "/users/1"), Vec::new())
+        .unwrap()
+        .finish(405, None);
     let text = registry.encode_text().unwrap();
+    assert!(
+        text.contains(
+            "http_requests_total{method=\"_OTHER\",route=\"/users/{id}\",status=\"405\"} 1\n"
+        ),
+        "{text}"
+    );
     assert!(
         text.contains(
             "http_requests_total{method=\"GET\",route=\"/users/{id}\",status=\"200\"} 1\n"
