@@ -62,6 +62,19 @@ fn labelled(c: &mut Criterion) {
             dense.labels((methods[i % 4], statuses[i % 3])).inc();
         });
     });
+    // A full family (`max_series`) looked up with values it has never seen, as when a
+    // client controls a label value: every lookup goes to the overflow series.
+    let full: Family<Counter> = Family::builder(["path"]).max_series(100).build().unwrap();
+    for n in 0..100 {
+        full.with(&[format!("/known/{n}")], Counter::inc).unwrap();
+    }
+    let unseen: Vec<String> = (0..4096).map(|n| format!("/random/{n}")).collect();
+    group.bench_function("prom_kit_full_family_unseen_values", |b| {
+        b.iter(|| {
+            i = (i + 1) % unseen.len();
+            full.with(&[unseen[i].as_str()], Counter::inc).unwrap();
+        });
+    });
     group.finish();
 }
 
