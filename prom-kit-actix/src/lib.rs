@@ -39,3 +39,8 @@ mod middleware;
 pub use body::MetricsBody;
 pub use endpoint::{metrics_resource, scrape, scrape_off_worker};
 pub use middleware::{Metrics, MetricsMiddleware, MetricsResponseFuture};
+
+/// The README's examples, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

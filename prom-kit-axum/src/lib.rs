@@ -39,3 +39,8 @@ pub use body::MetricsBody;
 pub use endpoint::{MetricsEndpoint, ScrapeFuture};
 pub use future::ResponseFuture;
 pub use layer::{MetricsLayer, MetricsService};
+
+/// The README's examples, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -101,3 +101,8 @@ pub use metrics::{
     StateSet, StripedCounter, Summary,
 };
 pub use registry::{Collector, CollectorId, CollectorOutput, Registry, default_registry};
+
+/// The README's examples, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
