@@ -44,8 +44,24 @@
 //!   [`encoding::negotiate`] from a scraper's `Accept` header.
 //! - **Collectors** ([`Collector`]) produce whole families at scrape time.
 //!
-//! Layers, bottom to top: [`error`] → [`labels`] → [`metrics`] and [`family`] →
-//! [`snapshot`] (what a scrape reads) → [`registry`] and [`encoding`].
+//! ## Architecture
+//!
+//! Modules in layers; a module imports only from its own layer and the layers below (the
+//! test `tests/layering.rs` reads this table and the code's `crate::` paths and fails on
+//! an import from a lower layer to a higher one). An observation goes down into
+//! `metrics` and stops; a scrape goes registry → snapshot → encoding → http → adapter.
+//!
+//! | layer | modules | what they hold |
+//! |-------|---------|----------------|
+//! | 1 | `error`, `time`, `sync`, `atomic`, `name`, `gzip` | errors, clocks, atomics, name rules, compression |
+//! | 2 | `labels` | label values, rendering and matching label text |
+//! | 3 | `snapshot` | what a scrape reads: plain values, exemplars included |
+//! | 4 | `metrics`, `family` | storage: each metric produces its snapshot |
+//! | 5 | `descriptor` | a family's validated name, help, unit, type and labels |
+//! | 6 | `encoding` | text, OpenMetrics, protobuf and negotiation: snapshots in, bytes out |
+//! | 7 | `registry` | the families and collectors one endpoint exposes |
+//! | 8 | `collectors`, `http` | standard collectors; scrape handling and request metrics |
+//! | 9 | `push`, `server` | the Pushgateway client; the standalone exporter server |
 //!
 //! ## Cargo features
 //!
@@ -76,6 +92,8 @@ mod descriptor;
 pub mod encoding;
 pub mod error;
 pub mod family;
+#[cfg(any(feature = "http", feature = "push"))]
+mod gzip;
 #[cfg(feature = "http")]
 #[cfg_attr(docsrs, doc(cfg(feature = "http")))]
 pub mod http;
@@ -91,6 +109,7 @@ pub mod registry;
 pub mod server;
 pub mod snapshot;
 mod sync;
+mod time;
 
 pub use descriptor::Descriptor;
 pub use encoding::Format;

@@ -7,12 +7,12 @@ use super::le::LeTexts;
 use super::number::{write_float, write_number};
 use crate::descriptor::Descriptor;
 use crate::error::{Error, ErrorKind, Result};
-use crate::family::check_arity;
-use crate::labels::LabelValues;
+
 use crate::labels::render::{
     check_rendered, escape_label_value, escape_with, render_series, rendered_names,
 };
-use crate::metrics::{MAX_STATES, Metric, MetricType};
+use crate::labels::{LabelValues, check_arity};
+use crate::metrics::{MAX_STATES, MetricType};
 use crate::snapshot::{Exemplar, HistogramSnapshot, Number, Scratch, Snapshot};
 
 /// Writes one metric family: its `HELP`/`TYPE`(/`UNIT`) lines when created, then one
@@ -29,6 +29,16 @@ pub struct FamilyWriter<'a> {
     scratch: Scratch,
     /// Set when the family itself cannot be exposed: every series is refused so.
     refused: Option<ErrorKind>,
+}
+
+/// Writes series of a [`FamilyWriter`] whose snapshots borrow its scratch storage.
+pub(crate) struct SeriesSink<'w, 'a>(&'w mut Lines<'a>);
+
+impl SeriesSink<'_, '_> {
+    /// Writes the lines of one series. `labels` is its rendered label text.
+    pub(crate) fn write(&mut self, labels: &str, snapshot: Snapshot<'_>) {
+        self.0.write_series(labels, snapshot);
+    }
 }
 
 /// The part of a [`FamilyWriter`] that writes lines.
@@ -197,10 +207,10 @@ impl<'a> FamilyWriter<'a> {
         }
     }
 
-    /// Writes the series of a registered metric, whose label text is already rendered.
-    pub(crate) fn metric<M: Metric>(&mut self, labels: &str, metric: &M) {
-        let snapshot = metric.snapshot(&mut self.scratch);
-        self.lines.write_series(labels, snapshot);
+    /// The writer's reusable snapshot storage, and a sink for the series read into it:
+    /// apart, so that a snapshot can borrow the one while the other writes it.
+    pub(crate) fn scratch_and_sink(&mut self) -> (&mut Scratch, SeriesSink<'_, 'a>) {
+        (&mut self.scratch, SeriesSink(&mut self.lines))
     }
 
     /// Writes the lines of one series. `labels` is its rendered label text.

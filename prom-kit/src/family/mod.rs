@@ -1,6 +1,6 @@
 //! Labelled families: one metric per combination of label values.
 //!
-//! - [`Family`] takes string label values (or any [`LabelValues`]); lookups hash the
+//! - [`Family`] takes string label values (or any [`LabelValues`](crate::labels::LabelValues)); lookups hash the
 //!   values into one of several cache-padded shards and compare them against each
 //!   series' rendered label text, so `("ab", "c")` and `("a", "bc")` never collide and a
 //!   hit allocates nothing.
@@ -20,7 +20,6 @@ pub use dense::DenseFamily;
 pub use sharded::Family;
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::labels::LabelValues;
 use crate::metrics::Metric;
 use crate::name::check_label_names;
 
@@ -107,27 +106,4 @@ impl<M: Metric> FamilyBuilder<M> {
         }
         Ok(self.label_names.clone().into_boxed_slice())
     }
-}
-
-/// Fails with [`ErrorKind::LabelCount`] unless `values` has one value per name.
-#[inline]
-pub(crate) fn check_arity<V: LabelValues + ?Sized>(names: &[Box<str>], values: &V) -> Result<()> {
-    if values.label_count() == names.len() {
-        Ok(())
-    } else {
-        Err(arity_error(names, values.label_count()))
-    }
-}
-
-#[cold]
-fn arity_error(names: &[Box<str>], got: usize) -> Error {
-    Error::new(
-        ErrorKind::LabelCount,
-        format!(
-            "expected {} label values ({}), got {}",
-            names.len(),
-            names.join(", "),
-            got
-        ),
-    )
 }

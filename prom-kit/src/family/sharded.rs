@@ -7,14 +7,14 @@ use std::sync::atomic::Ordering;
 
 use hashbrown::HashTable;
 
+use super::FamilyBuilder;
 use super::cache::{ByAddress, ByBytes, CacheKey, thread_cache};
 use super::overflow::OverflowSlot;
 use super::store::SeriesStore;
-use super::{FamilyBuilder, check_arity};
 use crate::atomic::CachePadded;
 use crate::error::Result;
 use crate::labels::render::{hash_rendered, hash_values, render_series, series_matches};
-use crate::labels::{LabelValues, OVERFLOW_LABEL_VALUE};
+use crate::labels::{LabelValues, OVERFLOW_LABEL_VALUE, check_arity};
 use crate::metrics::Metric;
 use crate::sync::{AtomicU64, AtomicUsize, RwLock};
 

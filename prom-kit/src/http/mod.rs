@@ -11,7 +11,7 @@
 //!
 //! Types here speak plain strings and numbers, not any framework's request types.
 
-pub(crate) mod compress;
+mod accept_encoding;
 mod requests;
 mod scrape;
 

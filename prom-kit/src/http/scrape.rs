@@ -3,9 +3,10 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use super::compress::{accepts_gzip, gzip};
+use super::accept_encoding::accepts_gzip;
 use crate::encoding::negotiate;
 use crate::error::Result;
+use crate::gzip::gzip;
 use crate::{Counter, Family, Gauge, Registry};
 
 /// What the handler needs to know about a scrape request.

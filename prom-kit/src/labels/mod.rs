@@ -22,6 +22,31 @@ pub use fixed::{FixedLabel, FixedLabelSet};
 pub use intern::intern;
 pub use values::{LabelValue, LabelValues};
 
+use crate::error::{Error, ErrorKind, Result};
+
 /// The value every label of a family's overflow series carries once the family's series
 /// limit is reached (see [`FamilyBuilder::max_series`](crate::family::FamilyBuilder::max_series)).
 pub const OVERFLOW_LABEL_VALUE: &str = "__overflow__";
+
+/// Fails with [`ErrorKind::LabelCount`] unless `values` has one value per name.
+#[inline]
+pub(crate) fn check_arity<V: LabelValues + ?Sized>(names: &[Box<str>], values: &V) -> Result<()> {
+    if values.label_count() == names.len() {
+        Ok(())
+    } else {
+        Err(arity_error(names, values.label_count()))
+    }
+}
+
+#[cold]
+fn arity_error(names: &[Box<str>], got: usize) -> Error {
+    Error::new(
+        ErrorKind::LabelCount,
+        format!(
+            "expected {} label values ({}), got {}",
+            names.len(),
+            names.join(", "),
+            got
+        ),
+    )
+}

@@ -3,11 +3,13 @@
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use super::{Exemplar, ExemplarSlot};
+use super::ExemplarSlot;
 use super::{Metric, MetricType};
 use crate::atomic::{AtomicF64, add_saturating};
 use crate::error::{Error, ErrorKind, Result};
-use crate::snapshot::{CounterSnapshot, Number, Scratch, Snapshot, timestamp_now};
+use crate::snapshot::Exemplar;
+use crate::snapshot::{CounterSnapshot, Number, Scratch, Snapshot};
+use crate::time::timestamp_now;
 
 /// A counter: a total that only goes up.
 ///

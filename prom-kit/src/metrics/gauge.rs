@@ -4,7 +4,8 @@ use std::sync::Arc;
 
 use super::{Metric, MetricType};
 use crate::atomic::AtomicF64;
-use crate::snapshot::{Number, Scratch, Snapshot, now_seconds};
+use crate::snapshot::{Number, Scratch, Snapshot};
+use crate::time::now_seconds;
 
 /// A gauge: a float value that can be set, increased and decreased.
 ///

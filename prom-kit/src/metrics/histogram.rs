@@ -3,13 +3,15 @@
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
+use super::ExemplarSlot;
 use super::bucket_cells::BucketCells;
 use super::native::NativeCounts;
 use super::{Buckets, Metric, MetricType, NativeBuckets};
-use super::{Exemplar, ExemplarSlot};
 use crate::atomic::AtomicF64;
 use crate::error::Result;
-use crate::snapshot::{HistogramSnapshot, Scratch, Snapshot, timestamp_now};
+use crate::snapshot::Exemplar;
+use crate::snapshot::{HistogramSnapshot, Scratch, Snapshot};
+use crate::time::timestamp_now;
 
 /// A histogram with fixed bucket bounds.
 ///

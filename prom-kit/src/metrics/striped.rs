@@ -6,7 +6,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use super::{Metric, MetricType};
 use crate::atomic::{AtomicF64, CachePadded, STRIPES, add_saturating, thread_stripe};
 use crate::error::{Error, ErrorKind, Result};
-use crate::snapshot::{CounterSnapshot, Number, Scratch, Snapshot, timestamp_now};
+use crate::snapshot::{CounterSnapshot, Number, Scratch, Snapshot};
+use crate::time::timestamp_now;
 
 /// A counter for totals that several threads increment concurrently and often.
 ///

@@ -5,7 +5,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::{Metric, MetricType};
 use crate::atomic::AtomicF64;
-use crate::snapshot::{Scratch, Snapshot, SummarySnapshot, timestamp_now};
+use crate::snapshot::{Scratch, Snapshot, SummarySnapshot};
+use crate::time::timestamp_now;
 
 /// A summary exposing `_count` and `_sum` of its observations (no quantiles: compute
 /// them in Prometheus from a [`Histogram`](crate::Histogram) instead, which aggregates).

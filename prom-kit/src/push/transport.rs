@@ -10,7 +10,7 @@ use hyper_util::rt::TokioExecutor;
 
 use super::Method;
 use crate::error::{Error, ErrorKind, Result};
-use crate::http::compress::gzip;
+use crate::gzip::gzip;
 
 /// The most of a gateway's answer that is kept (its error messages are short).
 const MAX_RESPONSE_BODY: usize = 64 * 1024;

@@ -60,7 +60,7 @@ macro_rules! register_single {
 
         impl Collect for $metric {
             fn collect(&self, writer: &mut FamilyWriter<'_>) -> Result<()> {
-                writer.metric("", self);
+                write_metric(writer, "", self);
                 Ok(())
             }
         }
@@ -83,7 +83,7 @@ impl<M: Metric> Registrable for Family<M> {
 
 impl<M: Metric> Collect for Family<M> {
     fn collect(&self, writer: &mut FamilyWriter<'_>) -> Result<()> {
-        self.for_each_series(|labels, metric| writer.metric(labels, metric));
+        self.for_each_series(|labels, metric| write_metric(writer, labels, metric));
         Ok(())
     }
 }
@@ -102,7 +102,7 @@ impl<M: Metric, L: FixedLabelSet + 'static> Registrable for DenseFamily<M, L> {
 
 impl<M: Metric, L: FixedLabelSet + 'static> Collect for DenseFamily<M, L> {
     fn collect(&self, writer: &mut FamilyWriter<'_>) -> Result<()> {
-        self.for_each_series(|labels, metric| writer.metric(labels, metric));
+        self.for_each_series(|labels, metric| write_metric(writer, labels, metric));
         Ok(())
     }
 }
@@ -169,4 +169,11 @@ impl Collect for CounterFn {
             }),
         )
     }
+}
+
+/// Reads `metric` into the writer's scratch storage and writes it as the series with
+/// rendered label text `labels`: the one place where a metric becomes a snapshot.
+fn write_metric<M: Metric>(writer: &mut FamilyWriter<'_>, labels: &str, metric: &M) {
+    let (scratch, mut sink) = writer.scratch_and_sink();
+    sink.write(labels, metric.snapshot(scratch));
 }

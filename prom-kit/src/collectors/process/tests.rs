@@ -109,7 +109,7 @@ fn values_match_independent_readings() {
     assert_eq!(values["process_max_fds"], soft);
     assert!(values["process_virtual_memory_max_bytes"] > 0.0);
 
-    let now = crate::snapshot::now_seconds();
+    let now = crate::time::now_seconds();
     let started = values["process_start_time_seconds"];
     assert!(
         started <= now + 1.0 && started > now - 3600.0,

@@ -6,7 +6,7 @@
 //! (as gauges) and state sets become gauges labelled with the family name, as Go's client
 //! exposes them; the classic `+Inf` bucket is implicit.
 
-pub mod proto;
+pub(crate) mod proto;
 
 use prost::Message;
 

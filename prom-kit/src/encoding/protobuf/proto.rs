@@ -2,7 +2,14 @@
 //! `prost` types derived by hand: field numbers and proto2 encodings as in the `.proto`
 //! file, so no `protoc` is needed to build.
 
-#![allow(missing_docs, clippy::derive_partial_eq_without_eq)]
+#![expect(
+    unreachable_pub,
+    reason = "the messages are private to the encoder; `pub` is the shape prost derives for"
+)]
+#![allow(
+    clippy::derive_partial_eq_without_eq,
+    reason = "prost messages derive `PartialEq` only, as prost-build does"
+)]
 
 pub use prost_types::Timestamp;
 

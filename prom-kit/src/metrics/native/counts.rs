@@ -13,6 +13,7 @@ use super::NativeBuckets;
 use super::index::{MAX_SCHEMA, MIN_SCHEMA, bucket_key, upper_bound};
 use super::sparse::{Added, SparseBuckets};
 use crate::atomic::AtomicF64;
+use crate::snapshot::{NativeScratch, NativeSnapshot};
 use crate::sync::{AtomicI32, AtomicU64, AtomicUsize, Mutex, wait_a_little};
 
 const HOT_BIT: u64 = 1 << 63;
@@ -92,32 +93,6 @@ impl Counts {
         self.negative.clear();
         self.buckets.store(0, Ordering::Relaxed);
     }
-}
-
-/// What a scrape reads from a native histogram.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct NativeSnapshot<'a> {
-    /// The resolution: bucket boundaries grow by `2^(2^-schema)`.
-    pub schema: i32,
-    /// Observations with a magnitude up to this go to the zero bucket.
-    pub zero_threshold: f64,
-    /// Observations in the zero bucket.
-    pub zero_count: u64,
-    /// All observations, NaN included.
-    pub count: u64,
-    /// The sum of the observations.
-    pub sum: f64,
-    /// Positive buckets `(key, count)`, ascending by key.
-    pub positive: &'a [(i32, u64)],
-    /// Negative buckets `(key, count)` (mirrored keys), ascending by key.
-    pub negative: &'a [(i32, u64)],
-}
-
-/// Reusable storage for native snapshots.
-#[derive(Debug, Default)]
-pub(crate) struct NativeScratch {
-    positive: Vec<(i32, u64)>,
-    negative: Vec<(i32, u64)>,
 }
 
 /// The native part of a histogram.

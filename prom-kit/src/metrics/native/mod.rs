@@ -12,8 +12,7 @@ mod counts;
 pub(crate) mod index;
 mod sparse;
 
-pub use counts::NativeSnapshot;
-pub(crate) use counts::{NativeCounts, NativeScratch};
+pub(crate) use counts::NativeCounts;
 
 use std::time::Duration;
 

@@ -1,9 +1,4 @@
-//! Response compression: whether the client takes gzip, and compressing a body.
-
-use std::io::Write;
-
-use flate2::Compression;
-use flate2::write::GzEncoder;
+//! `Accept-Encoding`: whether a scraper takes a gzipped response.
 
 /// Whether an `Accept-Encoding` value accepts gzip, as RFC 9110 §12.5.3 defines it: an
 /// explicit `gzip` (or its alias `x-gzip`) decides by its own weight, so `gzip;q=0`
@@ -56,14 +51,6 @@ fn parse_qvalue(text: &str) -> Option<u16> {
     }
 }
 
-/// Gzips `body` at the fastest level: exposition text compresses well even there, and
-/// a scrape should cost the target as little CPU as possible.
-pub(crate) fn gzip(body: &[u8]) -> std::io::Result<Vec<u8>> {
-    let mut encoder = GzEncoder::new(Vec::with_capacity(body.len() / 4), Compression::fast());
-    encoder.write_all(body)?;
-    encoder.finish()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -110,18 +97,5 @@ mod tests {
         ] {
             assert_eq!(parse_qvalue(bad), None, "{bad}");
         }
-    }
-
-    #[test]
-    fn round_trips() {
-        use std::io::Read;
-        let body = b"metric 1\n".repeat(100);
-        let compressed = gzip(&body).unwrap();
-        assert!(compressed.len() < body.len());
-        let mut decoded = Vec::new();
-        flate2::read::GzDecoder::new(&compressed[..])
-            .read_to_end(&mut decoded)
-            .unwrap();
-        assert_eq!(decoded, body);
     }
 }

@@ -5,7 +5,9 @@
 
 use std::sync::Arc;
 
-pub use crate::metrics::Exemplar;
+mod exemplar;
+
+pub use exemplar::{Exemplar, MAX_EXEMPLAR_LABEL_CHARS};
 
 /// Reusable storage that snapshots borrow from, so reading a series allocates nothing
 /// after the first few series.
@@ -15,10 +17,8 @@ pub struct Scratch {
     pub(crate) skip_exemplars: bool,
     pub(crate) counts: Vec<u64>,
     pub(crate) exemplars: Vec<Option<Arc<Exemplar>>>,
-    pub(crate) native: crate::metrics::NativeScratch,
+    pub(crate) native: NativeScratch,
 }
-
-pub use crate::metrics::NativeSnapshot;
 
 /// A sample value as the exposition formats print it: integers stay integers.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -120,20 +120,28 @@ pub enum Snapshot<'a> {
     Unknown(Number),
 }
 
-/// Seconds since the Unix epoch, now, to the millisecond: the resolution Prometheus
-/// stores timestamps in, and one the encoders print quickly (`1764000000.123`). Used for
-/// created timestamps and exemplar times.
-pub(crate) fn timestamp_now() -> f64 {
-    let millis = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis());
-    // Exact below 2^53 milliseconds (the year 287396).
-    millis as f64 / 1000.0
+/// What a scrape reads from a native histogram.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct NativeSnapshot<'a> {
+    /// The resolution: bucket boundaries grow by `2^(2^-schema)`.
+    pub schema: i32,
+    /// Observations with a magnitude up to this go to the zero bucket.
+    pub zero_threshold: f64,
+    /// Observations in the zero bucket.
+    pub zero_count: u64,
+    /// All observations, NaN included.
+    pub count: u64,
+    /// The sum of the observations.
+    pub sum: f64,
+    /// Positive buckets `(key, count)`, ascending by key.
+    pub positive: &'a [(i32, u64)],
+    /// Negative buckets `(key, count)` (mirrored keys), ascending by key.
+    pub negative: &'a [(i32, u64)],
 }
 
-/// Seconds since the Unix epoch, now.
-pub(crate) fn now_seconds() -> f64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0.0, |d| d.as_secs_f64())
+/// Reusable storage for native snapshots.
+#[derive(Debug, Default)]
+pub(crate) struct NativeScratch {
+    pub(crate) positive: Vec<(i32, u64)>,
+    pub(crate) negative: Vec<(i32, u64)>,
 }

@@ -1,0 +1,33 @@
+//! Gzip compression, shared by the scrape handler (responses) and the Pushgateway client
+//! (request bodies).
+
+use std::io::Write;
+
+use flate2::Compression;
+use flate2::write::GzEncoder;
+
+/// Gzips `body` at the fastest level: exposition text compresses well even there, and
+/// a scrape should cost the target as little CPU as possible.
+pub(crate) fn gzip(body: &[u8]) -> std::io::Result<Vec<u8>> {
+    let mut encoder = GzEncoder::new(Vec::with_capacity(body.len() / 4), Compression::fast());
+    encoder.write_all(body)?;
+    encoder.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips() {
+        use std::io::Read;
+        let body = b"metric 1\n".repeat(100);
+        let compressed = gzip(&body).unwrap();
+        assert!(compressed.len() < body.len());
+        let mut decoded = Vec::new();
+        flate2::read::GzDecoder::new(&compressed[..])
+            .read_to_end(&mut decoded)
+            .unwrap();
+        assert_eq!(decoded, body);
+    }
+}
