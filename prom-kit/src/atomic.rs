@@ -49,6 +49,20 @@ fn saturate(cell: &AtomicU64) {
     cell.store(u64::MAX, Ordering::Relaxed);
 }
 
+/// Adds `delta` to the `f64` whose bits `word` holds (a compare-and-swap loop, as every
+/// lock-free Prometheus client does for float sums); returns the previous value.
+#[inline]
+pub(crate) fn add_f64(word: &SyncU64, delta: f64) -> f64 {
+    let mut current = word.load(Ordering::Relaxed);
+    loop {
+        let next = (f64::from_bits(current) + delta).to_bits();
+        match word.compare_exchange_weak(current, next, Ordering::Relaxed, Ordering::Relaxed) {
+            Ok(previous) => return f64::from_bits(previous),
+            Err(actual) => current = actual,
+        }
+    }
+}
+
 /// An `f64` stored as its bit pattern in an [`AtomicU64`].
 ///
 /// Loads and stores are single atomic operations; additions are compare-and-swap loops,
@@ -80,17 +94,7 @@ impl AtomicF64 {
     /// Adds `delta` and returns the previous value.
     #[inline]
     pub(crate) fn add(&self, delta: f64) -> f64 {
-        let mut current = self.0.load(Ordering::Relaxed);
-        loop {
-            let next = (f64::from_bits(current) + delta).to_bits();
-            match self
-                .0
-                .compare_exchange_weak(current, next, Ordering::Relaxed, Ordering::Relaxed)
-            {
-                Ok(previous) => return f64::from_bits(previous),
-                Err(actual) => current = actual,
-            }
-        }
+        add_f64(&self.0, delta)
     }
 }
 

@@ -47,12 +47,8 @@ impl Descriptor {
     /// ```
     pub fn new(name: &str, help: &str, kind: MetricType) -> Result<Self> {
         check_metric_name(name)?;
-        let name = match kind.strippable_suffix() {
-            Some(suffix) if name.len() > suffix.len() => name.strip_suffix(suffix).unwrap_or(name),
-            _ => name,
-        };
         let descriptor = Self {
-            name: name.into(),
+            name: family_name(name, kind).into(),
             help: help.into(),
             unit: None,
             kind,
@@ -76,12 +72,8 @@ impl Descriptor {
     #[cfg_attr(not(any(feature = "process", feature = "tokio")), allow(dead_code))]
     pub(crate) fn constant(name: &'static str, help: &'static str, kind: MetricType) -> Self {
         debug_assert!(check_metric_name(name).is_ok(), "{name}");
-        let name = match kind.strippable_suffix() {
-            Some(suffix) => name.strip_suffix(suffix).unwrap_or(name),
-            None => name,
-        };
         Self {
-            name: name.into(),
+            name: family_name(name, kind).into(),
             help: help.into(),
             unit: None,
             kind,
@@ -203,5 +195,14 @@ impl Descriptor {
                 .filter(|s| !s.is_empty())
                 .map(|suffix| format!("{}{suffix}", self.name)),
         )
+    }
+}
+
+/// The family name of a metric registered as `name`: without the suffix its type adds
+/// itself (`_total` for counters, `_info` for info metrics), unless that is all it is.
+fn family_name(name: &str, kind: MetricType) -> &str {
+    match kind.strippable_suffix() {
+        Some(suffix) if name.len() > suffix.len() => name.strip_suffix(suffix).unwrap_or(name),
+        _ => name,
     }
 }

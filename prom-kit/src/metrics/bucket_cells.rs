@@ -2,7 +2,7 @@
 
 use std::sync::atomic::Ordering;
 
-use crate::atomic::{CachePadded, STRIPES, thread_stripe};
+use crate::atomic::{CachePadded, STRIPES, add_f64, thread_stripe};
 use crate::sync::AtomicU64;
 
 /// Words per cache-padded chunk (128 bytes).
@@ -110,19 +110,6 @@ impl BucketCells {
             for word in &chunk.0 {
                 word.store(0, Ordering::Relaxed);
             }
-        }
-    }
-}
-
-/// Adds `delta` to the `f64` whose bits `word` holds.
-#[inline]
-fn add_f64(word: &AtomicU64, delta: f64) {
-    let mut current = word.load(Ordering::Relaxed);
-    loop {
-        let next = (f64::from_bits(current) + delta).to_bits();
-        match word.compare_exchange_weak(current, next, Ordering::Relaxed, Ordering::Relaxed) {
-            Ok(_) => return,
-            Err(actual) => current = actual,
         }
     }
 }

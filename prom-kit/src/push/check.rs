@@ -3,27 +3,15 @@
 
 use std::collections::BTreeSet;
 
+use crate::labels::render::rendered_names;
+
 /// Every label name used by a sample in `text` (the text format prom-kit writes).
 pub(crate) fn label_names(text: &str) -> BTreeSet<&str> {
-    let mut names = BTreeSet::new();
-    for line in text.lines().filter(|l| !l.starts_with('#')) {
-        let Some(open) = line.find('{') else { continue };
-        let mut rest = &line[open + 1..];
-        while let Some(eq) = rest.find("=\"") {
-            names.insert(rest[..eq].trim_start_matches(','));
-            // Skip the quoted value, honouring escapes.
-            let bytes = rest.as_bytes();
-            let mut i = eq + 2;
-            while i < bytes.len() && bytes[i] != b'"' {
-                i += if bytes[i] == b'\\' { 2 } else { 1 };
-            }
-            rest = rest.get(i + 1..).unwrap_or("");
-            if rest.starts_with('}') {
-                break;
-            }
-        }
-    }
-    names
+    text.lines()
+        .filter(|line| !line.starts_with('#'))
+        .filter_map(|line| line.find('{').map(|open| &line[open + 1..]))
+        .flat_map(rendered_names)
+        .collect()
 }
 
 #[cfg(test)]
