@@ -69,7 +69,13 @@ impl Descriptor {
 
     /// A descriptor for one of prom-kit's own constant names, which are valid by
     /// construction (checked in debug builds and by the collectors' tests).
-    #[cfg_attr(not(any(feature = "process", feature = "tokio")), allow(dead_code))]
+    #[cfg_attr(
+        not(any(feature = "process", feature = "tokio")),
+        expect(
+            dead_code,
+            reason = "only the built-in collectors describe constant names"
+        )
+    )]
     pub(crate) fn constant(name: &'static str, help: &'static str, kind: MetricType) -> Self {
         debug_assert!(check_metric_name(name).is_ok(), "{name}");
         Self {
@@ -82,7 +88,13 @@ impl Descriptor {
     }
 
     /// The same descriptor with label names known to be valid and unreserved.
-    #[cfg_attr(not(feature = "tokio"), allow(dead_code))]
+    #[cfg_attr(
+        not(feature = "tokio"),
+        expect(
+            dead_code,
+            reason = "only the tokio collector has constant label names"
+        )
+    )]
     pub(crate) fn with_constant_labels(mut self, names: &[&'static str]) -> Self {
         self.label_names = names.iter().map(|n| Box::from(*n)).collect();
         self

@@ -35,7 +35,10 @@ fn descriptor(name: &str, kind: MetricType, labels: &[&str]) -> Descriptor {
 /// names `expected`, the other metrics are still there, nothing of the hostile
 /// collector is, and the real parsers accept the text.
 fn assert_refused(registry: &Registry, expected: ErrorKind) {
-    #[allow(unused_mut)]
+    #[cfg_attr(
+        not(feature = "protobuf"),
+        expect(unused_mut, reason = "protobuf adds a format")
+    )]
     let mut formats = vec![Format::Text, Format::OpenMetrics];
     #[cfg(feature = "protobuf")]
     formats.push(Format::Protobuf);

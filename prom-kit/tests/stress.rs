@@ -1043,7 +1043,10 @@ fn scrape_mixed_until(
     let mut last_om: Option<ClassicView> = None;
     #[cfg(feature = "protobuf")]
     let mut last_native: Option<NativeView> = None;
-    #[cfg_attr(not(feature = "protobuf"), allow(unused_mut))]
+    #[cfg_attr(
+        not(feature = "protobuf"),
+        expect(unused_mut, reason = "protobuf adds a format")
+    )]
     let mut schemas: Vec<(i32, usize)> = Vec::new();
     let mut round = 0u32;
     loop {

@@ -1,7 +1,11 @@
 //! Helpers for end-to-end tests against real programs: processes stopped by PID on drop
 //! (also when a test fails), a minimal HTTP/1.1 client, and a real Prometheus.
 
-#![allow(dead_code, unreachable_pub)]
+#![allow(
+    dead_code,
+    unreachable_pub,
+    reason = "shared by several test binaries, each using a part (so `expect` would fail in some)"
+)]
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};

@@ -63,11 +63,19 @@ fn write_go_shortest(out: &mut Vec<u8>, value: f64) {
     // Collect the significant digits and where the decimal point falls among them.
     let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
     let mut digits: Vec<u8> = whole.bytes().chain(fraction.bytes()).collect();
-    #[allow(clippy::cast_possible_wrap, clippy::cast_possible_truncation)]
+    #[expect(
+        clippy::cast_possible_wrap,
+        clippy::cast_possible_truncation,
+        reason = "the value was checked to be integral and within the target type's range"
+    )]
     let mut point = whole.len() as i32 + exponent;
     let leading = digits.iter().take_while(|&&d| d == b'0').count();
     digits.drain(..leading);
-    #[allow(clippy::cast_possible_wrap, clippy::cast_possible_truncation)]
+    #[expect(
+        clippy::cast_possible_wrap,
+        clippy::cast_possible_truncation,
+        reason = "the value was checked to be integral and within the target type's range"
+    )]
     {
         point -= leading as i32;
     }
@@ -124,7 +132,10 @@ fn special(value: f64) -> Option<&'static str> {
     }
 }
 
-#[allow(clippy::cast_possible_truncation)]
+#[expect(
+    clippy::cast_possible_truncation,
+    reason = "the value was checked to be integral and within the target type's range"
+)]
 fn as_integer(value: f64) -> Option<i64> {
     (value.fract() == 0.0 && value.abs() < INTEGER_LIMIT).then_some(value as i64)
 }
@@ -144,7 +155,11 @@ fn as_millis(value: f64) -> Option<u64> {
     let millis = (value * 1000.0).round();
     // Both operands are exact, so the division rounds once: equal means `value` is the
     // float nearest to `millis / 1000`.
-    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    #[expect(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        reason = "the value was checked to be integral and within the target type's range"
+    )]
     (millis / 1000.0 == value).then_some(millis as u64)
 }
 
@@ -154,7 +169,6 @@ fn write_millis(out: &mut Vec<u8>, millis: u64) {
     out.extend_from_slice(itoa::Buffer::new().format(millis / 1000).as_bytes());
     let fraction = millis % 1000;
     if fraction != 0 {
-        #[allow(clippy::cast_possible_truncation)]
         let digits = [
             b'0' + (fraction / 100) as u8,
             b'0' + (fraction / 10 % 10) as u8,

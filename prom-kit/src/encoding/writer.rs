@@ -58,7 +58,13 @@ struct Lines<'a> {
     /// `name<suffix>{const_labels` for each suffix written so far (a handful).
     heads: Vec<(&'static str, Vec<u8>)>,
     /// Where a protobuf family is assembled; written out by [`flush`] once complete.
-    #[cfg_attr(not(feature = "protobuf"), allow(dead_code))]
+    #[cfg_attr(
+        not(feature = "protobuf"),
+        expect(
+            dead_code,
+            reason = "only the protobuf format assembles whole families"
+        )
+    )]
     slot: &'a mut ProtoSlot,
 }
 

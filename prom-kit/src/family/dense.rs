@@ -239,7 +239,7 @@ mod tests {
     }
 
     crate::label_enum! {
-        #[allow(dead_code)]
+        #[expect(dead_code, reason = "only its duplicate texts are tested")]
         enum Dup { A => "x", B => "x" }
     }
 

@@ -201,7 +201,10 @@ impl<M: Metric> Family<M> {
     /// [`labels`](Self::labels).
     // Measured: left to the compiler this is called out of line, and a cached lookup
     // costs 2–3 ns more.
-    #[allow(clippy::inline_always)]
+    #[expect(
+        clippy::inline_always,
+        reason = "measured: left to the compiler, this is called out of line on the hot path"
+    )]
     #[inline(always)]
     pub fn with<V: LabelValues + ?Sized, R>(
         &self,
@@ -234,7 +237,10 @@ impl<M: Metric> Family<M> {
     /// [`labels`](Self::labels).
     // Measured: left to the compiler this is called out of line, and a cached lookup
     // costs 2–3 ns more.
-    #[allow(clippy::inline_always)]
+    #[expect(
+        clippy::inline_always,
+        reason = "measured: left to the compiler, this is called out of line on the hot path"
+    )]
     #[inline(always)]
     pub fn with_static<R>(&self, values: &[&'static str], f: impl FnOnce(&M) -> R) -> Result<R> {
         self.lookup(&ByAddress(values), f)
@@ -242,7 +248,10 @@ impl<M: Metric> Family<M> {
 
     /// [`with`](Self::with) and [`with_static`](Self::with_static): the per-thread cache,
     /// then the shared tables.
-    #[allow(clippy::inline_always)]
+    #[expect(
+        clippy::inline_always,
+        reason = "measured: left to the compiler, this is called out of line on the hot path"
+    )]
     #[inline(always)]
     fn lookup<K: CacheKey, R>(&self, key: &K, f: impl FnOnce(&M) -> R) -> Result<R> {
         let inner = &*self.inner;
@@ -286,9 +295,7 @@ impl<M: Metric> Family<M> {
     fn shard_index(&self, hash: u64) -> usize {
         // hashbrown picks buckets from the low bits and tags from the top 7; shard by
         // the bits in between.
-        #[allow(clippy::cast_possible_truncation)]
-        let i = (hash >> 32) as usize & (self.inner.shards.len() - 1);
-        i
+        (hash >> 32) as usize & (self.inner.shards.len() - 1)
     }
 
     fn find<V: LabelValues + ?Sized>(&self, hash: u64, values: &V) -> Option<M> {
@@ -461,7 +468,10 @@ impl<M: Metric> Family<M> {
                 .get(position as usize)
                 .map_or(0, |(labels, _)| hash_rendered(&self.inner.hasher, labels));
             // Every position fits in u32 (see `insert`).
-            #[allow(clippy::cast_possible_truncation)]
+            #[expect(
+                clippy::cast_possible_truncation,
+                reason = "positions are kept below 2^32 (see `insert`)"
+            )]
             let last = last as u32;
             if let Some(slot) = index.find_mut(moved_hash, |&i| i == last) {
                 *slot = position;

@@ -93,7 +93,10 @@ impl<M> Chunk<M> {
                 .get(start..start + entry.len as usize)
                 .unwrap_or("");
             // Never longer than before, so the offsets still fit.
-            #[allow(clippy::cast_possible_truncation)]
+            #[expect(
+                clippy::cast_possible_truncation,
+                reason = "positions are kept below 2^32 (see `insert`)"
+            )]
             {
                 entry.start = text.len() as u32;
             }

@@ -111,7 +111,11 @@ impl Counter {
             ));
         }
         // Whole amounts that fit exactly stay on the integer path.
-        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        #[expect(
+            clippy::cast_possible_truncation,
+            clippy::cast_sign_loss,
+            reason = "whole amounts below 2^53 convert exactly"
+        )]
         if amount.fract() == 0.0 && amount < 9_007_199_254_740_992.0 {
             self.inc_by(amount as u64);
         } else {

@@ -83,7 +83,10 @@ pub(crate) fn spans_and_deltas(buckets: &[(i32, u64)]) -> (Vec<proto::BucketSpan
                 length: Some(1),
             }),
         }
-        #[allow(clippy::cast_possible_wrap)]
+        #[expect(
+            clippy::cast_possible_wrap,
+            reason = "bucket counts above i64::MAX are refused before encoding"
+        )]
         let count = count as i64;
         deltas.push(count - previous_count);
         previous_count = count;
@@ -94,7 +97,10 @@ pub(crate) fn spans_and_deltas(buckets: &[(i32, u64)]) -> (Vec<proto::BucketSpan
 
 fn timestamp(seconds: f64) -> proto::Timestamp {
     let whole = seconds.floor();
-    #[allow(clippy::cast_possible_truncation)]
+    #[expect(
+        clippy::cast_possible_truncation,
+        reason = "a timestamp's whole seconds and nanoseconds fit their fields for any date a clock returns"
+    )]
     proto::Timestamp {
         seconds: whole as i64,
         nanos: ((seconds - whole) * 1e9) as i32,

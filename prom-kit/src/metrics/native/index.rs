@@ -14,7 +14,10 @@ pub(crate) fn schema_for_factor(factor: f64) -> Option<i32> {
     }
     // The largest n with 2^(2^-n) <= factor: n >= -log2(log2(factor)).
     let floor = factor.log2().log2().floor();
-    #[allow(clippy::cast_possible_truncation)]
+    #[expect(
+        clippy::cast_possible_truncation,
+        reason = "bucket positions, keys and exponents of finite doubles fit in i32"
+    )]
     Some((-floor).clamp(f64::from(MIN_SCHEMA), f64::from(MAX_SCHEMA)) as i32)
 }
 
@@ -84,7 +87,6 @@ fn square(high: f64, low: f64) -> (f64, f64) {
 /// non-zero, positive values (subnormals included).
 fn frexp(value: f64) -> (f64, i32) {
     let bits = value.to_bits();
-    #[allow(clippy::cast_possible_wrap, clippy::cast_possible_truncation)]
     let biased = ((bits >> 52) & 0x7ff) as i32;
     if biased == 0 {
         // Subnormal: scale into the normal range first.
@@ -104,9 +106,17 @@ pub(crate) fn bucket_key(value: f64, schema: i32) -> i32 {
     let key = if schema > 0 {
         let bounds = &BOUNDS[usize::try_from(schema).unwrap_or(0)];
         let position = bounds.partition_point(|bound| *bound < fraction);
-        #[allow(clippy::cast_possible_wrap, clippy::cast_possible_truncation)]
+        #[expect(
+            clippy::cast_possible_wrap,
+            clippy::cast_possible_truncation,
+            reason = "bucket positions, keys and exponents of finite doubles fit in i32"
+        )]
         let length = bounds.len() as i32;
-        #[allow(clippy::cast_possible_wrap, clippy::cast_possible_truncation)]
+        #[expect(
+            clippy::cast_possible_wrap,
+            clippy::cast_possible_truncation,
+            reason = "bucket positions, keys and exponents of finite doubles fit in i32"
+        )]
         let position = position as i32;
         position + (exponent - 1) * length
     } else {

@@ -49,9 +49,11 @@ impl SparseBuckets {
 
     fn start(&self, key: i64) -> usize {
         // Fibonacci hashing spreads neighbouring keys over the table.
-        #[allow(clippy::cast_sign_loss, clippy::cast_possible_truncation)]
+        #[expect(
+            clippy::cast_sign_loss,
+            reason = "the hash is cut to the table size, a power of two far below 2^32"
+        )]
         let hash = (key as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32;
-        #[allow(clippy::cast_possible_truncation)]
         let start = hash as usize;
         start & (self.slots.len() - 1)
     }
@@ -97,7 +99,10 @@ impl SparseBuckets {
             let key = slot.key.load(Ordering::Acquire);
             let count = slot.count.load(Ordering::Relaxed);
             if key != EMPTY && count > 0 {
-                #[allow(clippy::cast_possible_truncation)]
+                #[expect(
+                    clippy::cast_possible_truncation,
+                    reason = "the hash is cut to the table size, a power of two far below 2^32"
+                )]
                 out.push((key as i32, count));
             }
         }

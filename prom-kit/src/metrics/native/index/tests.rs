@@ -1,9 +1,10 @@
 // Integer and float conversions here are deliberate: exact big-integer arithmetic and
 // bit-level float stepping.
-#![allow(
+#![expect(
     clippy::cast_possible_truncation,
     clippy::cast_sign_loss,
-    clippy::cast_possible_wrap
+    clippy::cast_possible_wrap,
+    reason = "exact big-integer arithmetic and bit-level float stepping convert deliberately"
 )]
 
 use super::*;
@@ -129,7 +130,6 @@ fn keys_match_logarithms_away_from_boundaries() {
             if (scaled - scaled.round()).abs() < 1e-6 {
                 continue;
             }
-            #[allow(clippy::cast_possible_truncation)]
             let expected = scaled.ceil() as i32;
             assert_eq!(
                 bucket_key(value, schema),
