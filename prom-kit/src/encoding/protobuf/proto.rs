@@ -6,7 +6,7 @@
     unreachable_pub,
     reason = "the messages are private to the encoder; `pub` is the shape prost derives for"
 )]
-#![allow(
+#![expect(
     clippy::derive_partial_eq_without_eq,
     reason = "prost messages derive `PartialEq` only, as prost-build does"
 )]
