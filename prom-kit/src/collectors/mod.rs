@@ -19,11 +19,11 @@
 #[cfg(feature = "process")]
 mod process;
 #[cfg(feature = "tokio")]
-mod runtime;
+mod tokio;
 
+#[cfg(feature = "tokio")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
+pub use self::tokio::TokioCollector;
 #[cfg(feature = "process")]
 #[cfg_attr(docsrs, doc(cfg(feature = "process")))]
 pub use process::ProcessCollector;
-#[cfg(feature = "tokio")]
-#[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
-pub use runtime::TokioCollector;

@@ -16,6 +16,7 @@ mod number;
 #[cfg(feature = "protobuf")]
 #[cfg_attr(docsrs, doc(cfg(feature = "protobuf")))]
 pub mod protobuf;
+mod validate;
 mod writer;
 
 pub use negotiate::{Negotiated, negotiate};

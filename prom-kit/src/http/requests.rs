@@ -8,6 +8,7 @@ use std::time::Instant;
 use crate::error::Result;
 use crate::labels::LabelValues;
 use crate::metrics::{HistogramConfig, NativeBuckets};
+use crate::registry::RegisterAll;
 use crate::{Buckets, Counter, Family, Gauge, Histogram, Registry};
 
 /// The `route` value of requests that matched no route: one fixed value, so that a
@@ -278,10 +279,7 @@ impl HttpMetricsBuilder {
 
 /// Registers every family of `inner`, or none of them.
 fn register_all(registry: &Registry, names: &Names, inner: &Inner) -> Result<()> {
-    let mut registered = Registration {
-        registry,
-        names: Vec::new(),
-    };
+    let mut registered = RegisterAll::new(registry);
     if let (Some(name), Some(family)) = (names.requests, &inner.requests) {
         registered.add(name, None, "HTTP requests completed.", family.clone())?;
     }
@@ -313,40 +311,8 @@ fn register_all(registry: &Registry, names: &Names, inner: &Inner) -> Result<()>
             family.clone(),
         )?;
     }
-    registered.names.clear();
+    registered.commit();
     Ok(())
-}
-
-/// Registers families one by one and unregisters them again unless completed.
-struct Registration<'a> {
-    registry: &'a Registry,
-    names: Vec<String>,
-}
-
-impl Registration<'_> {
-    fn add(
-        &mut self,
-        name: &str,
-        unit: Option<&str>,
-        help: &str,
-        metric: impl crate::registry::Register,
-    ) -> Result<()> {
-        match unit {
-            Some(unit) => self.registry.register_with_unit(name, help, unit, metric)?,
-            None => self.registry.register(name, help, metric)?,
-        }
-        self.names
-            .push(unit.map_or_else(|| name.to_owned(), |unit| format!("{name}_{unit}")));
-        Ok(())
-    }
-}
-
-impl Drop for Registration<'_> {
-    fn drop(&mut self) {
-        for name in &self.names {
-            let _ = self.registry.unregister(name);
-        }
-    }
 }
 
 /// The request metrics of one application: create once with

@@ -7,6 +7,7 @@ use super::accept_encoding::accepts_gzip;
 use crate::encoding::negotiate;
 use crate::error::Result;
 use crate::gzip::gzip;
+use crate::registry::RegisterAll;
 use crate::{Counter, Family, Gauge, Registry};
 
 /// What the handler needs to know about a scrape request.
@@ -143,28 +144,26 @@ impl MetricsHandlerBuilder {
             let scrapes: Family<Counter> = Family::new(["code"])?;
             let errors: Family<Counter> = Family::new(["cause"])?;
             let in_flight = Gauge::new();
-            self.registry.register(
+            let mut registered = RegisterAll::new(&self.registry);
+            registered.add(
                 "prom_kit_scrapes",
+                None,
                 "Scrapes served by the metrics handler, by HTTP status code.",
                 scrapes.clone(),
             )?;
-            if let Err(error) = self.registry.register(
+            registered.add(
                 "prom_kit_scrapes_in_flight",
+                None,
                 "Scrapes being served right now.",
                 in_flight.clone(),
-            ) {
-                let _ = self.registry.unregister("prom_kit_scrapes");
-                return Err(error);
-            }
-            if let Err(error) = self.registry.register(
+            )?;
+            registered.add(
                 "prom_kit_scrape_errors",
+                None,
                 "Scrapes that hit an error, by cause (encoding, gzip).",
                 errors.clone(),
-            ) {
-                let _ = self.registry.unregister("prom_kit_scrapes");
-                let _ = self.registry.unregister("prom_kit_scrapes_in_flight");
-                return Err(error);
-            }
+            )?;
+            registered.commit();
             Some(OwnMetrics {
                 scrapes,
                 in_flight,

@@ -1,8 +1,15 @@
 //! [`Registry`]: the set of metric families one endpoint exposes.
 
+#[cfg_attr(
+    not(feature = "http"),
+    expect(dead_code, reason = "the HTTP module registers its families together")
+)]
+mod all_or_nothing;
 mod collector;
 mod register;
 
+#[cfg(feature = "http")]
+pub(crate) use all_or_nothing::RegisterAll;
 pub use collector::{Collector, CollectorOutput};
 pub use register::Register;
 
