@@ -1,5 +1,6 @@
 use super::*;
-use crate::ErrorKind;
+use crate::metrics::NativeBuckets;
+use crate::{ErrorKind, Registry};
 
 fn info<'a>(method: &'a str, route: Option<&'a str>, path: &'a str) -> RequestInfo<'a> {
     RequestInfo {

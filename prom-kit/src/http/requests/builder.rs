@@ -1,0 +1,241 @@
+//! [`HttpMetricsBuilder`]: configuring the request metrics and registering them.
+
+use std::sync::Arc;
+
+use super::naming::{Names, UNMATCHED_ROUTE};
+use super::{HttpMetrics, Inner, NamingScheme};
+use crate::error::Result;
+use crate::metrics::{HistogramConfig, NativeBuckets};
+use crate::registry::RegisterAll;
+use crate::{Buckets, Family, Histogram, Registry};
+
+/// Configures [`HttpMetrics`].
+#[derive(Debug)]
+#[must_use = "a builder does nothing until `build` is called"]
+pub struct HttpMetricsBuilder {
+    naming: NamingScheme,
+    duration_buckets: Option<Buckets>,
+    native: Option<NativeBuckets>,
+    size_buckets: Option<Buckets>,
+    body_sizes: bool,
+    prefix: Option<String>,
+    const_labels: Vec<(String, String)>,
+    excluded: Vec<String>,
+    extra_labels: Vec<String>,
+    max_series: usize,
+    unmatched_route: String,
+}
+
+impl HttpMetricsBuilder {
+    /// The default settings (see [`HttpMetrics::builder`]).
+    pub(super) fn new() -> Self {
+        Self {
+            naming: NamingScheme::Classic,
+            duration_buckets: None,
+            native: None,
+            size_buckets: None,
+            body_sizes: false,
+            prefix: None,
+            const_labels: Vec::new(),
+            excluded: Vec::new(),
+            extra_labels: Vec::new(),
+            max_series: 10_000,
+            unmatched_route: UNMATCHED_ROUTE.to_owned(),
+        }
+    }
+
+    /// The naming scheme (classic by default).
+    pub fn naming(mut self, naming: NamingScheme) -> Self {
+        self.naming = naming;
+        self
+    }
+
+    /// Buckets of the duration histogram, in seconds.
+    pub fn duration_buckets(mut self, buckets: Buckets) -> Self {
+        self.duration_buckets = Some(buckets);
+        self
+    }
+
+    /// Also keep native buckets in the duration histogram, so that a Prometheus with
+    /// native histograms enabled stores it natively (over protobuf) while text scrapers
+    /// still get the classic buckets.
+    pub fn native_histograms(mut self, native: NativeBuckets) -> Self {
+        self.native = Some(native);
+        self
+    }
+
+    /// Also record request and response body sizes (off by default).
+    pub fn body_sizes(mut self, enabled: bool) -> Self {
+        self.body_sizes = enabled;
+        self
+    }
+
+    /// Buckets of the body size histograms, in bytes (default: 64 B to 16 MiB, ×4).
+    pub fn size_buckets(mut self, buckets: Buckets) -> Self {
+        self.size_buckets = Some(buckets);
+        self
+    }
+
+    /// A prefix for every metric name (`myapp` → `myapp_http_requests_total`).
+    pub fn prefix(mut self, prefix: &str) -> Self {
+        self.prefix = Some(prefix.to_owned());
+        self
+    }
+
+    /// A constant label on every series.
+    pub fn const_label(mut self, name: &str, value: &str) -> Self {
+        self.const_labels.push((name.to_owned(), value.to_owned()));
+        self
+    }
+
+    /// A path that is not recorded (matched exactly against the request path), such as
+    /// `/metrics` or `/health`.
+    pub fn exclude_path(mut self, path: &str) -> Self {
+        self.excluded.push(path.to_owned());
+        self
+    }
+
+    /// Extra labels whose values the adapter's hook computes from each request.
+    pub fn extra_labels<S: Into<String>>(mut self, names: impl IntoIterator<Item = S>) -> Self {
+        self.extra_labels = names.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// The cardinality guard of every family (10 000 series by default): beyond it, new
+    /// label combinations fold into one overflow series.
+    pub fn max_series(mut self, limit: usize) -> Self {
+        self.max_series = limit;
+        self
+    }
+
+    /// The route value of requests that matched no route (default [`UNMATCHED_ROUTE`]).
+    pub fn unmatched_route(mut self, value: &str) -> Self {
+        value.clone_into(&mut self.unmatched_route);
+        self
+    }
+
+    /// Creates the metrics and registers them in `registry`.
+    ///
+    /// # Errors
+    ///
+    /// An invalid prefix, constant or extra label name, or a name already registered;
+    /// the registry is left as it was.
+    pub fn build(self, registry: &Registry) -> Result<HttpMetrics> {
+        let mut registry = registry.clone();
+        if let Some(prefix) = &self.prefix {
+            registry = registry.with_prefix(prefix)?;
+        }
+        if !self.const_labels.is_empty() {
+            registry = registry.with_labels(
+                self.const_labels
+                    .iter()
+                    .map(|(n, v)| (n.as_str(), v.as_str())),
+            )?;
+        }
+        let names = self.naming.names();
+        let inner = self.families(&names)?;
+        register_all(&registry, &names, &inner)?;
+        Ok(HttpMetrics {
+            inner: Arc::new(inner),
+        })
+    }
+
+    /// Creates (but does not register) the families.
+    fn families(self, names: &Names) -> Result<Inner> {
+        let series_labels: Vec<&str> = [names.method, names.route, names.status]
+            .into_iter()
+            .chain(self.extra_labels.iter().map(String::as_str))
+            .collect();
+        let flight_labels: Vec<&str> = [names.method, names.route]
+            .into_iter()
+            .chain(self.extra_labels.iter().map(String::as_str))
+            .collect();
+        let histogram = |config: HistogramConfig| {
+            Family::<Histogram>::builder(series_labels.iter().copied())
+                .options(config)
+                .max_series(self.max_series)
+                .build()
+        };
+        let size_buckets = match self.size_buckets.clone() {
+            Some(buckets) => buckets,
+            None => Buckets::exponential(64.0, 4.0, 10)?,
+        };
+        let classic = self
+            .duration_buckets
+            .clone()
+            .unwrap_or_else(|| self.naming.default_duration_buckets());
+        let duration_config = match self.native.clone() {
+            Some(native) => HistogramConfig::both(classic, native),
+            None => HistogramConfig::classic(classic),
+        };
+        Ok(Inner {
+            requests: match names.requests {
+                Some(_) => Some(
+                    Family::builder(series_labels.iter().copied())
+                        .max_series(self.max_series)
+                        .build()?,
+                ),
+                None => None,
+            },
+            duration: histogram(duration_config)?,
+            in_flight: Family::builder(flight_labels)
+                .max_series(self.max_series)
+                .build()?,
+            request_size: if self.body_sizes {
+                Some(histogram(size_buckets.clone().into())?)
+            } else {
+                None
+            },
+            response_size: if self.body_sizes {
+                Some(histogram(size_buckets.into())?)
+            } else {
+                None
+            },
+            excluded: self
+                .excluded
+                .into_iter()
+                .map(String::into_boxed_str)
+                .collect(),
+            extra_count: self.extra_labels.len(),
+            unmatched_route: self.unmatched_route.into_boxed_str(),
+        })
+    }
+}
+
+/// Registers every family of `inner`, or none of them.
+fn register_all(registry: &Registry, names: &Names, inner: &Inner) -> Result<()> {
+    let mut registered = RegisterAll::new(registry);
+    if let (Some(name), Some(family)) = (names.requests, &inner.requests) {
+        registered.add(name, None, "HTTP requests completed.", family.clone())?;
+    }
+    registered.add(
+        names.duration,
+        Some("seconds"),
+        "Time from receiving an HTTP request to the end of its response body.",
+        inner.duration.clone(),
+    )?;
+    registered.add(
+        names.in_flight,
+        None,
+        "HTTP requests being served.",
+        inner.in_flight.clone(),
+    )?;
+    if let Some(family) = &inner.request_size {
+        registered.add(
+            names.request_size,
+            Some("bytes"),
+            "HTTP request body sizes.",
+            family.clone(),
+        )?;
+    }
+    if let Some(family) = &inner.response_size {
+        registered.add(
+            names.response_size,
+            Some("bytes"),
+            "HTTP response body sizes.",
+            family.clone(),
+        )?;
+    }
+    registered.commit();
+    Ok(())
+}

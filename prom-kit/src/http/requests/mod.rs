@@ -1,0 +1,144 @@
+//! [`HttpMetrics`]: the request metrics every framework adapter records, named and
+//! labelled identically whichever framework serves the request.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Instant;
+
+use crate::{Counter, Family, Gauge, Histogram};
+
+mod builder;
+mod naming;
+mod tracker;
+
+pub use builder::HttpMetricsBuilder;
+pub use naming::{NamingScheme, OTHER_METHOD, UNMATCHED_ROUTE};
+pub use tracker::{RequestTracker, ResponseRecorder};
+
+use naming::normalize_method;
+use tracker::SeriesValues;
+
+/// The request metrics of one application: create once with
+/// [`builder`](Self::builder), share (it is a cheap clone) with the middleware.
+///
+/// ```
+/// use prom_kit::http::{HttpMetrics, RequestInfo};
+/// use prom_kit::Registry;
+///
+/// let registry = Registry::new();
+/// let metrics = HttpMetrics::builder().exclude_path("/metrics").build(&registry)?;
+/// let tracker = metrics
+///     .start(&RequestInfo { method: "GET", route: Some("/users/{id}"), path: "/users/7", request_size: None }, Vec::new())
+///     .expect("not excluded");
+/// tracker.finish(200, None);
+/// let text = registry.encode_text()?;
+/// assert!(text.contains("http_requests_total{method=\"GET\",route=\"/users/{id}\",status=\"200\"} 1\n"));
+/// assert!(metrics.start(&RequestInfo { method: "GET", route: None, path: "/metrics", request_size: None }, Vec::new()).is_none());
+/// # Ok::<(), prom_kit::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct HttpMetrics {
+    inner: Arc<Inner>,
+}
+
+pub(super) struct Inner {
+    pub(super) requests: Option<Family<Counter>>,
+    pub(super) duration: Family<Histogram>,
+    pub(super) in_flight: Family<Gauge>,
+    pub(super) request_size: Option<Family<Histogram>>,
+    pub(super) response_size: Option<Family<Histogram>>,
+    pub(super) excluded: Vec<Box<str>>,
+    pub(super) extra_count: usize,
+    pub(super) unmatched_route: Box<str>,
+}
+
+impl fmt::Debug for HttpMetrics {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HttpMetrics")
+            .field("excluded", &self.inner.excluded)
+            .field("extra_labels", &self.inner.extra_count)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What the middleware knows about a request when it arrives.
+#[derive(Clone, Copy, Debug)]
+pub struct RequestInfo<'a> {
+    /// The HTTP method.
+    pub method: &'a str,
+    /// The matched route template (`/users/{id}`), or `None` if no route matched.
+    pub route: Option<&'a str>,
+    /// The request path, for exclusion only (never a label).
+    pub path: &'a str,
+    /// The request body size, if known (`Content-Length`).
+    pub request_size: Option<u64>,
+}
+
+impl HttpMetrics {
+    /// Starts configuring the request metrics.
+    pub fn builder() -> HttpMetricsBuilder {
+        HttpMetricsBuilder::new()
+    }
+
+    /// Whether requests to `path` are not recorded.
+    pub fn is_excluded(&self, path: &str) -> bool {
+        self.inner.excluded.iter().any(|p| **p == *path)
+    }
+
+    /// How many extra label values the hook must produce per request.
+    pub fn extra_label_count(&self) -> usize {
+        self.inner.extra_count
+    }
+
+    /// Starts tracking a request: counts it in flight until the returned tracker is
+    /// finished or dropped. Returns `None` for excluded paths.
+    ///
+    /// `extra_values` are the values of the extra labels, in order; missing ones are
+    /// empty, surplus ones ignored.
+    pub fn start(
+        &self,
+        request: &RequestInfo<'_>,
+        mut extra_values: Vec<String>,
+    ) -> Option<RequestTracker> {
+        if self.is_excluded(request.path) {
+            return None;
+        }
+        extra_values.resize(self.inner.extra_count, String::new());
+        let method = normalize_method(request.method);
+        let route: Box<str> = request
+            .route
+            .map_or_else(|| self.inner.unmatched_route.clone(), Box::from);
+        let in_flight = self
+            .inner
+            .in_flight
+            .labels(&SeriesValues {
+                method,
+                route: &route,
+                status: None,
+                extra: &extra_values,
+            })
+            .ok();
+        if let Some(gauge) = &in_flight {
+            gauge.inc();
+        }
+        Some(RequestTracker {
+            inner: Arc::clone(&self.inner),
+            method,
+            route,
+            extra: extra_values,
+            request_size: request.request_size,
+            start: Instant::now(),
+            in_flight,
+            exemplar: None,
+        })
+    }
+}
+
+impl fmt::Debug for Inner {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Inner").finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,104 @@
+//! The names, labels and bounded label values of the request metrics.
+
+use crate::Buckets;
+
+/// The `route` value of requests that matched no route: one fixed value, so that a
+/// flood of random URLs cannot create new series.
+pub const UNMATCHED_ROUTE: &str = "<unmatched>";
+
+/// The `method` value of requests whose method is not one of the nine standard ones
+/// (the OpenTelemetry convention).
+pub const OTHER_METHOD: &str = "_OTHER";
+
+const STANDARD_METHODS: [&str; 9] = [
+    "GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH",
+];
+
+/// The 14 bucket bounds the OpenTelemetry HTTP semantic conventions advise for
+/// `http.server.request.duration`.
+pub(super) const OPENTELEMETRY_DURATION_BOUNDS: [f64; 14] = [
+    0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0,
+];
+
+/// Which names and labels the request metrics use.
+///
+/// | | `Classic` | `OpenTelemetry` |
+/// |---|---|---|
+/// | request count | `http_requests_total` | the duration histogram's `_count` |
+/// | duration | `http_request_duration_seconds` | `http_server_request_duration_seconds` |
+/// | in flight | `http_requests_in_flight` | `http_server_active_requests` |
+/// | request body size (opt-in) | `http_request_size_bytes` | `http_server_request_body_size_bytes` |
+/// | response body size (opt-in) | `http_response_size_bytes` | `http_server_response_body_size_bytes` |
+/// | labels | `method`, `route`, `status` | `http_request_method`, `http_route`, `http_response_status_code` |
+/// | default duration buckets | Prometheus' 11 defaults | the 14 advised by the conventions |
+///
+/// The in-flight gauge carries the method and route labels only (the status is not
+/// known yet).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum NamingScheme {
+    /// The names most Prometheus HTTP middlewares use.
+    #[default]
+    Classic,
+    /// The OpenTelemetry HTTP semantic conventions as exported to Prometheus.
+    OpenTelemetry,
+}
+
+pub(super) struct Names {
+    pub(super) requests: Option<&'static str>,
+    pub(super) duration: &'static str,
+    pub(super) in_flight: &'static str,
+    pub(super) request_size: &'static str,
+    pub(super) response_size: &'static str,
+    pub(super) method: &'static str,
+    pub(super) route: &'static str,
+    pub(super) status: &'static str,
+}
+
+impl NamingScheme {
+    pub(super) fn names(self) -> Names {
+        match self {
+            Self::Classic => Names {
+                requests: Some("http_requests"),
+                duration: "http_request_duration",
+                in_flight: "http_requests_in_flight",
+                request_size: "http_request_size",
+                response_size: "http_response_size",
+                method: "method",
+                route: "route",
+                status: "status",
+            },
+            Self::OpenTelemetry => Names {
+                requests: None,
+                duration: "http_server_request_duration",
+                in_flight: "http_server_active_requests",
+                request_size: "http_server_request_body_size",
+                response_size: "http_server_response_body_size",
+                method: "http_request_method",
+                route: "http_route",
+                status: "http_response_status_code",
+            },
+        }
+    }
+
+    pub(super) fn default_duration_buckets(self) -> Buckets {
+        match self {
+            Self::Classic => Buckets::DEFAULT,
+            // The advised bounds are finite and ascending, so this never falls back.
+            Self::OpenTelemetry => {
+                Buckets::new(OPENTELEMETRY_DURATION_BOUNDS).unwrap_or(Buckets::DEFAULT)
+            }
+        }
+    }
+}
+
+/// The standard method name, or [`OTHER_METHOD`].
+pub(super) fn normalize_method(method: &str) -> &'static str {
+    // Methods are case-sensitive (RFC 9110 §9.1): `get` is not `GET`, and the
+    // OpenTelemetry convention asks for an exact match before `_OTHER`.
+    STANDARD_METHODS
+        .iter()
+        .find(|m| **m == method)
+        .copied()
+        .unwrap_or(OTHER_METHOD)
+}
