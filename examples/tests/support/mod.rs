@@ -4,41 +4,18 @@
 #![allow(
     dead_code,
     unreachable_pub,
+    unused_imports,
     reason = "shared by several test binaries, each using a part (so `expect` would fail in some)"
 )]
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-/// Set to `1` by `.ci/run`: a missing tool then fails the test instead of skipping it.
-pub const REQUIRE_TOOLS_VAR: &str = "PROM_KIT_REQUIRE_TOOLS";
-
-/// Reports a missing tool: panics when tools are required, else prints why the test is
-/// skipped.
-pub fn missing(tool: &str, why: &str) {
-    assert!(
-        !std::env::var(REQUIRE_TOOLS_VAR).is_ok_and(|v| v == "1"),
-        "{tool} is required ({REQUIRE_TOOLS_VAR}=1) but unavailable: {why}"
-    );
-    eprintln!("SKIPPED: {tool} unavailable ({why}); set {REQUIRE_TOOLS_VAR}=1 to require it");
-}
-
-/// The path of an executable on `PATH`, or `None` after reporting it missing.
-pub fn tool(name: &str, package: &str) -> Option<PathBuf> {
-    let found = std::env::var_os("PATH").and_then(|path| {
-        std::env::split_paths(&path)
-            .map(|dir| dir.join(name))
-            .find(|candidate| candidate.is_file())
-    });
-    if found.is_none() {
-        missing(name, &format!("not on PATH (Debian package `{package}`)"));
-    }
-    found
-}
+pub use prom_kit_test_support::{REQUIRE_TOOLS_VAR, missing, python, python_with, tool};
 
 /// A child process killed (by its PID) and reaped when dropped.
 pub struct Process {
@@ -362,57 +339,6 @@ impl Prometheus {
 
 /// Runs `program args` with `input` on stdin; returns (success, stdout + stderr).
 pub fn run_with_stdin(program: &Path, args: &[&str], input: &[u8]) -> (bool, String) {
-    let mut child = Command::new(program)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start {}: {e}", program.display()));
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(input)
-        .expect("write stdin");
-    let output = child.wait_with_output().expect("wait");
-    (
-        output.status.success(),
-        format!(
-            "{}{}",
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        ),
-    )
-}
-
-/// Debian's `/usr/bin/python3` (or the first `python3`) if it imports `prometheus_client`.
-pub fn python() -> Option<PathBuf> {
-    python_with(
-        "prometheus_client.openmetrics.parser",
-        "python3-prometheus-client",
-    )
-}
-
-/// Debian's `/usr/bin/python3` (or the first `python3`) if it imports `modules`
-/// (comma-separated), which the Debian `packages` provide.
-pub fn python_with(modules: &str, packages: &str) -> Option<PathBuf> {
-    let found = ["/usr/bin/python3", "python3"]
-        .into_iter()
-        .map(PathBuf::from)
-        .find(|python| {
-            Command::new(python)
-                .args(["-c", &format!("import {modules}")])
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .status()
-                .is_ok_and(|s| s.success())
-        });
-    if found.is_none() {
-        missing(
-            &format!("python3 with {modules}"),
-            &format!("Debian packages `{packages}`"),
-        );
-    }
-    found
+    let (ok, stdout, stderr) = prom_kit_test_support::run_with_stdin(program, args, input);
+    (ok, stdout + &stderr)
 }

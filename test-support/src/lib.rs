@@ -1,0 +1,13 @@
+//! What the test suites of the prom-kit workspace share: finding the real tools they are
+//! judged by (required in CI, skipped with a printed reason elsewhere), running them, and
+//! reading their verdicts.
+
+pub mod exposition;
+pub mod tools;
+
+pub use exposition::{
+    ParsedFamily, ParsedSample, find_sample, promtool_check, python_parse, same_value,
+};
+pub use tools::{
+    REQUIRE_TOOLS_VAR, missing, promtool, python, python_with, run_with_stdin, tool, which,
+};
