@@ -410,7 +410,7 @@ fn histograms(c: &mut Criterion) {
     let pick = |i: u64| values[(i & 63) as usize];
     let ours = prom_kit::Histogram::new(prom_kit::Buckets::DEFAULT);
     let ours_striped = prom_kit::Histogram::with_config(
-        prom_kit::metrics::HistogramConfig::classic(prom_kit::Buckets::DEFAULT).striped(),
+        prom_kit::metrics::HistogramConfig::classic(prom_kit::Buckets::DEFAULT).striped(true),
     );
     let client = prometheus_client::metrics::histogram::Histogram::new(DEFAULT_BUCKETS);
     let tikv =

@@ -51,7 +51,7 @@ fn readme_hot_paths() -> prom_kit::Result<()> {
 
     let served = StripedCounter::new();
     served.inc();
-    let latency = Histogram::with_config(HistogramConfig::classic(Buckets::DEFAULT).striped());
+    let latency = Histogram::with_config(HistogramConfig::classic(Buckets::DEFAULT).striped(true));
     latency.observe(0.042);
 
     let registry = Registry::new();

@@ -130,7 +130,7 @@ impl HistogramConfig {
     /// use prom_kit::metrics::HistogramConfig;
     /// use prom_kit::{Buckets, Histogram};
     ///
-    /// let latency = Histogram::with_config(HistogramConfig::classic(Buckets::DEFAULT).striped());
+    /// let latency = Histogram::with_config(HistogramConfig::classic(Buckets::DEFAULT).striped(true));
     /// std::thread::scope(|scope| {
     ///     for _ in 0..4 {
     ///         scope.spawn(|| (0..100).for_each(|_| latency.observe(0.2)));
@@ -140,8 +140,8 @@ impl HistogramConfig {
     /// assert!((latency.sum() - 80.0).abs() < 1e-9);
     /// ```
     #[must_use]
-    pub fn striped(mut self) -> Self {
-        self.striped = true;
+    pub fn striped(mut self, enabled: bool) -> Self {
+        self.striped = enabled;
         self
     }
 

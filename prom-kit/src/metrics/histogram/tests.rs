@@ -27,7 +27,7 @@ fn classic_counts_never_exceed_the_native_count() {
             NativeBuckets::new(1.1).unwrap(),
         );
         if striped {
-            config = config.striped();
+            config = config.striped(true);
         }
         let h = Histogram::with_config(config);
         let stop = std::sync::atomic::AtomicBool::new(false);
@@ -94,7 +94,7 @@ fn bucket_scan_agrees_with_a_binary_search() {
 
 #[test]
 fn striped_histograms_count_every_thread() {
-    let config = HistogramConfig::classic(Buckets::new([1.0, 2.0]).unwrap()).striped();
+    let config = HistogramConfig::classic(Buckets::new([1.0, 2.0]).unwrap()).striped(true);
     assert!(config.is_striped());
     let h = Histogram::with_config(config);
     std::thread::scope(|scope| {
