@@ -3,22 +3,27 @@
 use actix_web::http::StatusCode;
 use actix_web::http::header::{ACCEPT, ACCEPT_ENCODING, HeaderName, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, Resource, web};
-use prom_kit::http::{MetricsHandler, ScrapeRequest, ScrapeResponse};
+use prom_kit::http::{MetricsHandler, OwnedScrapeRequest, ScrapeRequest, ScrapeResponse};
 
 /// Answers one scrape request through `handler`, encoding on the calling thread (see
 /// [`scrape_off_worker`] for async handlers).
 pub fn scrape(handler: &MetricsHandler, request: &HttpRequest) -> HttpResponse {
+    into_response(handler.handle(&scrape_request(request)))
+}
+
+/// What the handler needs of `request`.
+fn scrape_request(request: &HttpRequest) -> ScrapeRequest<'_> {
     let header = |name| {
         request
             .headers()
             .get(name)
             .and_then(|v: &HeaderValue| v.to_str().ok())
     };
-    into_response(handler.handle(&ScrapeRequest {
+    ScrapeRequest {
         method: request.method().as_str(),
         accept: header(ACCEPT),
         accept_encoding: header(ACCEPT_ENCODING),
-    }))
+    }
 }
 
 fn into_response(scrape: ScrapeResponse) -> HttpResponse {
@@ -39,24 +44,9 @@ fn into_response(scrape: ScrapeResponse) -> HttpResponse {
 /// registry never stalls the worker thread (actix workers are single-threaded, and every
 /// connection of that worker waits while it encodes).
 pub async fn scrape_off_worker(handler: &MetricsHandler, request: &HttpRequest) -> HttpResponse {
-    let header = |name| {
-        request
-            .headers()
-            .get(name)
-            .and_then(|v: &HeaderValue| v.to_str().ok())
-            .map(str::to_owned)
-    };
-    let (accept, accept_encoding) = (header(ACCEPT), header(ACCEPT_ENCODING));
-    let method = request.method().as_str().to_owned();
+    let owned = OwnedScrapeRequest::from(scrape_request(request));
     let handler = handler.clone();
-    let encoded = web::block(move || {
-        handler.handle(&ScrapeRequest {
-            method: &method,
-            accept: accept.as_deref(),
-            accept_encoding: accept_encoding.as_deref(),
-        })
-    })
-    .await;
+    let encoded = web::block(move || handler.handle(&owned.as_request())).await;
     match encoded {
         Ok(scrape) => into_response(scrape),
         Err(_) => HttpResponse::InternalServerError().body("the scrape failed\n"),

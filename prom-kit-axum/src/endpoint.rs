@@ -8,7 +8,7 @@ use std::task::{Context, Poll};
 use axum::body::Body;
 use http::header::{ACCEPT, ACCEPT_ENCODING, HeaderName, HeaderValue};
 use http::{Request, Response, StatusCode};
-use prom_kit::http::{MetricsHandler, ScrapeRequest, ScrapeResponse};
+use prom_kit::http::{MetricsHandler, OwnedScrapeRequest, ScrapeRequest, ScrapeResponse};
 use tower_service::Service;
 
 /// A tower service answering scrapes of a registry through a [`MetricsHandler`]; mount
@@ -42,18 +42,14 @@ impl<B> Service<Request<B>> for MetricsEndpoint {
                 .headers()
                 .get(name)
                 .and_then(|v: &HeaderValue| v.to_str().ok())
-                .map(str::to_owned)
         };
-        let (accept, accept_encoding) = (header(ACCEPT), header(ACCEPT_ENCODING));
-        let method = request.method().as_str().to_owned();
-        let handler = self.handler.clone();
-        let encoding = tokio::task::spawn_blocking(move || {
-            handler.handle(&ScrapeRequest {
-                method: &method,
-                accept: accept.as_deref(),
-                accept_encoding: accept_encoding.as_deref(),
-            })
+        let owned = OwnedScrapeRequest::from(ScrapeRequest {
+            method: request.method().as_str(),
+            accept: header(ACCEPT),
+            accept_encoding: header(ACCEPT_ENCODING),
         });
+        let handler = self.handler.clone();
+        let encoding = tokio::task::spawn_blocking(move || handler.handle(&owned.as_request()));
         ScrapeFuture { encoding }
     }
 }

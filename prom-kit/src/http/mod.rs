@@ -20,5 +20,6 @@ pub use requests::{
     ResponseRecorder, UNMATCHED_ROUTE,
 };
 pub use scrape::{
-    MetricsHandler, MetricsHandlerBuilder, ScrapeErrorPolicy, ScrapeRequest, ScrapeResponse,
+    MetricsHandler, MetricsHandlerBuilder, OwnedScrapeRequest, ScrapeErrorPolicy, ScrapeRequest,
+    ScrapeResponse,
 };

@@ -21,6 +21,51 @@ pub struct ScrapeRequest<'a> {
     pub accept_encoding: Option<&'a str>,
 }
 
+/// A [`ScrapeRequest`] that owns its text, to hand a scrape to another thread (the
+/// adapters encode on a blocking pool, off the async executor).
+///
+/// ```
+/// use prom_kit::http::{OwnedScrapeRequest, ScrapeRequest};
+///
+/// let owned = OwnedScrapeRequest::from(ScrapeRequest {
+///     method: "GET",
+///     accept: Some("application/openmetrics-text"),
+///     accept_encoding: None,
+/// });
+/// let moved = std::thread::spawn(move || owned.as_request().method == "GET");
+/// assert!(moved.join().unwrap());
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct OwnedScrapeRequest {
+    /// The HTTP method.
+    pub method: String,
+    /// The `Accept` header, if any.
+    pub accept: Option<String>,
+    /// The `Accept-Encoding` header, if any.
+    pub accept_encoding: Option<String>,
+}
+
+impl OwnedScrapeRequest {
+    /// The request, borrowed.
+    pub fn as_request(&self) -> ScrapeRequest<'_> {
+        ScrapeRequest {
+            method: &self.method,
+            accept: self.accept.as_deref(),
+            accept_encoding: self.accept_encoding.as_deref(),
+        }
+    }
+}
+
+impl From<ScrapeRequest<'_>> for OwnedScrapeRequest {
+    fn from(request: ScrapeRequest<'_>) -> Self {
+        Self {
+            method: request.method.to_owned(),
+            accept: request.accept.map(str::to_owned),
+            accept_encoding: request.accept_encoding.map(str::to_owned),
+        }
+    }
+}
+
 /// The answer to a scrape, for the adapter to turn into its framework's response.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ScrapeResponse {

@@ -17,7 +17,7 @@ use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
 
 use super::connection::{Activity, Timeouts, WatchedStream, drive};
-use crate::http::{MetricsHandler, ScrapeRequest};
+use crate::http::{MetricsHandler, OwnedScrapeRequest, ScrapeRequest};
 
 /// What the accept loop and its connections are configured with.
 #[derive(Clone, Debug)]
@@ -175,18 +175,13 @@ async fn respond(
                 .headers()
                 .get(name)
                 .and_then(|v: &HeaderValue| v.to_str().ok())
-                .map(str::to_owned)
         };
-        let (accept, accept_encoding) = (header(ACCEPT), header(ACCEPT_ENCODING));
-        let method = request.method().as_str().to_owned();
-        let scrape = tokio::task::spawn_blocking(move || {
-            handler.handle(&ScrapeRequest {
-                method: &method,
-                accept: accept.as_deref(),
-                accept_encoding: accept_encoding.as_deref(),
-            })
-        })
-        .await;
+        let owned = OwnedScrapeRequest::from(ScrapeRequest {
+            method: request.method().as_str(),
+            accept: header(ACCEPT),
+            accept_encoding: header(ACCEPT_ENCODING),
+        });
+        let scrape = tokio::task::spawn_blocking(move || handler.handle(&owned.as_request())).await;
         let Ok(scrape) = scrape else {
             return text(StatusCode::INTERNAL_SERVER_ERROR, "the scrape failed\n");
         };
