@@ -85,9 +85,12 @@ fn values_match_independent_readings() {
         "{} vs {vsize}",
         values["process_virtual_memory_bytes"]
     );
+    // Other tests of this binary start and stop threads meanwhile (servers, pushers,
+    // stress tests), so the two readings may differ by those; the same slack as for
+    // file descriptors below.
     let threads = status_number("Threads:");
     assert!(
-        close(values["process_threads"], threads, 0.5),
+        values["process_threads"] >= 1.0 && (values["process_threads"] - threads).abs() <= 16.0,
         "{} vs {threads}",
         values["process_threads"]
     );
