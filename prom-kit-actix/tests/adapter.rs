@@ -393,6 +393,7 @@ async fn large_scrapes_do_not_stall_the_worker() {
         tokio::time::sleep(Duration::from_millis(10)).await;
         let request = test::TestRequest::get()
             .uri("/metrics")
+            .insert_header((header::ACCEPT, "application/openmetrics-text"))
             .insert_header((header::ACCEPT_ENCODING, "gzip"))
             .to_request();
         let response = test::call_service(&app, request).await;
@@ -402,7 +403,7 @@ async fn large_scrapes_do_not_stall_the_worker() {
     }
     let worst = ticker.await.unwrap();
     assert!(
-        worst < Duration::from_millis(50),
+        worst < Duration::from_millis(150),
         "the ticker was {worst:?} late"
     );
 }

@@ -274,7 +274,7 @@ async fn large_scrapes_do_not_stall_a_current_thread_runtime() {
         let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
         tokio::io::AsyncWriteExt::write_all(
             &mut stream,
-            b"GET /metrics HTTP/1.1\r\nHost: x\r\nAccept-Encoding: gzip\r\nConnection: close\r\n\r\n",
+            b"GET /metrics HTTP/1.1\r\nHost: x\r\nAccept: application/openmetrics-text\r\nAccept-Encoding: gzip\r\nConnection: close\r\n\r\n",
         )
         .await
         .unwrap();
@@ -287,9 +287,10 @@ async fn large_scrapes_do_not_stall_a_current_thread_runtime() {
     let worst = ticker.await.unwrap();
     // Gzipped, 200k series still take hundreds of kilobytes.
     assert!(sizes.iter().all(|&n| n > 200_000), "{sizes:?}");
-    // Encoding 200k series takes far longer than this on the runtime's own thread.
+    // Encoding and gzipping 200k series in OpenMetrics takes about 0.5 s in a debug
+    // build; on the runtime's own thread the ticker would be that late.
     assert!(
-        worst < Duration::from_millis(50),
+        worst < Duration::from_millis(150),
         "the ticker was {worst:?} late"
     );
     server.shutdown().await;
