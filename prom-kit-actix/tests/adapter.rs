@@ -377,15 +377,10 @@ async fn large_scrapes_do_not_stall_the_worker() {
     registry.register("items", "Items.", family).unwrap();
     let handler = MetricsHandler::new(registry).unwrap();
     let app = test::init_service(App::new().service(metrics_resource("/metrics", handler))).await;
-    let ticker = actix_web::rt::spawn(async {
-        let mut worst = Duration::ZERO;
-        for _ in 0..150 {
-            let before = std::time::Instant::now();
-            tokio::time::sleep(Duration::from_millis(5)).await;
-            worst = worst.max(before.elapsed().saturating_sub(Duration::from_millis(5)));
-        }
-        worst
-    });
+    let ticker = actix_web::rt::spawn(prom_kit_test_support::worst_lateness(
+        150,
+        Duration::from_millis(5),
+    ));
     // Let the ticker start, and sleep between scrapes, so that it is waiting on its
     // timer whenever a scrape runs.
     tokio::time::sleep(Duration::from_millis(20)).await;

@@ -369,15 +369,10 @@ async fn large_scrapes_do_not_stall_a_current_thread_runtime() {
         "/metrics",
         MetricsEndpoint::new(MetricsHandler::new(registry).unwrap()),
     );
-    let ticker = tokio::spawn(async {
-        let mut worst = Duration::ZERO;
-        for _ in 0..150 {
-            let before = std::time::Instant::now();
-            tokio::time::sleep(Duration::from_millis(5)).await;
-            worst = worst.max(before.elapsed().saturating_sub(Duration::from_millis(5)));
-        }
-        worst
-    });
+    let ticker = tokio::spawn(prom_kit_test_support::worst_lateness(
+        150,
+        Duration::from_millis(5),
+    ));
     // Let the ticker start, and sleep between scrapes, so that it is waiting on its
     // timer whenever a scrape runs.
     tokio::time::sleep(Duration::from_millis(20)).await;

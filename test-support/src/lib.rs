@@ -3,11 +3,13 @@
 //! reading their verdicts.
 
 pub mod exposition;
+pub mod stall;
 pub mod tools;
 
 pub use exposition::{
     ParsedFamily, ParsedSample, find_sample, promtool_check, python_parse, same_value,
 };
+pub use stall::worst_lateness;
 pub use tools::{
     REQUIRE_TOOLS_VAR, missing, promtool, python, python_with, run_with_stdin, tool, which,
 };

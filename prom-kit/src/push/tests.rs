@@ -11,38 +11,42 @@ fn fake_gateway(status: u16, body: &'static str) -> (String, std::thread::JoinHa
     let url = format!("http://{}", listener.local_addr().unwrap());
     let thread = std::thread::spawn(move || {
         let (mut stream, _) = listener.accept().unwrap();
-        let mut request = Vec::new();
-        let mut buffer = [0u8; 4096];
-        // Read the head and the body announced by Content-Length.
-        loop {
-            let n = stream.read(&mut buffer).unwrap();
-            request.extend_from_slice(&buffer[..n]);
-            let text = String::from_utf8_lossy(&request);
-            if let Some(end) = text.find("\r\n\r\n") {
-                let length = text
-                    .lines()
-                    .find_map(|l| {
-                        l.to_ascii_lowercase()
-                            .strip_prefix("content-length:")
-                            .map(|v| v.trim().parse::<usize>().unwrap())
-                    })
-                    .unwrap_or(0);
-                if request.len() >= end + 4 + length {
-                    break;
-                }
-            }
-            if n == 0 {
-                break;
-            }
-        }
+        let request = read_request(&mut stream, &mut Vec::new()).unwrap_or_default();
         let response = format!(
             "HTTP/1.1 {status} X\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
             body.len()
         );
         stream.write_all(response.as_bytes()).unwrap();
-        String::from_utf8_lossy(&request).into_owned()
+        request
     });
     (url, thread)
+}
+
+/// Reads one request (head and the body its `Content-Length` announces) from `stream`,
+/// keeping bytes of the next one in `pending`; `None` once the peer closed.
+fn read_request(stream: &mut std::net::TcpStream, pending: &mut Vec<u8>) -> Option<String> {
+    let mut buffer = [0u8; 8192];
+    loop {
+        if let Some(end) = pending.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&pending[..end]).into_owned();
+            let length = head
+                .lines()
+                .find_map(|l| {
+                    l.to_ascii_lowercase()
+                        .strip_prefix("content-length:")
+                        .map(|v| v.trim().parse::<usize>().unwrap())
+                })
+                .unwrap_or(0);
+            if pending.len() >= end + 4 + length {
+                let request: Vec<u8> = pending.drain(..end + 4 + length).collect();
+                return Some(String::from_utf8_lossy(&request).into_owned());
+            }
+        }
+        match stream.read(&mut buffer) {
+            Ok(0) | Err(_) => return None,
+            Ok(n) => pending.extend_from_slice(&buffer[..n]),
+        }
+    }
 }
 
 fn registry() -> Registry {
@@ -298,31 +302,8 @@ fn serve_keep_alive(
     put_delay: Duration,
 ) {
     let mut pending = Vec::new();
-    let mut buffer = [0u8; 8192];
-    loop {
-        let Some(end) = pending.windows(4).position(|w| w == b"\r\n\r\n") else {
-            match stream.read(&mut buffer) {
-                Ok(0) | Err(_) => return,
-                Ok(n) => pending.extend_from_slice(&buffer[..n]),
-            }
-            continue;
-        };
-        let head = String::from_utf8_lossy(&pending[..end]).into_owned();
-        let length = head
-            .lines()
-            .find_map(|l| {
-                l.to_ascii_lowercase()
-                    .strip_prefix("content-length:")
-                    .map(|v| v.trim().parse::<usize>().unwrap())
-            })
-            .unwrap_or(0);
-        while pending.len() < end + 4 + length {
-            match stream.read(&mut buffer) {
-                Ok(0) | Err(_) => return,
-                Ok(n) => pending.extend_from_slice(&buffer[..n]),
-            }
-        }
-        pending.drain(..end + 4 + length);
+    while let Some(request) = read_request(&mut stream, &mut pending) {
+        let head = request.split("\r\n\r\n").next().unwrap_or_default();
         let mut words = head.split(' ');
         let method = words.next().unwrap_or_default().to_owned();
         let path = words.next().unwrap_or_default().to_owned();

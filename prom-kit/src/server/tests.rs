@@ -259,15 +259,10 @@ async fn large_scrapes_do_not_stall_a_current_thread_runtime() {
         .await
         .unwrap();
     let address = server.local_addr();
-    let ticker = tokio::spawn(async {
-        let mut worst = Duration::ZERO;
-        for _ in 0..150 {
-            let before = std::time::Instant::now();
-            tokio::time::sleep(Duration::from_millis(5)).await;
-            worst = worst.max(before.elapsed().saturating_sub(Duration::from_millis(5)));
-        }
-        worst
-    });
+    let ticker = tokio::spawn(prom_kit_test_support::worst_lateness(
+        150,
+        Duration::from_millis(5),
+    ));
     // Scrape from a client on the same runtime, several times.
     let mut sizes = Vec::new();
     for _ in 0..3 {
