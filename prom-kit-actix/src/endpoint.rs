@@ -26,6 +26,7 @@ fn scrape_request(request: &HttpRequest) -> ScrapeRequest<'_> {
     }
 }
 
+/// The scrape's answer as an actix response (actix has header types of its own).
 fn into_response(scrape: ScrapeResponse) -> HttpResponse {
     let status = StatusCode::from_u16(scrape.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let mut response = HttpResponse::build(status);
@@ -47,10 +48,7 @@ pub async fn scrape_off_worker(handler: &MetricsHandler, request: &HttpRequest) 
     let owned = OwnedScrapeRequest::from(scrape_request(request));
     let handler = handler.clone();
     let encoded = web::block(move || handler.handle(&owned.as_request())).await;
-    match encoded {
-        Ok(scrape) => into_response(scrape),
-        Err(_) => HttpResponse::InternalServerError().body("the scrape failed\n"),
-    }
+    into_response(encoded.unwrap_or_else(|_| ScrapeResponse::failed()))
 }
 
 /// A resource at `path` answering every method through `handler` (so that methods other

@@ -38,7 +38,7 @@ mod middleware;
 
 pub use body::MetricsBody;
 pub use endpoint::{metrics_resource, scrape, scrape_off_worker};
-pub use middleware::{Metrics, MetricsMiddleware, MetricsResponseFuture};
+pub use middleware::{Metrics, MetricsMiddleware, MetricsResponseFuture, ServiceResponses};
 
 /// The README's examples, compiled and run as doc tests.
 #[cfg(doctest)]

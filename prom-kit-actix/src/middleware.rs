@@ -1,77 +1,55 @@
 //! [`Metrics`]: the request metrics middleware.
 
-use std::fmt;
-use std::future::{Future, Ready, ready};
-use std::pin::Pin;
+use std::future::{Ready, ready};
 use std::rc::Rc;
-use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform};
 use actix_web::http::header::CONTENT_LENGTH;
-use pin_project_lite::pin_project;
-use prom_kit::http::{HttpMetrics, RequestInfo, RequestTracker, ResponseRecorder};
+use prom_kit::http::{
+    HttpMetrics, MiddlewareCore, RequestInfo, ResponseGlue, ResponseRecorder, TrackedFuture,
+};
 
 use crate::body::MetricsBody;
 
-/// Computes the values of the extra labels declared with
-/// [`HttpMetricsBuilder::extra_labels`](prom_kit::http::HttpMetricsBuilder::extra_labels).
-type ExtraLabels = Arc<dyn Fn(&ServiceRequest) -> Vec<String> + Send + Sync>;
-
-/// Computes a request's exemplar labels (a trace id from a header or an extension).
-type ExemplarLabels = Arc<dyn Fn(&ServiceRequest) -> Option<Vec<(String, String)>> + Send + Sync>;
-
 /// Middleware recording [`HttpMetrics`] for every request of an `App` (add it with
 /// `App::wrap`).
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct Metrics {
-    http: HttpMetrics,
-    extra_labels: Option<ExtraLabels>,
-    exemplar: Option<ExemplarLabels>,
-}
-
-impl fmt::Debug for Metrics {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Metrics")
-            .field("http", &self.http)
-            .field("extra_labels", &self.extra_labels.is_some())
-            .field("exemplar", &self.exemplar.is_some())
-            .finish()
-    }
+    core: MiddlewareCore<ServiceRequest>,
 }
 
 impl Metrics {
     /// Records into `metrics`.
     pub fn new(metrics: HttpMetrics) -> Self {
         Self {
-            http: metrics,
-            extra_labels: None,
-            exemplar: None,
+            core: MiddlewareCore::new(metrics),
         }
     }
 
-    /// Sets the hook extracting exemplar labels from each request (a trace id from a
-    /// header or a request extension); the request's count and duration carry them as
-    /// exemplars, visible in OpenMetrics and protobuf scrapes.
+    /// Sets the hook extracting exemplar labels from each request (see
+    /// [`MiddlewareCore::exemplar`]).
     #[must_use]
     pub fn exemplar(
-        mut self,
+        self,
         hook: impl Fn(&ServiceRequest) -> Option<Vec<(String, String)>> + Send + Sync + 'static,
     ) -> Self {
-        self.exemplar = Some(Arc::new(hook));
-        self
+        Self {
+            core: self.core.exemplar(hook),
+        }
     }
 
-    /// Sets the hook computing the extra label values from each request (a tenant
-    /// header, say). Return one value per extra label name.
+    /// Sets the hook computing the extra label values from each request (see
+    /// [`MiddlewareCore::extra_labels`]).
     #[must_use]
     pub fn extra_labels(
-        mut self,
+        self,
         hook: impl Fn(&ServiceRequest) -> Vec<String> + Send + Sync + 'static,
     ) -> Self {
-        self.extra_labels = Some(Arc::new(hook));
-        self
+        Self {
+            core: self.core.extra_labels(hook),
+        }
     }
 }
 
@@ -89,23 +67,16 @@ where
     fn new_transform(&self, service: S) -> Self::Future {
         ready(Ok(MetricsMiddleware {
             service: Rc::new(service),
-            config: self.clone(),
+            core: self.core.clone(),
         }))
     }
 }
 
 /// The service [`Metrics`] wraps around an app.
+#[derive(Debug)]
 pub struct MetricsMiddleware<S> {
     service: Rc<S>,
-    config: Metrics,
-}
-
-impl<S> fmt::Debug for MetricsMiddleware<S> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("MetricsMiddleware")
-            .field("config", &self.config)
-            .finish_non_exhaustive()
-    }
+    core: MiddlewareCore<ServiceRequest>,
 }
 
 impl<S, B> Service<ServiceRequest> for MetricsMiddleware<S>
@@ -127,82 +98,40 @@ where
             .get(CONTENT_LENGTH)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.parse().ok());
-        let extra = self
-            .config
-            .extra_labels
-            .as_ref()
-            .map(|hook| hook(&request))
-            .unwrap_or_default();
         let route = request.match_pattern();
-        let exemplar = self
-            .config
-            .exemplar
-            .as_ref()
-            .and_then(|hook| hook(&request));
-        let tracker = self.config.http.start(
-            &RequestInfo {
-                method: request.method().as_str(),
-                route: route.as_deref(),
-                path: request.path(),
-                request_size,
-            },
-            extra,
-        );
-        let tracker = match (tracker, exemplar) {
-            (Some(tracker), Some(labels)) => Some(tracker.with_exemplar(labels)),
-            (tracker, _) => tracker,
+        let info = RequestInfo {
+            method: request.method().as_str(),
+            route: route.as_deref(),
+            path: request.path(),
+            request_size,
         };
-        MetricsResponseFuture {
-            inner: self.service.call(request),
-            tracker,
-        }
+        let tracker = self.core.start(&request, &info);
+        TrackedFuture::new(self.service.call(request), tracker)
     }
 }
 
-pin_project! {
-    /// The future of [`MetricsMiddleware`]. Dropped before it completes (the client went
-    /// away), it drops the tracker: the request leaves the in-flight gauge uncounted.
-    pub struct MetricsResponseFuture<F> {
-        #[pin]
-        inner: F,
-        tracker: Option<RequestTracker>,
+/// The future of [`MetricsMiddleware`]: the core's [`TrackedFuture`] with actix's glue.
+/// Dropped before it completes (the client went away), it drops the tracker: the
+/// request leaves the in-flight gauge uncounted.
+pub type MetricsResponseFuture<F> = TrackedFuture<F, ServiceResponses>;
+
+/// The glue between [`TrackedFuture`] and actix-web: an inner service's `Err` is
+/// recorded with the status actix answers it with (the error's own).
+#[derive(Debug)]
+pub enum ServiceResponses {}
+
+impl<B> ResponseGlue<ServiceResponse<B>, actix_web::Error> for ServiceResponses {
+    type Wrapped = ServiceResponse<MetricsBody<B>>;
+
+    fn status(response: &ServiceResponse<B>) -> u16 {
+        response.status().as_u16()
     }
-}
 
-impl<F> fmt::Debug for MetricsResponseFuture<F> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("MetricsResponseFuture")
-            .field("tracker", &self.tracker)
-            .finish_non_exhaustive()
+    fn error_status(error: &actix_web::Error) -> u16 {
+        error.as_response_error().status_code().as_u16()
     }
-}
 
-impl<F, B> Future for MetricsResponseFuture<F>
-where
-    F: Future<Output = Result<ServiceResponse<B>, actix_web::Error>>,
-{
-    type Output = Result<ServiceResponse<MetricsBody<B>>, actix_web::Error>;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = self.project();
-        let Poll::Ready(result) = this.inner.poll(cx) else {
-            return Poll::Pending;
-        };
-        let tracker = this.tracker.take();
-        Poll::Ready(match result {
-            Ok(response) => {
-                let status = response.status().as_u16();
-                Ok(response.map_body(|_, body| {
-                    MetricsBody::new(body, ResponseRecorder::new(tracker, status))
-                }))
-            }
-            Err(error) => {
-                // actix turns the error into a response with this status.
-                if let Some(tracker) = tracker {
-                    tracker.finish(error.as_response_error().status_code().as_u16(), None);
-                }
-                Err(error)
-            }
-        })
+    fn wrap(response: ServiceResponse<B>, recorder: ResponseRecorder) -> Self::Wrapped {
+        response.map_body(|_, body| MetricsBody::new(body, recorder))
     }
 }

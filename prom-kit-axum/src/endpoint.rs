@@ -6,8 +6,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use axum::body::Body;
-use http::header::{ACCEPT, ACCEPT_ENCODING, HeaderName, HeaderValue};
-use http::{Request, Response, StatusCode};
+use http::{Request, Response};
 use prom_kit::http::{MetricsHandler, OwnedScrapeRequest, ScrapeRequest, ScrapeResponse};
 use tower_service::Service;
 
@@ -37,17 +36,7 @@ impl<B> Service<Request<B>> for MetricsEndpoint {
     /// Encodes on tokio's blocking pool: a large registry never stalls the runtime's
     /// worker (a current-thread runtime has only one).
     fn call(&mut self, request: Request<B>) -> Self::Future {
-        let header = |name| {
-            request
-                .headers()
-                .get(name)
-                .and_then(|v: &HeaderValue| v.to_str().ok())
-        };
-        let owned = OwnedScrapeRequest::from(ScrapeRequest {
-            method: request.method().as_str(),
-            accept: header(ACCEPT),
-            accept_encoding: header(ACCEPT_ENCODING),
-        });
+        let owned = OwnedScrapeRequest::from(ScrapeRequest::from(&request));
         let handler = self.handler.clone();
         let encoding = tokio::task::spawn_blocking(move || handler.handle(&owned.as_request()));
         ScrapeFuture { encoding }
@@ -67,22 +56,8 @@ impl Future for ScrapeFuture {
         let Poll::Ready(encoded) = Pin::new(&mut self.encoding).poll(cx) else {
             return Poll::Pending;
         };
-        let Ok(scrape) = encoded else {
-            let mut response = Response::new(Body::from("the scrape failed\n"));
-            *response.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
-            return Poll::Ready(Ok(response));
-        };
-        let mut response = Response::new(Body::from(scrape.body));
-        *response.status_mut() =
-            StatusCode::from_u16(scrape.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        for (name, value) in scrape.headers {
-            if let (Ok(name), Ok(value)) = (
-                HeaderName::from_bytes(name.as_bytes()),
-                HeaderValue::from_str(value),
-            ) {
-                response.headers_mut().insert(name, value);
-            }
-        }
+        let scrape = encoded.unwrap_or_else(|_| ScrapeResponse::failed());
+        let response = Response::<Vec<u8>>::from(scrape).map(Body::from);
         Poll::Ready(Ok(response))
     }
 }

@@ -1,57 +1,34 @@
 //! [`ResponseFuture`]: the inner service's future, handing the request's tracker to the
 //! response body.
 
-use std::future::Future;
-use std::pin::Pin;
-use std::task::{Context, Poll, ready};
-
 use http::Response;
-use pin_project_lite::pin_project;
-use prom_kit::http::{RequestTracker, ResponseRecorder};
+use prom_kit::http::{ResponseGlue, ResponseRecorder, TrackedFuture};
 
 use crate::body::MetricsBody;
 
-pin_project! {
-    /// The future of [`MetricsService`](crate::MetricsService). Dropped before it
-    /// completes (the client went away), it drops the tracker: the request leaves the
-    /// in-flight gauge without being counted.
-    #[derive(Debug)]
-    pub struct ResponseFuture<F> {
-        #[pin]
-        inner: F,
-        tracker: Option<RequestTracker>,
+/// The future of [`MetricsService`](crate::MetricsService): the core's
+/// [`TrackedFuture`] with axum's glue. Dropped before it completes (the client went
+/// away), it drops the tracker: the request leaves the in-flight gauge without being
+/// counted.
+pub type ResponseFuture<F> = TrackedFuture<F, HttpResponses>;
+
+/// The glue between [`TrackedFuture`] and `http` responses: an inner service's error
+/// has no response, and hyper answers it with `500`.
+#[derive(Debug)]
+pub enum HttpResponses {}
+
+impl<B, E> ResponseGlue<Response<B>, E> for HttpResponses {
+    type Wrapped = Response<MetricsBody<B>>;
+
+    fn status(response: &Response<B>) -> u16 {
+        response.status().as_u16()
     }
-}
 
-impl<F> ResponseFuture<F> {
-    pub(crate) fn new(inner: F, tracker: Option<RequestTracker>) -> Self {
-        Self { inner, tracker }
+    fn error_status(_: &E) -> u16 {
+        500
     }
-}
 
-impl<F, B, E> Future for ResponseFuture<F>
-where
-    F: Future<Output = Result<Response<B>, E>>,
-{
-    type Output = Result<Response<MetricsBody<B>>, E>;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = self.project();
-        let result = ready!(this.inner.poll(cx));
-        let tracker = this.tracker.take();
-        Poll::Ready(match result {
-            Ok(response) => {
-                let status = response.status().as_u16();
-                Ok(response
-                    .map(|body| MetricsBody::new(body, ResponseRecorder::new(tracker, status))))
-            }
-            Err(error) => {
-                // The service failed without a response; hyper answers 500.
-                if let Some(tracker) = tracker {
-                    tracker.finish(500, None);
-                }
-                Err(error)
-            }
-        })
+    fn wrap(response: Response<B>, recorder: ResponseRecorder) -> Self::Wrapped {
+        response.map(|body| MetricsBody::new(body, recorder))
     }
 }

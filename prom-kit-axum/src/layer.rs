@@ -1,61 +1,37 @@
 //! [`MetricsLayer`] and the service it wraps around a router.
 
-use std::fmt;
-use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use axum::extract::MatchedPath;
 use http::request::Parts;
 use http::{Request, Response, header::CONTENT_LENGTH};
 use http_body::Body;
-use prom_kit::http::{HttpMetrics, RequestInfo};
+use prom_kit::http::{HttpMetrics, MiddlewareCore, RequestInfo};
 use tower_layer::Layer;
 use tower_service::Service;
 
 use crate::body::MetricsBody;
 use crate::future::ResponseFuture;
 
-/// Computes the values of the extra labels declared with
-/// [`HttpMetricsBuilder::extra_labels`](prom_kit::http::HttpMetricsBuilder::extra_labels).
-type ExtraLabels = Arc<dyn Fn(&Parts) -> Vec<String> + Send + Sync>;
-
-/// Computes a request's exemplar labels (a trace id from a header or an extension).
-type ExemplarLabels = Arc<dyn Fn(&Parts) -> Option<Vec<(String, String)>> + Send + Sync>;
-
 /// A tower layer recording [`HttpMetrics`] for every request through the router.
 ///
 /// Add it with `Router::layer` (not `route_layer`) so that requests matching no route
 /// are counted too, under [`UNMATCHED_ROUTE`](prom_kit::http::UNMATCHED_ROUTE).
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct MetricsLayer {
-    metrics: HttpMetrics,
-    extra_labels: Option<ExtraLabels>,
-    exemplar: Option<ExemplarLabels>,
-}
-
-impl fmt::Debug for MetricsLayer {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("MetricsLayer")
-            .field("metrics", &self.metrics)
-            .field("extra_labels", &self.extra_labels.is_some())
-            .field("exemplar", &self.exemplar.is_some())
-            .finish()
-    }
+    core: MiddlewareCore<Parts>,
 }
 
 impl MetricsLayer {
     /// Records into `metrics`.
     pub fn new(metrics: HttpMetrics) -> Self {
         Self {
-            metrics,
-            extra_labels: None,
-            exemplar: None,
+            core: MiddlewareCore::new(metrics),
         }
     }
 
-    /// Sets the hook extracting exemplar labels from each request's head (a trace id
-    /// from a header or a request extension); the request's count and duration carry
-    /// them as exemplars, visible in OpenMetrics and protobuf scrapes.
+    /// Sets the hook extracting exemplar labels from each request's head (see
+    /// [`MiddlewareCore::exemplar`]).
     ///
     /// ```
     /// # use prom_kit_axum::MetricsLayer;
@@ -67,22 +43,24 @@ impl MetricsLayer {
     /// ```
     #[must_use]
     pub fn exemplar(
-        mut self,
+        self,
         hook: impl Fn(&Parts) -> Option<Vec<(String, String)>> + Send + Sync + 'static,
     ) -> Self {
-        self.exemplar = Some(Arc::new(hook));
-        self
+        Self {
+            core: self.core.exemplar(hook),
+        }
     }
 
-    /// Sets the hook computing the extra label values from each request's head (a
-    /// tenant header, say). Return one value per extra label name.
+    /// Sets the hook computing the extra label values from each request's head (see
+    /// [`MiddlewareCore::extra_labels`]).
     #[must_use]
     pub fn extra_labels(
-        mut self,
+        self,
         hook: impl Fn(&Parts) -> Vec<String> + Send + Sync + 'static,
     ) -> Self {
-        self.extra_labels = Some(Arc::new(hook));
-        self
+        Self {
+            core: self.core.extra_labels(hook),
+        }
     }
 }
 
@@ -92,7 +70,7 @@ impl<S> Layer<S> for MetricsLayer {
     fn layer(&self, inner: S) -> MetricsService<S> {
         MetricsService {
             inner,
-            layer: self.clone(),
+            core: self.core.clone(),
         }
     }
 }
@@ -101,7 +79,7 @@ impl<S> Layer<S> for MetricsLayer {
 #[derive(Clone, Debug)]
 pub struct MetricsService<S> {
     inner: S,
-    layer: MetricsLayer,
+    core: MiddlewareCore<Parts>,
 }
 
 impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for MetricsService<S>
@@ -125,29 +103,16 @@ where
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.parse().ok())
             .or_else(|| body.size_hint().exact());
-        let extra = self
-            .layer
-            .extra_labels
-            .as_ref()
-            .map(|hook| hook(&parts))
-            .unwrap_or_default();
-        let exemplar = self.layer.exemplar.as_ref().and_then(|hook| hook(&parts));
-        let tracker = self.layer.metrics.start(
-            &RequestInfo {
-                method: parts.method.as_str(),
-                route: parts
-                    .extensions
-                    .get::<MatchedPath>()
-                    .map(MatchedPath::as_str),
-                path: parts.uri.path(),
-                request_size,
-            },
-            extra,
-        );
-        let tracker = match (tracker, exemplar) {
-            (Some(tracker), Some(labels)) => Some(tracker.with_exemplar(labels)),
-            (tracker, _) => tracker,
+        let info = RequestInfo {
+            method: parts.method.as_str(),
+            route: parts
+                .extensions
+                .get::<MatchedPath>()
+                .map(MatchedPath::as_str),
+            path: parts.uri.path(),
+            request_size,
         };
+        let tracker = self.core.start(&parts, &info);
         ResponseFuture::new(self.inner.call(Request::from_parts(parts, body)), tracker)
     }
 }

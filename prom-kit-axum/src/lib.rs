@@ -37,7 +37,7 @@ mod layer;
 
 pub use body::MetricsBody;
 pub use endpoint::{MetricsEndpoint, ScrapeFuture};
-pub use future::ResponseFuture;
+pub use future::{HttpResponses, ResponseFuture};
 pub use layer::{MetricsLayer, MetricsService};
 
 /// The README's examples, compiled and run as doc tests.

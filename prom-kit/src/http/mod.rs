@@ -8,13 +8,19 @@
 //! - [`HttpMetrics`] is the request-metric set the middlewares record into: request
 //!   count, duration and in-flight requests by method, route template and status, in the
 //!   classic or the OpenTelemetry naming scheme.
+//! - [`MiddlewareCore`] and [`TrackedFuture`] are a middleware's framework-neutral
+//!   part: the user's hooks, the tracker started with its exemplar, the tracker handed
+//!   to the response body ([`ResponseRecorder`]); an adapter adds only its glue
+//!   ([`ResponseGlue`]).
 //!
 //! Types here speak plain strings and numbers, not any framework's request types.
 
 mod accept_encoding;
+mod middleware;
 mod requests;
 mod scrape;
 
+pub use middleware::{MiddlewareCore, ResponseGlue, TrackedFuture};
 pub use requests::{
     HttpMetrics, HttpMetricsBuilder, NamingScheme, OTHER_METHOD, RequestInfo, RequestTracker,
     ResponseRecorder, UNMATCHED_ROUTE,

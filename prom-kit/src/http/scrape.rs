@@ -1,5 +1,7 @@
 //! [`MetricsHandler`]: answers scrapes of a registry.
 
+mod http_types;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 

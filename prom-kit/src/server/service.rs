@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use http::header::{ACCEPT, ACCEPT_ENCODING, CONTENT_TYPE, HeaderName, HeaderValue};
+use http::header::{CONTENT_TYPE, HeaderValue};
 use http::{Request, Response, StatusCode};
 use http_body_util::Full;
 use hyper::body::Incoming;
@@ -17,7 +17,7 @@ use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
 
 use super::connection::{Activity, Timeouts, WatchedStream, drive};
-use crate::http::{MetricsHandler, OwnedScrapeRequest, ScrapeRequest};
+use crate::http::{MetricsHandler, OwnedScrapeRequest, ScrapeRequest, ScrapeResponse};
 
 /// What the accept loop and its connections are configured with.
 #[derive(Clone, Debug)]
@@ -170,33 +170,11 @@ async fn respond(
 ) -> Response<Full<Bytes>> {
     let request_path = request.uri().path();
     if request_path == &*path {
-        let header = |name| {
-            request
-                .headers()
-                .get(name)
-                .and_then(|v: &HeaderValue| v.to_str().ok())
-        };
-        let owned = OwnedScrapeRequest::from(ScrapeRequest {
-            method: request.method().as_str(),
-            accept: header(ACCEPT),
-            accept_encoding: header(ACCEPT_ENCODING),
-        });
-        let scrape = tokio::task::spawn_blocking(move || handler.handle(&owned.as_request())).await;
-        let Ok(scrape) = scrape else {
-            return text(StatusCode::INTERNAL_SERVER_ERROR, "the scrape failed\n");
-        };
-        let mut response = Response::new(Full::new(Bytes::from(scrape.body)));
-        *response.status_mut() =
-            StatusCode::from_u16(scrape.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        for (name, value) in scrape.headers {
-            if let (Ok(name), Ok(value)) = (
-                HeaderName::from_bytes(name.as_bytes()),
-                HeaderValue::from_str(value),
-            ) {
-                response.headers_mut().insert(name, value);
-            }
-        }
-        response
+        let owned = OwnedScrapeRequest::from(ScrapeRequest::from(&request));
+        let scrape = tokio::task::spawn_blocking(move || handler.handle(&owned.as_request()))
+            .await
+            .unwrap_or_else(|_| ScrapeResponse::failed());
+        Response::<Vec<u8>>::from(scrape).map(|body| Full::new(Bytes::from(body)))
     } else if request_path == "/-/healthy" {
         text(StatusCode::OK, "OK\n")
     } else {

@@ -1,0 +1,105 @@
+//! Conversions between the handler's plain request and response and the `http` crate's
+//! types, used by every entry point built on `http` (the axum adapter, the standalone
+//! server); frameworks with types of their own convert in their adapter.
+
+use http::header::{ACCEPT, ACCEPT_ENCODING, HeaderName, HeaderValue};
+use http::{Request, Response, StatusCode};
+
+use super::{ScrapeRequest, ScrapeResponse, plain};
+
+impl<'a, B> From<&'a Request<B>> for ScrapeRequest<'a> {
+    /// The method and the negotiation headers of `request`; a header that is not
+    /// visible ASCII counts as absent (as an unparseable `Accept` would).
+    fn from(request: &'a Request<B>) -> Self {
+        let header = |name| {
+            request
+                .headers()
+                .get(name)
+                .and_then(|value: &HeaderValue| value.to_str().ok())
+        };
+        ScrapeRequest {
+            method: request.method().as_str(),
+            accept: header(ACCEPT),
+            accept_encoding: header(ACCEPT_ENCODING),
+        }
+    }
+}
+
+impl From<ScrapeResponse> for Response<Vec<u8>> {
+    /// The response, with its status and headers; map the body into the framework's
+    /// body type.
+    fn from(scrape: ScrapeResponse) -> Self {
+        let mut response = Response::new(scrape.body);
+        *response.status_mut() =
+            StatusCode::from_u16(scrape.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        for (name, value) in scrape.headers {
+            if let (Ok(name), Ok(value)) = (
+                HeaderName::from_bytes(name.as_bytes()),
+                HeaderValue::from_str(value),
+            ) {
+                response.headers_mut().insert(name, value);
+            }
+        }
+        response
+    }
+}
+
+impl ScrapeResponse {
+    /// The answer when a scrape could not be served at all (the task encoding it
+    /// panicked or was cancelled): `500` with a plain-text message.
+    pub fn failed() -> Self {
+        plain(500, "the scrape failed\n", Vec::new())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn requests_convert_with_their_negotiation_headers() {
+        let request = Request::builder()
+            .method("HEAD")
+            .header(ACCEPT, "application/openmetrics-text;version=1.0.0")
+            .header(ACCEPT_ENCODING, b"gzip\xff".as_slice())
+            .body(())
+            .unwrap();
+        let scrape = ScrapeRequest::from(&request);
+        assert_eq!(scrape.method, "HEAD");
+        assert_eq!(
+            scrape.accept,
+            Some("application/openmetrics-text;version=1.0.0")
+        );
+        assert_eq!(scrape.accept_encoding, None, "not visible ASCII");
+    }
+
+    #[test]
+    fn responses_convert_with_status_and_headers() {
+        let response = Response::<Vec<u8>>::from(ScrapeResponse {
+            status: 405,
+            headers: vec![("allow", "GET, HEAD"), ("bad name", "x"), ("vary", "a\nb")],
+            body: b"no\n".to_vec(),
+        });
+        assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
+        assert_eq!(response.headers()["allow"], "GET, HEAD");
+        assert_eq!(response.headers().len(), 1, "invalid headers are left out");
+        assert_eq!(response.body(), b"no\n");
+
+        let failed = Response::<Vec<u8>>::from(ScrapeResponse::failed());
+        assert_eq!(failed.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(
+            failed.headers()["content-type"],
+            "text/plain; charset=utf-8"
+        );
+    }
+
+    #[test]
+    fn out_of_range_statuses_become_500() {
+        let response = Response::<Vec<u8>>::from(ScrapeResponse {
+            status: 1000,
+            headers: Vec::new(),
+            body: Vec::new(),
+        });
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    }
+}
