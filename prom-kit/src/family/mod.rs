@@ -9,15 +9,19 @@
 //!   no lock.
 //!
 //! Both hand out child handles that the caller may keep for the fastest path.
+//!
+//! Where things are: [`Family`] in `hashed/` (API and lookup cache; its sharded index
+//! in `hashed/index.rs`, its cardinality limit in `hashed/cardinality.rs`),
+//! [`DenseFamily`] in `dense.rs`, [`FamilyBuilder`] here, the per-thread lookup cache in
+//! `cache.rs`, a shard's series storage in `store.rs`.
 
 mod cache;
 mod dense;
-mod overflow;
-mod sharded;
+mod hashed;
 mod store;
 
 pub use dense::DenseFamily;
-pub use sharded::Family;
+pub use hashed::Family;
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::metrics::Metric;

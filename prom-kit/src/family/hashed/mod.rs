@@ -1,19 +1,23 @@
-//! [`Family`]: series keyed by string label values, in hash-sharded tables.
+//! [`Family`]: series keyed by string label values, in hash-sharded tables — its API
+//! and the per-thread cache in front of the tables here, the tables in [`index`], the
+//! cardinality limit in [`cardinality`].
+
+mod cardinality;
+mod index;
 
 use std::cell::RefCell;
 use std::fmt;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
-use hashbrown::HashTable;
+use cardinality::OverflowSlot;
+use index::Shard;
 
 use super::FamilyBuilder;
 use super::cache::{ByAddress, ByBytes, CacheKey, thread_cache};
-use super::overflow::OverflowSlot;
-use super::store::SeriesStore;
 use crate::atomic::CachePadded;
 use crate::error::Result;
-use crate::labels::render::{hash_rendered, hash_values, render_series, series_matches};
+use crate::labels::render::hash_values;
 use crate::labels::{LabelValues, OVERFLOW_LABEL_VALUE, check_arity};
 use crate::metrics::Metric;
 use crate::sync::{AtomicU64, AtomicUsize, RwLock};
@@ -74,19 +78,8 @@ struct Inner<M: Metric> {
     overflow_hash: u64,
 }
 
-/// Whether `values` are the overflow series' (every value [`OVERFLOW_LABEL_VALUE`]).
-fn is_overflow_values<V: LabelValues + ?Sized>(values: &V) -> bool {
-    (0..values.label_count()).all(|i| values.label_value(i) == OVERFLOW_LABEL_VALUE)
-}
-
 /// Gives every family its own id for the per-thread lookup caches.
 static NEXT_FAMILY_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
-
-/// One shard: series in creation order, and a hash index into them.
-struct Shard<M> {
-    series: SeriesStore<M>,
-    index: HashTable<u32>,
-}
 
 impl<M: Metric> Clone for Family<M> {
     fn clone(&self) -> Self {
@@ -133,12 +126,7 @@ impl<M: Metric> Family<M> {
             .next_power_of_two()
             .clamp(4, 64);
         let shards = (0..shard_count)
-            .map(|_| {
-                CachePadded(RwLock::new(Shard {
-                    series: SeriesStore::default(),
-                    index: HashTable::new(),
-                }))
-            })
+            .map(|_| CachePadded(RwLock::new(Shard::new())))
             .collect();
         let hasher = foldhash::fast::RandomState::default();
         let overflow_hash = hash_values(&hasher, &vec![OVERFLOW_LABEL_VALUE; label_names.len()]);
@@ -288,149 +276,6 @@ impl<M: Metric> Family<M> {
         Ok(self.find(hash, values))
     }
 
-    fn shard(&self, hash: u64) -> &RwLock<Shard<M>> {
-        &self.inner.shards[self.shard_index(hash)]
-    }
-
-    fn shard_index(&self, hash: u64) -> usize {
-        // hashbrown picks buckets from the low bits and tags from the top 7; shard by
-        // the bits in between.
-        (hash >> 32) as usize & (self.inner.shards.len() - 1)
-    }
-
-    fn find<V: LabelValues + ?Sized>(&self, hash: u64, values: &V) -> Option<M> {
-        let shard = self.shard(hash).read();
-        let names = &self.inner.label_names;
-        shard
-            .index
-            .find(hash, |&i| {
-                shard
-                    .series
-                    .get(i as usize)
-                    .is_some_and(|(labels, _)| series_matches(labels, names, values))
-            })
-            .and_then(|&i| shard.series.get(i as usize))
-            .map(|(_, metric)| metric.clone())
-    }
-
-    /// The series for `values`, and whether it is theirs rather than the overflow
-    /// series (which must not be remembered as theirs: a removal may make room).
-    fn get_or_create<V: LabelValues + ?Sized>(&self, hash: u64, values: &V) -> (M, bool) {
-        if let Some(metric) = self.find(hash, values) {
-            return (metric, true);
-        }
-        // A full family answers new combinations without rendering their labels or
-        // taking a write lock: a client that controls a label value must not turn every
-        // request into the slow path.
-        if self.is_full() {
-            return (self.overflow(), false);
-        }
-        match self.insert(hash, values, true) {
-            Some(metric) => (metric, true),
-            None => (self.overflow(), false),
-        }
-    }
-
-    /// Whether `max_series` series (the overflow series not counted) exist.
-    #[inline]
-    fn is_full(&self) -> bool {
-        let inner = &*self.inner;
-        inner
-            .max_series
-            .is_some_and(|limit| inner.counted.load(Ordering::Relaxed) >= limit)
-    }
-
-    /// Takes room for one more counted series, atomically across shards (two inserts
-    /// into different shards cannot both take the last place); `false` when full.
-    fn reserve(&self) -> bool {
-        let counted = &self.inner.counted;
-        match self.inner.max_series {
-            None => {
-                counted.fetch_add(1, Ordering::Relaxed);
-                true
-            }
-            Some(limit) => counted
-                .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| {
-                    (n < limit).then_some(n + 1)
-                })
-                .is_ok(),
-        }
-    }
-
-    /// The series every new combination goes to once `max_series` is reached.
-    #[inline]
-    fn overflow(&self) -> M {
-        match self.inner.overflow.get() {
-            Some(metric) => metric,
-            None => self.create_overflow(),
-        }
-    }
-
-    #[cold]
-    fn create_overflow(&self) -> M {
-        let values = vec![OVERFLOW_LABEL_VALUE; self.inner.label_names.len()];
-        self.insert(self.inner.overflow_hash, &values, false)
-            .unwrap_or_else(|| M::from_options(&self.inner.options))
-    }
-
-    /// Finds or creates the series for `values` under the shard's write lock; `None` if
-    /// it does not exist and `enforce_limit` finds the family full. The overflow series
-    /// (asked for without `enforce_limit`, or by its values) is recorded as such and does
-    /// not count toward the limit.
-    fn insert<V: LabelValues + ?Sized>(
-        &self,
-        hash: u64,
-        values: &V,
-        enforce_limit: bool,
-    ) -> Option<M> {
-        let is_overflow = !enforce_limit || is_overflow_values(values);
-        let names = &self.inner.label_names;
-        let labels = render_series(names, values);
-        let mut guard = self.shard(hash).write();
-        let Shard { series, index } = &mut *guard;
-        // Another thread may have created it between our read and write locks.
-        if let Some(&i) = index.find(hash, |&i| {
-            series
-                .get(i as usize)
-                .is_some_and(|(labels, _)| series_matches(labels, names, values))
-        }) {
-            let metric = series.get(i as usize).map(|(_, metric)| metric.clone());
-            if let (true, Some(metric)) = (is_overflow, &metric) {
-                self.inner.overflow.set(metric);
-            }
-            return metric;
-        }
-        // After the search above, so that an existing series is always found.
-        if !is_overflow && !self.reserve() {
-            return None;
-        }
-        let metric = M::from_options(&self.inner.options);
-        // Positions are u32 to keep the index small; a shard cannot reach 2^32 series
-        // before memory runs out, but if it did the metric would stay unexposed rather
-        // than corrupt the index.
-        let stored = u32::try_from(series.len())
-            .ok()
-            .filter(|_| series.push(&labels, metric.clone()).is_ok());
-        let Some(position) = stored else {
-            if !is_overflow {
-                self.inner.counted.fetch_sub(1, Ordering::Relaxed);
-            }
-            return Some(metric);
-        };
-        // The table keeps no hashes: growing it hashes the series' label text again.
-        let hasher = &self.inner.hasher;
-        index.insert_unique(hash, position, |&i| {
-            series
-                .get(i as usize)
-                .map_or(0, |(labels, _)| hash_rendered(hasher, labels))
-        });
-        if is_overflow {
-            self.inner.overflow.set(&metric);
-        }
-        self.inner.len.fetch_add(1, Ordering::Relaxed);
-        Some(metric)
-    }
-
     /// Removes the series for `values`; returns whether it existed. Handles to it that
     /// callers still hold keep working but are no longer exposed; a later lookup creates a
     /// fresh series.
@@ -440,49 +285,9 @@ impl<M: Metric> Family<M> {
     /// [`ErrorKind::LabelCount`](crate::ErrorKind::LabelCount) as for
     /// [`labels`](Self::labels).
     pub fn remove<V: LabelValues + ?Sized>(&self, values: &V) -> Result<bool> {
-        let names = &self.inner.label_names;
-        check_arity(names, values)?;
+        check_arity(&self.inner.label_names, values)?;
         let hash = hash_values(&self.inner.hasher, values);
-        let mut guard = self.shard(hash).write();
-        let Shard { series, index } = &mut *guard;
-        let Ok(entry) = index.find_entry(hash, |&i| {
-            series
-                .get(i as usize)
-                .is_some_and(|(labels, _)| series_matches(labels, names, values))
-        }) else {
-            return Ok(false);
-        };
-        // Before the table changes: from here on no cached entry answers, and lookups
-        // that miss wait for this lock.
-        self.inner.generation.fetch_add(1, Ordering::Release);
-        let counted = !is_overflow_values(values);
-        if !counted {
-            self.inner.overflow.clear();
-        }
-        let (position, _) = entry.remove();
-        let last = series.len() - 1;
-        series.swap_remove(position as usize);
-        if position as usize != last {
-            // The last series moved into the freed position: repoint its index entry.
-            let moved_hash = series
-                .get(position as usize)
-                .map_or(0, |(labels, _)| hash_rendered(&self.inner.hasher, labels));
-            // Every position fits in u32 (see `insert`).
-            #[expect(
-                clippy::cast_possible_truncation,
-                reason = "positions are kept below 2^32 (see `insert`)"
-            )]
-            let last = last as u32;
-            if let Some(slot) = index.find_mut(moved_hash, |&i| i == last) {
-                *slot = position;
-            }
-        }
-        // `len` first: it never exceeds the counted series plus the overflow series.
-        self.inner.len.fetch_sub(1, Ordering::Relaxed);
-        if counted {
-            self.inner.counted.fetch_sub(1, Ordering::Relaxed);
-        }
-        Ok(true)
+        Ok(self.remove_series(hash, values))
     }
 
     /// Removes every series.
