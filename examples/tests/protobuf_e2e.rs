@@ -172,9 +172,7 @@ fn protobuf_pushes_arrive_in_the_gateway() {
     };
     let gateway = Pushgateway::start(&binary, 8);
     let client = PushClient::builder(&gateway.url(), "proto_push")
-        .unwrap()
         .grouping("batch", "/x/y")
-        .unwrap()
         .protobuf(true)
         .build()
         .unwrap();
@@ -271,7 +269,6 @@ fn native_histograms_pushed_in_protobuf_arrive_native() {
     };
     let gateway = Pushgateway::start(&gateway_binary, 10);
     let client = PushClient::builder(&gateway.url(), "native_push")
-        .unwrap()
         .protobuf(true)
         .build()
         .unwrap();

@@ -43,13 +43,9 @@ fn push_push_add_delete_and_errors_against_the_real_gateway() {
     };
     let gateway = Pushgateway::start(&binary, 2);
     let client = PushClient::builder(&gateway.url(), "e2e")
-        .unwrap()
         .grouping("path", "/var/tmp")
-        .unwrap()
         .grouping("space", "a b")
-        .unwrap()
         .grouping("empty", "")
-        .unwrap()
         .build()
         .unwrap();
 
@@ -96,7 +92,6 @@ fn push_push_add_delete_and_errors_against_the_real_gateway() {
 
     // A family whose type differs from the same name in another group is refused.
     let other_group = PushClient::builder(&gateway.url(), "e2e_conflict")
-        .unwrap()
         .build()
         .unwrap();
     let conflicting = Registry::new();
@@ -126,7 +121,6 @@ async fn periodic_pushes_are_deleted_on_shutdown_and_drop() {
     };
     let gateway = Pushgateway::start(&binary, 3);
     let client = PushClient::builder(&gateway.url(), "periodic")
-        .unwrap()
         .gzip(true)
         .build()
         .unwrap();
@@ -196,7 +190,6 @@ fn push_job_example_exits_with_the_outcome() {
     // Make the gateway refuse the job's next push: another group holds one of its
     // names with another type.
     let squatter = PushClient::builder(&gateway.url(), "squatter")
-        .unwrap()
         .build()
         .unwrap();
     let registry = Registry::new();
@@ -206,9 +199,7 @@ fn push_job_example_exits_with_the_outcome() {
     // The squatter is itself refused (the job's group has the name as a gauge): delete
     // the job's group first, push the squatter, then run the job again.
     let job_group = PushClient::builder(&gateway.url(), "push_job")
-        .unwrap()
         .instance_from_hostname()
-        .unwrap()
         .build()
         .unwrap();
     job_group.delete_blocking().unwrap();
@@ -235,9 +226,7 @@ fn prometheus_scrapes_pushed_values_with_honor_labels() {
     };
     let gateway = Pushgateway::start(&gateway_binary, 5);
     let client = PushClient::builder(&gateway.url(), "nightly")
-        .unwrap()
         .grouping("path", "/data/in")
-        .unwrap()
         .build()
         .unwrap();
     client

@@ -104,8 +104,8 @@ fn readme_worker_and_batch_snippets() -> Result<(), Box<dyn std::error::Error>> 
     )?;
     records.set(1234.0);
     // Nothing listens on port 9: the push is built as in the README and fails to connect.
-    let client = PushClient::builder("http://127.0.0.1:9", "nightly")?
-        .instance_from_hostname()?
+    let client = PushClient::builder("http://127.0.0.1:9", "nightly")
+        .instance_from_hostname()
         .build()?;
     let error = client.push_blocking(&registry).unwrap_err();
     assert_eq!(error.kind(), prom_kit::ErrorKind::Transport);

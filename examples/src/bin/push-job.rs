@@ -66,8 +66,8 @@ fn run() -> prom_kit::Result<u64> {
     let gateway =
         std::env::var("PUSHGATEWAY_URL").unwrap_or_else(|_| "http://127.0.0.1:9091".to_owned());
     let job = std::env::var("PUSH_JOB").unwrap_or_else(|_| "push_job".to_owned());
-    let client = PushClient::builder(&gateway, &job)?
-        .instance_from_hostname()?
+    let client = PushClient::builder(&gateway, &job)
+        .instance_from_hostname()
         .build()?;
     client.push_blocking(&registry)?;
     Ok(records)

@@ -50,8 +50,8 @@
 //! let processed = Gauge::new();
 //! registry.register("last_run_records_processed", "Records the last run processed.", processed.clone())?;
 //! processed.set(1234.0);
-//! let client = PushClient::builder("http://127.0.0.1:9091", "nightly_import")?
-//!     .instance_from_hostname()?
+//! let client = PushClient::builder("http://127.0.0.1:9091", "nightly_import")
+//!     .instance_from_hostname()
 //!     .build()?;
 //! client.push(&registry).await?;
 //! # Ok(()) }
@@ -93,38 +93,44 @@ struct Inner {
     transport: transport::Transport,
 }
 
-/// Configures a [`PushClient`].
+/// Configures a [`PushClient`]. Nothing is checked until [`build`](Self::build), which
+/// reports the first problem of the whole configuration.
 #[derive(Clone, Debug)]
 #[must_use = "a builder does nothing until `build` is called"]
 pub struct PushClientBuilder {
     base: String,
-    key: GroupingKey,
+    job: String,
+    grouping: Vec<GroupingLabel>,
     timeout: Duration,
     authorization: Option<String>,
     gzip: bool,
     format: Format,
 }
 
+/// A grouping label, as configured.
+#[derive(Clone, Debug)]
+enum GroupingLabel {
+    /// A name and a value given by the caller.
+    Given(String, String),
+    /// `instance=<host name>`, the host name read when the client is built.
+    Hostname,
+}
+
 impl PushClientBuilder {
-    /// Adds a grouping label (`/<name>/<value>` in the URL).
-    ///
-    /// # Errors
-    ///
-    /// An invalid or reserved label name, or `job`.
-    pub fn grouping(mut self, name: &str, value: &str) -> Result<Self> {
-        self.key.insert(name, value)?;
-        Ok(self)
+    /// Adds a grouping label (`/<name>/<value>` in the URL). An invalid or reserved
+    /// name, or `job`, fails [`build`](Self::build).
+    pub fn grouping(mut self, name: &str, value: &str) -> Self {
+        self.grouping
+            .push(GroupingLabel::Given(name.to_owned(), value.to_owned()));
+        self
     }
 
     /// Adds `instance=<host name>` to the grouping key, so that several nodes running
-    /// the same job keep separate groups.
-    ///
-    /// # Errors
-    ///
-    /// [`ErrorKind::Io`] if the host name cannot be read.
-    pub fn instance_from_hostname(self) -> Result<Self> {
-        let host = hostname()?;
-        self.grouping("instance", &host)
+    /// the same job keep separate groups. A host name that cannot be read fails
+    /// [`build`](Self::build).
+    pub fn instance_from_hostname(mut self) -> Self {
+        self.grouping.push(GroupingLabel::Hostname);
+        self
     }
 
     /// Fails a push that takes longer than `timeout` (10 s by default).
@@ -167,14 +173,25 @@ impl PushClientBuilder {
         self
     }
 
-    /// Creates the client.
+    /// Checks the configuration and creates the client.
     ///
     /// # Errors
     ///
-    /// [`ErrorKind::InvalidValue`] for a URL that is not `http://…` (or `https://…` with
-    /// the `push-tls` feature), or credentials that cannot be sent in a header (control
-    /// characters).
+    /// - [`ErrorKind::InvalidValue`] for an empty job name, a URL that is not `http://…`
+    ///   (or `https://…` with the `push-tls` feature), or credentials that cannot be
+    ///   sent in a header (control characters);
+    /// - [`ErrorKind::InvalidLabelName`] or [`ErrorKind::ReservedLabelName`] for a
+    ///   grouping label name that is invalid, reserved or `job`;
+    /// - [`ErrorKind::Io`] if [`instance_from_hostname`](Self::instance_from_hostname)
+    ///   was asked for and the host name cannot be read.
     pub fn build(self) -> Result<PushClient> {
+        let mut key = GroupingKey::new(&self.job)?;
+        for label in &self.grouping {
+            match label {
+                GroupingLabel::Given(name, value) => key.insert(name, value)?,
+                GroupingLabel::Hostname => key.insert("instance", &hostname()?)?,
+            }
+        }
         let transport = transport::Transport::new(&self.base)?;
         if let Some(authorization) = &self.authorization {
             http::HeaderValue::from_str(authorization).map_err(|e| {
@@ -185,7 +202,7 @@ impl PushClientBuilder {
                 )
             })?;
         }
-        let url = format!("{}{}", self.base.trim_end_matches('/'), self.key.path());
+        let url = format!("{}{}", self.base.trim_end_matches('/'), key.path());
         url.parse::<http::Uri>().map_err(|e| {
             Error::with_source(
                 ErrorKind::InvalidValue,
@@ -196,7 +213,7 @@ impl PushClientBuilder {
         Ok(PushClient {
             inner: Arc::new(Inner {
                 url,
-                key: self.key,
+                key,
                 timeout: self.timeout,
                 authorization: self.authorization,
                 gzip: self.gzip,
@@ -236,20 +253,17 @@ enum Method {
 
 impl PushClient {
     /// Starts configuring a client for the gateway at `base_url` (`http://host:9091`) and
-    /// the job `job`.
-    ///
-    /// # Errors
-    ///
-    /// [`ErrorKind::InvalidValue`] if the job name is empty.
-    pub fn builder(base_url: &str, job: &str) -> Result<PushClientBuilder> {
-        Ok(PushClientBuilder {
+    /// the job `job`; [`PushClientBuilder::build`] checks both.
+    pub fn builder(base_url: &str, job: &str) -> PushClientBuilder {
+        PushClientBuilder {
             base: base_url.to_owned(),
-            key: GroupingKey::new(job)?,
+            job: job.to_owned(),
+            grouping: Vec::new(),
             timeout: Duration::from_secs(10),
             authorization: None,
             gzip: false,
             format: Format::Text,
-        })
+        }
     }
 
     /// The full URL of the group.

@@ -61,9 +61,7 @@ fn registry() -> Registry {
 fn puts_text_to_the_group_url_with_auth() {
     let (url, request) = fake_gateway(200, "");
     let client = PushClient::builder(&url, "batch")
-        .unwrap()
         .grouping("zone", "eu/west")
-        .unwrap()
         .basic_auth("user", "secret")
         .build()
         .unwrap();
@@ -93,7 +91,6 @@ fn puts_text_to_the_group_url_with_auth() {
 async fn rejections_carry_status_and_body() {
     let (url, request) = fake_gateway(400, "pushed metrics are invalid or inconsistent");
     let client = PushClient::builder(&url, "batch")
-        .unwrap()
         .bearer_token("t0k")
         .build()
         .unwrap();
@@ -116,9 +113,7 @@ async fn rejections_carry_status_and_body() {
 fn refuses_clashing_labels_before_sending() {
     // Nothing listens there: a clash must be reported without any connection attempt.
     let client = PushClient::builder("http://127.0.0.1:9", "batch")
-        .unwrap()
         .grouping("instance", "a")
-        .unwrap()
         .build()
         .unwrap();
     for label in ["job", "instance"] {
@@ -147,7 +142,6 @@ fn times_out_and_validates_urls() {
     let silent = TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}", silent.local_addr().unwrap());
     let client = PushClient::builder(&url, "batch")
-        .unwrap()
         .timeout(Duration::from_millis(200))
         .build()
         .unwrap();
@@ -158,32 +152,28 @@ fn times_out_and_validates_urls() {
 
     assert_eq!(
         PushClient::builder("ftp://x", "j")
-            .unwrap()
             .build()
             .unwrap_err()
             .kind(),
         ErrorKind::InvalidValue
     );
     assert_eq!(
-        PushClient::builder("http://x", "").unwrap_err().kind(),
+        PushClient::builder("http://x", "")
+            .build()
+            .unwrap_err()
+            .kind(),
         ErrorKind::InvalidValue
     );
     #[cfg(not(feature = "push-tls"))]
     assert_eq!(
         PushClient::builder("https://x", "j")
-            .unwrap()
             .build()
             .unwrap_err()
             .kind(),
         ErrorKind::InvalidValue
     );
     #[cfg(feature = "push-tls")]
-    assert!(
-        PushClient::builder("https://x", "j")
-            .unwrap()
-            .build()
-            .is_ok()
-    );
+    assert!(PushClient::builder("https://x", "j").build().is_ok());
 }
 
 #[test]
@@ -194,9 +184,7 @@ fn dot_only_job_and_grouping_values_are_sent_base64() {
     ] {
         let (url, request) = fake_gateway(200, "");
         let client = PushClient::builder(&url, job)
-            .unwrap()
             .grouping("zone", value)
-            .unwrap()
             .build()
             .unwrap();
         assert!(client.url().ends_with(path), "{}", client.url());
@@ -220,31 +208,70 @@ fn no_builder_input_panics() {
         user in any::<String>(),
         token in any::<String>(),
     )| {
-        let Ok(builder) = PushClient::builder(&base, &job) else {
-            prop_assert!(job.is_empty());
-            return Ok(());
-        };
-        let Ok(builder) = builder.grouping(&name, &value) else { return Ok(()); };
+        let builder = PushClient::builder(&base, &job).grouping(&name, &value);
         let built = builder.clone().basic_auth(&user, &token).build();
         let _ = builder.bearer_token(&token).gzip(true).build();
-        if let Ok(client) = built {
-            prop_assert!(client.url().parse::<http::Uri>().is_ok());
+        match built {
+            Ok(client) => prop_assert!(client.url().parse::<http::Uri>().is_ok()),
+            Err(_) if job.is_empty() => {}
+            Err(error) => prop_assert!(error.kind() != ErrorKind::Io, "{error}"),
         }
     });
 }
 
 #[test]
+fn build_reports_every_kind_of_bad_configuration() {
+    let base = "http://127.0.0.1:9";
+    let kind = |builder: PushClientBuilder| builder.build().unwrap_err().kind();
+    assert_eq!(kind(PushClient::builder(base, "")), ErrorKind::InvalidValue);
+    assert_eq!(
+        kind(PushClient::builder(base, "j").grouping("job", "x")),
+        ErrorKind::ReservedLabelName
+    );
+    assert_eq!(
+        kind(PushClient::builder(base, "j").grouping("bad name", "x")),
+        ErrorKind::InvalidLabelName
+    );
+    // A later good label does not hide an earlier bad one.
+    assert_eq!(
+        kind(
+            PushClient::builder(base, "j")
+                .grouping("__x", "1")
+                .grouping("zone", "eu")
+        ),
+        ErrorKind::ReservedLabelName
+    );
+    // Labels apply in the order given: the last value of a name wins.
+    let client = PushClient::builder(base, "j")
+        .instance_from_hostname()
+        .grouping("instance", "given")
+        .build()
+        .unwrap();
+    assert!(
+        client.url().ends_with("/job/j/instance/given"),
+        "{}",
+        client.url()
+    );
+    let client = PushClient::builder(base, "j")
+        .grouping("instance", "given")
+        .instance_from_hostname()
+        .build()
+        .unwrap();
+    assert!(
+        !client.url().ends_with("/instance/given"),
+        "{}",
+        client.url()
+    );
+}
+
+#[test]
 fn credentials_that_no_header_can_carry_are_refused() {
     let error = PushClient::builder("http://127.0.0.1:9", "j")
-        .unwrap()
         .bearer_token("abc\r\nX-Injected: 1")
         .build()
         .unwrap_err();
     assert_eq!(error.kind(), ErrorKind::InvalidValue);
-    let error = PushClient::builder("http://a b", "j")
-        .unwrap()
-        .build()
-        .unwrap_err();
+    let error = PushClient::builder("http://a b", "j").build().unwrap_err();
     assert_eq!(error.kind(), ErrorKind::InvalidValue);
 }
 
@@ -327,10 +354,7 @@ fn serve_keep_alive(
 #[test]
 fn periodic_pushes_work_with_and_without_a_runtime() {
     let gateway = KeepAliveGateway::start(Duration::ZERO);
-    let client = PushClient::builder(&gateway.url, "worker")
-        .unwrap()
-        .build()
-        .unwrap();
+    let client = PushClient::builder(&gateway.url, "worker").build().unwrap();
     // From a plain thread: the first push goes at once.
     let handle = client
         .start_periodic(registry(), Duration::from_secs(3600))
@@ -363,7 +387,6 @@ fn periodic_pushes_work_with_and_without_a_runtime() {
 async fn dropping_a_handle_on_a_current_thread_runtime_deletes_at_once() {
     let gateway = KeepAliveGateway::start(Duration::ZERO);
     let client = PushClient::builder(&gateway.url, "worker")
-        .unwrap()
         .timeout(Duration::from_secs(5))
         .build()
         .unwrap();
@@ -397,10 +420,7 @@ async fn dropping_a_handle_on_a_current_thread_runtime_deletes_at_once() {
 fn no_push_arrives_after_the_final_delete() {
     for _ in 0..3 {
         let gateway = KeepAliveGateway::start(Duration::from_millis(150));
-        let client = PushClient::builder(&gateway.url, "worker")
-            .unwrap()
-            .build()
-            .unwrap();
+        let client = PushClient::builder(&gateway.url, "worker").build().unwrap();
         let handle = client
             .start_periodic(registry(), Duration::from_millis(20))
             .unwrap();
