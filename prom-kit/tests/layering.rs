@@ -3,7 +3,7 @@
 //! imports from every `crate::` path in the source files (test modules and doc comments
 //! left out, where higher layers may be used freely).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 /// Module name → layer, from the `| n | `a`, `b` | … |` rows of `lib.rs`.
@@ -155,6 +155,85 @@ fn no_module_imports_from_a_higher_layer() {
     );
 }
 
+/// Root re-export → the module it comes from, from the `pub use module::{…};` items of
+/// `lib.rs` (so that `crate::Counter` counts as a use of `metrics`).
+fn root_reexports(lib: &str) -> BTreeMap<String, String> {
+    let mut names = BTreeMap::new();
+    let mut rest = lib;
+    while let Some(at) = rest.find("\npub use ") {
+        let item = &rest[at + "\npub use ".len()..];
+        let end = item.find(';').unwrap_or(item.len());
+        let (module, list) = item[..end].split_once("::").unwrap_or_default();
+        for name in list.trim_matches(|c| c == '{' || c == '}').split(',') {
+            let name = name.trim();
+            if !name.is_empty() {
+                names.insert(name.to_owned(), module.trim().to_owned());
+            }
+        }
+        rest = &item[end..];
+    }
+    names
+}
+
+/// Module → the other modules its code (tests left out) names through `crate::` paths.
+fn module_dependencies(src: &Path) -> BTreeMap<String, BTreeSet<String>> {
+    let lib = std::fs::read_to_string(src.join("lib.rs")).unwrap();
+    let reexports = root_reexports(&lib);
+    let mut files = Vec::new();
+    source_files(src, &mut files);
+    let modules: BTreeSet<String> = files.iter().filter_map(|f| module_of(src, f)).collect();
+    let mut edges: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for file in files.iter().filter(|f| !is_test_file(f)) {
+        let Some(module) = module_of(src, file) else {
+            continue;
+        };
+        let uses = edges.entry(module.clone()).or_default();
+        let text = std::fs::read_to_string(file).unwrap();
+        for (_, line) in code_lines(&text) {
+            for used in crate_paths(line) {
+                let used = reexports.get(&used).cloned().unwrap_or(used);
+                if used != module && modules.contains(&used) {
+                    uses.insert(used);
+                }
+            }
+        }
+    }
+    edges
+}
+
+/// Pairs of modules that import each other, directly.
+fn mutual_imports(edges: &BTreeMap<String, BTreeSet<String>>) -> Vec<(String, String)> {
+    let mut pairs = Vec::new();
+    for (module, uses) in edges {
+        for used in uses {
+            if module < used && edges.get(used).is_some_and(|back| back.contains(module)) {
+                pairs.push((module.clone(), used.clone()));
+            }
+        }
+    }
+    pairs
+}
+
+/// Prints the module dependency table (see it with `cargo test -p prom-kit --test
+/// layering -- --nocapture module_dependency_table`) and fails on two modules that
+/// import each other. The table reads only `src/`, so the same file run in an older
+/// checkout prints that checkout's table.
+#[test]
+fn module_dependency_table() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let edges = module_dependencies(&src);
+    println!("| module | imports from |\n|---|---|");
+    for (module, uses) in &edges {
+        let uses: Vec<&str> = uses.iter().map(String::as_str).collect();
+        println!("| {module} | {} |", uses.join(", "));
+    }
+    let mutual = mutual_imports(&edges);
+    assert!(
+        mutual.is_empty(),
+        "modules importing each other: {mutual:?}"
+    );
+}
+
 #[test]
 fn the_guard_sees_a_violation() {
     // The reader itself: a `use` of a higher layer is found, comments and tests are not.
@@ -164,4 +243,19 @@ fn the_guard_sees_a_violation() {
         .flat_map(|(_, l)| crate_paths(l))
         .collect();
     assert_eq!(used, ["error", "registry"]);
+
+    let reexports = root_reexports(
+        "//! doc\npub use error::{Error, Result};\npub use metrics::{\n    Counter,\n    Gauge,\n};\n",
+    );
+    assert_eq!(reexports["Result"], "error");
+    assert_eq!(reexports["Gauge"], "metrics");
+    let edges = BTreeMap::from([
+        ("a".to_owned(), BTreeSet::from(["b".to_owned()])),
+        (
+            "b".to_owned(),
+            BTreeSet::from(["a".to_owned(), "c".to_owned()]),
+        ),
+        ("c".to_owned(), BTreeSet::new()),
+    ]);
+    assert_eq!(mutual_imports(&edges), [("a".to_owned(), "b".to_owned())]);
 }
