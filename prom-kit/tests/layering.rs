@@ -187,13 +187,13 @@ fn module_dependencies(src: &Path) -> BTreeMap<String, BTreeSet<String>> {
         let Some(module) = module_of(src, file) else {
             continue;
         };
-        let uses = edges.entry(module.clone()).or_default();
+        let imports = edges.entry(module.clone()).or_default();
         let text = std::fs::read_to_string(file).unwrap();
         for (_, line) in code_lines(&text) {
-            for used in crate_paths(line) {
-                let used = reexports.get(&used).cloned().unwrap_or(used);
+            for name in crate_paths(line) {
+                let used = reexports.get(&name).cloned().unwrap_or(name);
                 if used != module && modules.contains(&used) {
-                    uses.insert(used);
+                    imports.insert(used);
                 }
             }
         }
