@@ -1,7 +1,10 @@
 //! What the test suites of the prom-kit workspace share: finding the real tools they are
 //! judged by (required in CI, skipped with a printed reason elsewhere), running them, and
-//! reading their verdicts.
+//! reading their verdicts; and, with the `conformance` feature, the one conformance suite
+//! every framework adapter runs.
 
+#[cfg(feature = "conformance")]
+pub mod conformance;
 pub mod exposition;
 pub mod stall;
 pub mod tools;
