@@ -2,7 +2,7 @@
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::metrics::MetricType;
-use crate::name::{check_label_name, check_label_names, check_metric_name, check_unit};
+use crate::name::{NameValidation, check_metric_name, check_unit};
 
 /// What a metric family is called and what it holds; built once, validated once.
 ///
@@ -32,21 +32,27 @@ pub struct Descriptor {
 impl Descriptor {
     /// Describes a family without labels or unit.
     ///
+    /// Names are checked here as UTF-8 names (non-empty; label names not starting with
+    /// `__`), and again by the registry that exposes the family, under its
+    /// [`NameValidation`]: a registry in the default legacy mode refuses
+    /// `http.server.duration`, or a state set named `app:mode` (a state set's name is also
+    /// the label name of its states, and `:` is not allowed in legacy label names).
+    ///
     /// # Errors
     ///
-    /// [`ErrorKind::InvalidMetricName`] if `name` is not a valid metric name;
-    /// [`ErrorKind::InvalidLabelName`] (or [`ErrorKind::ReservedLabelName`]) if a state
-    /// set's name, which is also the label name of its states, is not a valid label name
-    /// (it holds a `:`, say).
+    /// [`ErrorKind::InvalidMetricName`] if `name` is empty;
+    /// [`ErrorKind::ReservedLabelName`] if a state set's name starts with `__`.
     ///
     /// ```
-    /// # use prom_kit::{Descriptor, ErrorKind, MetricType};
-    /// let error = Descriptor::new("app:mode", "", MetricType::StateSet).unwrap_err();
+    /// # use prom_kit::{Descriptor, ErrorKind, MetricType, Registry, StateSet};
+    /// assert!(Descriptor::new("app:mode", "", MetricType::StateSet).is_ok());
+    /// let error = Registry::new().register("app:mode", "", StateSet::new(["on", "off"])?).unwrap_err();
     /// assert_eq!(error.kind(), ErrorKind::InvalidLabelName);
-    /// assert!(Descriptor::new("app:mode", "", MetricType::Gauge).is_ok());
+    /// assert_eq!(Descriptor::new("", "", MetricType::Gauge).unwrap_err().kind(), ErrorKind::InvalidMetricName);
+    /// # Ok::<(), prom_kit::Error>(())
     /// ```
     pub fn new(name: &str, help: &str, kind: MetricType) -> Result<Self> {
-        check_metric_name(name)?;
+        NameValidation::Utf8.check_metric_name(name)?;
         let descriptor = Self {
             name: family_name(name, kind).into(),
             help: help.into(),
@@ -61,10 +67,23 @@ impl Descriptor {
     /// A state set's family name is also the label name its states are exposed under
     /// (`mode{mode="on"} 1`), so it must be a valid label name too.
     fn check_state_label(&self) -> Result<()> {
+        self.check_state_label_in(NameValidation::Utf8)
+    }
+
+    /// [`check_state_label`](Self::check_state_label) under `validation`.
+    fn check_state_label_in(&self, validation: NameValidation) -> Result<()> {
         if self.kind == MetricType::StateSet {
-            check_label_name(&self.name)?;
+            validation.check_label_name(&self.name)?;
         }
         Ok(())
+    }
+
+    /// Checks the name, a state set's name as a label name, and the label names under
+    /// the `validation` of the registry exposing the family.
+    pub(crate) fn check_names(&self, validation: NameValidation) -> Result<()> {
+        validation.check_metric_name(&self.name)?;
+        self.check_state_label_in(validation)?;
+        validation.check_label_names(&self.label_names)
     }
 
     /// A descriptor for one of prom-kit's own constant names, which are valid by
@@ -127,7 +146,7 @@ impl Descriptor {
         names: impl IntoIterator<Item = S>,
     ) -> Result<Self> {
         let names: Vec<Box<str>> = names.into_iter().map(Into::into).collect();
-        check_label_names(&names)?;
+        NameValidation::Utf8.check_label_names(&names)?;
         self.label_names = names.into_boxed_slice();
         self.check_reserved_labels(&[])?;
         Ok(self)
@@ -159,7 +178,7 @@ impl Descriptor {
         let mut copy = self.clone();
         if !prefix.is_empty() {
             copy.name = format!("{prefix}_{}", self.name).into();
-            check_metric_name(&copy.name)?;
+            NameValidation::Utf8.check_metric_name(&copy.name)?;
             copy.check_state_label()?;
         }
         Ok(copy)

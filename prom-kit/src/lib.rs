@@ -119,6 +119,7 @@ pub use metrics::{
     Buckets, Counter, CounterFn, Gauge, GaugeFn, Histogram, HistogramTimer, Info, MetricType,
     StateSet, StripedCounter, Summary,
 };
+pub use name::NameValidation;
 pub use registry::{Collector, CollectorId, CollectorOutput, Registry, default_registry};
 
 /// The README's examples, compiled and run as doc tests.

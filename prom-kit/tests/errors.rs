@@ -31,10 +31,8 @@ fn invalid_metric_names() {
 
 #[test]
 fn invalid_and_reserved_label_names() {
+    // Refused when the family is made, whatever registry it goes to.
     for (names, kind) in [
-        (vec!["ok", "bad-name"], ErrorKind::InvalidLabelName),
-        (vec!["0zero"], ErrorKind::InvalidLabelName),
-        (vec!["a:b"], ErrorKind::InvalidLabelName),
         (vec![""], ErrorKind::InvalidLabelName),
         (vec!["__reserved"], ErrorKind::ReservedLabelName),
         (vec!["dup", "dup"], ErrorKind::DuplicateLabelName),
@@ -52,6 +50,21 @@ fn invalid_and_reserved_label_names() {
                 .kind(),
             kind
         );
+    }
+    // Valid UTF-8 names, refused by a registry in the default legacy mode.
+    for names in [vec!["ok", "bad-name"], vec!["0zero"], vec!["a:b"]] {
+        let family = Family::<Counter>::new(names.clone()).unwrap();
+        assert_eq!(
+            Registry::new()
+                .register("x", "", family)
+                .unwrap_err()
+                .kind(),
+            ErrorKind::InvalidLabelName,
+            "{names:?}"
+        );
+        let utf8 = Registry::with_name_validation(prom_kit::NameValidation::Utf8);
+        let family = Family::<Counter>::new(names.clone()).unwrap();
+        assert!(utf8.register("x", "", family).is_ok(), "{names:?}");
     }
     assert_eq!(
         Family::<Histogram>::new(["le"]).unwrap_err().kind(),

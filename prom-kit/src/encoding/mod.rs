@@ -19,10 +19,11 @@ pub mod protobuf;
 mod validate;
 mod writer;
 
+pub use crate::name::EscapingScheme;
 pub use negotiate::{Negotiated, negotiate};
 pub use writer::FamilyWriter;
 
-pub(crate) use writer::{ProtoSlot, flush, write_eof};
+pub(crate) use writer::{Exposition, ProtoSlot, flush, write_eof};
 
 /// `Content-Type` of the Prometheus text format 0.0.4.
 pub const TEXT_CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";

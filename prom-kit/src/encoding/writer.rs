@@ -2,18 +2,20 @@
 
 use std::borrow::Cow;
 
-use super::Format;
 use super::le::LeTexts;
 use super::number::{write_float, write_number};
 use super::validate::check_snapshot;
+use super::{EscapingScheme, Format};
 use crate::descriptor::Descriptor;
 use crate::error::{Error, ErrorKind, Result};
 
 use crate::labels::render::{
     check_rendered, escape_label_value, escape_with, render_series, rendered_names,
+    rewrite_label_names,
 };
 use crate::labels::{LabelValues, check_arity};
 use crate::metrics::MetricType;
+use crate::name::{NameValidation, label_name_needs_quotes, metric_name_needs_quotes};
 use crate::snapshot::{Exemplar, HistogramSnapshot, Number, Scratch, Snapshot};
 
 /// Writes one metric family: its `HELP`/`TYPE`(/`UNIT`) lines when created, then one
@@ -47,17 +49,33 @@ impl SeriesSink<'_, '_> {
 struct Lines<'a> {
     out: &'a mut Vec<u8>,
     format: Format,
+    /// The scheme names are escaped by, when some may need it (a UTF-8 registry scraped
+    /// without UTF-8); label texts are then rewritten.
+    escaping: Option<EscapingScheme>,
+    /// The names the registry accepts.
+    validation: NameValidation,
+    /// The family name as registered.
     name: Cow<'a, str>,
+    /// The family name as written: escaped for scrapers without UTF-8.
+    shown: Cow<'a, str>,
+    /// Whether the name is written quoted (`{"a.b"} 1`), for scrapers with UTF-8.
+    quoted: bool,
+    /// A state set's name as the label name of its states, as written.
+    state_label: String,
     descriptor: &'a Descriptor,
-    const_labels: &'a str,
+    /// The constant labels, as written.
+    const_labels: Cow<'a, str>,
     /// Whether OpenMetrics output carries `_created` samples.
     created: bool,
     /// The `le` texts of the family's histogram bounds.
     le: LeTexts,
     /// The start of the sample lines being written, shared by a histogram's buckets.
     line: Vec<u8>,
-    /// `name<suffix>{const_labels` for each suffix written so far (a handful).
+    /// `name<suffix>{const_labels` (or `{"name<suffix>",const_labels`) for each suffix
+    /// written so far (a handful).
     heads: Vec<(&'static str, Vec<u8>)>,
+    /// A series' label text with its names escaped, when they need it.
+    relabelled: String,
     /// Where a protobuf family is assembled; written out by [`flush`] once complete.
     #[cfg_attr(
         not(feature = "protobuf"),
@@ -87,37 +105,89 @@ pub(crate) fn flush(slot: &mut ProtoSlot, out: &mut Vec<u8>) {
     let _ = (slot, out);
 }
 
+/// How one scrape is written: what every family of it shares.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Exposition {
+    /// The format.
+    pub(crate) format: Format,
+    /// How names outside the legacy set are sent.
+    pub(crate) escaping: EscapingScheme,
+    /// The names the registry accepts (collector output is checked against it).
+    pub(crate) validation: NameValidation,
+    /// Whether OpenMetrics output carries `_created` samples.
+    pub(crate) created: bool,
+}
+
 impl<'a> FamilyWriter<'a> {
     /// Starts a family named `name` (the descriptor's name, possibly with a registry
     /// prefix) and writes its metadata lines.
     pub(crate) fn new(
         out: &'a mut Vec<u8>,
         slot: &'a mut ProtoSlot,
-        format: Format,
+        exposition: Exposition,
         name: Cow<'a, str>,
         descriptor: &'a Descriptor,
         const_labels: &'a str,
-        created: bool,
     ) -> Self {
+        let Exposition {
+            format,
+            escaping,
+            validation,
+            created,
+        } = exposition;
+        // Only a UTF-8 registry holds names that need escaping.
+        let escape_names =
+            escaping != EscapingScheme::AllowUtf8 && validation == NameValidation::Utf8;
+        let shown = if escape_names {
+            match escaping.escape_metric_name(&name) {
+                Cow::Borrowed(_) => name.clone(),
+                Cow::Owned(escaped) => Cow::Owned(escaped),
+            }
+        } else {
+            name.clone()
+        };
+        let quoted = escaping == EscapingScheme::AllowUtf8 && metric_name_needs_quotes(&name);
+        let const_labels = if escape_names {
+            let mut rewritten = String::new();
+            rewrite_label_names(&mut rewritten, const_labels, escaping);
+            Cow::Owned(rewritten)
+        } else {
+            Cow::Borrowed(const_labels)
+        };
         let mut lines = Lines {
             out,
             format,
+            escaping: escape_names.then_some(escaping),
+            validation,
             name,
+            shown,
+            quoted,
+            state_label: String::new(),
             descriptor,
             const_labels,
             created,
             le: LeTexts::default(),
             line: Vec::new(),
             heads: Vec::new(),
+            relabelled: String::new(),
             slot,
         };
+        if descriptor.kind() == MetricType::StateSet {
+            lines.state_label = lines.label_name(&lines.name).into_owned();
+        }
         #[cfg(feature = "protobuf")]
         if format == Format::Protobuf {
             // Protobuf families carry their metadata in the message, written at flush.
+            // Protobuf names are never quoted.
+            let state_label = match lines.escaping {
+                Some(scheme) => scheme.escape_label_name(&lines.name).into_owned(),
+                None => lines.name.to_string(),
+            };
             *lines.slot = Some(super::protobuf::ProtoFamily::new(
-                &lines.name,
+                &lines.shown,
+                &state_label,
                 descriptor,
-                const_labels,
+                &lines.const_labels,
             ));
         }
         if matches!(format, Format::Text | Format::OpenMetrics) {
@@ -204,12 +274,15 @@ impl<'a> FamilyWriter<'a> {
     fn check_info_labels(&self, pairs: &str) -> Result<()> {
         let names = check_rendered(pairs)?;
         let lines = &self.lines;
+        for name in &names {
+            lines.validation.check_label_name(name)?;
+        }
         let taken = |name: &str| {
             lines.descriptor.label_names().iter().any(|n| &**n == name)
-                || rendered_names(lines.const_labels).any(|n| n == name)
+                || rendered_names(&lines.const_labels).any(|n| n == name)
         };
         match names.into_iter().find(|n| taken(n)) {
-            Some(clash) => Err(Error::about(ErrorKind::DuplicateLabelName, clash)),
+            Some(clash) => Err(Error::about(ErrorKind::DuplicateLabelName, &clash)),
             None => Ok(()),
         }
     }
@@ -269,12 +342,49 @@ impl Lines<'_> {
         self.out.extend_from_slice(b"# ");
         self.out.extend_from_slice(keyword.as_bytes());
         self.out.push(b' ');
-        self.out.extend_from_slice(self.name.as_bytes());
-        self.out.extend_from_slice(suffix.as_bytes());
+        write_sample_name(self.out, &self.shown, suffix, self.quoted);
+    }
+
+    /// `name` as a label name is written: quoted for scrapers with UTF-8 if it needs
+    /// it, escaped for the others.
+    fn label_name<'n>(&self, name: &'n str) -> Cow<'n, str> {
+        match self.escaping {
+            Some(scheme) => scheme.escape_label_name(name),
+            None if label_name_needs_quotes(name) => {
+                let mut quoted = String::from("\"");
+                escape_label_value(&mut quoted, name);
+                quoted.push('"');
+                Cow::Owned(quoted)
+            }
+            None => Cow::Borrowed(name),
+        }
     }
 
     /// Writes the lines of one series. `labels` is its rendered label text.
     fn write_series(&mut self, labels: &str, snapshot: Snapshot<'_>) {
+        let Some(scheme) = self.escaping else {
+            self.write_series_as_is(labels, snapshot);
+            return;
+        };
+        // Names outside the legacy set, escaped for this scraper (labels and an info
+        // metric's own pairs); the buffer is kept for the next series.
+        let mut relabelled = std::mem::take(&mut self.relabelled);
+        relabelled.clear();
+        rewrite_label_names(&mut relabelled, labels, scheme);
+        let split = relabelled.len();
+        let snapshot = match snapshot {
+            Snapshot::Info(pairs) => {
+                rewrite_label_names(&mut relabelled, pairs, scheme);
+                Snapshot::Info(&relabelled[split..])
+            }
+            other => other,
+        };
+        self.write_series_as_is(&relabelled[..split], snapshot);
+        self.relabelled = relabelled;
+    }
+
+    /// Writes the lines of one series whose label text is as it is to be written.
+    fn write_series_as_is(&mut self, labels: &str, snapshot: Snapshot<'_>) {
         #[cfg(feature = "protobuf")]
         if let Some(proto) = self.slot.as_mut() {
             proto.add(labels, snapshot);
@@ -339,12 +449,16 @@ impl Lines<'_> {
     fn buckets(&mut self, labels: &str, h: &HistogramSnapshot<'_>) -> u64 {
         let openmetrics = self.format == Format::OpenMetrics;
         self.le.prepare(h.bounds, openmetrics);
-        // `name_bucket{const,labels,le="`, the same for every bucket.
+        // `name_bucket{const,labels,le="` (or `{"name_bucket",const,labels,le="`), the
+        // same for every bucket.
         let line = &mut self.line;
         line.clear();
-        line.extend_from_slice(self.name.as_bytes());
-        line.extend_from_slice(b"_bucket{");
-        for part in [self.const_labels, labels] {
+        if self.quoted {
+            line.push(b'{');
+        }
+        write_sample_name(line, &self.shown, "_bucket", self.quoted);
+        line.extend_from_slice(if self.quoted { b"," } else { b"{" });
+        for part in [&*self.const_labels, labels] {
             if !part.is_empty() {
                 line.extend_from_slice(part.as_bytes());
                 line.push(b',');
@@ -398,11 +512,18 @@ impl Lines<'_> {
         {
             i
         } else {
-            // `name<suffix>{const` — the same for every sample with this suffix.
-            let mut head = Vec::with_capacity(self.name.len() + suffix.len() + 1);
-            head.extend_from_slice(self.name.as_bytes());
-            head.extend_from_slice(suffix.as_bytes());
-            head.push(b'{');
+            // `name<suffix>{const` (or `{"name<suffix>",const`) — the same for every
+            // sample with this suffix.
+            let mut head = Vec::with_capacity(self.shown.len() + suffix.len() + 4);
+            if self.quoted {
+                head.push(b'{');
+            }
+            write_sample_name(&mut head, &self.shown, suffix, self.quoted);
+            if !self.quoted {
+                head.push(b'{');
+            } else if !self.const_labels.is_empty() {
+                head.push(b',');
+            }
             head.extend_from_slice(self.const_labels.as_bytes());
             self.heads.push((suffix, head));
             self.heads.len() - 1
@@ -410,11 +531,12 @@ impl Lines<'_> {
         let head = &self.heads[index].1;
         let out = &mut *self.out;
         let extra_is_empty = matches!(extra, None | Some(Extra::Rendered("")));
-        if self.const_labels.is_empty() && labels.is_empty() && extra_is_empty {
-            out.extend_from_slice(&head[..self.name.len() + suffix.len()]);
+        if self.const_labels.is_empty() && labels.is_empty() && extra_is_empty && !self.quoted {
+            out.extend_from_slice(&head[..self.shown.len() + suffix.len()]);
         } else {
             out.extend_from_slice(head);
-            let mut first = self.const_labels.is_empty();
+            // A quoted name is followed by a comma before any label.
+            let mut first = self.const_labels.is_empty() && !self.quoted;
             if !labels.is_empty() {
                 if !first {
                     out.push(b',');
@@ -429,7 +551,7 @@ impl Lines<'_> {
                 match extra {
                     Some(Extra::Rendered(text)) => out.extend_from_slice(text.as_bytes()),
                     Some(Extra::State(state)) => {
-                        out.extend_from_slice(self.name.as_bytes());
+                        out.extend_from_slice(self.state_label.as_bytes());
                         out.extend_from_slice(b"=\"");
                         escape_label_value(out, state);
                         out.push(b'"');
@@ -445,6 +567,20 @@ impl Lines<'_> {
             write_exemplar(out, exemplar);
         }
         out.push(b'\n');
+    }
+}
+
+/// Appends a sample (or family) name with its suffix: as it is, or quoted
+/// (`"a.b_total"`: the suffix goes inside the quotes, as Go's encoder writes it).
+fn write_sample_name(out: &mut Vec<u8>, name: &str, suffix: &str, quoted: bool) {
+    if quoted {
+        out.push(b'"');
+        escape_label_value(out, name);
+        escape_label_value(out, suffix);
+        out.push(b'"');
+    } else {
+        out.extend_from_slice(name.as_bytes());
+        out.extend_from_slice(suffix.as_bytes());
     }
 }
 

@@ -25,7 +25,7 @@ pub use hashed::Family;
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::metrics::Metric;
-use crate::name::check_label_names;
+use crate::name::NameValidation;
 
 /// Configures a [`Family`] or a [`DenseFamily`] before it is created.
 ///
@@ -102,7 +102,7 @@ impl<M: Metric> FamilyBuilder<M> {
 
     fn checked_names(&self) -> Result<Box<[Box<str>]>> {
         M::check_options(&self.options)?;
-        check_label_names(&self.label_names)?;
+        NameValidation::Utf8.check_label_names(&self.label_names)?;
         if let Some(reserved) = M::TYPE.reserved_label() {
             if self.label_names.iter().any(|n| &**n == reserved) {
                 return Err(Error::about(ErrorKind::ReservedLabelName, reserved));

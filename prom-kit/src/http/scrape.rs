@@ -320,7 +320,10 @@ impl MetricsHandler {
             };
         }
         let mut body = Vec::with_capacity(inner.last_size.load(Ordering::Relaxed) + 1024);
-        if let Err(error) = inner.registry.encode(chosen.format, &mut body) {
+        if let Err(error) = inner
+            .registry
+            .encode_escaped(chosen.format, chosen.escaping, &mut body)
+        {
             self.count_error("encoding");
             if inner.on_error == ScrapeErrorPolicy::Fail {
                 return ScrapeResponse {

@@ -1,12 +1,17 @@
 //! Rendering label pairs once, as exposition text, and matching lookups against it.
 //!
 //! A series stores its labels as the text the encoders copy verbatim:
-//! `name1="value1",name2="value2"`, values escaped (`\\`, `\"`, `\n`). Lookups compare the
-//! caller's raw values against that text without unescaping or allocating.
+//! `name1="value1",name2="value2"`, values escaped (`\\`, `\"`, `\n`). A name outside
+//! the legacy set (`[a-zA-Z_][a-zA-Z0-9_]*`, possible in a UTF-8 registry) is quoted and
+//! escaped the same way: `"http.route"="/x"`, as Prometheus 3 reads it; encoders that
+//! escape names for older scrapers rewrite such names. Lookups compare the caller's raw
+//! values against that text without unescaping or allocating.
 
+use std::borrow::Cow;
 use std::hash::{BuildHasher, Hasher};
 
 use super::values::LabelValues;
+use crate::name::{EscapingScheme, label_name_needs_quotes};
 
 /// Where escaped text is appended: a `String` or a byte buffer.
 pub(crate) trait TextSink {
@@ -54,6 +59,17 @@ pub(crate) fn escape_with(
     out.push_text(&value[start..]);
 }
 
+/// Appends a label name: as it is if it is a legacy name, else quoted.
+pub(crate) fn render_label_name(out: &mut impl TextSink, name: &str) {
+    if label_name_needs_quotes(name) {
+        out.push_text("\"");
+        escape_label_value(out, name);
+        out.push_text("\"");
+    } else {
+        out.push_text(name);
+    }
+}
+
 /// Appends `name="value"` pairs separated by commas.
 pub(crate) fn render_pairs<'a>(
     out: &mut String,
@@ -63,7 +79,7 @@ pub(crate) fn render_pairs<'a>(
         if !out.is_empty() {
             out.push(',');
         }
-        out.push_str(name);
+        render_label_name(out, name);
         out.push_str("=\"");
         escape_label_value(out, value);
         out.push('"');
@@ -96,7 +112,14 @@ pub(crate) fn series_matches<V: LabelValues + ?Sized>(
         if i > 0 {
             pos += 1; // the comma
         }
-        pos += name.len() + 2; // `name="`
+        // The text was rendered from these names: skip one, quoted or not.
+        pos += if text.get(pos) == Some(&b'"') {
+            let quoted = text.get(pos + 1..).unwrap_or_default();
+            closing_quote(quoted) + 2
+        } else {
+            name.len()
+        };
+        pos += 2; // `="`
         let Some(next) = match_escaped(text, pos, values.label_value(i).as_bytes()) else {
             return false;
         };
@@ -154,20 +177,34 @@ pub(crate) fn hash_rendered(state: &impl BuildHasher, text: &str) -> u64 {
     hasher.finish()
 }
 
-/// The `(name, escaped value)` pairs of rendered label text (`a="x",b="y"`).
-fn rendered_pairs(text: &str) -> impl Iterator<Item = (&str, &str)> {
+/// The position of the first unescaped `"` in `bytes` (its length if there is none).
+fn closing_quote(bytes: &[u8]) -> usize {
+    let mut end = 0;
+    while end < bytes.len() && bytes[end] != b'"' {
+        end += if bytes[end] == b'\\' { 2 } else { 1 };
+    }
+    end.min(bytes.len())
+}
+
+/// The `(name, escaped value)` pairs of well-formed rendered label text
+/// (`a="x","b.c"="y"`), names unquoted and unescaped.
+fn rendered_pairs(text: &str) -> impl Iterator<Item = (Cow<'_, str>, &str)> {
     let mut rest = text;
     std::iter::from_fn(move || {
-        // Names never hold `="`, so the next one starts the next value.
-        let eq = rest.find("=\"")?;
-        let name = rest[..eq].trim_start_matches(',');
-        let after = &rest[eq + 2..];
-        let bytes = after.as_bytes();
-        let mut end = 0;
-        while end < bytes.len() && bytes[end] != b'"' {
-            end += if bytes[end] == b'\\' { 2 } else { 1 };
-        }
-        let end = end.min(after.len());
+        rest = rest.strip_prefix(',').unwrap_or(rest);
+        let (name, after_name) = if let Some(quoted) = rest.strip_prefix('"') {
+            let end = closing_quote(quoted.as_bytes());
+            (
+                unescape_owned(&quoted[..end]),
+                quoted.get(end + 1..).unwrap_or(""),
+            )
+        } else {
+            // Unquoted names hold no `=`.
+            let eq = rest.find('=')?;
+            (Cow::Borrowed(&rest[..eq]), &rest[eq..])
+        };
+        let after = after_name.strip_prefix("=\"")?;
+        let end = closing_quote(after.as_bytes());
         rest = after.get(end + 1..).unwrap_or("");
         Some((name, &after[..end]))
     })
@@ -175,9 +212,11 @@ fn rendered_pairs(text: &str) -> impl Iterator<Item = (&str, &str)> {
 
 /// Checks rendered label text that did not come from [`render_pairs`] (an info metric's
 /// pairs from a collector) as strictly as the real parsers read it: `name="value"` pairs
-/// separated by single commas, valid and unreserved names, none repeated, values whose
-/// only escapes are `\\`, `\"` and `\n` and that hold no raw newline. Returns the names.
-pub(crate) fn check_rendered(text: &str) -> crate::Result<Vec<&str>> {
+/// separated by single commas, names non-empty and unreserved (quoted if outside the
+/// legacy set), none repeated, names and values whose only escapes are `\\`, `\"` and
+/// `\n` and that hold no raw newline. Returns the names, unquoted; whether they are
+/// legacy names is for the caller to check under its registry's validation.
+pub(crate) fn check_rendered(text: &str) -> crate::Result<Vec<Cow<'_, str>>> {
     use crate::error::{Error, ErrorKind};
     let malformed = || {
         Error::new(
@@ -185,26 +224,14 @@ pub(crate) fn check_rendered(text: &str) -> crate::Result<Vec<&str>> {
             format!("malformed label pairs {text:?}"),
         )
     };
-    let mut names: Vec<&str> = Vec::new();
-    let mut rest = text;
-    while !rest.is_empty() {
-        if !names.is_empty() {
-            rest = rest.strip_prefix(',').ok_or_else(malformed)?;
-        }
-        let eq = rest.find('=').ok_or_else(malformed)?;
-        let name = &rest[..eq];
-        crate::name::check_label_name(name)?;
-        if names.contains(&name) {
-            return Err(Error::about(ErrorKind::DuplicateLabelName, name));
-        }
-        names.push(name);
-        let value = rest[eq + 1..].strip_prefix('"').ok_or_else(malformed)?;
-        let bytes = value.as_bytes();
+    // The length of a quoted string's body (escapes checked), up to its closing quote.
+    let quoted_body = |body: &str| -> crate::Result<usize> {
+        let bytes = body.as_bytes();
         let mut end = 0;
         loop {
             match bytes.get(end) {
                 None | Some(b'\n') => return Err(malformed()),
-                Some(b'"') => break,
+                Some(b'"') => return Ok(end),
                 Some(b'\\') => match bytes.get(end + 1) {
                     Some(b'\\' | b'"' | b'n') => end += 2,
                     _ => return Err(malformed()),
@@ -212,14 +239,77 @@ pub(crate) fn check_rendered(text: &str) -> crate::Result<Vec<&str>> {
                 Some(_) => end += 1,
             }
         }
+    };
+    let mut names: Vec<Cow<'_, str>> = Vec::new();
+    let mut rest = text;
+    while !rest.is_empty() {
+        if !names.is_empty() {
+            rest = rest.strip_prefix(',').ok_or_else(malformed)?;
+        }
+        let name = if let Some(quoted) = rest.strip_prefix('"') {
+            let end = quoted_body(quoted)?;
+            let name = &quoted[..end];
+            // A quoted name must need its quotes: legacy names are written bare.
+            if !label_name_needs_quotes(&unescape_owned(name)) {
+                return Err(malformed());
+            }
+            rest = &quoted[end + 1..];
+            unescape_owned(name)
+        } else {
+            let eq = rest.find('=').ok_or_else(malformed)?;
+            let name = &rest[..eq];
+            if label_name_needs_quotes(name) {
+                return Err(Error::about(ErrorKind::InvalidLabelName, name));
+            }
+            rest = &rest[eq..];
+            Cow::Borrowed(name)
+        };
+        crate::name::NameValidation::Utf8.check_label_name(&name)?;
+        if names.contains(&name) {
+            return Err(Error::about(ErrorKind::DuplicateLabelName, &name));
+        }
+        names.push(name);
+        let value = rest.strip_prefix("=\"").ok_or_else(malformed)?;
+        let end = quoted_body(value)?;
         rest = &value[end + 1..];
     }
     Ok(names)
 }
 
-/// The names of rendered label text that is known to be well-formed.
-pub(crate) fn rendered_names(text: &str) -> impl Iterator<Item = &str> {
+/// Appends well-formed rendered label text with every quoted name (one outside the
+/// legacy set) unquoted and escaped by `scheme`; values are copied as they are.
+pub(crate) fn rewrite_label_names(out: &mut String, text: &str, scheme: EscapingScheme) {
+    // A quoted name starts the text or follows a comma; without one, nothing changes.
+    if !text.starts_with('"') && !text.contains(",\"") {
+        out.push_str(text);
+        return;
+    }
+    let start = out.len();
+    for (name, value) in rendered_pairs(text) {
+        if out.len() > start {
+            out.push(',');
+        }
+        out.push_str(&scheme.escape_label_name(&name));
+        out.push_str("=\"");
+        out.push_str(value);
+        out.push('"');
+    }
+}
+
+/// The names of rendered label text that is known to be well-formed, unquoted.
+pub(crate) fn rendered_names(text: &str) -> impl Iterator<Item = Cow<'_, str>> {
     rendered_pairs(text).map(|(name, _)| name)
+}
+
+/// Undoes the escapes of a quoted name or value without a caller's buffer.
+fn unescape_owned(escaped: &str) -> Cow<'_, str> {
+    if escaped.contains('\\') {
+        let mut buffer = String::new();
+        unescape(escaped, &mut buffer);
+        Cow::Owned(buffer)
+    } else {
+        Cow::Borrowed(escaped)
+    }
 }
 
 /// Undoes [`escape_label_value`] on one rendered value: the value itself when it has no
@@ -250,7 +340,7 @@ fn unescape<'a>(escaped: &'a str, buffer: &'a mut String) -> &'a str {
 pub(crate) fn parse_rendered(text: &str) -> Vec<(String, String)> {
     let mut buffer = String::new();
     rendered_pairs(text)
-        .map(|(name, escaped)| (name.to_owned(), unescape(escaped, &mut buffer).to_owned()))
+        .map(|(name, escaped)| (name.into_owned(), unescape(escaped, &mut buffer).to_owned()))
         .collect()
 }
 

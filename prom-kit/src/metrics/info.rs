@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use crate::error::Result;
 use crate::labels::render::render_pairs;
-use crate::name::check_label_names;
+use crate::name::NameValidation;
 
 /// An info metric: constant labels describing the target, exposed as `<name>_info{…} 1`
 /// (a gauge in the text format, type `info` in OpenMetrics).
@@ -30,13 +30,16 @@ pub struct Info {
 impl Info {
     /// Creates an info metric from `(label name, value)` pairs.
     ///
+    /// Label names are checked as UTF-8 names here, and under its
+    /// [`NameValidation`](crate::NameValidation) by the registry the metric is registered in.
+    ///
     /// # Errors
     ///
-    /// An invalid, reserved or repeated label name.
+    /// An empty, reserved (`__` prefix) or repeated label name.
     pub fn new<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<Self> {
         let pairs: Vec<(&str, &str)> = pairs.into_iter().collect();
         let names: Vec<Box<str>> = pairs.iter().map(|(n, _)| Box::from(*n)).collect();
-        check_label_names(&names)?;
+        NameValidation::Utf8.check_label_names(&names)?;
         let mut rendered = String::new();
         render_pairs(&mut rendered, pairs);
         Ok(Self {

@@ -1,12 +1,13 @@
 //! Finding the label names an exposition uses, to refuse pushes that would clash with
 //! the grouping key before anything is sent.
 
+use std::borrow::Cow;
 use std::collections::BTreeSet;
 
 use crate::labels::render::rendered_names;
 
 /// Every label name used by a sample in `text` (the text format prom-kit writes).
-pub(crate) fn label_names(text: &str) -> BTreeSet<&str> {
+pub(crate) fn label_names(text: &str) -> BTreeSet<Cow<'_, str>> {
     text.lines()
         .filter(|line| !line.starts_with('#'))
         .filter_map(|line| line.find('{').map(|open| &line[open + 1..]))

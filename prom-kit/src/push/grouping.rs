@@ -4,7 +4,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE;
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::name::check_label_name;
+use crate::name::NameValidation;
 
 /// A validated grouping key: the job name and the grouping labels, sorted by name.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -35,7 +35,8 @@ impl GroupingKey {
     ///
     /// An invalid or reserved label name, or `job` (the job has its own place).
     pub(crate) fn insert(&mut self, name: &str, value: &str) -> Result<()> {
-        check_label_name(name)?;
+        // The Pushgateway (before 1.11, and without its UTF-8 flag) takes legacy names.
+        NameValidation::Legacy.check_label_name(name)?;
         if name == "job" {
             return Err(Error::about(ErrorKind::ReservedLabelName, name));
         }

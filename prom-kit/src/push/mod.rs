@@ -425,7 +425,7 @@ impl PushClient {
             self.inner
                 .key
                 .names()
-                .find(|name| used.contains(name))
+                .find(|name| used.contains(*name))
                 .map(str::to_owned)
         };
         if let Some(clash) = clash {

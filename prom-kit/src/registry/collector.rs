@@ -3,7 +3,7 @@
 use std::borrow::Cow;
 
 use crate::descriptor::Descriptor;
-use crate::encoding::{FamilyWriter, Format, ProtoSlot, flush};
+use crate::encoding::{Exposition, FamilyWriter, ProtoSlot, flush};
 use crate::error::{Error, ErrorKind, Result};
 use crate::labels::render::rendered_names;
 
@@ -54,11 +54,10 @@ pub trait Collector: Send + Sync + 'static {
 #[derive(Debug)]
 pub struct CollectorOutput<'a> {
     pub(crate) out: &'a mut Vec<u8>,
-    pub(crate) format: Format,
+    /// How this scrape is written.
+    pub(crate) exposition: Exposition,
     pub(crate) prefix: &'a str,
     pub(crate) const_labels: &'a str,
-    /// Whether OpenMetrics output carries `_created` samples.
-    pub(crate) created: bool,
     /// Each family written: its full name, type, and where its text starts in `out`.
     pub(crate) families: Vec<(String, Descriptor, usize)>,
     /// The family being assembled, for formats written out per family (protobuf).
@@ -70,7 +69,8 @@ pub struct CollectorOutput<'a> {
 impl CollectorOutput<'_> {
     /// Starts a family; write its series through the returned writer.
     ///
-    /// A family that cannot be exposed where this collector is registered — a label name
+    /// A family that cannot be exposed where this collector is registered — a name the
+    /// registry's [`NameValidation`](crate::NameValidation) does not accept, a label name
     /// that one of the registry view's constant labels already uses, or a state set whose
     /// prefixed name is no valid label name — refuses every series, and the collector's
     /// whole output is then left out of the scrape with an
@@ -80,6 +80,7 @@ impl CollectorOutput<'_> {
         flush(&mut self.pending, self.out);
         let checked = descriptor
             .prefixed(self.prefix)
+            .and_then(|full| full.check_names(self.exposition.validation).map(|()| full))
             .and_then(|full| self.check_const_labels(&full).map(|()| full));
         let name = match &checked {
             Ok(full) => full.name().to_owned(),
@@ -90,11 +91,10 @@ impl CollectorOutput<'_> {
         let mut writer = FamilyWriter::new(
             self.out,
             &mut self.pending,
-            self.format,
+            self.exposition,
             Cow::Owned(name),
             descriptor,
             self.const_labels,
-            self.created,
         );
         if let Err(error) = checked {
             writer.refuse(error.kind());
@@ -106,7 +106,8 @@ impl CollectorOutput<'_> {
     /// Fails if a label of the family (its own, or the one a type adds: `le`,
     /// `quantile`, a state set's name) is also one of the constant labels.
     fn check_const_labels(&self, descriptor: &Descriptor) -> Result<()> {
-        let const_names: Vec<&str> = rendered_names(self.const_labels).collect();
+        let const_names: Vec<Cow<'_, str>> = rendered_names(self.const_labels).collect();
+        let const_names: Vec<&str> = const_names.iter().map(|n| &**n).collect();
         if let Some(clash) = descriptor
             .label_names()
             .iter()

@@ -21,10 +21,12 @@ use std::sync::{Arc, LazyLock};
 use parking_lot::RwLock;
 
 use crate::descriptor::Descriptor;
-use crate::encoding::{FamilyWriter, Format, ProtoSlot, flush, write_eof};
+use crate::encoding::{
+    EscapingScheme, Exposition, FamilyWriter, Format, ProtoSlot, flush, write_eof,
+};
 use crate::error::{Error, ErrorKind, Result};
 use crate::labels::render::render_pairs;
-use crate::name::{check_label_names, check_metric_name};
+use crate::name::NameValidation;
 use register::sealed::Collect;
 
 /// A set of metric families, encoded together at every scrape.
@@ -63,6 +65,7 @@ pub struct Registry {
     prefix: Arc<str>,
     const_pairs: Arc<[(Box<str>, Box<str>)]>,
     const_text: Arc<str>,
+    validation: NameValidation,
 }
 
 #[derive(Default)]
@@ -120,14 +123,51 @@ pub fn default_registry() -> &'static Registry {
 }
 
 impl Registry {
-    /// Creates an empty registry.
+    /// Creates an empty registry that accepts legacy names only
+    /// ([`NameValidation::Legacy`]).
     pub fn new() -> Self {
+        Self::with_name_validation(NameValidation::Legacy)
+    }
+
+    /// Creates an empty registry that accepts the names `validation` allows; its views
+    /// ([`with_prefix`](Self::with_prefix), [`with_labels`](Self::with_labels)) accept
+    /// the same. A registry in [`NameValidation::Utf8`] exposes names outside the legacy
+    /// set as they are to scrapers that negotiate UTF-8 (Prometheus 3), and escaped to
+    /// the others (see [`EscapingScheme`](crate::encoding::EscapingScheme)).
+    ///
+    /// ```
+    /// use prom_kit::encoding::{EscapingScheme, Format};
+    /// use prom_kit::{Gauge, NameValidation, Registry};
+    ///
+    /// let registry = Registry::with_name_validation(NameValidation::Utf8);
+    /// let temperature = Gauge::new();
+    /// registry.register("room.temperature", "Room temperature.", temperature.clone())?;
+    /// temperature.set(21.5);
+    ///
+    /// let mut quoted = Vec::new();
+    /// registry.encode_escaped(Format::Text, EscapingScheme::AllowUtf8, &mut quoted)?;
+    /// assert_eq!(String::from_utf8(quoted).unwrap(), "\
+    /// ## HELP \"room.temperature\" Room temperature.
+    /// ## TYPE \"room.temperature\" gauge
+    /// {\"room.temperature\"} 21.5
+    /// ");
+    /// // Scrapers that do not negotiate UTF-8 get underscores.
+    /// assert!(registry.encode_text()?.contains("\nroom_temperature 21.5\n"));
+    /// # Ok::<(), prom_kit::Error>(())
+    /// ```
+    pub fn with_name_validation(validation: NameValidation) -> Self {
         Self {
             shared: Arc::default(),
             prefix: Arc::from(""),
             const_pairs: Arc::from(Vec::new()),
             const_text: Arc::from(""),
+            validation,
         }
+    }
+
+    /// The names this registry accepts.
+    pub fn name_validation(&self) -> NameValidation {
+        self.validation
     }
 
     /// A view that registers into this registry with `prefix_` in front of every name
@@ -135,9 +175,10 @@ impl Registry {
     ///
     /// # Errors
     ///
-    /// [`ErrorKind::InvalidMetricName`] if the prefix is not a valid metric name.
+    /// [`ErrorKind::InvalidMetricName`] if the prefix is not a valid metric name (under
+    /// the registry's [`NameValidation`]).
     pub fn with_prefix(&self, prefix: &str) -> Result<Self> {
-        check_metric_name(prefix)?;
+        self.validation.check_metric_name(prefix)?;
         let prefix = if self.prefix.is_empty() {
             prefix.to_owned()
         } else {
@@ -162,7 +203,7 @@ impl Registry {
         let mut all: Vec<(Box<str>, Box<str>)> = self.const_pairs.to_vec();
         all.extend(pairs.into_iter().map(|(n, v)| (n.into(), v.into())));
         let names: Vec<&str> = all.iter().map(|(n, _)| &**n).collect();
-        check_label_names(&names)?;
+        self.validation.check_label_names(&names)?;
         let mut text = String::new();
         render_pairs(&mut text, all.iter().map(|(n, v)| (&**n, &**v)));
         Ok(Self {
@@ -223,6 +264,7 @@ impl Registry {
         let descriptor = descriptor
             .prefixed(&self.prefix)?
             .with_label_names(metric.label_names().iter().cloned())?;
+        descriptor.check_names(self.validation)?;
         let const_names: Vec<&str> = self.const_pairs.iter().map(|(n, _)| &**n).collect();
         if let Some(clash) = descriptor
             .label_names()
@@ -332,7 +374,10 @@ impl Registry {
         self.shared.write().omit_created = !enabled;
     }
 
-    /// Appends the exposition of every family in `format` to `out`.
+    /// Appends the exposition of every family in `format` to `out`, names outside the
+    /// legacy set (in a [`NameValidation::Utf8`] registry) escaped with underscores, the
+    /// default for scrapers that negotiate nothing else (see
+    /// [`encode_escaped`](Self::encode_escaped)).
     ///
     /// No lock that metric updates take is held for longer than one shard of one family,
     /// and the registry's own lock only while the list of families is copied.
@@ -343,6 +388,22 @@ impl Registry {
     /// family that clashes with another. `out` still holds a complete, valid exposition of
     /// everything else; the error names the first failure.
     pub fn encode(&self, format: Format, out: &mut Vec<u8>) -> Result<()> {
+        self.encode_escaped(format, EscapingScheme::default(), out)
+    }
+
+    /// [`encode`](Self::encode) with names outside the legacy set sent as `escaping`
+    /// says: quoted as they are ([`EscapingScheme::AllowUtf8`], for Prometheus 3), or
+    /// escaped. A registry in the legacy mode writes the same bytes under every scheme.
+    ///
+    /// # Errors
+    ///
+    /// As [`encode`](Self::encode).
+    pub fn encode_escaped(
+        &self,
+        format: Format,
+        escaping: EscapingScheme,
+        out: &mut Vec<u8>,
+    ) -> Result<()> {
         let (entries, collectors, created) = {
             let state = self.shared.read();
             (
@@ -351,10 +412,15 @@ impl Registry {
                 !state.omit_created,
             )
         };
+        let exposition = Exposition {
+            format,
+            escaping,
+            validation: self.validation,
+            created,
+        };
         let mut first_error = None;
         let mut scratch = Vec::new();
-        let chunks =
-            self.run_collectors(&collectors, format, created, &mut scratch, &mut first_error);
+        let chunks = self.run_collectors(&collectors, exposition, &mut scratch, &mut first_error);
 
         let mut chunks = chunks.into_iter().peekable();
         for entry in &entries {
@@ -367,11 +433,10 @@ impl Registry {
             let mut writer = FamilyWriter::new(
                 out,
                 &mut slot,
-                format,
+                exposition,
                 Cow::Borrowed(name),
                 &entry.descriptor,
                 &entry.const_labels,
-                created,
             );
             let result = entry.collect.collect(&mut writer);
             flush(&mut slot, out);
@@ -394,8 +459,7 @@ impl Registry {
     fn run_collectors(
         &self,
         collectors: &[Arc<CollectorEntry>],
-        format: Format,
-        created: bool,
+        exposition: Exposition,
         scratch: &mut Vec<u8>,
         first_error: &mut Option<Error>,
     ) -> Vec<(String, std::ops::Range<usize>)> {
@@ -404,10 +468,9 @@ impl Registry {
             let start = scratch.len();
             let mut output = CollectorOutput {
                 out: scratch,
-                format,
+                exposition,
                 prefix: &entry.prefix,
                 const_labels: &entry.const_labels,
-                created,
                 families: Vec::new(),
                 pending: ProtoSlot::default(),
                 refusal: None,

@@ -108,7 +108,14 @@ fn timestamp(seconds: f64) -> proto::Timestamp {
 }
 
 impl ProtoFamily {
-    pub(crate) fn new(name: &str, descriptor: &Descriptor, const_labels: &str) -> Self {
+    /// Starts the family `name` (as written), whose states, for a state set, are labelled
+    /// `state_label`.
+    pub(crate) fn new(
+        name: &str,
+        state_label: &str,
+        descriptor: &Descriptor,
+        const_labels: &str,
+    ) -> Self {
         let (kind, suffix) = match descriptor.kind() {
             MetricType::Counter => (proto::MetricType::Counter, "_total"),
             MetricType::Info => (proto::MetricType::Gauge, "_info"),
@@ -129,7 +136,7 @@ impl ProtoFamily {
                 .into_iter()
                 .map(|(n, v)| pair(n, v))
                 .collect(),
-            state_label: name.to_owned(),
+            state_label: state_label.to_owned(),
         }
     }
 

@@ -48,7 +48,16 @@ fn arity_and_reserved_names_are_errors() {
         ErrorKind::DuplicateLabelName
     );
     assert_eq!(
-        Family::<Counter>::new(["a-b"]).unwrap_err().kind(),
+        Family::<Counter>::new([""]).unwrap_err().kind(),
+        ErrorKind::InvalidLabelName
+    );
+    // A UTF-8 name is checked by the registry the family is registered in.
+    let dashed = Family::<Counter>::new(["a-b"]).unwrap();
+    assert_eq!(
+        crate::Registry::new()
+            .register("dashed", "", dashed)
+            .unwrap_err()
+            .kind(),
         ErrorKind::InvalidLabelName
     );
     assert!(f.is_empty());

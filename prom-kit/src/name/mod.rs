@@ -1,0 +1,187 @@
+//! Validation of metric names, label names and units, and their escaping for scrapers
+//! that take legacy names only ([`escaping`]).
+
+mod escaping;
+
+pub use escaping::EscapingScheme;
+pub(crate) use escaping::{
+    is_legacy_label_name, is_legacy_metric_name, label_name_needs_quotes, metric_name_needs_quotes,
+};
+
+use crate::error::{Error, ErrorKind, Result};
+
+/// Which metric and label names a registry accepts.
+///
+/// Prometheus 3 stores any UTF-8 name (`http.server.request.duration`); older servers,
+/// and every scraper that does not negotiate UTF-8, receive such names escaped (see
+/// [`EscapingScheme`]). Both modes reject empty names and label names starting with
+/// `__` (reserved for Prometheus' own use), and a type's own labels (`le`, `quantile`).
+///
+/// ```
+/// use prom_kit::{Counter, ErrorKind, NameValidation, Registry};
+///
+/// let legacy = Registry::new();
+/// let error = legacy.register("http.server.requests", "", Counter::new()).unwrap_err();
+/// assert_eq!(error.kind(), ErrorKind::InvalidMetricName);
+///
+/// let utf8 = Registry::with_name_validation(NameValidation::Utf8);
+/// utf8.register("http.server.requests", "Requests.", Counter::new())?;
+/// # Ok::<(), prom_kit::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum NameValidation {
+    /// Metric names `[a-zA-Z_:][a-zA-Z0-9_:]*`, label names `[a-zA-Z_][a-zA-Z0-9_]*`:
+    /// what every Prometheus version stores as is (the default).
+    #[default]
+    Legacy,
+    /// Any non-empty UTF-8 metric and label name, as Prometheus 3 allows.
+    Utf8,
+}
+
+impl NameValidation {
+    /// Checks a metric name.
+    pub(crate) fn check_metric_name(self, name: &str) -> Result<()> {
+        let valid = match self {
+            Self::Legacy => is_legacy_metric_name(name),
+            Self::Utf8 => !name.is_empty(),
+        };
+        if valid {
+            Ok(())
+        } else {
+            Err(Error::about(ErrorKind::InvalidMetricName, name))
+        }
+    }
+
+    /// Checks a label name, and rejects the reserved `__` prefix.
+    pub(crate) fn check_label_name(self, name: &str) -> Result<()> {
+        let valid = match self {
+            Self::Legacy => is_legacy_label_name(name),
+            Self::Utf8 => !name.is_empty(),
+        };
+        if !valid {
+            return Err(Error::about(ErrorKind::InvalidLabelName, name));
+        }
+        if name.starts_with("__") {
+            return Err(Error::about(ErrorKind::ReservedLabelName, name));
+        }
+        Ok(())
+    }
+
+    /// Checks a list of label names: each valid, none repeated.
+    pub(crate) fn check_label_names<S: AsRef<str>>(self, names: &[S]) -> Result<()> {
+        for (i, name) in names.iter().enumerate() {
+            let name = name.as_ref();
+            self.check_label_name(name)?;
+            if names[..i].iter().any(|other| other.as_ref() == name) {
+                return Err(Error::about(ErrorKind::DuplicateLabelName, name));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Checks a metric name against `[a-zA-Z_:][a-zA-Z0-9_:]*`.
+pub(crate) fn check_metric_name(name: &str) -> Result<()> {
+    NameValidation::Legacy.check_metric_name(name)
+}
+
+/// Checks a list of legacy label names: each valid, none repeated.
+pub(crate) fn check_label_names<S: AsRef<str>>(names: &[S]) -> Result<()> {
+    NameValidation::Legacy.check_label_names(names)
+}
+
+/// Checks a unit: a non-empty run of `[a-zA-Z0-9_:]` that can be appended as `_<unit>`.
+pub(crate) fn check_unit(unit: &str) -> Result<()> {
+    if !unit.is_empty()
+        && unit
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b':')
+    {
+        Ok(())
+    } else {
+        Err(Error::about(ErrorKind::InvalidUnit, unit))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn metric_names() {
+        for ok in ["a", "_a", ":a", "a:b_c9", "A", "http_requests_total"] {
+            assert!(check_metric_name(ok).is_ok(), "{ok}");
+        }
+        for bad in ["", "9a", "a-b", "a b", "é", "a.b", "a{"] {
+            assert_eq!(
+                check_metric_name(bad).unwrap_err().kind(),
+                ErrorKind::InvalidMetricName,
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn label_names() {
+        for ok in ["a", "_a", "a9", "le", "method"] {
+            assert!(NameValidation::Legacy.check_label_name(ok).is_ok(), "{ok}");
+        }
+        for bad in ["", "9a", "a:b", "a-b", "ü"] {
+            assert_eq!(
+                NameValidation::Legacy
+                    .check_label_name(bad)
+                    .unwrap_err()
+                    .kind(),
+                ErrorKind::InvalidLabelName,
+                "{bad}"
+            );
+        }
+        assert_eq!(
+            NameValidation::Legacy
+                .check_label_name("__name__")
+                .unwrap_err()
+                .kind(),
+            ErrorKind::ReservedLabelName
+        );
+        assert_eq!(
+            check_label_names(&["a", "b", "a"]).unwrap_err().kind(),
+            ErrorKind::DuplicateLabelName
+        );
+    }
+
+    #[test]
+    fn utf8_names() {
+        let utf8 = NameValidation::Utf8;
+        for ok in ["a", "9a", "a.b", "花火", "a b", "\n", "a\"b"] {
+            assert!(utf8.check_metric_name(ok).is_ok(), "{ok}");
+            assert!(utf8.check_label_name(ok).is_ok(), "{ok}");
+        }
+        assert_eq!(
+            utf8.check_metric_name("").unwrap_err().kind(),
+            ErrorKind::InvalidMetricName
+        );
+        assert_eq!(
+            utf8.check_label_name("").unwrap_err().kind(),
+            ErrorKind::InvalidLabelName
+        );
+        assert_eq!(
+            utf8.check_label_name("__a.b").unwrap_err().kind(),
+            ErrorKind::ReservedLabelName
+        );
+        assert_eq!(
+            utf8.check_label_names(&["a.b", "a.b"]).unwrap_err().kind(),
+            ErrorKind::DuplicateLabelName
+        );
+    }
+
+    #[test]
+    fn units() {
+        assert!(check_unit("seconds").is_ok());
+        assert_eq!(check_unit("").unwrap_err().kind(), ErrorKind::InvalidUnit);
+        assert_eq!(
+            check_unit("a b").unwrap_err().kind(),
+            ErrorKind::InvalidUnit
+        );
+    }
+}

@@ -1,0 +1,276 @@
+//! UTF-8 metric and label names (Prometheus 3): which registry accepts them, and how each
+//! escaping scheme writes them in every format.
+
+use prom_kit::encoding::{EscapingScheme, Format};
+use prom_kit::{
+    Buckets, Collector, CollectorOutput, Counter, Descriptor, ErrorKind, Family, Gauge, Histogram,
+    Info, MetricType, NameValidation, Registry, StateSet,
+};
+
+fn encode(registry: &Registry, format: Format, escaping: EscapingScheme) -> String {
+    let mut out = Vec::new();
+    registry.encode_escaped(format, escaping, &mut out).unwrap();
+    String::from_utf8(out).unwrap()
+}
+
+#[test]
+fn legacy_registries_refuse_utf8_names_where_they_meet_them() {
+    let registry = Registry::new();
+    assert_eq!(registry.name_validation(), NameValidation::Legacy);
+    let kind = |result: prom_kit::Result<()>| result.unwrap_err().kind();
+    assert_eq!(
+        kind(registry.register("a.b", "", Counter::new())),
+        ErrorKind::InvalidMetricName
+    );
+    let family: Family<Counter> = Family::new(["http.route"]).unwrap();
+    assert_eq!(
+        kind(registry.register("requests", "", family)),
+        ErrorKind::InvalidLabelName
+    );
+    let info = Info::new([("service.name", "shop")]).unwrap();
+    assert_eq!(
+        kind(registry.register("build", "", info)),
+        ErrorKind::InvalidLabelName
+    );
+    assert_eq!(
+        registry.with_prefix("app.v1").unwrap_err().kind(),
+        ErrorKind::InvalidMetricName
+    );
+    assert_eq!(
+        registry
+            .with_labels([("deploy.env", "prod")])
+            .unwrap_err()
+            .kind(),
+        ErrorKind::InvalidLabelName
+    );
+    assert!(
+        registry.encode_text().unwrap().is_empty(),
+        "nothing registered"
+    );
+
+    // Reserved names stay refused in both modes.
+    let utf8 = Registry::with_name_validation(NameValidation::Utf8);
+    for registry in [&registry, &utf8] {
+        let family: Family<Counter> = Family::new(["ok"]).unwrap();
+        assert!(registry.register("", "", family).is_err());
+        assert_eq!(
+            registry.with_labels([("__xy", "1")]).unwrap_err().kind(),
+            ErrorKind::ReservedLabelName
+        );
+        let le: prom_kit::Result<Family<Histogram>> = Family::new(["le"]);
+        assert_eq!(le.unwrap_err().kind(), ErrorKind::ReservedLabelName);
+    }
+    assert_eq!(
+        Family::<Counter>::new(["__a.b"]).unwrap_err().kind(),
+        ErrorKind::ReservedLabelName
+    );
+    assert_eq!(
+        Family::<Counter>::new([""]).unwrap_err().kind(),
+        ErrorKind::InvalidLabelName
+    );
+}
+
+/// A collector whose family has a dotted name.
+struct Dotted;
+
+impl Collector for Dotted {
+    fn collect(&self, out: &mut CollectorOutput<'_>) -> prom_kit::Result<()> {
+        let descriptor = Descriptor::new("pool.size", "Pool size.", MetricType::Gauge)?
+            .with_label_names(["pool.name"])?;
+        out.family(&descriptor).gauge(&["main"], 3.0)
+    }
+}
+
+#[test]
+fn collectors_are_held_to_their_registry_validation() {
+    let legacy = Registry::new();
+    legacy.register_collector(Dotted);
+    let error = legacy.encode_text().unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::Collect);
+    assert!(!error.to_string().is_empty());
+    let mut partial = Vec::new();
+    let _ = legacy.encode(Format::Text, &mut partial);
+    assert!(partial.is_empty(), "{}", String::from_utf8_lossy(&partial));
+
+    let utf8 = Registry::with_name_validation(NameValidation::Utf8);
+    utf8.register_collector(Dotted);
+    assert_eq!(
+        encode(&utf8, Format::Text, EscapingScheme::AllowUtf8),
+        "# HELP \"pool.size\" Pool size.\n# TYPE \"pool.size\" gauge\n{\"pool.size\",\"pool.name\"=\"main\"} 3\n"
+    );
+    assert_eq!(
+        encode(&utf8, Format::Text, EscapingScheme::Underscores),
+        "# HELP pool_size Pool size.\n# TYPE pool_size gauge\npool_size{pool_name=\"main\"} 3\n"
+    );
+}
+
+/// A UTF-8 registry with one family of each shape that names can affect.
+fn utf8_registry() -> Registry {
+    let registry = Registry::with_name_validation(NameValidation::Utf8);
+    registry.set_openmetrics_created(false);
+    let requests: Family<Counter> = Family::new(["http.route", "ok_label"]).unwrap();
+    registry
+        .register("my.metric", "Help \"q\" \\ back\nnl.", requests.clone())
+        .unwrap();
+    requests.labels(&["/x", "v"]).unwrap().inc();
+    let duration = Histogram::new(Buckets::new([0.5]).unwrap());
+    registry
+        .register("req.dur", "Durations.", duration.clone())
+        .unwrap();
+    duration.observe(0.25);
+    let mode = StateSet::new(["on", "off"]).unwrap();
+    mode.set("on").unwrap();
+    registry.register("app.mode", "Mode.", mode).unwrap();
+    let info = Info::new([("service.name", "shop"), ("version", "1.2")]).unwrap();
+    registry.register("build", "Build.", info).unwrap();
+    let legacy = Gauge::new();
+    registry
+        .with_labels([("deploy.env", "prod")])
+        .unwrap()
+        .register("plain_gauge", "Plain.", legacy.clone())
+        .unwrap();
+    legacy.set(2.0);
+    registry
+}
+
+#[test]
+fn allow_utf8_quotes_the_names_that_need_it() {
+    let registry = utf8_registry();
+    assert_eq!(
+        encode(&registry, Format::Text, EscapingScheme::AllowUtf8),
+        r#"# HELP "app.mode" Mode.
+# TYPE "app.mode" gauge
+{"app.mode","app.mode"="on"} 1
+{"app.mode","app.mode"="off"} 0
+# HELP build_info Build.
+# TYPE build_info gauge
+build_info{"service.name"="shop",version="1.2"} 1
+# HELP "my.metric_total" Help "q" \\ back\nnl.
+# TYPE "my.metric_total" counter
+{"my.metric_total","http.route"="/x",ok_label="v"} 1
+# HELP plain_gauge Plain.
+# TYPE plain_gauge gauge
+plain_gauge{"deploy.env"="prod"} 2
+# HELP "req.dur" Durations.
+# TYPE "req.dur" histogram
+{"req.dur_bucket",le="0.5"} 1
+{"req.dur_bucket",le="+Inf"} 1
+{"req.dur_sum"} 0.25
+{"req.dur_count"} 1
+"#
+    );
+    assert_eq!(
+        encode(&registry, Format::OpenMetrics, EscapingScheme::AllowUtf8),
+        r#"# HELP "app.mode" Mode.
+# TYPE "app.mode" stateset
+{"app.mode","app.mode"="on"} 1
+{"app.mode","app.mode"="off"} 0
+# HELP build Build.
+# TYPE build info
+build_info{"service.name"="shop",version="1.2"} 1
+# HELP "my.metric" Help \"q\" \\ back\nnl.
+# TYPE "my.metric" counter
+{"my.metric_total","http.route"="/x",ok_label="v"} 1
+# HELP plain_gauge Plain.
+# TYPE plain_gauge gauge
+plain_gauge{"deploy.env"="prod"} 2
+# HELP "req.dur" Durations.
+# TYPE "req.dur" histogram
+{"req.dur_bucket",le="0.5"} 1
+{"req.dur_bucket",le="+Inf"} 1
+{"req.dur_sum"} 0.25
+{"req.dur_count"} 1
+# EOF
+"#
+    );
+}
+
+#[test]
+fn escaping_schemes_rewrite_metric_and_label_names() {
+    let registry = utf8_registry();
+    assert_eq!(
+        encode(&registry, Format::Text, EscapingScheme::Underscores),
+        r#"# HELP app_mode Mode.
+# TYPE app_mode gauge
+app_mode{app_mode="on"} 1
+app_mode{app_mode="off"} 0
+# HELP build_info Build.
+# TYPE build_info gauge
+build_info{service_name="shop",version="1.2"} 1
+# HELP my_metric_total Help "q" \\ back\nnl.
+# TYPE my_metric_total counter
+my_metric_total{http_route="/x",ok_label="v"} 1
+# HELP plain_gauge Plain.
+# TYPE plain_gauge gauge
+plain_gauge{deploy_env="prod"} 2
+# HELP req_dur Durations.
+# TYPE req_dur histogram
+req_dur_bucket{le="0.5"} 1
+req_dur_bucket{le="+Inf"} 1
+req_dur_sum 0.25
+req_dur_count 1
+"#
+    );
+    let values = encode(&registry, Format::OpenMetrics, EscapingScheme::Values);
+    for line in [
+        "# TYPE U__my_2e_metric counter\n",
+        "U__my_2e_metric_total{U__http_2e_route=\"/x\",ok_label=\"v\"} 1\n",
+        "U__req_2e_dur_bucket{le=\"0.5\"} 1\n",
+        "U__app_2e_mode{U__app_2e_mode=\"on\"} 1\n",
+        "build_info{U__service_2e_name=\"shop\",version=\"1.2\"} 1\n",
+        "plain_gauge{U__deploy_2e_env=\"prod\"} 2\n",
+    ] {
+        assert!(values.contains(line), "{line}in\n{values}");
+    }
+    let dots = encode(&registry, Format::Text, EscapingScheme::Dots);
+    assert!(
+        dots.contains("my_dot_metric_total{http_dot_route=\"/x\",ok_label=\"v\"} 1\n"),
+        "{dots}"
+    );
+    // Legacy names stay as they are under every scheme (Go's rule, dots included).
+    assert!(
+        dots.contains("plain_gauge{deploy_dot_env=\"prod\"} 2\n"),
+        "{dots}"
+    );
+}
+
+#[test]
+fn legacy_registries_write_the_same_bytes_under_every_scheme() {
+    let registry = Registry::new();
+    let family: Family<Counter> = Family::new(["route"]).unwrap();
+    registry
+        .register("requests", "Requests.", family.clone())
+        .unwrap();
+    family.labels(&["/a.b"]).unwrap().inc();
+    for format in [Format::Text, Format::OpenMetrics] {
+        let reference = encode(&registry, format, EscapingScheme::Underscores);
+        for scheme in [
+            EscapingScheme::AllowUtf8,
+            EscapingScheme::Dots,
+            EscapingScheme::Values,
+        ] {
+            assert_eq!(encode(&registry, format, scheme), reference);
+        }
+    }
+}
+
+#[test]
+fn label_values_and_help_are_never_escaped_as_names() {
+    let registry = Registry::with_name_validation(NameValidation::Utf8);
+    let family: Family<Gauge> = Family::new(["a\"b\\c\nd", "v"]).unwrap();
+    registry.register("x", "", family.clone()).unwrap();
+    family.labels(&["1", "x.y \"z\""]).unwrap().set(1.0);
+    assert_eq!(
+        encode(&registry, Format::Text, EscapingScheme::AllowUtf8),
+        "# TYPE x gauge\nx{\"a\\\"b\\\\c\\nd\"=\"1\",v=\"x.y \\\"z\\\"\"} 1\n"
+    );
+    assert_eq!(
+        encode(&registry, Format::Text, EscapingScheme::Values),
+        "# TYPE x gauge\nx{U__a_22_b_5c_c_a_d=\"1\",v=\"x.y \\\"z\\\"\"} 1\n"
+    );
+    // Lookups find the series again by the raw values.
+    assert_eq!(family.len(), 1);
+    family.labels(&["1", "x.y \"z\""]).unwrap().inc();
+    assert_eq!(family.len(), 1);
+    assert!(family.remove(&["1", "x.y \"z\""]).unwrap());
+}
