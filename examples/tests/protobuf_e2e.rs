@@ -110,7 +110,7 @@ fn prometheus_ingests_every_family_over_protobuf() {
     let Some(prometheus_binary) = tool("prometheus", "prometheus") else {
         return;
     };
-    let server = prom_kit::server::start_http_server("127.0.0.1:0", every_type()).unwrap();
+    let server = prom_kit::server::start_http_server("127.0.0.1:0", &every_type()).unwrap();
     let address = server.local_addr();
 
     // What Prometheus will be answered.
@@ -243,7 +243,7 @@ fn prometheus_stores_native_histograms() {
             .unwrap()
             .contains("native_latency_seconds_bucket{le=\"0.5\"} 50\n")
     );
-    let server = prom_kit::server::start_http_server("127.0.0.1:0", registry).unwrap();
+    let server = prom_kit::server::start_http_server("127.0.0.1:0", &registry).unwrap();
     let address = server.local_addr();
     let config = format!(
         "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\nscrape_configs:\n\

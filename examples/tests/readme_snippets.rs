@@ -33,7 +33,7 @@ async fn readme_axum_snippet() -> Result<(), Box<dyn std::error::Error>> {
         .route("/users/{id}", get(|| async { "a user" }))
         .route_service(
             "/metrics",
-            MetricsEndpoint::new(MetricsHandler::new(registry)?),
+            MetricsEndpoint::new(MetricsHandler::new(&registry)?),
         )
         .layer(MetricsLayer::new(http));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
@@ -55,7 +55,7 @@ async fn readme_actix_snippet() -> Result<(), Box<dyn std::error::Error>> {
     let http = HttpMetrics::builder()
         .exclude_path("/metrics")
         .build(&registry)?;
-    let handler = MetricsHandler::new(registry)?;
+    let handler = MetricsHandler::new(&registry)?;
     let server = HttpServer::new(move || {
         App::new()
             .wrap(Metrics::new(http.clone()))
@@ -86,7 +86,7 @@ fn readme_worker_and_batch_snippets() -> Result<(), Box<dyn std::error::Error>> 
     registry.register_collector(ProcessCollector::new());
     let jobs = Counter::new();
     registry.register("jobs", "Jobs done.", jobs.clone())?;
-    let server = prom_kit::server::start_http_server("127.0.0.1:0", registry)?;
+    let server = prom_kit::server::start_http_server("127.0.0.1:0", &registry)?;
     jobs.inc();
     let text = request(server.local_addr(), "GET", "/metrics", &[]).text();
     assert!(

@@ -29,9 +29,9 @@ static HANDLER: LazyLock<MetricsHandler> = LazyLock::new(|| {
     registry
         .register("fuzzed", "Fuzzed \"help\".", counter)
         .unwrap();
-    MetricsHandler::builder(registry)
+    MetricsHandler::builder()
         .own_metrics(false)
-        .build()
+        .build(&registry)
         .unwrap()
 });
 

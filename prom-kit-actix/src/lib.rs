@@ -18,7 +18,7 @@
 //!
 //! let registry = Registry::new();
 //! let metrics = HttpMetrics::builder().exclude_path("/metrics").build(&registry)?;
-//! let handler = MetricsHandler::new(registry)?;
+//! let handler = MetricsHandler::new(&registry)?;
 //! let app = App::new()
 //!     .wrap(Metrics::new(metrics))
 //!     .service(metrics_resource("/metrics", handler))

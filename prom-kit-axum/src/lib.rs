@@ -20,7 +20,7 @@
 //! let metrics = HttpMetrics::builder().exclude_path("/metrics").build(&registry)?;
 //! let app: Router = Router::new()
 //!     .route("/users/{id}", get(|| async { "a user" }))
-//!     .route_service("/metrics", MetricsEndpoint::new(MetricsHandler::new(registry)?))
+//!     .route_service("/metrics", MetricsEndpoint::new(MetricsHandler::new(&registry)?))
 //!     .layer(MetricsLayer::new(metrics));
 //! # Ok::<(), prom_kit::Error>(())
 //! ```

@@ -48,7 +48,7 @@ fn accept_backs_off_when_descriptors_run_out() {
     let counter = Counter::new();
     counter.inc();
     registry.register("alive", "Alive.", counter).unwrap();
-    let server = prom_kit::server::start_http_server("127.0.0.1:0", registry).unwrap();
+    let server = prom_kit::server::start_http_server("127.0.0.1:0", &registry).unwrap();
     let address = server.local_addr();
 
     // Use up every descriptor but one, which the client's socket then takes: the server

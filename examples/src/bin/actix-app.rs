@@ -70,7 +70,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .exclude_path("/metrics")
         .native_histograms(NativeBuckets::new(1.1)?)
         .build(&registry)?;
-    let handler = MetricsHandler::new(registry)?;
+    let handler = MetricsHandler::new(&registry)?;
     let address = prom_kit_examples::listen_addr("127.0.0.1:3001");
     let server = HttpServer::new(move || {
         App::new()

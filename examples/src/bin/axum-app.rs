@@ -61,7 +61,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .route("/health", get(|| async { "ok\n" }))
         .route_service(
             "/metrics",
-            MetricsEndpoint::new(MetricsHandler::new(registry)?),
+            MetricsEndpoint::new(MetricsHandler::new(&registry)?),
         )
         // Requests that carry a trace id get it attached to their count and duration as
         // an exemplar (visible in OpenMetrics/protobuf scrapes).

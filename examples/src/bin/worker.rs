@@ -39,7 +39,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         last_success.clone(),
     )?;
 
-    let server = Server::for_registry(registry)?
+    let server = Server::for_registry(&registry)?
         .start(prom_kit_examples::listen_addr("127.0.0.1:9100"))
         .await?;
     println!(

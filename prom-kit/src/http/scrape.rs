@@ -110,7 +110,7 @@ pub enum ScrapeErrorPolicy {
 ///
 /// let registry = Registry::new();
 /// registry.register("jobs", "Jobs.", Counter::new())?;
-/// let handler = MetricsHandler::new(registry)?;
+/// let handler = MetricsHandler::new(&registry)?;
 /// let response = handler.handle(&ScrapeRequest { method: "GET", ..Default::default() });
 /// assert_eq!(response.status, 200);
 /// assert_eq!(response.headers[0], ("content-type", prom_kit::encoding::TEXT_CONTENT_TYPE));
@@ -146,7 +146,6 @@ struct OwnMetrics {
 #[derive(Debug)]
 #[must_use = "a builder does nothing until `build` is called"]
 pub struct MetricsHandlerBuilder {
-    registry: Registry,
     max_concurrent: Option<usize>,
     gzip: bool,
     on_error: ScrapeErrorPolicy,
@@ -180,18 +179,20 @@ impl MetricsHandlerBuilder {
         self
     }
 
-    /// Creates the handler.
+    /// Creates the handler serving `registry` (and registers its own metrics there, unless
+    /// disabled) — the registry comes last, as for
+    /// [`HttpMetricsBuilder::build`](super::HttpMetricsBuilder::build).
     ///
     /// # Errors
     ///
     /// [`ErrorKind::AlreadyRegistered`](crate::ErrorKind::AlreadyRegistered) if the
     /// handler's own metrics are enabled and already registered in the registry.
-    pub fn build(self) -> Result<MetricsHandler> {
+    pub fn build(self, registry: &Registry) -> Result<MetricsHandler> {
         let own = if self.own_metrics {
             let scrapes: Family<Counter> = Family::new(["code"])?;
             let errors: Family<Counter> = Family::new(["cause"])?;
             let in_flight = Gauge::new();
-            let mut registered = RegisterAll::new(&self.registry);
+            let mut registered = RegisterAll::new(registry);
             registered.add(
                 "prom_kit_scrapes",
                 None,
@@ -221,7 +222,7 @@ impl MetricsHandlerBuilder {
         };
         Ok(MetricsHandler {
             inner: Arc::new(Inner {
-                registry: self.registry,
+                registry: registry.clone(),
                 max_concurrent: self.max_concurrent,
                 gzip: self.gzip,
                 on_error: self.on_error,
@@ -251,14 +252,13 @@ impl MetricsHandler {
     /// # Errors
     ///
     /// See [`MetricsHandlerBuilder::build`].
-    pub fn new(registry: Registry) -> Result<Self> {
-        Self::builder(registry).build()
+    pub fn new(registry: &Registry) -> Result<Self> {
+        Self::builder().build(registry)
     }
 
     /// Starts configuring a handler.
-    pub fn builder(registry: Registry) -> MetricsHandlerBuilder {
+    pub fn builder() -> MetricsHandlerBuilder {
         MetricsHandlerBuilder {
-            registry,
             max_concurrent: None,
             gzip: true,
             on_error: ScrapeErrorPolicy::Fail,

@@ -14,7 +14,7 @@
 //! let registry = Registry::new();
 //! let jobs = Counter::new();
 //! registry.register("jobs", "Jobs done.", jobs.clone())?;
-//! let server = prom_kit::server::start_http_server("127.0.0.1:0", registry)?;
+//! let server = prom_kit::server::start_http_server("127.0.0.1:0", &registry)?;
 //! println!("metrics at http://{}/metrics", server.local_addr());
 //! jobs.inc();
 //! server.shutdown();
@@ -89,7 +89,7 @@ impl Server {
     /// # Errors
     ///
     /// See [`MetricsHandler::new`].
-    pub fn for_registry(registry: Registry) -> Result<Self> {
+    pub fn for_registry(registry: &Registry) -> Result<Self> {
         Ok(Self::new(MetricsHandler::new(registry)?))
     }
 
@@ -212,7 +212,7 @@ impl Server {
 /// As [`Server::for_registry`] and [`Server::start`].
 pub async fn serve(
     address: impl tokio::net::ToSocketAddrs,
-    registry: Registry,
+    registry: &Registry,
 ) -> Result<RunningServer> {
     Server::for_registry(registry)?.start(address).await
 }
@@ -222,7 +222,7 @@ pub async fn serve(
 /// # Errors
 ///
 /// As [`Server::for_registry`] and [`Server::start_on_thread`].
-pub fn start_http_server(address: impl ToSocketAddrs, registry: Registry) -> Result<ServerThread> {
+pub fn start_http_server(address: impl ToSocketAddrs, registry: &Registry) -> Result<ServerThread> {
     Server::for_registry(registry)?.start_on_thread(address)
 }
 

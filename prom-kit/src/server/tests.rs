@@ -27,7 +27,7 @@ fn registry() -> Registry {
 
 #[test]
 fn thread_server_serves_metrics_health_and_404() {
-    let server = start_http_server("127.0.0.1:0", registry()).unwrap();
+    let server = start_http_server("127.0.0.1:0", &registry()).unwrap();
     let address = server.local_addr();
     assert_ne!(address.port(), 0);
     let metrics = get(address, "/metrics", "");
@@ -51,7 +51,7 @@ fn thread_server_serves_metrics_health_and_404() {
 
 #[tokio::test]
 async fn runtime_server_custom_path_and_graceful_stop() {
-    let server = Server::for_registry(registry())
+    let server = Server::for_registry(&registry())
         .unwrap()
         .path("/custom")
         .start("127.0.0.1:0")
@@ -74,7 +74,7 @@ async fn runtime_server_custom_path_and_graceful_stop() {
 fn bind_errors_are_typed() {
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let address = taken.local_addr().unwrap();
-    let error = start_http_server(address, registry()).unwrap_err();
+    let error = start_http_server(address, &registry()).unwrap_err();
     assert_eq!(error.kind(), ErrorKind::Io);
 }
 
@@ -93,7 +93,7 @@ impl crate::Collector for Slow {
 fn shutdown_lets_a_scrape_in_progress_finish() {
     let registry = registry();
     registry.register_collector(Slow);
-    let server = start_http_server("127.0.0.1:0", registry).unwrap();
+    let server = start_http_server("127.0.0.1:0", &registry).unwrap();
     let address = server.local_addr();
     let scrape = std::thread::spawn(move || get(address, "/metrics", ""));
     std::thread::sleep(std::time::Duration::from_millis(100));
@@ -108,7 +108,7 @@ fn shutdown_lets_a_scrape_in_progress_finish() {
 
 /// A started server with short limits, on its own thread.
 fn limited_server(header: Duration, idle: Duration, max_connections: usize) -> ServerThread {
-    Server::for_registry(registry())
+    Server::for_registry(&registry())
         .unwrap()
         .header_read_timeout(header)
         .idle_timeout(idle)
@@ -253,7 +253,7 @@ async fn large_scrapes_do_not_stall_a_current_thread_runtime() {
         family.with(&[i.to_string()], Counter::inc).unwrap();
     }
     registry.register("items", "Items.", family).unwrap();
-    let server = Server::for_registry(registry)
+    let server = Server::for_registry(&registry)
         .unwrap()
         .start("127.0.0.1:0")
         .await

@@ -140,8 +140,8 @@ impl AppSpec {
             .extra_labels(["tenant"])
             .build(&registry)
             .expect("the request metrics register on a new registry");
-        let handler = configure(MetricsHandler::builder(registry.clone()))
-            .build()
+        let handler = configure(MetricsHandler::builder())
+            .build(&registry)
             .expect("the handler's own metrics register on a new registry");
         Self {
             registry,

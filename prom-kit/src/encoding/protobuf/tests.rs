@@ -162,9 +162,9 @@ fn the_handler_serves_protobuf_to_prometheus_with_native_histograms() {
         registry
             .register("up_and_running", "Up.", Gauge::new())
             .unwrap();
-        let handler = MetricsHandler::builder(registry)
+        let handler = MetricsHandler::builder()
             .own_metrics(false)
-            .build()
+            .build(&registry)
             .unwrap();
         let response = handler.handle(&ScrapeRequest {
             method: "GET",

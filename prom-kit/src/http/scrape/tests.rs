@@ -31,7 +31,7 @@ fn registry_with_counter() -> Registry {
 
 #[test]
 fn negotiates_the_format() {
-    let handler = MetricsHandler::new(registry_with_counter()).unwrap();
+    let handler = MetricsHandler::new(&registry_with_counter()).unwrap();
     let text = handler.handle(&get(None, None));
     assert_eq!(text.status, 200);
     assert_eq!(header(&text, "content-type"), Some(TEXT_CONTENT_TYPE));
@@ -51,7 +51,7 @@ fn negotiates_the_format() {
 
 #[test]
 fn gzips_when_accepted() {
-    let handler = MetricsHandler::new(registry_with_counter()).unwrap();
+    let handler = MetricsHandler::new(&registry_with_counter()).unwrap();
     let response = handler.handle(&get(None, Some("gzip")));
     assert_eq!(header(&response, "content-encoding"), Some("gzip"));
     let mut decoded = String::new();
@@ -60,9 +60,9 @@ fn gzips_when_accepted() {
         .unwrap();
     assert!(decoded.contains("served_total 5\n"));
 
-    let plain = MetricsHandler::builder(registry_with_counter())
+    let plain = MetricsHandler::builder()
         .gzip(false)
-        .build()
+        .build(&registry_with_counter())
         .unwrap()
         .handle(&get(None, Some("gzip")));
     assert_eq!(header(&plain, "content-encoding"), None);
@@ -70,7 +70,7 @@ fn gzips_when_accepted() {
 
 #[test]
 fn head_and_other_methods() {
-    let handler = MetricsHandler::new(registry_with_counter()).unwrap();
+    let handler = MetricsHandler::new(&registry_with_counter()).unwrap();
     let head = handler.handle(&ScrapeRequest {
         method: "HEAD",
         ..ScrapeRequest::default()
@@ -103,7 +103,7 @@ fn head_does_not_encode_and_gets_the_get_headers() {
     let registry = registry_with_counter();
     let collected = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     registry.register_collector(CountingCollector(Arc::clone(&collected)));
-    let handler = MetricsHandler::new(registry).unwrap();
+    let handler = MetricsHandler::new(&registry).unwrap();
     for (accept, encoding) in [
         (None, None),
         (Some("application/openmetrics-text"), Some("gzip")),
@@ -129,7 +129,7 @@ fn head_does_not_encode_and_gets_the_get_headers() {
 
 #[test]
 fn explicit_gzip_refusal_beats_the_wildcard() {
-    let handler = MetricsHandler::new(registry_with_counter()).unwrap();
+    let handler = MetricsHandler::new(&registry_with_counter()).unwrap();
     let response = handler.handle(&get(None, Some("gzip;q=0, *")));
     assert_eq!(header(&response, "content-encoding"), None);
     assert!(
@@ -163,9 +163,9 @@ fn limits_concurrent_scrapes() {
     let registry = registry_with_counter();
     let shared = Arc::new(Mutex::new(None));
     registry.register_collector(Reentrant(Arc::clone(&shared)));
-    let handler = MetricsHandler::builder(registry)
+    let handler = MetricsHandler::builder()
         .max_concurrent_scrapes(1)
-        .build()
+        .build(&registry)
         .unwrap();
     *shared.lock().unwrap() = Some((handler.clone(), 0));
     // The outer scrape holds the only slot, so the nested one is refused.
@@ -187,7 +187,7 @@ impl Collector for Failing {
 fn errors_follow_the_policy_and_are_counted() {
     let registry = registry_with_counter();
     registry.register_collector(Failing);
-    let failing = MetricsHandler::new(registry.clone()).unwrap();
+    let failing = MetricsHandler::new(&registry).unwrap();
     let response = failing.handle(&get(None, None));
     assert_eq!(response.status, 500);
     assert!(
@@ -196,10 +196,10 @@ fn errors_follow_the_policy_and_are_counted() {
             .contains("sensor offline")
     );
 
-    let lenient = MetricsHandler::builder(registry)
+    let lenient = MetricsHandler::builder()
         .own_metrics(false)
         .on_error(ScrapeErrorPolicy::Continue)
-        .build()
+        .build(&registry)
         .unwrap();
     let response = lenient.handle(&get(None, None));
     assert_eq!(response.status, 200);
@@ -221,14 +221,14 @@ fn errors_follow_the_policy_and_are_counted() {
 #[test]
 fn own_metrics_register_once() {
     let registry = Registry::new();
-    let _first = MetricsHandler::new(registry.clone()).unwrap();
-    let err = MetricsHandler::new(registry.clone()).unwrap_err();
+    let _first = MetricsHandler::new(&registry).unwrap();
+    let err = MetricsHandler::new(&registry).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::AlreadyRegistered);
     let before = registry.encode_text().unwrap();
     assert!(
-        MetricsHandler::builder(registry.clone())
+        MetricsHandler::builder()
             .own_metrics(false)
-            .build()
+            .build(&registry)
             .is_ok()
     );
     assert_eq!(registry.encode_text().unwrap(), before);
