@@ -10,7 +10,9 @@
 //! [text format 0.0.4](https://prometheus.io/docs/instrumenting/exposition_formats/),
 //! [OpenMetrics 1.0](https://github.com/OpenObservability/OpenMetrics/blob/main/specification/OpenMetrics.md).
 
+mod exposition;
 mod le;
+mod lines;
 mod negotiate;
 mod number;
 #[cfg(feature = "protobuf")]
@@ -23,7 +25,7 @@ pub use crate::name::EscapingScheme;
 pub use negotiate::{Negotiated, negotiate};
 pub use writer::FamilyWriter;
 
-pub(crate) use writer::{Exposition, ProtoSlot, flush, write_eof};
+pub(crate) use exposition::{Exposition, ProtoSlot, flush, write_eof};
 
 /// `Content-Type` of the Prometheus text format 0.0.4.
 pub const TEXT_CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";

@@ -6,6 +6,7 @@
 )]
 mod all_or_nothing;
 mod collector;
+mod encode;
 mod register;
 
 #[cfg(feature = "http")]
@@ -13,7 +14,6 @@ pub(crate) use all_or_nothing::RegisterAll;
 pub use collector::{Collector, CollectorOutput};
 pub use register::Register;
 
-use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::sync::{Arc, LazyLock};
@@ -21,9 +21,6 @@ use std::sync::{Arc, LazyLock};
 use parking_lot::RwLock;
 
 use crate::descriptor::Descriptor;
-use crate::encoding::{
-    EscapingScheme, Exposition, FamilyWriter, Format, ProtoSlot, flush, write_eof,
-};
 use crate::error::{Error, ErrorKind, Result};
 use crate::labels::render::render_pairs;
 use crate::name::NameValidation;
@@ -372,185 +369,5 @@ impl Registry {
     /// ```
     pub fn set_openmetrics_created(&self, enabled: bool) {
         self.shared.write().omit_created = !enabled;
-    }
-
-    /// Appends the exposition of every family in `format` to `out`, names outside the
-    /// legacy set (in a [`NameValidation::Utf8`] registry) escaped with underscores, the
-    /// default for scrapers that negotiate nothing else (see
-    /// [`encode_escaped`](Self::encode_escaped)).
-    ///
-    /// No lock that metric updates take is held for longer than one shard of one family,
-    /// and the registry's own lock only while the list of families is copied.
-    ///
-    /// # Errors
-    ///
-    /// [`ErrorKind::Collect`] if a collector (or a callback counter) failed or produced a
-    /// family that clashes with another. `out` still holds a complete, valid exposition of
-    /// everything else; the error names the first failure.
-    pub fn encode(&self, format: Format, out: &mut Vec<u8>) -> Result<()> {
-        self.encode_escaped(format, EscapingScheme::default(), out)
-    }
-
-    /// [`encode`](Self::encode) with names outside the legacy set sent as `escaping`
-    /// says: quoted as they are ([`EscapingScheme::AllowUtf8`], for Prometheus 3), or
-    /// escaped. A registry in the legacy mode writes the same bytes under every scheme.
-    ///
-    /// # Errors
-    ///
-    /// As [`encode`](Self::encode).
-    pub fn encode_escaped(
-        &self,
-        format: Format,
-        escaping: EscapingScheme,
-        out: &mut Vec<u8>,
-    ) -> Result<()> {
-        let (entries, collectors, created) = {
-            let state = self.shared.read();
-            (
-                state.families.values().cloned().collect::<Vec<_>>(),
-                state.collectors.clone(),
-                !state.omit_created,
-            )
-        };
-        let exposition = Exposition {
-            format,
-            escaping,
-            validation: self.validation,
-            created,
-        };
-        let mut first_error = None;
-        let mut scratch = Vec::new();
-        let chunks = self.run_collectors(&collectors, exposition, &mut scratch, &mut first_error);
-
-        let mut chunks = chunks.into_iter().peekable();
-        for entry in &entries {
-            let name = entry.descriptor.name();
-            while let Some(chunk) = chunks.next_if(|c| c.0.as_str() < name) {
-                out.extend_from_slice(&scratch[chunk.1]);
-            }
-            let start = out.len();
-            let mut slot = ProtoSlot::default();
-            let mut writer = FamilyWriter::new(
-                out,
-                &mut slot,
-                exposition,
-                Cow::Borrowed(name),
-                &entry.descriptor,
-                &entry.const_labels,
-            );
-            let result = entry.collect.collect(&mut writer);
-            flush(&mut slot, out);
-            if let Err(error) = result {
-                out.truncate(start);
-                first_error.get_or_insert(Error::with_source(ErrorKind::Collect, name, error));
-            }
-        }
-        for chunk in chunks {
-            out.extend_from_slice(&scratch[chunk.1]);
-        }
-        if format == Format::OpenMetrics {
-            write_eof(out);
-        }
-        first_error.map_or(Ok(()), Err)
-    }
-
-    /// Runs every collector into `scratch`; returns each valid family's name and byte
-    /// range, sorted by name. Failures and clashes are dropped and recorded.
-    fn run_collectors(
-        &self,
-        collectors: &[Arc<CollectorEntry>],
-        exposition: Exposition,
-        scratch: &mut Vec<u8>,
-        first_error: &mut Option<Error>,
-    ) -> Vec<(String, std::ops::Range<usize>)> {
-        let mut chunks: Vec<(String, Descriptor, std::ops::Range<usize>)> = Vec::new();
-        for entry in collectors {
-            let start = scratch.len();
-            let mut output = CollectorOutput {
-                out: scratch,
-                exposition,
-                prefix: &entry.prefix,
-                const_labels: &entry.const_labels,
-                families: Vec::new(),
-                pending: ProtoSlot::default(),
-                refusal: None,
-            };
-            let result = entry.collector.collect(&mut output);
-            flush(&mut output.pending, output.out);
-            let families = output.families;
-            // A family that could not be exposed fails the collector even if it went on.
-            let result = match output.refusal {
-                Some(refusal) => Err(refusal),
-                None => result,
-            };
-            match result {
-                Ok(()) => {
-                    let ends: Vec<usize> = families
-                        .iter()
-                        .skip(1)
-                        .map(|f| f.2)
-                        .chain(std::iter::once(scratch.len()))
-                        .collect();
-                    for ((name, descriptor, begin), end) in families.into_iter().zip(ends) {
-                        chunks.push((name, descriptor, begin..end));
-                    }
-                }
-                Err(error) => {
-                    scratch.truncate(start);
-                    first_error.get_or_insert(Error::with_source(
-                        ErrorKind::Collect,
-                        "collector",
-                        error,
-                    ));
-                }
-            }
-        }
-        chunks.sort_by(|a, b| a.0.cmp(&b.0));
-        let state = self.shared.read();
-        let mut taken: HashMap<String, String> = HashMap::new();
-        let mut valid = Vec::with_capacity(chunks.len());
-        for (name, descriptor, range) in chunks {
-            let prefixed = descriptor.renamed(&name);
-            let clash = prefixed
-                .exposed_names()
-                .find(|n| state.exposed.contains_key(n) || taken.contains_key(n));
-            if let Some(clash) = clash {
-                first_error.get_or_insert(Error::new(
-                    ErrorKind::Collect,
-                    format!("collector family {name:?} clashes on {clash:?}; dropped"),
-                ));
-                continue;
-            }
-            for n in prefixed.exposed_names() {
-                taken.insert(n, name.clone());
-            }
-            valid.push((name, range));
-        }
-        valid
-    }
-
-    /// Encodes every family in the text format 0.0.4.
-    ///
-    /// # Errors
-    ///
-    /// As [`encode`](Self::encode).
-    pub fn encode_text(&self) -> Result<String> {
-        self.encode_to_string(Format::Text)
-    }
-
-    /// Encodes every family in OpenMetrics 1.0 text.
-    ///
-    /// # Errors
-    ///
-    /// As [`encode`](Self::encode).
-    pub fn encode_openmetrics(&self) -> Result<String> {
-        self.encode_to_string(Format::OpenMetrics)
-    }
-
-    fn encode_to_string(&self, format: Format) -> Result<String> {
-        let mut out = Vec::new();
-        self.encode(format, &mut out)?;
-        String::from_utf8(out)
-            .map_err(|e| Error::with_source(ErrorKind::Collect, "non-UTF-8 output", e))
     }
 }
