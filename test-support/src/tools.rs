@@ -82,6 +82,43 @@ pub fn python_with(modules: &str, packages: &str) -> Option<PathBuf> {
     found
 }
 
+/// Names the interpreter [`python_utf8`] uses (`.ci/run` sets it to the virtual
+/// environment it installs `prometheus_client` 0.26 into).
+pub const PYTHON_UTF8_VAR: &str = "PROM_KIT_PYTHON_UTF8";
+
+/// A Python interpreter whose `prometheus_client` is 0.26 or later: the first that
+/// parses and escapes UTF-8 names (Debian's 0.16 does not). Looked for in
+/// [`PYTHON_UTF8_VAR`], then `/usr/bin/python3` and `python3` on `PATH`; `None` after
+/// reporting it missing.
+pub fn python_utf8() -> Option<PathBuf> {
+    let check = "import importlib.metadata as m, sys\n\
+                 v = tuple(int(p) for p in m.version('prometheus_client').split('.')[:2])\n\
+                 sys.exit(0 if v >= (0, 26) else 1)";
+    let candidates = [
+        std::env::var_os(PYTHON_UTF8_VAR).map(PathBuf::from),
+        Some(PathBuf::from("/usr/bin/python3")),
+        which("python3"),
+    ];
+    let found = candidates.into_iter().flatten().find(|python| {
+        Command::new(python)
+            .args(["-c", check])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    });
+    if found.is_none() {
+        missing(
+            "python3 with prometheus_client >= 0.26",
+            &format!(
+                "set {PYTHON_UTF8_VAR} to a virtual environment's python with \
+                 `pip install prometheus_client==0.26.0` (.ci/run does)"
+            ),
+        );
+    }
+    found
+}
+
 /// Runs `program args` with `input` on stdin; returns (success, stdout, stderr).
 ///
 /// # Panics
