@@ -2,7 +2,7 @@
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::metrics::MetricType;
-use crate::name::{NameValidation, check_metric_name, check_unit};
+use crate::name::{EscapingScheme, NameValidation, check_metric_name, check_unit};
 
 /// What a metric family is called and what it holds; built once, validated once.
 ///
@@ -219,12 +219,28 @@ impl Descriptor {
     /// Every sample name the family can expose, and the family name itself: two families
     /// whose sets intersect cannot coexist in one exposition.
     pub(crate) fn exposed_names(&self) -> impl Iterator<Item = String> + '_ {
-        std::iter::once(self.name.to_string()).chain(
+        self.exposed_names_as(&self.name)
+    }
+
+    /// [`exposed_names`](Self::exposed_names) as `scheme` writes them (the family name
+    /// escaped, then the suffixes added, as every encoder does).
+    pub(crate) fn exposed_names_escaped(
+        &self,
+        scheme: EscapingScheme,
+    ) -> impl Iterator<Item = String> + '_ {
+        let escaped = scheme.escape_metric_name(&self.name).into_owned();
+        let names: Vec<String> = self.exposed_names_as(&escaped).collect();
+        names.into_iter()
+    }
+
+    /// The exposed names of a family written as `name`.
+    fn exposed_names_as<'n>(&'n self, name: &'n str) -> impl Iterator<Item = String> + 'n {
+        std::iter::once(name.to_owned()).chain(
             self.kind
                 .sample_suffixes()
                 .iter()
                 .filter(|s| !s.is_empty())
-                .map(|suffix| format!("{}{suffix}", self.name)),
+                .map(move |suffix| format!("{name}{suffix}")),
         )
     }
 }

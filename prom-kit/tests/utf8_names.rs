@@ -274,3 +274,48 @@ fn label_values_and_help_are_never_escaped_as_names() {
     assert_eq!(family.len(), 1);
     assert!(family.remove(&["1", "x.y \"z\""]).unwrap());
 }
+
+#[test]
+fn names_that_a_scheme_writes_alike_cannot_both_be_registered() {
+    let registry = Registry::with_name_validation(NameValidation::Utf8);
+    registry.register("a.b", "", Gauge::new()).unwrap();
+    for (clashing, scheme) in [
+        ("a_b", "underscores"),
+        ("a-b", "underscores"),
+        ("a_dot_b", "dots"),
+        ("U__a_2e_b", "values"),
+    ] {
+        let error = registry.register(clashing, "", Gauge::new()).unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::AlreadyRegistered, "{clashing}");
+        assert!(error.to_string().contains(scheme), "{clashing}: {error}");
+    }
+    // Sample names count too: the counter `x.y` writes `x_y_total` under underscores.
+    registry.register("x.y", "", Counter::new()).unwrap();
+    assert_eq!(
+        registry
+            .register("x_y_total", "", Gauge::new())
+            .unwrap_err()
+            .kind(),
+        ErrorKind::AlreadyRegistered
+    );
+    // Unregistering frees every form of the name.
+    registry.unregister("a.b").unwrap();
+    registry.register("a_b", "", Gauge::new()).unwrap();
+
+    // A collector's family that would be written like a registered one is dropped.
+    registry.register("pool_size", "", Gauge::new()).unwrap();
+    registry.register_collector(Dotted);
+    let error = registry.encode_text().unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::Collect);
+    assert!(error.to_string().contains("pool.size"), "{error}");
+    let mut out = Vec::new();
+    let _ = registry.encode_escaped(Format::Text, EscapingScheme::AllowUtf8, &mut out);
+    let text = String::from_utf8(out).unwrap();
+    assert!(!text.contains("pool.size"), "{text}");
+    assert_eq!(text.matches("# TYPE pool_size gauge").count(), 1, "{text}");
+
+    // A legacy registry has nothing to escape.
+    let legacy = Registry::new();
+    legacy.register("a_b", "", Gauge::new()).unwrap();
+    legacy.register("a_dot_b", "", Gauge::new()).unwrap();
+}

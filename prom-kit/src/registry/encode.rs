@@ -5,7 +5,7 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use super::{CollectorEntry, CollectorOutput, Registry};
+use super::{CollectorEntry, CollectorOutput, ExposedName, Registry};
 use crate::descriptor::Descriptor;
 use crate::encoding::{
     EscapingScheme, Exposition, FamilyWriter, Format, ProtoSlot, flush, write_eof,
@@ -146,13 +146,15 @@ impl Registry {
         }
         chunks.sort_by(|a, b| a.0.cmp(&b.0));
         let state = self.shared.read();
-        let mut taken: HashMap<String, String> = HashMap::new();
+        let mut taken: HashMap<ExposedName, String> = HashMap::new();
         let mut valid = Vec::with_capacity(chunks.len());
         for (name, descriptor, range) in chunks {
             let prefixed = descriptor.renamed(&name);
-            let clash = prefixed
-                .exposed_names()
-                .find(|n| state.exposed.contains_key(n) || taken.contains_key(n));
+            let exposed = self.exposed_names(&prefixed);
+            let clash = exposed
+                .iter()
+                .find(|n| state.exposed.contains_key(*n) || taken.contains_key(*n))
+                .map(|(_, n)| n);
             if let Some(clash) = clash {
                 first_error.get_or_insert(Error::new(
                     ErrorKind::Collect,
@@ -160,7 +162,7 @@ impl Registry {
                 ));
                 continue;
             }
-            for n in prefixed.exposed_names() {
+            for n in exposed {
                 taken.insert(n, name.clone());
             }
             valid.push((name, range));

@@ -21,6 +21,7 @@ use std::sync::{Arc, LazyLock};
 use parking_lot::RwLock;
 
 use crate::descriptor::Descriptor;
+use crate::encoding::EscapingScheme;
 use crate::error::{Error, ErrorKind, Result};
 use crate::labels::render::render_pairs;
 use crate::name::NameValidation;
@@ -68,13 +69,25 @@ pub struct Registry {
 #[derive(Default)]
 struct State {
     families: BTreeMap<String, Arc<Entry>>,
-    /// Every family name and sample name taken, mapped to the family that took it.
-    exposed: HashMap<String, String>,
+    /// Every family name and sample name taken, as registered (`None`) and, in a UTF-8
+    /// registry, as each escaping scheme writes it, mapped to the family that took it.
+    exposed: HashMap<ExposedName, String>,
     collectors: Vec<Arc<CollectorEntry>>,
     next_collector_id: u64,
     /// Set by [`Registry::set_openmetrics_created`]`(false)`.
     omit_created: bool,
 }
+
+/// A name a family exposes, as registered (`None`) or as an escaping scheme writes it.
+type ExposedName = (Option<EscapingScheme>, String);
+
+/// The schemes that rewrite names: two UTF-8 names that one of them writes alike (`a.b`
+/// and `a_b` under underscores) cannot both be registered.
+const ESCAPING_SCHEMES: [EscapingScheme; 3] = [
+    EscapingScheme::Underscores,
+    EscapingScheme::Dots,
+    EscapingScheme::Values,
+];
 
 struct Entry {
     descriptor: Descriptor,
@@ -273,14 +286,18 @@ impl Registry {
         descriptor.check_reserved_labels(&const_names)?;
 
         let mut state = self.shared.write();
-        let exposed: Vec<String> = descriptor.exposed_names().collect();
-        if let Some((name, owner)) = exposed
+        let exposed = self.exposed_names(&descriptor);
+        if let Some(((scheme, name), owner)) = exposed
             .iter()
             .find_map(|n| state.exposed.get(n).map(|owner| (n, owner)))
         {
+            let written = match scheme {
+                Some(scheme) => format!(" (as {} writes it)", scheme.as_param()),
+                None => String::new(),
+            };
             return Err(Error::new(
                 ErrorKind::AlreadyRegistered,
-                format!("{name:?} is taken by the family {owner:?}"),
+                format!("{name:?}{written} is taken by the family {owner:?}"),
             ));
         }
         let family = descriptor.name().to_owned();
@@ -294,6 +311,22 @@ impl Registry {
         };
         state.families.insert(family, Arc::new(entry));
         Ok(())
+    }
+
+    /// Every name `descriptor` exposes, and in a UTF-8 registry also as each escaping
+    /// scheme writes it.
+    fn exposed_names(&self, descriptor: &Descriptor) -> Vec<ExposedName> {
+        let mut names: Vec<ExposedName> = descriptor.exposed_names().map(|n| (None, n)).collect();
+        if self.validation == NameValidation::Utf8 {
+            for scheme in ESCAPING_SCHEMES {
+                names.extend(
+                    descriptor
+                        .exposed_names_escaped(scheme)
+                        .map(|n| (Some(scheme), n)),
+                );
+            }
+        }
+        names
     }
 
     /// Removes the family registered as `name` through this view (with or without a
