@@ -1,7 +1,9 @@
-//! `Accept` and `Accept-Encoding` negotiation through the framework-neutral scrape
-//! handler: never a panic; the content type always names the format encoded; the gzip
-//! decision agrees with a reference written from RFC 9110; a gzipped body inflates to
-//! the same exposition; every body reads back with the strict exposition reader.
+//! `Accept` and `Accept-Encoding` negotiation and the `name[]` query through the
+//! framework-neutral scrape handler: never a panic; the content type always names the
+//! format encoded and the escaping chosen; the gzip decision agrees with a reference
+//! written from RFC 9110; a gzipped body inflates to the same exposition; every body reads
+//! back with the strict exposition reader, and holds the family exactly when the query
+//! selects it.
 
 #![no_main]
 
@@ -20,6 +22,7 @@ struct Input<'a> {
     method: u8,
     accept: Option<&'a str>,
     accept_encoding: Option<&'a str>,
+    query: Option<&'a str>,
 }
 
 static HANDLER: LazyLock<MetricsHandler> = LazyLock::new(|| {
@@ -35,14 +38,71 @@ static HANDLER: LazyLock<MetricsHandler> = LazyLock::new(|| {
         .unwrap()
 });
 
+/// Whether `query` leaves the family `fuzzed` in the scrape: no `name[]` parameter, or
+/// one naming it (decoded by a reference written from the URL standard's rules).
+fn selects_fuzzed(query: Option<&str>) -> bool {
+    let Some(query) = query else {
+        return true;
+    };
+    let decode = |text: &str| -> Option<String> {
+        let bytes = text.as_bytes();
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < bytes.len() {
+            let hex = (bytes[i] == b'%')
+                .then(|| bytes.get(i + 1..i + 3))
+                .flatten()
+                .and_then(|h| std::str::from_utf8(h).ok())
+                .and_then(|h| u8::from_str_radix(h, 16).ok());
+            match (bytes[i], hex) {
+                (_, Some(byte)) => {
+                    out.push(byte);
+                    i += 3;
+                }
+                (b'+', None) => {
+                    out.push(b' ');
+                    i += 1;
+                }
+                (byte, None) => {
+                    out.push(byte);
+                    i += 1;
+                }
+            }
+        }
+        String::from_utf8(out).ok()
+    };
+    let names: Vec<String> = query
+        .split('&')
+        .filter_map(|pair| {
+            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+            (decode(key)? == "name[]").then(|| decode(value)).flatten()
+        })
+        .collect();
+    let first_distinct: Vec<&String> = names.iter().fold(Vec::new(), |mut seen, name| {
+        if seen.len() < 256 && !seen.contains(&name) {
+            seen.push(name);
+        }
+        seen
+    });
+    names.is_empty()
+        || first_distinct
+            .iter()
+            .any(|n| ["fuzzed", "fuzzed_total", "fuzzed_created"].contains(&n.as_str()))
+}
+
 fuzz_target!(|input: Input<'_>| {
     let chosen = negotiate(input.accept);
-    assert_eq!(chosen.content_type, chosen.format.content_type());
+    let media = chosen.format.content_type().split(';').next().unwrap();
+    assert!(chosen.content_type.starts_with(media), "{chosen:?}");
+    if let Some((_, scheme)) = chosen.content_type.split_once("; escaping=") {
+        assert_eq!(scheme, chosen.escaping.as_param());
+    }
     let method = ["GET", "HEAD", "POST", "get", "OPTIONS"][usize::from(input.method % 5)];
     let response = HANDLER.handle(&ScrapeRequest {
         method,
         accept: input.accept,
         accept_encoding: input.accept_encoding,
+        query: input.query,
     });
     let header = |name: &str| {
         response
@@ -84,11 +144,10 @@ fuzz_target!(|input: Input<'_>| {
         format => {
             let text = std::str::from_utf8(&body).unwrap();
             let samples = read_exposition(text, format == Format::OpenMetrics).unwrap();
-            assert!(
-                samples
-                    .iter()
-                    .any(|s| s.name == "fuzzed_total" && s.value == "7")
-            );
+            let present = samples
+                .iter()
+                .any(|s| s.name == "fuzzed_total" && s.value == "7");
+            assert_eq!(present, selects_fuzzed(input.query), "{:?}", input.query);
         }
     }
 });

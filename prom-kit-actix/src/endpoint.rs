@@ -23,6 +23,7 @@ fn scrape_request(request: &HttpRequest) -> ScrapeRequest<'_> {
         method: request.method().as_str(),
         accept: header(ACCEPT),
         accept_encoding: header(ACCEPT_ENCODING),
+        query: Some(request.query_string()).filter(|q| !q.is_empty()),
     }
 }
 

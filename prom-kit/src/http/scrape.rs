@@ -1,6 +1,7 @@
 //! [`MetricsHandler`]: answers scrapes of a registry.
 
 mod http_types;
+mod query;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -11,6 +12,7 @@ use crate::error::Result;
 use crate::gzip::gzip;
 use crate::registry::RegisterAll;
 use crate::{Counter, Family, Gauge, Registry};
+use query::requested_names;
 
 /// What the handler needs to know about a scrape request.
 #[derive(Clone, Copy, Debug, Default)]
@@ -21,6 +23,9 @@ pub struct ScrapeRequest<'a> {
     pub accept: Option<&'a str>,
     /// The `Accept-Encoding` header, if any.
     pub accept_encoding: Option<&'a str>,
+    /// The query string (after `?`, still percent-encoded), if any: `name[]=a&name[]=b`
+    /// limits the scrape to the families named.
+    pub query: Option<&'a str>,
 }
 
 /// A [`ScrapeRequest`] that owns its text, to hand a scrape to another thread (the
@@ -33,6 +38,7 @@ pub struct ScrapeRequest<'a> {
 ///     method: "GET",
 ///     accept: Some("application/openmetrics-text"),
 ///     accept_encoding: None,
+///     query: Some("name[]=jobs_total"),
 /// });
 /// let moved = std::thread::spawn(move || owned.as_request().method == "GET");
 /// assert!(moved.join().unwrap());
@@ -45,6 +51,8 @@ pub struct OwnedScrapeRequest {
     pub accept: Option<String>,
     /// The `Accept-Encoding` header, if any.
     pub accept_encoding: Option<String>,
+    /// The query string, if any.
+    pub query: Option<String>,
 }
 
 impl OwnedScrapeRequest {
@@ -54,6 +62,7 @@ impl OwnedScrapeRequest {
             method: &self.method,
             accept: self.accept.as_deref(),
             accept_encoding: self.accept_encoding.as_deref(),
+            query: self.query.as_deref(),
         }
     }
 }
@@ -64,6 +73,7 @@ impl From<ScrapeRequest<'_>> for OwnedScrapeRequest {
             method: request.method.to_owned(),
             accept: request.accept.map(str::to_owned),
             accept_encoding: request.accept_encoding.map(str::to_owned),
+            query: request.query.map(str::to_owned),
         }
     }
 }
@@ -94,7 +104,9 @@ pub enum ScrapeErrorPolicy {
 /// Serves a [`Registry`] over HTTP, independent of any framework.
 ///
 /// - `GET`: the exposition in the format [`negotiate`] picks from `Accept`, with the
-///   matching `Content-Type`, gzipped when `Accept-Encoding` allows it;
+///   matching `Content-Type` and names escaped as the `Accept` header's `escaping=`
+///   asks, gzipped when `Accept-Encoding` allows it; with `name[]` query parameters,
+///   only the families named (see [`Registry::encode_named`]);
 /// - `HEAD`: the headers a `GET` would get, with status 200 and no body; the registry is
 ///   not encoded (so a failing collector shows only on `GET`);
 /// - any other method: `405` with `Allow: GET, HEAD`;
@@ -320,10 +332,18 @@ impl MetricsHandler {
             };
         }
         let mut body = Vec::with_capacity(inner.last_size.load(Ordering::Relaxed) + 1024);
-        if let Err(error) = inner
-            .registry
-            .encode_escaped(chosen.format, chosen.escaping, &mut body)
-        {
+        let names = request.query.map(requested_names).unwrap_or_default();
+        let encoded = if names.is_empty() {
+            inner
+                .registry
+                .encode_escaped(chosen.format, chosen.escaping, &mut body)
+        } else {
+            let names: Vec<&str> = names.iter().map(|n| &**n).collect();
+            inner
+                .registry
+                .encode_named(chosen.format, chosen.escaping, &names, &mut body)
+        };
+        if let Err(error) = encoded {
             self.count_error("encoding");
             if inner.on_error == ScrapeErrorPolicy::Fail {
                 return ScrapeResponse {

@@ -12,6 +12,9 @@ use crate::encoding::{
 };
 use crate::error::{Error, ErrorKind, Result};
 
+/// Which families an encoding writes: all, or those the function accepts.
+type Selection<'s> = Option<&'s dyn Fn(&Descriptor) -> bool>;
+
 impl Registry {
     /// Appends the exposition of every family in `format` to `out`, names outside the
     /// legacy set (in a [`NameValidation::Utf8`](crate::NameValidation::Utf8) registry) escaped with underscores, the
@@ -43,7 +46,57 @@ impl Registry {
         escaping: EscapingScheme,
         out: &mut Vec<u8>,
     ) -> Result<()> {
-        let (entries, collectors, created) = {
+        self.encode_selected(format, escaping, None, out)
+    }
+
+    /// [`encode_escaped`](Self::encode_escaped) of only the families named in `names`,
+    /// as a scrape's `name[]` parameters ask (Go's `promhttp` and Python's client answer
+    /// them too). A family is named by its family name or any sample name it exposes
+    /// (`http_requests`, `http_requests_total`, `latency_bucket`), as registered or as
+    /// `escaping` writes it; a named family is written whole. Unknown names select
+    /// nothing; collectors run, and their families are selected the same way.
+    ///
+    /// ```
+    /// use prom_kit::encoding::{EscapingScheme, Format};
+    /// use prom_kit::{Counter, Gauge, Registry};
+    ///
+    /// let registry = Registry::new();
+    /// registry.register("jobs", "Jobs.", Counter::new())?;
+    /// registry.register("queue_depth", "Depth.", Gauge::new())?;
+    /// let mut out = Vec::new();
+    /// registry.encode_named(Format::Text, EscapingScheme::Underscores, &["jobs_total", "nope"], &mut out)?;
+    /// assert_eq!(String::from_utf8(out).unwrap(), "# HELP jobs_total Jobs.\n# TYPE jobs_total counter\njobs_total 0\n");
+    /// # Ok::<(), prom_kit::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`encode`](Self::encode), for the selected families and every collector.
+    pub fn encode_named(
+        &self,
+        format: Format,
+        escaping: EscapingScheme,
+        names: &[&str],
+        out: &mut Vec<u8>,
+    ) -> Result<()> {
+        let is_named = |descriptor: &Descriptor| {
+            descriptor
+                .exposed_names()
+                .chain(descriptor.exposed_names_escaped(escaping))
+                .any(|name| names.contains(&name.as_str()))
+        };
+        self.encode_selected(format, escaping, Some(&is_named), out)
+    }
+
+    /// Encodes the families `select` accepts (all without one).
+    fn encode_selected(
+        &self,
+        format: Format,
+        escaping: EscapingScheme,
+        select: Selection<'_>,
+        out: &mut Vec<u8>,
+    ) -> Result<()> {
+        let (mut entries, collectors, created) = {
             let state = self.shared.read();
             (
                 state.families.values().cloned().collect::<Vec<_>>(),
@@ -51,6 +104,9 @@ impl Registry {
                 !state.omit_created,
             )
         };
+        if let Some(select) = select {
+            entries.retain(|entry| select(&entry.descriptor));
+        }
         let exposition = Exposition {
             format,
             escaping,
@@ -59,7 +115,13 @@ impl Registry {
         };
         let mut first_error = None;
         let mut scratch = Vec::new();
-        let chunks = self.run_collectors(&collectors, exposition, &mut scratch, &mut first_error);
+        let chunks = self.run_collectors(
+            &collectors,
+            exposition,
+            select,
+            &mut scratch,
+            &mut first_error,
+        );
 
         let mut chunks = chunks.into_iter().peekable();
         for entry in &entries {
@@ -94,11 +156,13 @@ impl Registry {
     }
 
     /// Runs every collector into `scratch`; returns each valid family's name and byte
-    /// range, sorted by name. Failures and clashes are dropped and recorded.
+    /// range, sorted by name, of those `select` accepts. Failures and clashes are dropped
+    /// and recorded.
     fn run_collectors(
         &self,
         collectors: &[Arc<CollectorEntry>],
         exposition: Exposition,
+        select: Selection<'_>,
         scratch: &mut Vec<u8>,
         first_error: &mut Option<Error>,
     ) -> Vec<(String, std::ops::Range<usize>)> {
@@ -165,7 +229,9 @@ impl Registry {
             for n in exposed {
                 taken.insert(n, name.clone());
             }
-            valid.push((name, range));
+            if select.is_none_or(|select| select(&prefixed)) {
+                valid.push((name, range));
+            }
         }
         valid
     }

@@ -143,7 +143,7 @@ impl Registry {
     /// ([`with_prefix`](Self::with_prefix), [`with_labels`](Self::with_labels)) accept
     /// the same. A registry in [`NameValidation::Utf8`] exposes names outside the legacy
     /// set as they are to scrapers that negotiate UTF-8 (Prometheus 3), and escaped to
-    /// the others (see [`EscapingScheme`](crate::encoding::EscapingScheme)).
+    /// the others (see [`EscapingScheme`]).
     ///
     /// ```
     /// use prom_kit::encoding::{EscapingScheme, Format};

@@ -21,6 +21,7 @@ impl<'a, B> From<&'a Request<B>> for ScrapeRequest<'a> {
             method: request.method().as_str(),
             accept: header(ACCEPT),
             accept_encoding: header(ACCEPT_ENCODING),
+            query: request.uri().query(),
         }
     }
 }

@@ -10,6 +10,7 @@ fn get<'a>(accept: Option<&'a str>, accept_encoding: Option<&'a str>) -> ScrapeR
         method: "GET",
         accept,
         accept_encoding,
+        query: None,
     }
 }
 
@@ -113,6 +114,7 @@ fn head_does_not_encode_and_gets_the_get_headers() {
             method: "HEAD",
             accept,
             accept_encoding: encoding,
+            query: None,
         });
         assert_eq!(
             collected.load(Ordering::Relaxed),
@@ -232,4 +234,158 @@ fn own_metrics_register_once() {
             .is_ok()
     );
     assert_eq!(registry.encode_text().unwrap(), before);
+}
+
+/// A registry with a counter, a histogram, a gauge and a collector's gauge.
+fn registry_for_names() -> Registry {
+    struct Pool;
+    impl Collector for Pool {
+        fn collect(&self, out: &mut CollectorOutput<'_>) -> crate::Result<()> {
+            let descriptor =
+                crate::Descriptor::new("pool_size", "Pool size.", crate::MetricType::Gauge)?;
+            out.family(&descriptor).gauge(&[] as &[&str], 4.0)
+        }
+    }
+    let registry = Registry::new();
+    registry.set_openmetrics_created(false);
+    let jobs = crate::Counter::new();
+    jobs.inc_by(3);
+    registry.register("jobs", "Jobs.", jobs).unwrap();
+    let latency = crate::Histogram::new(crate::Buckets::new([1.0]).unwrap());
+    latency.observe(0.5);
+    registry.register("lat", "Latency.", latency).unwrap();
+    let queue = crate::Gauge::new();
+    queue.set(2.0);
+    registry.register("queue", "Queue.", queue).unwrap();
+    registry.register_collector(Pool);
+    registry
+}
+
+fn scrape_names(handler: &MetricsHandler, accept: Option<&str>, query: &str) -> String {
+    let response = handler.handle(&ScrapeRequest {
+        method: "GET",
+        accept,
+        accept_encoding: None,
+        query: Some(query),
+    });
+    assert_eq!(response.status, 200);
+    String::from_utf8(response.body).unwrap()
+}
+
+#[test]
+fn name_parameters_select_whole_families() {
+    let handler = MetricsHandler::builder()
+        .own_metrics(false)
+        .build(&registry_for_names())
+        .unwrap();
+    let jobs = "# HELP jobs_total Jobs.\n# TYPE jobs_total counter\njobs_total 3\n";
+    let lat = "# HELP lat Latency.\n# TYPE lat histogram\nlat_bucket{le=\"1\"} 1\nlat_bucket{le=\"+Inf\"} 1\nlat_sum 0.5\nlat_count 1\n";
+    let queue = "# HELP queue Queue.\n# TYPE queue gauge\nqueue 2\n";
+    let pool = "# HELP pool_size Pool size.\n# TYPE pool_size gauge\npool_size 4\n";
+    for (query, expected) in [
+        ("name[]=jobs_total", jobs.to_owned()),
+        ("name[]=jobs", jobs.to_owned()),
+        ("name%5B%5D=jobs_total&name[]=jobs_total", jobs.to_owned()),
+        ("name[]=lat_bucket&name[]=queue", format!("{lat}{queue}")),
+        ("name[]=queue&name[]=lat", format!("{lat}{queue}")),
+        ("name[]=pool_size", pool.to_owned()),
+        ("name[]=unknown", String::new()),
+        ("name[]=", String::new()),
+        ("other=1", format!("{jobs}{lat}{pool}{queue}")),
+        ("", format!("{jobs}{lat}{pool}{queue}")),
+    ] {
+        assert_eq!(scrape_names(&handler, None, query), expected, "{query}");
+    }
+    let om = scrape_names(
+        &handler,
+        Some("application/openmetrics-text"),
+        "name[]=jobs_total&name[]=nope",
+    );
+    assert_eq!(
+        om,
+        "# HELP jobs Jobs.\n# TYPE jobs counter\njobs_total 3\n# EOF\n"
+    );
+    assert_eq!(
+        scrape_names(
+            &handler,
+            Some("application/openmetrics-text"),
+            "name[]=nope"
+        ),
+        "# EOF\n"
+    );
+}
+
+#[cfg(feature = "protobuf")]
+#[test]
+fn name_parameters_select_protobuf_families_too() {
+    use prost::Message;
+    let handler = MetricsHandler::builder()
+        .own_metrics(false)
+        .build(&registry_for_names())
+        .unwrap();
+    let response = handler.handle(&ScrapeRequest {
+        method: "GET",
+        accept: Some(
+            "application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited",
+        ),
+        accept_encoding: None,
+        query: Some("name[]=lat&name[]=pool_size&name[]=missing"),
+    });
+    let mut body = &response.body[..];
+    let mut names = Vec::new();
+    while !body.is_empty() {
+        let family =
+            crate::encoding::protobuf::proto::MetricFamily::decode_length_delimited(&mut body)
+                .unwrap();
+        names.push(family.name.unwrap_or_default());
+    }
+    assert_eq!(names, ["lat", "pool_size"]);
+}
+
+#[test]
+fn utf8_registries_negotiate_quoted_names_through_the_handler() {
+    let registry = Registry::with_name_validation(crate::NameValidation::Utf8);
+    let active = crate::Gauge::new();
+    active.set(5.0);
+    registry
+        .register("http.server.active_requests", "Active.", active)
+        .unwrap();
+    let handler = MetricsHandler::builder()
+        .own_metrics(false)
+        .build(&registry)
+        .unwrap();
+    // Prometheus 3.4 and later, by default.
+    let prometheus_3 = "application/openmetrics-text;version=1.0.0;escaping=allow-utf-8;q=0.6,application/openmetrics-text;version=0.0.1;q=0.5,text/plain;version=1.0.0;escaping=allow-utf-8;q=0.4,text/plain;version=0.0.4;q=0.3,*/*;q=0.2";
+    let response = handler.handle(&get(Some(prometheus_3), None));
+    assert_eq!(
+        header(&response, "content-type"),
+        Some("application/openmetrics-text; version=1.0.0; charset=utf-8; escaping=allow-utf-8")
+    );
+    assert_eq!(
+        String::from_utf8(response.body).unwrap(),
+        "# HELP \"http.server.active_requests\" Active.\n# TYPE \"http.server.active_requests\" gauge\n{\"http.server.active_requests\"} 5\n# EOF\n"
+    );
+    // Prometheus 2.42 gets underscores.
+    let prometheus_2 = "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1";
+    let response = handler.handle(&get(Some(prometheus_2), None));
+    assert_eq!(
+        header(&response, "content-type"),
+        Some(OPENMETRICS_CONTENT_TYPE)
+    );
+    assert!(
+        String::from_utf8(response.body)
+            .unwrap()
+            .contains("\nhttp_server_active_requests 5\n")
+    );
+    // A name[] parameter may name the family as registered or as the scraper sees it.
+    for query in [
+        "name[]=http.server.active_requests",
+        "name[]=http_server_active_requests",
+    ] {
+        let body = scrape_names(&handler, None, query);
+        assert!(
+            body.contains("http_server_active_requests 5"),
+            "{query}: {body}"
+        );
+    }
 }
