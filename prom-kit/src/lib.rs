@@ -85,6 +85,39 @@
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+/// The calling crate's build facts as an [`Info`] metric, to register in one line:
+/// `version` from its `Cargo.toml`, `revision` from the `GIT_REVISION` environment
+/// variable at compile time (or `unknown`; pass `revision = "…"` to name it otherwise),
+/// and the Rust compiler and target (see [`Info::build_info`]).
+///
+/// ```
+/// use prom_kit::Registry;
+///
+/// let registry = Registry::new().with_prefix("shop")?;
+/// registry.register("build", "Build facts.", prom_kit::build_info!())?;
+/// registry.register("build_pinned", "Build facts.", prom_kit::build_info!(revision = "9f2c1e0"))?;
+/// let text = registry.encode_text()?;
+/// assert!(text.contains(&format!("shop_build_info{{version=\"{}\",revision=\"", env!("CARGO_PKG_VERSION"))));
+/// assert!(text.contains("shop_build_pinned_info{version=\""));
+/// assert!(text.contains(",revision=\"9f2c1e0\",rustc_version=\""));
+/// # Ok::<(), prom_kit::Error>(())
+/// ```
+#[macro_export]
+macro_rules! build_info {
+    () => {
+        $crate::Info::build_info(
+            env!("CARGO_PKG_VERSION"),
+            match option_env!("GIT_REVISION") {
+                Some(revision) => revision,
+                None => "unknown",
+            },
+        )
+    };
+    (revision = $revision:expr) => {
+        $crate::Info::build_info(env!("CARGO_PKG_VERSION"), $revision)
+    };
+}
+
 mod atomic;
 #[cfg(any(feature = "process", feature = "tokio"))]
 pub mod collectors;

@@ -48,6 +48,41 @@ impl Info {
         })
     }
 
+    /// A program's build facts, as Go's `version` collector reports them: `version`,
+    /// `revision` (a VCS commit, or `unknown`), `rustc_version` and `target` (the Rust
+    /// compiler and target triple prom-kit was built with, the same as the program's in
+    /// any single build). [`build_info!`](crate::build_info) fills in the calling crate's
+    /// version.
+    ///
+    /// ```
+    /// use prom_kit::{Info, Registry};
+    ///
+    /// let registry = Registry::new();
+    /// registry.register("shop_build", "Build facts.", Info::build_info("1.4.2", "9f2c1e0"))?;
+    /// let text = registry.encode_text()?;
+    /// assert!(text.starts_with(
+    ///     "# HELP shop_build_info Build facts.\n# TYPE shop_build_info gauge\n\
+    ///      shop_build_info{version=\"1.4.2\",revision=\"9f2c1e0\",rustc_version=\""
+    /// ));
+    /// assert!(text.contains("\",target=\"") && text.ends_with("\"} 1\n"));
+    /// # Ok::<(), prom_kit::Error>(())
+    /// ```
+    pub fn build_info(version: &str, revision: &str) -> Self {
+        let pairs = [
+            ("version", version),
+            ("revision", revision),
+            ("rustc_version", env!("PROM_KIT_RUSTC_VERSION")),
+            ("target", env!("PROM_KIT_TARGET")),
+        ];
+        let names: Vec<Box<str>> = pairs.iter().map(|(n, _)| Box::from(*n)).collect();
+        let mut rendered = String::new();
+        render_pairs(&mut rendered, pairs);
+        Self {
+            names: names.into(),
+            rendered: rendered.into(),
+        }
+    }
+
     /// The label names.
     pub fn label_names(&self) -> &[Box<str>] {
         &self.names

@@ -5,6 +5,7 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use super::target_info::TARGET_FAMILY;
 use super::{CollectorEntry, CollectorOutput, ExposedName, Registry};
 use crate::descriptor::Descriptor;
 use crate::encoding::{
@@ -96,17 +97,31 @@ impl Registry {
         select: Selection<'_>,
         out: &mut Vec<u8>,
     ) -> Result<()> {
-        let (mut entries, collectors, created) = {
+        let (mut entries, collectors, created, target_first) = {
             let state = self.shared.read();
             (
                 state.families.values().cloned().collect::<Vec<_>>(),
                 state.collectors.clone(),
                 !state.omit_created,
+                state.target_info,
             )
         };
         if let Some(select) = select {
             entries.retain(|entry| select(&entry.descriptor));
         }
+        // `target_info` comes first, as OpenMetrics asks.
+        let target_first = target_first
+            && match entries
+                .iter()
+                .position(|e| e.descriptor.name() == TARGET_FAMILY)
+            {
+                Some(i) => {
+                    let target = entries.remove(i);
+                    entries.insert(0, target);
+                    true
+                }
+                None => false,
+            };
         let exposition = Exposition {
             format,
             escaping,
@@ -124,9 +139,10 @@ impl Registry {
         );
 
         let mut chunks = chunks.into_iter().peekable();
-        for entry in &entries {
+        for (i, entry) in entries.iter().enumerate() {
             let name = entry.descriptor.name();
-            while let Some(chunk) = chunks.next_if(|c| c.0.as_str() < name) {
+            let placed_first = target_first && i == 0;
+            while let Some(chunk) = chunks.next_if(|c| !placed_first && c.0.as_str() < name) {
                 out.extend_from_slice(&scratch[chunk.1]);
             }
             let start = out.len();

@@ -8,6 +8,7 @@ mod all_or_nothing;
 mod collector;
 mod encode;
 mod register;
+mod target_info;
 
 #[cfg(feature = "http")]
 pub(crate) use all_or_nothing::RegisterAll;
@@ -76,6 +77,8 @@ struct State {
     next_collector_id: u64,
     /// Set by [`Registry::set_openmetrics_created`]`(false)`.
     omit_created: bool,
+    /// Whether the family `target` is the one [`Registry::set_target_info`] set.
+    target_info: bool,
 }
 
 /// A name a family exposes, as registered (`None`) or as an escaping scheme writes it.
