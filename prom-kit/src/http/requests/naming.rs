@@ -22,15 +22,21 @@ pub(super) const OPENTELEMETRY_DURATION_BOUNDS: [f64; 14] = [
 
 /// Which names and labels the request metrics use.
 ///
-/// | | `Classic` | `OpenTelemetry` |
-/// |---|---|---|
-/// | request count | `http_requests_total` | the duration histogram's `_count` |
-/// | duration | `http_request_duration_seconds` | `http_server_request_duration_seconds` |
-/// | in flight | `http_requests_in_flight` | `http_server_active_requests` |
-/// | request body size (opt-in) | `http_request_size_bytes` | `http_server_request_body_size_bytes` |
-/// | response body size (opt-in) | `http_response_size_bytes` | `http_server_response_body_size_bytes` |
-/// | labels | `method`, `route`, `status` | `http_request_method`, `http_route`, `http_response_status_code` |
-/// | default duration buckets | Prometheus' 11 defaults | the 14 advised by the conventions |
+/// | | `Classic` | `OpenTelemetry` | `OpenTelemetryUtf8` |
+/// |---|---|---|---|
+/// | request count | `http_requests_total` | the duration histogram's `_count` | the same |
+/// | duration | `http_request_duration_seconds` | `http_server_request_duration_seconds` | `http.server.request.duration_seconds` |
+/// | in flight | `http_requests_in_flight` | `http_server_active_requests` | `http.server.active_requests` |
+/// | request body size (opt-in) | `http_request_size_bytes` | `http_server_request_body_size_bytes` | `http.server.request.body.size_bytes` |
+/// | response body size (opt-in) | `http_response_size_bytes` | `http_server_response_body_size_bytes` | `http.server.response.body.size_bytes` |
+/// | labels | `method`, `route`, `status` | `http_request_method`, `http_route`, `http_response_status_code` | `http.request.method`, `http.route`, `http.response.status_code` |
+/// | default duration buckets | Prometheus' 11 defaults | the 14 advised by the conventions | the same |
+///
+/// `OpenTelemetryUtf8` keeps the conventions' dotted names, as Prometheus 3 stores
+/// OpenTelemetry metrics with UTF-8 names (its `NoUTF8EscapingWithSuffixes` translation);
+/// it needs a registry in [`NameValidation::Utf8`](crate::NameValidation::Utf8), and
+/// scrapers without UTF-8 receive it escaped, which for underscores is exactly
+/// `OpenTelemetry`'s names.
 ///
 /// The in-flight gauge carries the method and route labels only (the status is not
 /// known yet).
@@ -42,6 +48,9 @@ pub enum NamingScheme {
     Classic,
     /// The OpenTelemetry HTTP semantic conventions as exported to Prometheus.
     OpenTelemetry,
+    /// The OpenTelemetry HTTP semantic conventions with their dotted names, for
+    /// Prometheus 3 (needs a UTF-8 registry).
+    OpenTelemetryUtf8,
 }
 
 pub(super) struct Names {
@@ -78,6 +87,16 @@ impl NamingScheme {
                 route: "http_route",
                 status: "http_response_status_code",
             },
+            Self::OpenTelemetryUtf8 => Names {
+                requests: None,
+                duration: "http.server.request.duration",
+                in_flight: "http.server.active_requests",
+                request_size: "http.server.request.body.size",
+                response_size: "http.server.response.body.size",
+                method: "http.request.method",
+                route: "http.route",
+                status: "http.response.status_code",
+            },
         }
     }
 
@@ -85,7 +104,7 @@ impl NamingScheme {
         match self {
             Self::Classic => Buckets::DEFAULT,
             // The advised bounds are finite and ascending, so this never falls back.
-            Self::OpenTelemetry => {
+            Self::OpenTelemetry | Self::OpenTelemetryUtf8 => {
                 Buckets::new(OPENTELEMETRY_DURATION_BOUNDS).unwrap_or(Buckets::DEFAULT)
             }
         }

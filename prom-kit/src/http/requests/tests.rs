@@ -67,6 +67,65 @@ fn opentelemetry_names_labels_and_buckets() {
 }
 
 #[test]
+fn opentelemetry_dotted_names_need_a_utf8_registry() {
+    use crate::NameValidation;
+    use crate::encoding::{EscapingScheme, Format};
+
+    let legacy = Registry::new();
+    let error = HttpMetrics::builder()
+        .naming(NamingScheme::OpenTelemetryUtf8)
+        .build(&legacy)
+        .unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::InvalidMetricName);
+    assert_eq!(legacy.encode_text().unwrap(), "", "nothing registered");
+
+    let utf8 = Registry::with_name_validation(NameValidation::Utf8);
+    let dotted = HttpMetrics::builder()
+        .naming(NamingScheme::OpenTelemetryUtf8)
+        .body_sizes(true)
+        .build(&utf8)
+        .unwrap();
+    let plain = HttpMetrics::builder()
+        .naming(NamingScheme::OpenTelemetry)
+        .body_sizes(true)
+        .build(&legacy)
+        .unwrap();
+    for metrics in [&dotted, &plain] {
+        let request = RequestInfo {
+            request_size: Some(12),
+            ..info("POST", Some("/orders"), "/orders")
+        };
+        metrics
+            .start(&request, Vec::new())
+            .unwrap()
+            .finish(201, Some(30));
+    }
+    let mut quoted = Vec::new();
+    utf8.encode_escaped(Format::Text, EscapingScheme::AllowUtf8, &mut quoted)
+        .unwrap();
+    let quoted = String::from_utf8(quoted).unwrap();
+    assert!(quoted.contains(
+        "{\"http.server.request.duration_seconds_count\",\"http.request.method\"=\"POST\",\"http.route\"=\"/orders\",\"http.response.status_code\"=\"201\"} 1\n"
+    ), "{quoted}");
+    assert!(quoted.contains("# TYPE \"http.server.active_requests\" gauge\n"));
+    assert!(quoted.contains("{\"http.server.response.body.size_bytes_sum\","));
+    // Escaped with underscores, the dotted names are exactly the OpenTelemetry scheme's,
+    // except for the durations measured (different requests: their sums and buckets).
+    let strip = |text: &str| -> Vec<String> {
+        text.lines()
+            .filter(|l| {
+                !l.contains("duration_seconds_sum") && !l.contains("duration_seconds_bucket")
+            })
+            .map(str::to_owned)
+            .collect()
+    };
+    assert_eq!(
+        strip(&utf8.encode_text().unwrap()),
+        strip(&legacy.encode_text().unwrap())
+    );
+}
+
+#[test]
 fn unmatched_routes_and_odd_methods_do_not_grow_series() {
     let registry = Registry::new();
     let metrics = HttpMetrics::builder().build(&registry).unwrap();
