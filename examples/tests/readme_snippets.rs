@@ -129,3 +129,60 @@ fn readme_native_histogram_snippet() -> Result<(), Box<dyn std::error::Error>> {
     ));
     Ok(())
 }
+
+#[test]
+fn readme_utf8_snippet() -> Result<(), Box<dyn std::error::Error>> {
+    use prom_kit::{Counter, Family, NameValidation, Registry};
+
+    let registry = Registry::with_name_validation(NameValidation::Utf8); // default: Legacy
+    let orders: Family<Counter> = Family::new(["order.kind"])?;
+    registry.register("shop.orders", "Orders placed.", orders.clone())?;
+    registry.set_target_info([("service.name", "shop"), ("service.version", "1.4.2")])?;
+    registry.register("shop_build", "Build facts.", prom_kit::build_info!())?;
+    orders.labels(&["express"])?.inc();
+
+    // What the README's table says each scraper receives.
+    let server = prom_kit::server::start_http_server("127.0.0.1:0", &registry)?;
+    let address = server.local_addr();
+    for (accept, expected) in [
+        (
+            "application/openmetrics-text;version=1.0.0;escaping=allow-utf-8;q=0.6,text/plain;version=0.0.4;q=0.3",
+            "{\"shop.orders_total\",\"order.kind\"=\"express\"} 1",
+        ),
+        (
+            "application/openmetrics-text;version=1.0.0;escaping=underscores",
+            "shop_orders_total{order_kind=\"express\"} 1",
+        ),
+        (
+            "application/openmetrics-text;version=1.0.0;escaping=dots",
+            "shop_dot_orders_total{order_dot_kind=\"express\"} 1",
+        ),
+        (
+            "application/openmetrics-text;version=1.0.0;escaping=values",
+            "U__shop_2e_orders_total{U__order_2e_kind=\"express\"} 1",
+        ),
+        ("*/*", "shop_orders_total{order_kind=\"express\"} 1"),
+    ] {
+        let text = request(address, "GET", "/metrics", &[("Accept", accept)]).text();
+        assert!(
+            text.contains(expected),
+            "{accept}: {expected} missing:\n{text}"
+        );
+        assert!(text.contains("target_info{"), "{text}");
+    }
+    let named = request(
+        address,
+        "GET",
+        "/metrics?name[]=shop_orders_total&name[]=target_info",
+        &[],
+    )
+    .text();
+    assert!(
+        named.starts_with("# HELP target_info Target metadata.\n"),
+        "{named}"
+    );
+    assert!(named.contains("shop_orders_total{order_kind=\"express\"} 1\n"));
+    assert!(!named.contains("shop_build_info"), "{named}");
+    server.shutdown();
+    Ok(())
+}

@@ -27,8 +27,36 @@ fn worker_serves_process_and_runtime_metrics() {
         "tokio_alive_tasks ",
         "worker_batches_total{outcome=\"ok\"}",
         "worker_batch_duration_seconds_bucket{le=\"+Inf\"}",
+        "worker_items_processed_total{item_kind=\"small\"}",
+        "worker_build_info{version=\"",
     ] {
         assert!(text.contains(needle), "{needle} missing:\n{text}");
+    }
+    assert!(
+        text.starts_with(
+            "# HELP target_info Target metadata.\n# TYPE target_info gauge\n\
+             target_info{service_name=\"worker\",service_version=\""
+        ),
+        "{text}"
+    );
+    // A scraper that negotiates UTF-8 gets the dotted names, quoted.
+    let utf8 = request(
+        address,
+        "GET",
+        "/metrics",
+        &[("Accept", "text/plain;version=1.0.0;escaping=allow-utf-8")],
+    );
+    assert_eq!(
+        utf8.header("content-type"),
+        Some("text/plain; version=1.0.0; charset=utf-8; escaping=allow-utf-8")
+    );
+    let quoted = utf8.text();
+    for needle in [
+        "# TYPE \"worker.items.processed_total\" counter\n",
+        "{\"worker.items.processed_total\",\"item.kind\"=\"small\"} ",
+        "target_info{\"service.name\"=\"worker\",",
+    ] {
+        assert!(quoted.contains(needle), "{needle} missing:\n{quoted}");
     }
     assert_eq!(request(address, "GET", "/-/healthy", &[]).status, 200);
     if let Some(promtool) = tool("promtool", "prometheus") {

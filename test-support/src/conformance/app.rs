@@ -4,8 +4,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use prom_kit::Registry;
-use prom_kit::http::{HttpMetrics, MetricsHandler, MetricsHandlerBuilder};
+use prom_kit::http::{HttpMetrics, MetricsHandler, MetricsHandlerBuilder, NamingScheme};
+use prom_kit::{NameValidation, Registry};
 use tokio::sync::Notify;
 
 /// The request header whose value is the `tenant` label.
@@ -121,6 +121,32 @@ impl AppSpec {
     /// beyond).
     pub fn with_scrape_limit(runtime: Runtime, limit: usize) -> Self {
         Self::with_handler(runtime, |handler| handler.max_concurrent_scrapes(limit))
+    }
+
+    /// The standard app on a registry that takes UTF-8 names, its request metrics under
+    /// the OpenTelemetry conventions' dotted names.
+    ///
+    /// # Panics
+    ///
+    /// If the request metrics or the metrics handler cannot be built.
+    pub fn utf8(runtime: Runtime) -> Self {
+        let registry = Registry::with_name_validation(NameValidation::Utf8);
+        let metrics = HttpMetrics::builder()
+            .naming(NamingScheme::OpenTelemetryUtf8)
+            .exclude_path("/metrics")
+            .extra_labels(["tenant"])
+            .build(&registry)
+            .expect("the request metrics register on a new registry");
+        let handler = MetricsHandler::new(&registry)
+            .expect("the handler's own metrics register on a new registry");
+        Self {
+            registry,
+            metrics,
+            handler,
+            gate: Gate::default(),
+            runtime,
+            shutdown_timeout: Duration::from_secs(5),
+        }
     }
 
     /// The standard app, its metrics handler configured by `configure`.

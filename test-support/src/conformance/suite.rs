@@ -12,6 +12,7 @@ macro_rules! conformance_suite {
         mod multi_thread {
             $crate::conformance_suite!(@cases $adapter, MultiThread:
                 metrics_endpoint_negotiates_compresses_and_restricts_methods,
+                metrics_endpoint_negotiates_utf8_names_and_filters_by_name,
                 requests_are_labelled_by_route_and_status,
                 case_variant_methods_are_labelled_other,
                 cancelled_requests_leave_the_in_flight_gauge,

@@ -123,3 +123,74 @@ pub fn large_scrapes_do_not_stall_the_server<A: Adapter>(runtime: Runtime) {
     );
     assert!(worst < LATENESS_LIMIT, "the ticker was {worst:?} late");
 }
+
+/// On a UTF-8 registry, `/metrics` answers a Prometheus 3 scraper with the names as they
+/// are (quoted) and names the scheme in the `Content-Type`, any other scraper with
+/// underscores; `name[]` parameters, raw or percent-encoded, limit the scrape to the
+/// families named.
+///
+/// # Panics
+///
+/// When a check fails.
+pub fn metrics_endpoint_negotiates_utf8_names_and_filters_by_name<A: Adapter>(runtime: Runtime) {
+    let _machine = shared();
+    let spec = AppSpec::utf8(runtime);
+    let orders: Family<Counter> = Family::new(["order.kind"]).unwrap();
+    spec.registry
+        .register("shop.orders", "Orders.", orders.clone())
+        .unwrap();
+    orders.labels(&["express"]).unwrap().inc();
+    let registry = spec.registry.clone();
+    let app = A::start(spec);
+    let addr = app.addr();
+    assert_eq!(request(addr, "GET", "/users/7", &[]).unwrap().status, 200);
+    // The request is recorded when its response body ends, just after the client read it.
+    let deadline = std::time::Instant::now() + RECORD_LIMIT;
+    while !registry_text(&registry).contains("http_server_request_duration_seconds_count{") {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the request was never recorded"
+        );
+        thread::sleep(Duration::from_millis(2));
+    }
+
+    let prometheus_3 = "application/openmetrics-text;version=1.0.0;escaping=allow-utf-8;q=0.6,application/openmetrics-text;version=0.0.1;q=0.5,text/plain;version=1.0.0;escaping=allow-utf-8;q=0.4,text/plain;version=0.0.4;q=0.3,*/*;q=0.2";
+    let response = request(addr, "GET", "/metrics", &[("accept", prometheus_3)]).unwrap();
+    assert_eq!(
+        response.header("content-type"),
+        Some("application/openmetrics-text; version=1.0.0; charset=utf-8; escaping=allow-utf-8")
+    );
+    let text = String::from_utf8(response.body).unwrap();
+    for needle in [
+        "{\"shop.orders_total\",\"order.kind\"=\"express\"} 1\n",
+        "{\"http.server.request.duration_seconds_count\",\"http.request.method\"=\"GET\",\"http.route\"=\"/users/{id}\",\"http.response.status_code\"=\"200\",tenant=\"none\"} 1\n",
+    ] {
+        assert!(text.contains(needle), "{needle} missing:\n{text}");
+    }
+
+    let plain = String::from_utf8(request(addr, "GET", "/metrics", &[]).unwrap().body).unwrap();
+    assert!(
+        plain.contains("shop_orders_total{order_kind=\"express\"} 1\n"),
+        "{plain}"
+    );
+    assert!(!plain.contains("{\""), "{plain}");
+
+    for query in [
+        "/metrics?name[]=shop_orders_total",
+        "/metrics?name%5B%5D=shop.orders&name[]=missing",
+    ] {
+        let body = String::from_utf8(request(addr, "GET", query, &[]).unwrap().body).unwrap();
+        assert!(!body.is_empty(), "{query}");
+        assert!(
+            body.lines().all(|line| line.contains("shop_orders")),
+            "{query}:\n{body}"
+        );
+    }
+    let none = request(addr, "GET", "/metrics?name[]=missing", &[]).unwrap();
+    assert_eq!((none.status, none.body.len()), (200, 0));
+}
+
+/// The registry's text exposition.
+fn registry_text(registry: &prom_kit::Registry) -> String {
+    registry.encode_text().unwrap()
+}

@@ -19,6 +19,7 @@ use std::sync::{PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 pub use endpoint::{
     large_scrapes_do_not_stall_the_server,
     metrics_endpoint_negotiates_compresses_and_restricts_methods,
+    metrics_endpoint_negotiates_utf8_names_and_filters_by_name,
 };
 pub use exemplars::{
     exemplar_hook_attaches_trace_ids, exemplar_hook_with_control_characters_counts_without_exemplar,
