@@ -9,10 +9,11 @@ use std::time::Duration;
 
 use prom_kit::encoding::{EscapingScheme, Format};
 use prom_kit::http::{HttpMetrics, NamingScheme, RequestInfo};
+use prom_kit::push::PushClient;
 use prom_kit::{Counter, Family, Histogram, NameValidation, Registry};
 use prom_kit_test_support::tools::promtool;
 use prom_kit_test_support::{promtool_check, run_with_stdin};
-use support::{Prometheus, request, tool};
+use support::{Prometheus, Pushgateway, request, tool};
 
 /// A UTF-8 registry with dotted names everywhere names can be.
 fn utf8_registry() -> Registry {
@@ -145,4 +146,24 @@ fn prometheus_2_stores_escaped_names_and_answers_queries() {
         assert_eq!(got, expected, "{query}");
     }
     server.shutdown();
+}
+
+#[test]
+fn pushgateway_1_5_takes_a_utf8_registry_escaped_with_underscores() {
+    let Some(binary) = tool("prometheus-pushgateway", "prometheus-pushgateway") else {
+        return;
+    };
+    let gateway = Pushgateway::start(&binary, 15);
+    let client = PushClient::builder(&gateway.url(), "utf8")
+        .grouping("zone", "eu")
+        .build()
+        .unwrap();
+    client.push_blocking(&utf8_registry()).unwrap();
+    let metrics = gateway.metrics();
+    for needle in [
+        "shop_orders_total{deployment_environment=\"prod\",instance=\"\",job=\"utf8\",order_kind=\"express\",zone=\"eu\"} 3",
+        "target_info{instance=\"\",job=\"utf8\",service_name=\"shop\",service_version=\"1.4.2\",zone=\"eu\"} 1",
+    ] {
+        assert!(metrics.contains(needle), "{needle} missing:\n{metrics}");
+    }
 }

@@ -3,6 +3,7 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE;
 
+use crate::encoding::EscapingScheme;
 use crate::error::{Error, ErrorKind, Result};
 use crate::name::NameValidation;
 
@@ -29,14 +30,20 @@ impl GroupingKey {
         })
     }
 
-    /// Adds (or replaces) a grouping label.
+    /// Adds (or replaces) a grouping label whose name `validation` accepts: legacy names
+    /// for every Pushgateway, UTF-8 names for one that takes them (1.11 and later, with
+    /// `--push.enable-utf8-names`).
     ///
     /// # Errors
     ///
     /// An invalid or reserved label name, or `job` (the job has its own place).
-    pub(crate) fn insert(&mut self, name: &str, value: &str) -> Result<()> {
-        // The Pushgateway (before 1.11, and without its UTF-8 flag) takes legacy names.
-        NameValidation::Legacy.check_label_name(name)?;
+    pub(crate) fn insert(
+        &mut self,
+        name: &str,
+        value: &str,
+        validation: NameValidation,
+    ) -> Result<()> {
+        validation.check_label_name(name)?;
         if name == "job" {
             return Err(Error::about(ErrorKind::ReservedLabelName, name));
         }
@@ -66,10 +73,11 @@ impl GroupingKey {
 /// Appends `/<name>/<value>`, or `/<name>@base64/<url-safe base64>` for values the
 /// gateway could not take verbatim in a path segment: empty, containing `/` or a space,
 /// or a dot segment (`.` and `..` are removed from paths by URL normalisation; the
-/// gateway answers them with a redirect).
+/// gateway answers them with a redirect). A name outside the legacy set goes in the
+/// `U__` form of the `values` escaping, which the gateway decodes.
 fn push_pair(path: &mut String, name: &str, value: &str) {
     path.push('/');
-    path.push_str(name);
+    path.push_str(&EscapingScheme::Values.escape_label_name(name));
     if value.is_empty() {
         path.push_str("@base64/=");
     } else if value.contains(['/', ' ']) || value == "." || value == ".." {
@@ -105,15 +113,17 @@ mod tests {
     #[test]
     fn paths_encode_as_the_gateway_expects() {
         let mut key = GroupingKey::new("batch job").unwrap();
-        key.insert("zone", "eu/west").unwrap();
-        key.insert("instance", "host-1").unwrap();
-        key.insert("empty", "").unwrap();
-        key.insert("odd", "ä?&%").unwrap();
+        key.insert("zone", "eu/west", NameValidation::Legacy)
+            .unwrap();
+        key.insert("instance", "host-1", NameValidation::Legacy)
+            .unwrap();
+        key.insert("empty", "", NameValidation::Legacy).unwrap();
+        key.insert("odd", "ä?&%", NameValidation::Legacy).unwrap();
         assert_eq!(
             key.path(),
             "/metrics/job@base64/YmF0Y2ggam9i/empty@base64/=/instance/host-1/odd/%C3%A4%3F%26%25/zone@base64/ZXUvd2VzdA=="
         );
-        key.insert("zone", "us").unwrap();
+        key.insert("zone", "us", NameValidation::Legacy).unwrap();
         assert!(key.path().ends_with("/zone/us"));
         assert_eq!(
             key.names().collect::<Vec<_>>(),
@@ -122,11 +132,40 @@ mod tests {
     }
 
     #[test]
+    fn utf8_names_go_in_the_values_escaping_the_gateway_decodes() {
+        let mut key = GroupingKey::new("j").unwrap();
+        assert_eq!(
+            key.insert("service.name", "shop", NameValidation::Legacy)
+                .unwrap_err()
+                .kind(),
+            ErrorKind::InvalidLabelName
+        );
+        key.insert("service.name", "shop", NameValidation::Utf8)
+            .unwrap();
+        key.insert("zone", "eu", NameValidation::Utf8).unwrap();
+        key.insert("花火", "a/b", NameValidation::Utf8).unwrap();
+        assert_eq!(
+            key.path(),
+            "/metrics/job/j/U__service_2e_name/shop/zone/eu/U___82b1__706b_@base64/YS9i"
+        );
+        assert_eq!(
+            key.names().collect::<Vec<_>>(),
+            ["job", "service.name", "zone", "花火"]
+        );
+        assert_eq!(
+            key.insert("__x", "1", NameValidation::Utf8)
+                .unwrap_err()
+                .kind(),
+            ErrorKind::ReservedLabelName
+        );
+    }
+
+    #[test]
     fn dot_segments_go_base64() {
         let mut key = GroupingKey::new(".").unwrap();
-        key.insert("a", "..").unwrap();
-        key.insert("b", "...").unwrap();
-        key.insert("c", ".x").unwrap();
+        key.insert("a", "..", NameValidation::Legacy).unwrap();
+        key.insert("b", "...", NameValidation::Legacy).unwrap();
+        key.insert("c", ".x", NameValidation::Legacy).unwrap();
         assert_eq!(
             key.path(),
             "/metrics/job@base64/Lg==/a@base64/Li4=/b/.../c/.x"
@@ -139,7 +178,7 @@ mod tests {
         proptest!(|(job in any::<String>(), value in any::<String>())| {
             prop_assume!(!job.is_empty());
             let mut key = GroupingKey::new(&job).unwrap();
-            key.insert("l", &value).unwrap();
+            key.insert("l", &value, NameValidation::Legacy).unwrap();
             let path = key.path();
             let segments: Vec<&str> = path.split('/').collect();
             prop_assert_eq!(segments.len(), 6, "{}", path);
@@ -184,15 +223,21 @@ mod tests {
         );
         let mut key = GroupingKey::new("j").unwrap();
         assert_eq!(
-            key.insert("job", "x").unwrap_err().kind(),
+            key.insert("job", "x", NameValidation::Legacy)
+                .unwrap_err()
+                .kind(),
             ErrorKind::ReservedLabelName
         );
         assert_eq!(
-            key.insert("bad-name", "x").unwrap_err().kind(),
+            key.insert("bad-name", "x", NameValidation::Legacy)
+                .unwrap_err()
+                .kind(),
             ErrorKind::InvalidLabelName
         );
         assert_eq!(
-            key.insert("__x", "x").unwrap_err().kind(),
+            key.insert("__x", "x", NameValidation::Legacy)
+                .unwrap_err()
+                .kind(),
             ErrorKind::ReservedLabelName
         );
     }

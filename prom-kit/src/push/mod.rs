@@ -72,8 +72,9 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use grouping::GroupingKey;
 
-use crate::encoding::Format;
+use crate::encoding::{EscapingScheme, Format};
 use crate::error::{Error, ErrorKind, Result};
+use crate::name::NameValidation;
 use crate::registry::Registry;
 
 /// Pushes a registry's metrics to a Pushgateway under one grouping key. Cheap to clone.
@@ -90,6 +91,8 @@ struct Inner {
     authorization: Option<String>,
     gzip: bool,
     format: Format,
+    /// How names outside the legacy set are pushed.
+    escaping: EscapingScheme,
     transport: transport::Transport,
 }
 
@@ -105,6 +108,7 @@ pub struct PushClientBuilder {
     authorization: Option<String>,
     gzip: bool,
     format: Format,
+    utf8_names: bool,
 }
 
 /// A grouping label, as configured.
@@ -154,6 +158,17 @@ impl PushClientBuilder {
         self
     }
 
+    /// Pushes names outside the legacy set as they are, for a Pushgateway that takes
+    /// them (1.11 and later, started with `--push.enable-utf8-names`): metric and label
+    /// names in the body quoted (text) or raw (protobuf), grouping label names in the
+    /// `U__` form the gateway decodes. Off by default: names are escaped with
+    /// underscores, as older gateways require, and grouping label names must be legacy
+    /// names.
+    pub fn utf8_names(mut self, enabled: bool) -> Self {
+        self.utf8_names = enabled;
+        self
+    }
+
     /// Gzips request bodies (off by default).
     pub fn gzip(mut self, enabled: bool) -> Self {
         self.gzip = enabled;
@@ -185,11 +200,16 @@ impl PushClientBuilder {
     /// - [`ErrorKind::Io`] if [`instance_from_hostname`](Self::instance_from_hostname)
     ///   was asked for and the host name cannot be read.
     pub fn build(self) -> Result<PushClient> {
+        let validation = if self.utf8_names {
+            NameValidation::Utf8
+        } else {
+            NameValidation::Legacy
+        };
         let mut key = GroupingKey::new(&self.job)?;
         for label in &self.grouping {
             match label {
-                GroupingLabel::Given(name, value) => key.insert(name, value)?,
-                GroupingLabel::Hostname => key.insert("instance", &hostname()?)?,
+                GroupingLabel::Given(name, value) => key.insert(name, value, validation)?,
+                GroupingLabel::Hostname => key.insert("instance", &hostname()?, validation)?,
             }
         }
         let transport = transport::Transport::new(&self.base)?;
@@ -218,6 +238,11 @@ impl PushClientBuilder {
                 authorization: self.authorization,
                 gzip: self.gzip,
                 format: self.format,
+                escaping: if self.utf8_names {
+                    EscapingScheme::AllowUtf8
+                } else {
+                    EscapingScheme::Underscores
+                },
                 transport,
             }),
         })
@@ -263,6 +288,7 @@ impl PushClient {
             authorization: None,
             gzip: false,
             format: Format::Text,
+            utf8_names: false,
         }
     }
 
@@ -354,6 +380,7 @@ impl PushClient {
                 authorization: inner.authorization.clone(),
                 gzip: inner.gzip,
                 format: inner.format,
+                escaping: inner.escaping,
                 transport: transport::Transport::new(&inner.url)?,
             }),
         })
@@ -417,8 +444,9 @@ impl PushClient {
     /// The body in the client's format, refused if a series would clash with the
     /// grouping key (checked on the text encoding).
     fn body(&self, registry: &Registry) -> Result<Vec<u8>> {
+        let escaping = self.inner.escaping;
         let mut text = Vec::new();
-        registry.encode(Format::Text, &mut text)?;
+        registry.encode_escaped(Format::Text, escaping, &mut text)?;
         let clash = {
             let rendered = String::from_utf8_lossy(&text);
             let used = check::label_names(&rendered);
@@ -438,7 +466,7 @@ impl PushClient {
             return Ok(text);
         }
         let mut body = Vec::new();
-        registry.encode(self.inner.format, &mut body)?;
+        registry.encode_escaped(self.inner.format, escaping, &mut body)?;
         Ok(body)
     }
 }

@@ -87,6 +87,69 @@ fn puts_text_to_the_group_url_with_auth() {
     assert!(request.ends_with("records_total 3\n"), "{request}");
 }
 
+/// A UTF-8 registry with a dotted counter.
+fn utf8_registry() -> Registry {
+    let registry = Registry::with_name_validation(crate::NameValidation::Utf8);
+    let family: Family<Counter> = Family::new(["order.kind"]).unwrap();
+    family.labels(&["express"]).unwrap().inc_by(2);
+    registry.register("shop.orders", "Orders.", family).unwrap();
+    registry
+}
+
+#[test]
+fn utf8_names_are_pushed_escaped_unless_the_gateway_takes_them() {
+    let (url, request) = fake_gateway(200, "");
+    let client = PushClient::builder(&url, "batch").build().unwrap();
+    client.push_blocking(&utf8_registry()).unwrap();
+    let request = request.join().unwrap();
+    assert!(
+        request.ends_with("shop_orders_total{order_kind=\"express\"} 2\n"),
+        "{request}"
+    );
+    assert_eq!(
+        PushClient::builder(&url, "batch")
+            .grouping("service.name", "shop")
+            .build()
+            .unwrap_err()
+            .kind(),
+        ErrorKind::InvalidLabelName
+    );
+
+    let (url, request) = fake_gateway(200, "");
+    let client = PushClient::builder(&url, "batch")
+        .utf8_names(true)
+        .grouping("service.name", "shop")
+        .build()
+        .unwrap();
+    assert!(
+        client
+            .url()
+            .ends_with("/metrics/job/batch/U__service_2e_name/shop")
+    );
+    client.push_blocking(&utf8_registry()).unwrap();
+    let request = request.join().unwrap();
+    assert!(
+        request.starts_with("PUT /metrics/job/batch/U__service_2e_name/shop HTTP/1.1\r\n"),
+        "{request}"
+    );
+    assert!(
+        request.ends_with("{\"shop.orders_total\",\"order.kind\"=\"express\"} 2\n"),
+        "{request}"
+    );
+}
+
+#[test]
+fn utf8_grouping_labels_clash_with_quoted_series_labels() {
+    let client = PushClient::builder("http://127.0.0.1:9", "batch")
+        .utf8_names(true)
+        .grouping("order.kind", "x")
+        .build()
+        .unwrap();
+    let error = client.push_blocking(&utf8_registry()).unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::LabelClash);
+    assert!(error.to_string().contains("order.kind"), "{error}");
+}
+
 #[tokio::test]
 async fn rejections_carry_status_and_body() {
     let (url, request) = fake_gateway(400, "pushed metrics are invalid or inconsistent");
