@@ -319,3 +319,64 @@ fn names_that_a_scheme_writes_alike_cannot_both_be_registered() {
     legacy.register("a_b", "", Gauge::new()).unwrap();
     legacy.register("a_dot_b", "", Gauge::new()).unwrap();
 }
+
+/// A collector whose info pairs are given as rendered text.
+struct RawInfo(&'static str);
+
+impl Collector for RawInfo {
+    fn collect(&self, out: &mut CollectorOutput<'_>) -> prom_kit::Result<()> {
+        let descriptor = Descriptor::new("raw", "Raw.", MetricType::Info)?;
+        out.family(&descriptor)
+            .series(&[] as &[&str], prom_kit::snapshot::Snapshot::Info(self.0))
+    }
+}
+
+#[test]
+fn label_names_that_a_scheme_writes_alike_or_reserved_are_refused() {
+    // Found by the utf8_names fuzz target: `{` and `"` are both `_` with underscores.
+    let registry = Registry::with_name_validation(NameValidation::Utf8);
+    assert_eq!(
+        registry
+            .set_target_info([("{", ""), ("\"", "")])
+            .unwrap_err()
+            .kind(),
+        ErrorKind::DuplicateLabelName
+    );
+    let error = registry
+        .set_target_info([("a.b", ""), ("a-b", "")])
+        .unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::DuplicateLabelName);
+    assert!(error.to_string().contains("underscores"), "{error}");
+    assert_eq!(
+        Family::<Counter>::new(["a.b", "a_b"]).unwrap_err().kind(),
+        ErrorKind::DuplicateLabelName
+    );
+    // `._name._` is `__name__` with underscores: it would overwrite the metric name.
+    assert!(Family::<Counter>::new(["_.x", "花火"]).is_ok());
+    for reserved in ["._name._", "-_type-_", "._unit_."] {
+        assert_eq!(
+            Family::<Counter>::new([reserved]).unwrap_err().kind(),
+            ErrorKind::ReservedLabelName,
+            "{reserved}"
+        );
+    }
+    // Across a view's constant labels and a family's own.
+    let view = registry.with_labels([("a.b", "1")]).unwrap();
+    let family: Family<Counter> = Family::new(["a_b"]).unwrap();
+    assert_eq!(
+        view.register("c", "", family).unwrap_err().kind(),
+        ErrorKind::DuplicateLabelName
+    );
+    // And in a collector's info pairs: the family is dropped, the scrape stays valid.
+    registry.register("ok", "", Gauge::new()).unwrap();
+    registry.register_collector(RawInfo(r#""a.b"="1",a_b="2""#));
+    assert_eq!(
+        registry.encode_text().unwrap_err().kind(),
+        ErrorKind::Collect
+    );
+    let mut out = Vec::new();
+    let _ = registry.encode_escaped(Format::Text, EscapingScheme::Underscores, &mut out);
+    let text = String::from_utf8(out).unwrap();
+    assert!(!text.contains("raw_info"), "{text}");
+    assert!(text.contains("ok 0\n"), "{text}");
+}

@@ -35,6 +35,8 @@ pub(super) struct Lines<'a> {
     pub(super) descriptor: &'a Descriptor,
     /// The constant labels, as written.
     pub(super) const_labels: Cow<'a, str>,
+    /// The constant labels as the registry view rendered them (names unescaped).
+    pub(super) raw_const_labels: &'a str,
     /// Whether OpenMetrics output carries `_created` samples.
     created: bool,
     /// The `le` texts of the family's histogram bounds.
@@ -87,6 +89,7 @@ impl<'a> Lines<'a> {
             name.clone()
         };
         let quoted = escaping == EscapingScheme::AllowUtf8 && metric_name_needs_quotes(&name);
+        let raw_const_labels = const_labels;
         let const_labels = if escape_names {
             let mut rewritten = String::new();
             rewrite_label_names(&mut rewritten, const_labels, escaping);
@@ -105,6 +108,7 @@ impl<'a> Lines<'a> {
             state_label: String::new(),
             descriptor,
             const_labels,
+            raw_const_labels,
             created,
             le: LeTexts::default(),
             line: Vec::new(),

@@ -12,6 +12,7 @@ use crate::descriptor::Descriptor;
 use crate::error::{Error, ErrorKind, Result};
 use crate::labels::render::{check_rendered, render_series, rendered_names};
 use crate::labels::{LabelValues, check_arity};
+use crate::name::{NameValidation, check_distinct_when_escaped};
 use crate::snapshot::{CounterSnapshot, Number, Scratch, Snapshot};
 
 /// Writes one metric family: its `HELP`/`TYPE`(/`UNIT`) lines when created, then one
@@ -137,14 +138,24 @@ impl<'a> FamilyWriter<'a> {
         for name in &names {
             lines.validation.check_label_name(name)?;
         }
+        let const_names: Vec<Cow<'_, str>> = rendered_names(lines.raw_const_labels).collect();
+        let family = lines.descriptor.label_names();
         let taken = |name: &str| {
-            lines.descriptor.label_names().iter().any(|n| &**n == name)
-                || rendered_names(&lines.const_labels).any(|n| n == name)
+            family.iter().any(|n| &**n == name) || const_names.iter().any(|n| n == name)
         };
-        match names.into_iter().find(|n| taken(n)) {
-            Some(clash) => Err(Error::about(ErrorKind::DuplicateLabelName, &clash)),
-            None => Ok(()),
+        if let Some(clash) = names.iter().find(|n| taken(n)) {
+            return Err(Error::about(ErrorKind::DuplicateLabelName, clash));
         }
+        if lines.validation == NameValidation::Utf8 {
+            check_distinct_when_escaped(
+                family
+                    .iter()
+                    .map(|n| &**n)
+                    .chain(const_names.iter().map(|n| &**n))
+                    .chain(names.iter().map(|n| &**n)),
+            )?;
+        }
+        Ok(())
     }
 
     /// The writer's reusable snapshot storage, and a sink for the series read into it:

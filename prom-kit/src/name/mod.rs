@@ -53,7 +53,10 @@ impl NameValidation {
         }
     }
 
-    /// Checks a label name, and rejects the reserved `__` prefix.
+    /// Checks a label name, and rejects the reserved `__` prefix — in a UTF-8 registry
+    /// also a name that an escaping scheme would write as one of Prometheus' own labels
+    /// (`._name._` is `__name__` with underscores), which would overwrite the metric name
+    /// at an older scraper.
     pub(crate) fn check_label_name(self, name: &str) -> Result<()> {
         let valid = match self {
             Self::Legacy => is_legacy_label_name(name),
@@ -62,13 +65,19 @@ impl NameValidation {
         if !valid {
             return Err(Error::about(ErrorKind::InvalidLabelName, name));
         }
-        if name.starts_with("__") {
+        let reserved = name.starts_with("__")
+            || (self == Self::Utf8
+                && ESCAPING_SCHEMES.iter().any(|scheme| {
+                    PROMETHEUS_LABELS.contains(&&*scheme.escape_label_name(name))
+                }));
+        if reserved {
             return Err(Error::about(ErrorKind::ReservedLabelName, name));
         }
         Ok(())
     }
 
-    /// Checks a list of label names: each valid, none repeated.
+    /// Checks a list of label names: each valid, none repeated — in a UTF-8 registry
+    /// also none written alike by an escaping scheme (`a.b` and `a_b` with underscores).
     pub(crate) fn check_label_names<S: AsRef<str>>(self, names: &[S]) -> Result<()> {
         for (i, name) in names.iter().enumerate() {
             let name = name.as_ref();
@@ -77,8 +86,50 @@ impl NameValidation {
                 return Err(Error::about(ErrorKind::DuplicateLabelName, name));
             }
         }
+        if self == Self::Utf8 {
+            check_distinct_when_escaped(names.iter().map(AsRef::as_ref))?;
+        }
         Ok(())
     }
+}
+
+/// The labels Prometheus gives a meaning of its own (the metric name; the type and unit
+/// of Prometheus 3's type-and-unit labels).
+const PROMETHEUS_LABELS: [&str; 3] = ["__name__", "__type__", "__unit__"];
+
+/// The schemes that rewrite names.
+pub(crate) const ESCAPING_SCHEMES: [EscapingScheme; 3] = [
+    EscapingScheme::Underscores,
+    EscapingScheme::Dots,
+    EscapingScheme::Values,
+];
+
+/// Fails if two of `names` (label names of one series: a family's own, the constant
+/// ones, an info metric's) would be written alike by an escaping scheme: the escaped
+/// series would repeat a label, and an older scraper would reject the whole scrape.
+pub(crate) fn check_distinct_when_escaped<'a>(
+    names: impl IntoIterator<Item = &'a str>,
+) -> Result<()> {
+    let names: Vec<&str> = names.into_iter().collect();
+    for scheme in ESCAPING_SCHEMES {
+        let escaped: Vec<_> = names.iter().map(|n| scheme.escape_label_name(n)).collect();
+        for (i, name) in escaped.iter().enumerate() {
+            if let Some(j) = escaped[..i].iter().position(|other| other == name) {
+                if names[j] != names[i] {
+                    return Err(Error::new(
+                        ErrorKind::DuplicateLabelName,
+                        format!(
+                            "{:?} and {:?} are both written {name:?} with {}",
+                            names[j],
+                            names[i],
+                            scheme.as_param()
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Checks a metric name against `[a-zA-Z_:][a-zA-Z0-9_:]*`.

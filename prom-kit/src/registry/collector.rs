@@ -6,6 +6,7 @@ use crate::descriptor::Descriptor;
 use crate::encoding::{Exposition, FamilyWriter, ProtoSlot, flush};
 use crate::error::{Error, ErrorKind, Result};
 use crate::labels::render::rendered_names;
+use crate::name::{NameValidation, check_distinct_when_escaped};
 
 /// Produces whole metric families at scrape time, for values that live elsewhere (the
 /// process's resource usage, a connection pool's statistics).
@@ -115,6 +116,15 @@ impl CollectorOutput<'_> {
         {
             return Err(Error::about(ErrorKind::DuplicateLabelName, clash));
         }
-        descriptor.check_reserved_labels(&const_names)
+        descriptor.check_reserved_labels(&const_names)?;
+        if self.exposition.validation == NameValidation::Utf8 {
+            check_distinct_when_escaped(
+                const_names
+                    .iter()
+                    .copied()
+                    .chain(descriptor.label_names().iter().map(|n| &**n)),
+            )?;
+        }
+        Ok(())
     }
 }

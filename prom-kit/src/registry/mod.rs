@@ -25,7 +25,7 @@ use crate::descriptor::Descriptor;
 use crate::encoding::EscapingScheme;
 use crate::error::{Error, ErrorKind, Result};
 use crate::labels::render::render_pairs;
-use crate::name::NameValidation;
+use crate::name::{ESCAPING_SCHEMES, NameValidation, check_distinct_when_escaped};
 use register::sealed::Collect;
 
 /// A set of metric families, encoded together at every scrape.
@@ -83,14 +83,6 @@ struct State {
 
 /// A name a family exposes, as registered (`None`) or as an escaping scheme writes it.
 type ExposedName = (Option<EscapingScheme>, String);
-
-/// The schemes that rewrite names: two UTF-8 names that one of them writes alike (`a.b`
-/// and `a_b` under underscores) cannot both be registered.
-const ESCAPING_SCHEMES: [EscapingScheme; 3] = [
-    EscapingScheme::Underscores,
-    EscapingScheme::Dots,
-    EscapingScheme::Values,
-];
 
 struct Entry {
     descriptor: Descriptor,
@@ -287,6 +279,14 @@ impl Registry {
             return Err(Error::about(ErrorKind::DuplicateLabelName, clash));
         }
         descriptor.check_reserved_labels(&const_names)?;
+        if self.validation == NameValidation::Utf8 {
+            check_distinct_when_escaped(
+                const_names
+                    .iter()
+                    .copied()
+                    .chain(descriptor.label_names().iter().map(|n| &**n)),
+            )?;
+        }
 
         let mut state = self.shared.write();
         let exposed = self.exposed_names(&descriptor);
