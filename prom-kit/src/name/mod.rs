@@ -67,9 +67,9 @@ impl NameValidation {
         }
         let reserved = name.starts_with("__")
             || (self == Self::Utf8
-                && ESCAPING_SCHEMES.iter().any(|scheme| {
-                    PROMETHEUS_LABELS.contains(&&*scheme.escape_label_name(name))
-                }));
+                && ESCAPING_SCHEMES
+                    .iter()
+                    .any(|scheme| PROMETHEUS_LABELS.contains(&&*scheme.escape_label_name(name))));
         if reserved {
             return Err(Error::about(ErrorKind::ReservedLabelName, name));
         }
