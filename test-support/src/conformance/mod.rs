@@ -5,9 +5,10 @@
 //! `tenant` label and a `trace_id` exemplar, the metrics endpoint and a few routes with
 //! [`handlers`] of known behaviour); an adapter's test crate implements [`Adapter`],
 //! the framework glue that serves that app, and expands [`conformance_suite!`] to get one
-//! `#[test]` per case:
+//! `#[test]` per case (the shape of `prom-kit-axum/tests/conformance.rs`, which compiles
+//! it for real):
 //!
-//! ```ignore
+//! ```text
 //! struct Axum;
 //!
 //! impl Adapter for Axum {
