@@ -334,6 +334,14 @@ fn unescape<'a>(escaped: &'a str, buffer: &'a mut String) -> &'a str {
     buffer
 }
 
+/// The raw (unescaped) values of well-formed rendered label text, in order.
+pub(crate) fn rendered_values(text: &str) -> Vec<String> {
+    let mut buffer = String::new();
+    rendered_pairs(text)
+        .map(|(_, escaped)| unescape(escaped, &mut buffer).to_owned())
+        .collect()
+}
+
 /// Splits rendered label text (`a="x",b="y"`) back into `(name, raw value)` pairs, for
 /// encoders that need raw values (protobuf).
 #[cfg(feature = "protobuf")]

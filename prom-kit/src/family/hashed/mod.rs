@@ -16,8 +16,8 @@ use index::Shard;
 use super::FamilyBuilder;
 use super::cache::{ByAddress, ByBytes, CacheKey, thread_cache};
 use crate::atomic::CachePadded;
-use crate::error::Result;
-use crate::labels::render::hash_values;
+use crate::error::{Error, ErrorKind, Result};
+use crate::labels::render::{hash_values, rendered_values};
 use crate::labels::{LabelValues, OVERFLOW_LABEL_VALUE, check_arity};
 use crate::metrics::Metric;
 use crate::sync::{AtomicU64, AtomicUsize, RwLock};
@@ -288,6 +288,90 @@ impl<M: Metric> Family<M> {
         check_arity(&self.inner.label_names, values)?;
         let hash = hash_values(&self.inner.hasher, values);
         Ok(self.remove_series(hash, values))
+    }
+
+    /// Removes every series whose labels include all of `pairs` (Go's
+    /// `DeletePartialMatch`); returns how many were removed. As with
+    /// [`remove`](Self::remove), handles callers still hold keep working unexposed, and
+    /// no thread's lookup cache answers with a removed series.
+    ///
+    /// ```
+    /// use prom_kit::{Counter, Family};
+    ///
+    /// let requests: Family<Counter> = Family::new(["tenant", "route"])?;
+    /// for (tenant, route) in [("acme", "/a"), ("acme", "/b"), ("globex", "/a")] {
+    ///     requests.labels(&[tenant, route])?.inc();
+    /// }
+    /// assert_eq!(requests.remove_matching(&[("tenant", "acme")])?, 2);
+    /// assert_eq!(requests.len(), 1);
+    /// assert_eq!(requests.remove_matching(&[("tenant", "globex"), ("route", "/b")])?, 0);
+    /// # Ok::<(), prom_kit::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::InvalidLabelName`](crate::ErrorKind::InvalidLabelName) for a name
+    /// that is not one of the family's labels (a typo would otherwise match nothing,
+    /// silently), [`ErrorKind::InvalidValue`](crate::ErrorKind::InvalidValue) for no pairs
+    /// at all (use [`clear`](Self::clear) to remove everything).
+    pub fn remove_matching(&self, pairs: &[(&str, &str)]) -> Result<usize> {
+        if pairs.is_empty() {
+            return Err(Error::new(
+                ErrorKind::InvalidValue,
+                "no label pairs to match; clear() removes every series",
+            ));
+        }
+        let names = &self.inner.label_names;
+        let positions = pairs
+            .iter()
+            .map(|(name, value)| {
+                names
+                    .iter()
+                    .position(|n| &**n == *name)
+                    .map(|i| (i, *value))
+                    .ok_or_else(|| Error::about(ErrorKind::InvalidLabelName, name))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(self.retain(|values| positions.iter().any(|(i, value)| values[*i] != *value)))
+    }
+
+    /// Keeps the series for whose label values (in label-name order, unescaped) `keep`
+    /// returns `true` and removes the others; returns how many were removed. The series
+    /// are read shard by shard, then removed one by one as by [`remove`](Self::remove),
+    /// so lookups and scrapes go on meanwhile; a series created during the call may or
+    /// may not be seen.
+    ///
+    /// ```
+    /// use prom_kit::{Counter, Family};
+    ///
+    /// let jobs: Family<Counter> = Family::new(["queue"])?;
+    /// for queue in ["mail", "mail-retry", "billing"] {
+    ///     jobs.labels(&[queue])?.inc();
+    /// }
+    /// assert_eq!(jobs.retain(|values| !values[0].starts_with("mail")), 2);
+    /// assert_eq!(jobs.len(), 1);
+    /// # Ok::<(), prom_kit::Error>(())
+    /// ```
+    pub fn retain(&self, mut keep: impl FnMut(&[&str]) -> bool) -> usize {
+        // Copied out first: `keep` is the caller's code and runs with no lock held (it
+        // may look this family up).
+        let mut texts: Vec<Box<str>> = Vec::with_capacity(self.len());
+        self.for_each_series(|labels, _| texts.push(labels.into()));
+        let doomed: Vec<Vec<String>> = texts
+            .iter()
+            .map(|labels| rendered_values(labels))
+            .filter(|values| {
+                let borrowed: Vec<&str> = values.iter().map(String::as_str).collect();
+                !keep(&borrowed)
+            })
+            .collect();
+        doomed
+            .iter()
+            .filter(|values| {
+                let hash = hash_values(&self.inner.hasher, values.as_slice());
+                self.remove_series(hash, values.as_slice())
+            })
+            .count()
     }
 
     /// Removes every series.
