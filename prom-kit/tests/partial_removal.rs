@@ -186,7 +186,9 @@ fn removals_race_lookups_and_scrapes() {
         }
     }
     assert_eq!(family.len(), tenants.len() * routes.len());
-    eprintln!("{ROUNDS} rounds: {removed} series removed, {made} increments, {scrape_count} scrapes");
+    eprintln!(
+        "{ROUNDS} rounds: {removed} series removed, {made} increments, {scrape_count} scrapes"
+    );
     assert!(
         removed >= ROUNDS,
         "every round removed something: {removed}"
