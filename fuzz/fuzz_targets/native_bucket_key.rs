@@ -61,7 +61,10 @@ fn compare_shifted(lhs: &BigUint, shift: i64) -> bool {
 
 /// The exact bucket key of a finite positive value.
 fn reference_key(value: f64, schema: i32) -> i32 {
-    #[allow(clippy::cast_possible_truncation)]
+    #[allow(
+        clippy::cast_possible_truncation,
+        reason = "a first guess only: the loop below corrects it exactly"
+    )]
     let mut key = (value.log2() * 2f64.powi(schema)).ceil() as i64;
     while !at_most_bound(value, key, schema) {
         key += 1;

@@ -232,7 +232,11 @@ fn update(tracked: &mut Tracked, values: &[&str], amount: f64, exemplar: Option<
         Registered::Counter(f) => f.labels(values).is_ok_and(|c| {
             let _ = c.inc_by_f64(amount);
             if let Some(exemplar) = exemplar {
-                #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+                #[allow(
+                    clippy::cast_possible_truncation,
+                    clippy::cast_sign_loss,
+                    reason = "any integer amount will do: the fuzzer picks the float"
+                )]
                 let _ = c.inc_by_with_exemplar(amount as u64, exemplar);
             }
             true
