@@ -2,7 +2,9 @@
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::metrics::MetricType;
-use crate::name::{EscapingScheme, NameValidation, check_metric_name, check_unit};
+use crate::name::{
+    EscapingScheme, NameValidation, check_distinct_when_escaped, check_metric_name, check_unit,
+};
 
 /// What a metric family is called and what it holds; built once, validated once.
 ///
@@ -169,6 +171,34 @@ impl Descriptor {
             if clash {
                 return Err(Error::about(ErrorKind::ReservedLabelName, reserved));
             }
+        }
+        Ok(())
+    }
+
+    /// Fails if a label of the family (its own, or one its type adds: `le`, `quantile`,
+    /// a state set's name) is also one of the constant labels `const_names` of the view
+    /// exposing it — in a UTF-8 registry also if an escaping scheme would write two of
+    /// them alike.
+    pub(crate) fn check_with_constant_labels(
+        &self,
+        const_names: &[&str],
+        validation: NameValidation,
+    ) -> Result<()> {
+        if let Some(clash) = self
+            .label_names
+            .iter()
+            .find(|n| const_names.contains(&&***n))
+        {
+            return Err(Error::about(ErrorKind::DuplicateLabelName, clash));
+        }
+        self.check_reserved_labels(const_names)?;
+        if validation == NameValidation::Utf8 {
+            check_distinct_when_escaped(
+                const_names
+                    .iter()
+                    .copied()
+                    .chain(self.label_names.iter().map(|n| &**n)),
+            )?;
         }
         Ok(())
     }

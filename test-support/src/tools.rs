@@ -65,14 +65,7 @@ pub fn python() -> Option<PathBuf> {
 /// `packages` provide; `None` after reporting it missing.
 pub fn python_with(modules: &str, packages: &str) -> Option<PathBuf> {
     let candidates = [Some(PathBuf::from("/usr/bin/python3")), which("python3")];
-    let found = candidates.into_iter().flatten().find(|python| {
-        Command::new(python)
-            .args(["-c", &format!("import {modules}")])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success())
-    });
+    let found = first_running(candidates, &format!("import {modules}"));
     if found.is_none() {
         missing(
             &format!("python3 with {modules}"),
@@ -80,6 +73,21 @@ pub fn python_with(modules: &str, packages: &str) -> Option<PathBuf> {
         );
     }
     found
+}
+
+/// The first of the `candidates` interpreters that runs `script` successfully.
+fn first_running(
+    candidates: impl IntoIterator<Item = Option<PathBuf>>,
+    script: &str,
+) -> Option<PathBuf> {
+    candidates.into_iter().flatten().find(|python| {
+        Command::new(python)
+            .args(["-c", script])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    })
 }
 
 /// Names the interpreter [`python_utf8`] uses (`.ci/run` sets it to the virtual
@@ -99,14 +107,7 @@ pub fn python_utf8() -> Option<PathBuf> {
         Some(PathBuf::from("/usr/bin/python3")),
         which("python3"),
     ];
-    let found = candidates.into_iter().flatten().find(|python| {
-        Command::new(python)
-            .args(["-c", check])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success())
-    });
+    let found = first_running(candidates, check);
     if found.is_none() {
         missing(
             "python3 with prometheus_client >= 0.26",

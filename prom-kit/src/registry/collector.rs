@@ -4,9 +4,8 @@ use std::borrow::Cow;
 
 use crate::descriptor::Descriptor;
 use crate::encoding::{Exposition, FamilyWriter, ProtoSlot, flush};
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, Result};
 use crate::labels::render::rendered_names;
-use crate::name::{NameValidation, check_distinct_when_escaped};
 
 /// Produces whole metric families at scrape time, for values that live elsewhere (the
 /// process's resource usage, a connection pool's statistics).
@@ -109,22 +108,6 @@ impl CollectorOutput<'_> {
     fn check_const_labels(&self, descriptor: &Descriptor) -> Result<()> {
         let const_names: Vec<Cow<'_, str>> = rendered_names(self.const_labels).collect();
         let const_names: Vec<&str> = const_names.iter().map(|n| &**n).collect();
-        if let Some(clash) = descriptor
-            .label_names()
-            .iter()
-            .find(|n| const_names.contains(&&***n))
-        {
-            return Err(Error::about(ErrorKind::DuplicateLabelName, clash));
-        }
-        descriptor.check_reserved_labels(&const_names)?;
-        if self.exposition.validation == NameValidation::Utf8 {
-            check_distinct_when_escaped(
-                const_names
-                    .iter()
-                    .copied()
-                    .chain(descriptor.label_names().iter().map(|n| &**n)),
-            )?;
-        }
-        Ok(())
+        descriptor.check_with_constant_labels(&const_names, self.exposition.validation)
     }
 }

@@ -25,7 +25,7 @@ use crate::descriptor::Descriptor;
 use crate::encoding::EscapingScheme;
 use crate::error::{Error, ErrorKind, Result};
 use crate::labels::render::render_pairs;
-use crate::name::{ESCAPING_SCHEMES, NameValidation, check_distinct_when_escaped};
+use crate::name::{ESCAPING_SCHEMES, NameValidation};
 use register::sealed::Collect;
 
 /// A set of metric families, encoded together at every scrape.
@@ -271,22 +271,7 @@ impl Registry {
             .with_label_names(metric.label_names().iter().cloned())?;
         descriptor.check_names(self.validation)?;
         let const_names: Vec<&str> = self.const_pairs.iter().map(|(n, _)| &**n).collect();
-        if let Some(clash) = descriptor
-            .label_names()
-            .iter()
-            .find(|n| const_names.contains(&&***n))
-        {
-            return Err(Error::about(ErrorKind::DuplicateLabelName, clash));
-        }
-        descriptor.check_reserved_labels(&const_names)?;
-        if self.validation == NameValidation::Utf8 {
-            check_distinct_when_escaped(
-                const_names
-                    .iter()
-                    .copied()
-                    .chain(descriptor.label_names().iter().map(|n| &**n)),
-            )?;
-        }
+        descriptor.check_with_constant_labels(&const_names, self.validation)?;
 
         let mut state = self.shared.write();
         let exposed = self.exposed_names(&descriptor);

@@ -139,14 +139,7 @@ impl AppSpec {
             .expect("the request metrics register on a new registry");
         let handler = MetricsHandler::new(&registry)
             .expect("the handler's own metrics register on a new registry");
-        Self {
-            registry,
-            metrics,
-            handler,
-            gate: Gate::default(),
-            runtime,
-            shutdown_timeout: Duration::from_secs(5),
-        }
+        Self::assemble(runtime, registry, metrics, handler)
     }
 
     /// The standard app, its metrics handler configured by `configure`.
@@ -169,6 +162,17 @@ impl AppSpec {
         let handler = configure(MetricsHandler::builder())
             .build(&registry)
             .expect("the handler's own metrics register on a new registry");
+        Self::assemble(runtime, registry, metrics, handler)
+    }
+
+    /// The app around its registry, metrics and handler, with a closed gate and a 5 s
+    /// shutdown timeout.
+    fn assemble(
+        runtime: Runtime,
+        registry: Registry,
+        metrics: HttpMetrics,
+        handler: MetricsHandler,
+    ) -> Self {
         Self {
             registry,
             metrics,
