@@ -2,7 +2,8 @@
 //! info metric's rendered pairs from a collector, encoded under every escaping scheme in
 //! every format: never a panic; every escaped text exposition (underscores, dots,
 //! values) reads back with the strict legacy reader, so a UTF-8 name can never make an
-//! older scraper reject a scrape; escaped names are legacy names, and the `values`
+//! older scraper reject a scrape, and every `allow-utf-8` one with the strict reader of
+//! Prometheus 3's quoted syntax; escaped names are legacy names, and the `values`
 //! escaping never writes two names alike.
 
 #![no_main]
@@ -15,7 +16,7 @@ use prom_kit::{
     Collector, CollectorOutput, Counter, Descriptor, Family, Format, Gauge, MetricType,
     NameValidation, Registry,
 };
-use prom_kit_fuzz::{read_exposition, read_protobuf};
+use prom_kit_fuzz::{read_exposition, read_exposition_utf8, read_protobuf};
 
 #[derive(Debug, Arbitrary)]
 struct FamilyDef<'a> {
@@ -109,10 +110,14 @@ fuzz_target!(|input: Input<'_>| {
                 continue;
             }
             let text = String::from_utf8(out).expect("UTF-8 exposition");
-            if scheme != EscapingScheme::AllowUtf8 {
-                if let Err(why) = read_exposition(&text, format == Format::OpenMetrics) {
-                    panic!("{scheme:?} {format:?}: {why}\n{text}");
-                }
+            let openmetrics = format == Format::OpenMetrics;
+            let read = if scheme == EscapingScheme::AllowUtf8 {
+                read_exposition_utf8(&text, openmetrics)
+            } else {
+                read_exposition(&text, openmetrics)
+            };
+            if let Err(why) = read {
+                panic!("{scheme:?} {format:?}: {why}\n{text}");
             }
         }
     }

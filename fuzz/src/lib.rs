@@ -57,42 +57,69 @@ fn is_value(text: &str) -> bool {
     mantissa_ok && exponent_ok
 }
 
+/// Reads a quoted string (`"…"`, escapes `\\`, `\"` and `\n` only, no raw newline) from
+/// the start of `text`; returns its unescaped content and the rest after the quote.
+fn read_quoted(text: &str) -> Result<(String, &str), String> {
+    let mut chars = text
+        .strip_prefix('"')
+        .ok_or("expected a quote")?
+        .char_indices();
+    let mut content = String::new();
+    let end = loop {
+        match chars.next() {
+            None => return Err("unterminated quoted string".into()),
+            Some((i, '"')) => break i,
+            Some((_, '\n')) => return Err("raw newline in a quoted string".into()),
+            Some((_, '\\')) => match chars.next() {
+                Some((_, '\\')) => content.push('\\'),
+                Some((_, '"')) => content.push('"'),
+                Some((_, 'n')) => content.push('\n'),
+                other => return Err(format!("bad escape {other:?}")),
+            },
+            Some((_, c)) => content.push(c),
+        }
+    };
+    Ok((content, &text[1 + end + 1..]))
+}
+
 /// Reads `{name="value",…}` from the start of `text`; returns the pairs and the rest.
 fn read_labels(text: &str) -> Result<(BTreeMap<String, String>, &str), String> {
-    let mut rest = text.strip_prefix('{').ok_or("expected {")?;
-    let mut labels = BTreeMap::new();
+    let rest = text.strip_prefix('{').ok_or("expected {")?;
+    read_label_pairs(rest, BTreeMap::new(), false)
+}
+
+/// Reads `name="value",…}` (after the opening brace, or after a quoted metric name's
+/// comma); with `utf8`, a label name may be quoted (Prometheus 3's syntax: legacy names
+/// bare, any other non-empty name quoted).
+fn read_label_pairs(
+    mut rest: &str,
+    mut labels: BTreeMap<String, String>,
+    utf8: bool,
+) -> Result<(BTreeMap<String, String>, &str), String> {
     if let Some(after) = rest.strip_prefix('}') {
         return Ok((labels, after));
     }
     loop {
-        let eq = rest.find('=').ok_or_else(|| format!("no = in {rest:?}"))?;
-        let name = &rest[..eq];
-        if !is_label_name(name) {
-            return Err(format!("invalid label name {name:?}"));
-        }
-        let mut chars = rest[eq + 1..]
-            .strip_prefix('"')
-            .ok_or("label value not quoted")?
-            .char_indices();
-        let mut value = String::new();
-        let end = loop {
-            match chars.next() {
-                None => return Err("unterminated label value".into()),
-                Some((i, '"')) => break i,
-                Some((_, '\n')) => return Err("raw newline in a label value".into()),
-                Some((_, '\\')) => match chars.next() {
-                    Some((_, '\\')) => value.push('\\'),
-                    Some((_, '"')) => value.push('"'),
-                    Some((_, 'n')) => value.push('\n'),
-                    other => return Err(format!("bad escape {other:?}")),
-                },
-                Some((_, c)) => value.push(c),
+        let (name, after_name) = if utf8 && rest.starts_with('"') {
+            let (name, after) = read_quoted(rest)?;
+            if name.is_empty() || is_label_name(&name) {
+                return Err(format!("label name {name:?} needs no quotes"));
             }
+            (name, after)
+        } else {
+            let eq = rest.find('=').ok_or_else(|| format!("no = in {rest:?}"))?;
+            let name = &rest[..eq];
+            if !is_label_name(name) {
+                return Err(format!("invalid label name {name:?}"));
+            }
+            (name.to_owned(), &rest[eq..])
         };
-        if labels.insert(name.to_owned(), value).is_some() {
+        let after_eq = after_name.strip_prefix('=').ok_or("expected =")?;
+        let (value, after_value) =
+            read_quoted(after_eq).map_err(|e| format!("label value: {e}"))?;
+        if labels.insert(name.clone(), value).is_some() {
             return Err(format!("label {name} repeated"));
         }
-        let after_value = &rest[eq + 1..][end + 2..];
         if let Some(after) = after_value.strip_prefix('}') {
             return Ok((labels, after));
         }
@@ -126,6 +153,28 @@ fn check_help(text: &str, openmetrics: bool) -> Result<(), String> {
 ///
 /// The first violation found, with its line.
 pub fn read_exposition(text: &str, openmetrics: bool) -> Result<Vec<Sample>, String> {
+    read_exposition_as(text, openmetrics, false)
+}
+
+/// [`read_exposition`] for Prometheus 3's syntax: metric and label names outside the
+/// legacy set quoted (`{"a.b","c.d"="x"} 1`, `# TYPE "a.b" gauge`), legacy names bare.
+///
+/// # Errors
+///
+/// The first violation found, with its line.
+pub fn read_exposition_utf8(text: &str, openmetrics: bool) -> Result<Vec<Sample>, String> {
+    read_exposition_as(text, openmetrics, true)
+}
+
+/// A quoted name must need its quotes: a legacy name is written bare.
+fn check_quoted_name(name: &str) -> Result<(), String> {
+    if name.is_empty() || is_metric_name(name) {
+        return Err(format!("metric name {name:?} quoted without need"));
+    }
+    Ok(())
+}
+
+fn read_exposition_as(text: &str, openmetrics: bool, utf8: bool) -> Result<Vec<Sample>, String> {
     let mut samples = Vec::new();
     let mut family: Option<String> = None;
     let mut lines = text.split_inclusive('\n').peekable();
@@ -143,12 +192,22 @@ pub fn read_exposition(text: &str, openmetrics: bool) -> Result<Vec<Sample>, Str
                 saw_eof = true;
                 continue;
             }
-            let mut parts = comment.splitn(3, ' ');
-            let (keyword, name) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
-            let rest = parts.next();
-            if !is_metric_name(name) {
-                return Err(fail(format!("bad family name {name:?}")));
-            }
+            let (keyword, after_keyword) = comment.split_once(' ').unwrap_or((comment, ""));
+            let (name, rest) = if utf8 && after_keyword.starts_with('"') {
+                let (name, after) = read_quoted(after_keyword).map_err(fail)?;
+                check_quoted_name(&name).map_err(fail)?;
+                (name, after.strip_prefix(' '))
+            } else {
+                let (name, rest) = match after_keyword.split_once(' ') {
+                    Some((name, rest)) => (name, Some(rest)),
+                    None => (after_keyword, None),
+                };
+                if !is_metric_name(name) {
+                    return Err(fail(format!("bad family name {name:?}")));
+                }
+                (name.to_owned(), rest)
+            };
+            let name = name.as_str();
             match (keyword, rest) {
                 ("HELP", Some(help)) => check_help(help, openmetrics).map_err(fail)?,
                 ("TYPE", Some(kind)) => {
@@ -180,24 +239,38 @@ pub fn read_exposition(text: &str, openmetrics: bool) -> Result<Vec<Sample>, Str
             }
             continue;
         }
-        let name_end = line
-            .find(['{', ' '])
-            .ok_or_else(|| fail("no value".into()))?;
-        let name = &line[..name_end];
-        if !is_metric_name(name) {
-            return Err(fail(format!("bad metric name {name:?}")));
-        }
+        let (name, labels, rest) = if utf8 && line.starts_with("{\"") {
+            let (name, after) = read_quoted(&line[1..]).map_err(fail)?;
+            check_quoted_name(&name).map_err(fail)?;
+            let (labels, rest) = if let Some(pairs) = after.strip_prefix(',') {
+                read_label_pairs(pairs, BTreeMap::new(), true).map_err(fail)?
+            } else {
+                let rest = after
+                    .strip_prefix('}')
+                    .ok_or_else(|| fail("expected , or } after the name".into()))?;
+                (BTreeMap::new(), rest)
+            };
+            (name, labels, rest)
+        } else {
+            let name_end = line
+                .find(['{', ' '])
+                .ok_or_else(|| fail("no value".into()))?;
+            let name = &line[..name_end];
+            if !is_metric_name(name) {
+                return Err(fail(format!("bad metric name {name:?}")));
+            }
+            let (labels, rest) = match line[name_end..].strip_prefix('{') {
+                Some(pairs) => read_label_pairs(pairs, BTreeMap::new(), utf8).map_err(fail)?,
+                None => (BTreeMap::new(), &line[name_end..]),
+            };
+            (name.to_owned(), labels, rest)
+        };
         let family_name = family
             .as_deref()
             .ok_or_else(|| fail("sample before TYPE".into()))?;
         if !name.starts_with(family_name) {
             return Err(fail(format!("sample of another family than {family_name}")));
         }
-        let (labels, rest) = if line[name_end..].starts_with('{') {
-            read_labels(&line[name_end..]).map_err(fail)?
-        } else {
-            (BTreeMap::new(), &line[name_end..])
-        };
         let rest = rest
             .strip_prefix(' ')
             .ok_or_else(|| fail("no space before the value".into()))?;
@@ -231,7 +304,7 @@ pub fn read_exposition(text: &str, openmetrics: bool) -> Result<Vec<Sample>, Str
             None => None,
         };
         samples.push(Sample {
-            name: name.to_owned(),
+            name,
             labels,
             value: value.to_owned(),
             exemplar,
@@ -523,5 +596,33 @@ impl<'a> arbitrary::Arbitrary<'a> for Name {
             name = name.replace(':', "_");
         }
         Ok(Self(name))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_prometheus_3_quoted_names() {
+        let text = "# HELP \"my.metric\" Help \\\"q\\\".\n# TYPE \"my.metric\" counter\n{\"my.metric_total\",\"http.route\"=\"/x\",ok=\"v\"} 1\n# TYPE plain gauge\nplain{\"a b\"=\"1\"} 2\n# EOF\n";
+        let samples = read_exposition_utf8(text, true).unwrap();
+        assert_eq!(samples.len(), 2);
+        assert_eq!(samples[0].name, "my.metric_total");
+        assert_eq!(samples[0].labels["http.route"], "/x");
+        assert_eq!(samples[1].labels["a b"], "1");
+        assert!(
+            read_exposition(text, true).is_err(),
+            "the legacy reader refuses it"
+        );
+        for bad in [
+            "# TYPE \"legacy\" gauge\n{\"legacy\"} 1\n",
+            "# TYPE \"a.b gauge\n",
+            "# TYPE \"a.b\" gauge\n{\"a.b\" 1\n",
+            "# TYPE \"a.b\" gauge\n{\"a.b\",\"ok\"=\"1\"} 1\n",
+            "# TYPE \"a.b\" gauge\n{\"a.b\",x=\"1\n\"} 1\n",
+        ] {
+            assert!(read_exposition_utf8(bad, false).is_err(), "{bad:?}");
+        }
     }
 }
