@@ -9,7 +9,9 @@ use super::le::LeTexts;
 use super::number::{write_float, write_number};
 use super::{EscapingScheme, Format};
 use crate::descriptor::Descriptor;
-use crate::labels::render::{escape_label_value, escape_with, rewrite_label_names};
+use crate::labels::render::{
+    escape_label_value, escape_with, render_label_name, rewrite_label_names,
+};
 use crate::metrics::MetricType;
 use crate::name::{NameValidation, label_name_needs_quotes, metric_name_needs_quotes};
 use crate::snapshot::{Exemplar, HistogramSnapshot, Number, Snapshot};
@@ -193,9 +195,8 @@ impl Lines<'_> {
         match self.escaping {
             Some(scheme) => scheme.escape_label_name(name),
             None if label_name_needs_quotes(name) => {
-                let mut quoted = String::from("\"");
-                escape_label_value(&mut quoted, name);
-                quoted.push('"');
+                let mut quoted = String::new();
+                render_label_name(&mut quoted, name);
                 Cow::Owned(quoted)
             }
             None => Cow::Borrowed(name),

@@ -248,13 +248,13 @@ pub(crate) fn check_rendered(text: &str) -> crate::Result<Vec<Cow<'_, str>>> {
         }
         let name = if let Some(quoted) = rest.strip_prefix('"') {
             let end = quoted_body(quoted)?;
-            let name = &quoted[..end];
+            let name = unescape_owned(&quoted[..end]);
             // A quoted name must need its quotes: legacy names are written bare.
-            if !label_name_needs_quotes(&unescape_owned(name)) {
+            if !label_name_needs_quotes(&name) {
                 return Err(malformed());
             }
             rest = &quoted[end + 1..];
-            unescape_owned(name)
+            name
         } else {
             let eq = rest.find('=').ok_or_else(malformed)?;
             let name = &rest[..eq];
