@@ -53,7 +53,7 @@
 //!
 //! | layer | modules | what they hold |
 //! |-------|---------|----------------|
-//! | 1 | `error`, `time`, `sync`, `atomic`, `name`, `gzip` | errors, clocks, atomics, name rules, compression |
+//! | 1 | `error`, `time`, `clock`, `sync`, `atomic`, `name`, `gzip` | errors, clocks, atomics, name rules, compression |
 //! | 2 | `labels` | label values, rendering and matching label text |
 //! | 3 | `snapshot` | what a scrape reads: plain values, exemplars included |
 //! | 4 | `metrics`, `family` | storage: each metric produces its snapshot |
@@ -119,6 +119,7 @@ macro_rules! build_info {
 }
 
 mod atomic;
+pub mod clock;
 #[cfg(any(feature = "process", feature = "tokio"))]
 pub mod collectors;
 mod descriptor;

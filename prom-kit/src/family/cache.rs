@@ -336,6 +336,16 @@ impl<T> LookupCache<T> {
         }
     }
 
+    /// Drops every entry of `family`, so that this thread refers to none of its series.
+    pub(super) fn forget_family(&mut self, family: u64) {
+        for (tag, slot) in self.tags.iter_mut().zip(&mut self.slots) {
+            if slot.family == family && slot.metric.is_some() {
+                *tag = EMPTY_TAG;
+                slot.metric = None;
+            }
+        }
+    }
+
     fn insert(&mut self, family: u64, tag: u64, generation: u64, key: ValueKey, metric: T) {
         if self.slots.is_empty() {
             self.slots = (0..SLOTS)

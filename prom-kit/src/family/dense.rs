@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::FamilyBuilder;
+use super::expiry::{Expiry, Verdict, Watch};
 use crate::error::{Error, ErrorKind, Result};
 use crate::labels::render::render_series;
 use crate::labels::{FixedLabelSet, LabelValues, OVERFLOW_LABEL_VALUE};
@@ -54,6 +55,8 @@ struct Inner<M> {
     /// One slot per combination, then one overflow slot for out-of-range indices from a
     /// hand-written `FixedLabel` implementation.
     slots: Box<[Slot<M>]>,
+    /// Set by [`FamilyBuilder::expire_after`], with what the sweeps know of each slot.
+    expiry: Option<(Expiry, parking_lot::Mutex<Vec<Watch>>)>,
 }
 
 struct Slot<M> {
@@ -108,7 +111,11 @@ impl<M: Metric, L: FixedLabelSet> DenseFamily<M, L> {
         FamilyBuilder::new(label_names).build_dense()
     }
 
-    pub(crate) fn from_parts(label_names: Box<[Box<str>]>, options: &M::Options) -> Result<Self> {
+    pub(crate) fn from_parts(
+        label_names: Box<[Box<str>]>,
+        options: &M::Options,
+        expiry: Option<Expiry>,
+    ) -> Result<Self> {
         if label_names.len() != L::ARITY {
             return Err(Error::new(
                 ErrorKind::LabelCount,
@@ -156,9 +163,18 @@ impl<M: Metric, L: FixedLabelSet> DenseFamily<M, L> {
                 labels,
                 exposed: AtomicBool::new(false),
             })
-            .collect();
+            .collect::<Box<[Slot<M>]>>();
+        let expiry = expiry.map(|expiry| {
+            let watches = slots.iter().map(|s| expiry.watch(s.metric.activity()));
+            let watches = parking_lot::Mutex::new(watches.collect());
+            (expiry, watches)
+        });
         Ok(Self {
-            inner: Arc::new(Inner { label_names, slots }),
+            inner: Arc::new(Inner {
+                label_names,
+                slots,
+                expiry,
+            }),
             labels: PhantomData,
         })
     }
@@ -186,17 +202,32 @@ impl<M: Metric, L: FixedLabelSet> DenseFamily<M, L> {
     /// Hides the series for `labels` and resets it; returns whether it was exposed. A
     /// later lookup exposes it again, starting from zero.
     pub fn remove(&self, labels: L) -> bool {
-        let slot = self.slot(labels);
+        let index = labels.dense_index().min(self.inner.slots.len() - 1);
+        let watches = self.inner.expiry.as_ref().map(|(e, w)| (e, w.lock()));
+        let slot = &self.inner.slots[index];
         let was_exposed = slot.exposed.swap(false, Ordering::Relaxed);
         slot.metric.reset();
+        if let Some((expiry, mut watches)) = watches {
+            // Its reset is no update: a sweep must not expose it again.
+            if let Some(watch) = watches.get_mut(index) {
+                watch.restart(slot.metric.activity(), expiry.now_ms());
+            }
+        }
         was_exposed
     }
 
     /// Hides and resets every series.
     pub fn clear(&self) {
+        let watches = self.inner.expiry.as_ref().map(|(e, w)| (e, w.lock()));
         for slot in &self.inner.slots {
             slot.exposed.store(false, Ordering::Relaxed);
             slot.metric.reset();
+        }
+        if let Some((expiry, mut watches)) = watches {
+            let now_ms = expiry.now_ms();
+            for (watch, slot) in watches.iter_mut().zip(&*self.inner.slots) {
+                watch.restart(slot.metric.activity(), now_ms);
+            }
         }
     }
 
@@ -217,6 +248,63 @@ impl<M: Metric, L: FixedLabelSet> DenseFamily<M, L> {
     /// Whether no series is exposed.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// Applies idle-series expiry now (every scrape of the family does it too): a series
+    /// whose value has not changed for the family's
+    /// [`expire_after`](FamilyBuilder::expire_after) time is hidden, and exposed again
+    /// once its value changes. Returns how many series it hid. Nothing is freed: a dense
+    /// family's series are one array made with the family.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use prom_kit::clock::ManualClock;
+    /// use prom_kit::{Counter, DenseFamily, Family};
+    ///
+    /// let clock = ManualClock::new();
+    /// let calls: DenseFamily<Counter, (bool,)> = Family::builder(["ok"])
+    ///     .expire_after(Duration::from_secs(60))
+    ///     .clock(clock.clone())
+    ///     .build_dense()?;
+    /// let failed = calls.labels((false,)).clone();
+    /// failed.inc();
+    /// calls.labels((true,)).inc();
+    /// assert_eq!(calls.sweep(), 0); // as a scrape would: both have changed
+    /// clock.advance(Duration::from_secs(30));
+    /// calls.labels((true,)).inc();
+    /// assert_eq!(calls.sweep(), 0);
+    /// clock.advance(Duration::from_secs(30));
+    /// assert_eq!(calls.sweep(), 1);
+    /// assert_eq!(calls.len(), 1);
+    /// failed.inc(); // through a handle kept from before: exposed again
+    /// assert_eq!(calls.sweep(), 0);
+    /// assert_eq!(calls.len(), 2);
+    /// # Ok::<(), prom_kit::Error>(())
+    /// ```
+    pub fn sweep(&self) -> usize {
+        let Some((expiry, watches)) = &self.inner.expiry else {
+            return 0;
+        };
+        let mut watches = watches.lock();
+        let now_ms = expiry.now_ms();
+        let mut hidden = 0;
+        for (slot, watch) in self.inner.slots.iter().zip(watches.iter_mut()) {
+            let exposed = slot.exposed.load(Ordering::Relaxed);
+            if !exposed && !watch.is_hidden() {
+                // Never looked up, or removed: not this sweep's to show.
+                continue;
+            }
+            // Never `Free`: the slot is the family's for good.
+            match expiry.judge(watch, slot.metric.activity(), true, now_ms) {
+                Verdict::Live if !exposed => slot.exposed.store(true, Ordering::Relaxed),
+                Verdict::Hidden | Verdict::Free if exposed => {
+                    slot.exposed.store(false, Ordering::Relaxed);
+                    hidden += 1;
+                }
+                _ => {}
+            }
+        }
+        hidden
     }
 
     /// Calls `visit` with each exposed series' rendered label text and metric.

@@ -17,15 +17,20 @@
 
 mod cache;
 mod dense;
+mod expiry;
 mod hashed;
 mod store;
 
 pub use dense::DenseFamily;
 pub use hashed::Family;
 
+use std::time::Duration;
+
+use crate::clock::Clock;
 use crate::error::{Error, ErrorKind, Result};
 use crate::metrics::Metric;
 use crate::name::NameValidation;
+use expiry::Expiry;
 
 /// Configures a [`Family`] or a [`DenseFamily`] before it is created.
 ///
@@ -45,6 +50,8 @@ pub struct FamilyBuilder<M: Metric> {
     label_names: Vec<Box<str>>,
     options: M::Options,
     max_series: Option<usize>,
+    expire_after: Option<Duration>,
+    clock: Clock,
 }
 
 impl<M: Metric> FamilyBuilder<M> {
@@ -53,6 +60,8 @@ impl<M: Metric> FamilyBuilder<M> {
             label_names: label_names.into_iter().map(Into::into).collect(),
             options: M::Options::default(),
             max_series: None,
+            expire_after: None,
+            clock: Clock::system(),
         }
     }
 
@@ -76,15 +85,84 @@ impl<M: Metric> FamilyBuilder<M> {
         self
     }
 
+    /// Idle-series expiry: a series whose value has not changed for `ttl` leaves the
+    /// exposition, and its memory is freed. Nothing is recorded on the update path: each
+    /// scrape of the family (or [`Family::sweep`]) compares every series' value with the
+    /// one the previous sweep saw. A change is dated by the first sweep that sees it, so
+    /// a series leaves between `ttl` and `ttl` plus one scrape interval after its last
+    /// update — never earlier. No background thread is involved.
+    ///
+    /// - A freed series that is looked up again starts afresh: a counter restarts from
+    ///   zero with a new created timestamp, which `rate()` and `increase()` treat as the
+    ///   counter reset it is.
+    /// - A series still referred to — a handle the caller keeps, or one of the last 128
+    ///   lookups of another thread than the sweeping one, which each thread's lookup
+    ///   cache remembers — is only hidden: it keeps its value and is exposed again at the
+    ///   first scrape after an update, so no update through a held handle is ever lost.
+    ///   Its memory is freed at the first sweep after the last handle goes (so at most
+    ///   128 idle series per thread wait for that thread's next lookups).
+    /// - "Changed" is by value: a gauge set again to the value it had, or a counter
+    ///   incremented by zero, has not changed.
+    ///
+    /// Hidden series still count toward [`max_series`](Self::max_series) and
+    /// [`Family::len`]. On a [`DenseFamily`], whose series are an array made with the
+    /// family, idle series are hidden and exposed again on update, but nothing is freed.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use prom_kit::clock::ManualClock;
+    /// use prom_kit::{Counter, Family, Registry};
+    ///
+    /// let clock = ManualClock::new();
+    /// let logins: Family<Counter> = Family::builder(["user"])
+    ///     .expire_after(Duration::from_secs(600))
+    ///     .clock(clock.clone())
+    ///     .build()?;
+    /// let registry = Registry::new();
+    /// registry.register("logins", "Logins by user.", logins.clone())?;
+    /// logins.labels(&["ada"])?.inc();
+    /// logins.labels(&["bob"])?.inc();
+    /// registry.encode_text()?; // a scrape: both have changed
+    /// clock.advance(Duration::from_secs(300));
+    /// logins.labels(&["bob"])?.inc();
+    /// registry.encode_text()?; // bob has changed again
+    /// clock.advance(Duration::from_secs(300));
+    /// assert_eq!(registry.encode_text()?, "\
+    /// ## HELP logins_total Logins by user.
+    /// ## TYPE logins_total counter
+    /// logins_total{user=\"bob\"} 2
+    /// ");
+    /// assert_eq!(logins.len(), 1);
+    /// # Ok::<(), prom_kit::Error>(())
+    /// ```
+    pub fn expire_after(mut self, ttl: Duration) -> Self {
+        self.expire_after = Some(ttl);
+        self
+    }
+
+    /// The clock [`expire_after`](Self::expire_after) reads: the system's by default, a
+    /// [`ManualClock`](crate::clock::ManualClock) in tests.
+    pub fn clock(mut self, clock: impl Into<Clock>) -> Self {
+        self.clock = clock.into();
+        self
+    }
+
     /// Creates the string-labelled family.
     ///
     /// # Errors
     ///
     /// An invalid, reserved (`le` on histograms, `quantile` on summaries, a `__` prefix)
-    /// or repeated label name, or options a child cannot be made from.
+    /// or repeated label name, options a child cannot be made from, or an expiry time
+    /// of zero ([`ErrorKind::InvalidValue`]).
     pub fn build(self) -> Result<Family<M>> {
         let names = self.checked_names()?;
-        Ok(Family::from_parts(names, self.options, self.max_series))
+        let expiry = self.expiry()?;
+        Ok(Family::from_parts(
+            names,
+            self.options,
+            self.max_series,
+            expiry,
+        ))
     }
 
     /// Creates a fixed-cardinality family keyed by the label tuple `L`.
@@ -97,7 +175,18 @@ impl<M: Metric> FamilyBuilder<M> {
     /// [`DenseFamily::MAX_COMBINATIONS`] combinations.
     pub fn build_dense<L: crate::labels::FixedLabelSet>(self) -> Result<DenseFamily<M, L>> {
         let names = self.checked_names()?;
-        DenseFamily::from_parts(names, &self.options)
+        let expiry = self.expiry()?;
+        DenseFamily::from_parts(names, &self.options, expiry)
+    }
+
+    fn expiry(&self) -> Result<Option<Expiry>> {
+        match self.expire_after {
+            Some(Duration::ZERO) => Err(Error::new(
+                ErrorKind::InvalidValue,
+                "an expiry time of zero would hide every series at once",
+            )),
+            ttl => Ok(ttl.map(|ttl| Expiry::new(ttl, self.clock.clone()))),
+        }
     }
 
     fn checked_names(&self) -> Result<Box<[Box<str>]>> {

@@ -56,6 +56,21 @@ struct CounterExtras {
 }
 
 impl Counter {
+    /// Changes with every increment (see `Sealed::activity`).
+    pub(crate) fn activity(&self) -> u64 {
+        let fraction = self
+            .core
+            .extras
+            .get()
+            .map_or(0, |e| e.fraction.get().to_bits());
+        self.core.whole.load(Ordering::Relaxed) ^ fraction
+    }
+
+    /// Whether another handle refers to this counter.
+    pub(crate) fn is_shared(&self) -> bool {
+        !self.core.is_unique()
+    }
+
     /// Creates a counter at zero.
     pub fn new() -> Self {
         Self {

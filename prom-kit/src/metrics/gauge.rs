@@ -32,6 +32,16 @@ pub struct Gauge {
 }
 
 impl Gauge {
+    /// Changes with every change of the value (see `Sealed::activity`).
+    pub(crate) fn activity(&self) -> u64 {
+        self.value.get().to_bits()
+    }
+
+    /// Whether another handle refers to this gauge.
+    pub(crate) fn is_shared(&self) -> bool {
+        Arc::strong_count(&self.value) > 1
+    }
+
     /// Creates a gauge at zero.
     pub fn new() -> Self {
         Self::default()

@@ -174,6 +174,16 @@ impl From<Buckets> for HistogramConfig {
 }
 
 impl Histogram {
+    /// Changes with every observation (see `Sealed::activity`).
+    pub(crate) fn activity(&self) -> u64 {
+        self.count()
+    }
+
+    /// Whether another handle refers to this histogram.
+    pub(crate) fn is_shared(&self) -> bool {
+        Arc::strong_count(&self.core) > 1
+    }
+
     /// Creates an empty histogram with the given classic buckets.
     pub fn new(buckets: Buckets) -> Self {
         Self::with_config(HistogramConfig::classic(buckets))

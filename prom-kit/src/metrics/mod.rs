@@ -104,6 +104,12 @@ pub(crate) mod sealed {
         fn to_any(&self) -> AnyMetric;
         /// The metric, if `any` holds one of this type.
         fn from_any(any: &AnyMetric) -> Option<&Self>;
+        /// A number that changes with every update that changes the value (a counter's
+        /// total, a histogram's count): idle-series expiry compares it between sweeps, so
+        /// the update paths pay nothing for it.
+        fn activity(&self) -> u64;
+        /// Whether a handle other than this one refers to the same metric.
+        fn is_shared(&self) -> bool;
     }
 
     macro_rules! sealed_metric {
@@ -118,6 +124,12 @@ pub(crate) mod sealed {
                         AnyMetric::$type(metric) => Some(metric),
                         _ => None,
                     }
+                }
+                fn activity(&self) -> u64 {
+                    $type::activity(self)
+                }
+                fn is_shared(&self) -> bool {
+                    $type::is_shared(self)
                 }
             }
         )+};

@@ -38,6 +38,16 @@ pub struct StateSet {
 }
 
 impl StateSet {
+    /// Changes with every change of state (see `Sealed::activity`).
+    pub(crate) fn activity(&self) -> u64 {
+        self.active.load(Ordering::Relaxed)
+    }
+
+    /// Whether another handle refers to this state set.
+    pub(crate) fn is_shared(&self) -> bool {
+        Arc::strong_count(&self.active) > 1
+    }
+
     /// Creates a state set with every state off.
     ///
     /// # Errors

@@ -46,6 +46,16 @@ struct StripedCore {
 }
 
 impl StripedCounter {
+    /// Changes with every increment (see `Sealed::activity`).
+    pub(crate) fn activity(&self) -> u64 {
+        self.get().to_bits()
+    }
+
+    /// Whether another handle refers to this counter.
+    pub(crate) fn is_shared(&self) -> bool {
+        Arc::strong_count(&self.core) > 1
+    }
+
     /// Creates a counter at zero.
     pub fn new() -> Self {
         Self {

@@ -40,6 +40,16 @@ struct SummaryCore {
 }
 
 impl Summary {
+    /// Changes with every observation (see `Sealed::activity`).
+    pub(crate) fn activity(&self) -> u64 {
+        self.count()
+    }
+
+    /// Whether another handle refers to this summary.
+    pub(crate) fn is_shared(&self) -> bool {
+        Arc::strong_count(&self.core) > 1
+    }
+
     /// Creates an empty summary.
     pub fn new() -> Self {
         Self {

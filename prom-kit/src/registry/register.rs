@@ -83,7 +83,8 @@ impl<M: Metric> Registrable for Family<M> {
 
 impl<M: Metric> Collect for Family<M> {
     fn collect(&self, writer: &mut FamilyWriter<'_>) -> Result<()> {
-        self.for_each_series(|labels, metric| write_metric(writer, labels, metric));
+        self.sweep();
+        self.for_each_exposed(|labels, metric| write_metric(writer, labels, metric));
         Ok(())
     }
 }
@@ -102,6 +103,7 @@ impl<M: Metric, L: FixedLabelSet + 'static> Registrable for DenseFamily<M, L> {
 
 impl<M: Metric, L: FixedLabelSet + 'static> Collect for DenseFamily<M, L> {
     fn collect(&self, writer: &mut FamilyWriter<'_>) -> Result<()> {
+        self.sweep();
         self.for_each_series(|labels, metric| write_metric(writer, labels, metric));
         Ok(())
     }

@@ -10,6 +10,7 @@
 use std::sync::atomic::Ordering;
 
 use super::Family;
+use crate::labels::render::series_matches;
 use crate::labels::{LabelValues, OVERFLOW_LABEL_VALUE};
 use crate::metrics::Metric;
 use crate::sync::RwLock;
@@ -54,7 +55,27 @@ pub(super) fn is_overflow_values<V: LabelValues + ?Sized>(values: &V) -> bool {
     (0..values.label_count()).all(|i| values.label_value(i) == OVERFLOW_LABEL_VALUE)
 }
 
+/// The overflow series' label values, without a vector of them.
+struct OverflowValues(usize);
+
+impl LabelValues for OverflowValues {
+    fn label_count(&self) -> usize {
+        self.0
+    }
+    fn label_value(&self, _: usize) -> &str {
+        OVERFLOW_LABEL_VALUE
+    }
+}
+
 impl<M: Metric> Family<M> {
+    /// Whether the series with label text `labels`, hashing to `hash`, is the overflow
+    /// series.
+    pub(super) fn is_overflow_series(&self, hash: u64, labels: &str) -> bool {
+        let names = &self.inner.label_names;
+        hash == self.inner.overflow_hash
+            && series_matches(labels, names, &OverflowValues(names.len()))
+    }
+
     /// Whether `max_series` series (the overflow series not counted) exist.
     #[inline]
     pub(super) fn is_full(&self) -> bool {

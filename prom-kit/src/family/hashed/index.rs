@@ -4,10 +4,11 @@
 
 use std::sync::atomic::Ordering;
 
-use hashbrown::HashTable;
+pub(super) use hashbrown::HashTable;
 
 use super::Family;
 use super::cardinality::is_overflow_values;
+use crate::family::expiry::Watch;
 use crate::family::store::SeriesStore;
 use crate::labels::LabelValues;
 use crate::labels::render::{hash_rendered, render_series, series_matches};
@@ -18,6 +19,9 @@ use crate::sync::RwLock;
 pub(super) struct Shard<M> {
     pub(super) series: SeriesStore<M>,
     pub(super) index: HashTable<u32>,
+    /// In a family with expiry, what the sweeps know of each series, by position;
+    /// otherwise empty.
+    pub(super) watches: Vec<Watch>,
 }
 
 impl<M> Shard<M> {
@@ -26,6 +30,7 @@ impl<M> Shard<M> {
         Self {
             series: SeriesStore::default(),
             index: HashTable::new(),
+            watches: Vec::new(),
         }
     }
 }
@@ -95,7 +100,11 @@ impl<M: Metric> Family<M> {
         let names = &self.inner.label_names;
         let labels = render_series(names, values);
         let mut guard = self.shard(hash).write();
-        let Shard { series, index } = &mut *guard;
+        let Shard {
+            series,
+            index,
+            watches,
+        } = &mut *guard;
         // Another thread may have created it between our read and write locks.
         if let Some(&i) = index.find(hash, |&i| {
             series
@@ -132,6 +141,9 @@ impl<M: Metric> Family<M> {
                 .get(i as usize)
                 .map_or(0, |(labels, _)| hash_rendered(hasher, labels))
         });
+        if let Some(expiry) = &self.inner.expiry {
+            watches.push(expiry.watch(metric.activity()));
+        }
         if is_overflow {
             self.inner.overflow.set(&metric);
         }
@@ -144,9 +156,10 @@ impl<M: Metric> Family<M> {
     pub(super) fn remove_series<V: LabelValues + ?Sized>(&self, hash: u64, values: &V) -> bool {
         let names = &self.inner.label_names;
         let mut guard = self.shard(hash).write();
-        let Shard { series, index } = &mut *guard;
-        let Ok(entry) = index.find_entry(hash, |&i| {
-            series
+        let shard = &mut *guard;
+        let Some(&position) = shard.index.find(hash, |&i| {
+            shard
+                .series
                 .get(i as usize)
                 .is_some_and(|(labels, _)| series_matches(labels, names, values))
         }) else {
@@ -155,13 +168,35 @@ impl<M: Metric> Family<M> {
         // Before the table changes: from here on no cached entry answers, and lookups
         // that miss wait for this lock.
         self.inner.generation.fetch_add(1, Ordering::Release);
-        let counted = !is_overflow_values(values);
+        self.remove_at(shard, hash, position);
+        true
+    }
+
+    /// Removes the series at `position` of `shard` (its label values hashing to
+    /// `hash`), moving the shard's last series into its place. The caller holds the
+    /// shard's write lock, and has bumped the generation if a lookup cache may hold the
+    /// series.
+    pub(super) fn remove_at(&self, shard: &mut Shard<M>, hash: u64, position: u32) {
+        let Shard {
+            series,
+            index,
+            watches,
+        } = shard;
+        let Ok(entry) = index.find_entry(hash, |&i| i == position) else {
+            return;
+        };
+        let counted = !series
+            .get(position as usize)
+            .is_some_and(|(labels, _)| self.is_overflow_series(hash, labels));
         if !counted {
             self.inner.overflow.clear();
         }
-        let (position, _) = entry.remove();
+        entry.remove();
         let last = series.len() - 1;
         series.swap_remove(position as usize);
+        if (position as usize) < watches.len() {
+            watches.swap_remove(position as usize);
+        }
         if position as usize != last {
             // The last series moved into the freed position: repoint its index entry.
             let moved_hash = series
@@ -182,6 +217,5 @@ impl<M: Metric> Family<M> {
         if counted {
             self.inner.counted.fetch_sub(1, Ordering::Relaxed);
         }
-        true
     }
 }

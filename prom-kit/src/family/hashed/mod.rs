@@ -3,6 +3,7 @@
 //! cardinality limit in [`cardinality`].
 
 mod cardinality;
+mod expire;
 mod index;
 
 use std::cell::RefCell;
@@ -15,6 +16,7 @@ use index::Shard;
 
 use super::FamilyBuilder;
 use super::cache::{ByAddress, ByBytes, CacheKey, thread_cache};
+use super::expiry::Expiry;
 use crate::atomic::CachePadded;
 use crate::error::{Error, ErrorKind, Result};
 use crate::labels::render::{hash_values, rendered_values};
@@ -76,6 +78,8 @@ struct Inner<M: Metric> {
     overflow: OverflowSlot<M>,
     /// The hash of the overflow series' label values.
     overflow_hash: u64,
+    /// Set by [`FamilyBuilder::expire_after`].
+    expiry: Option<Expiry>,
 }
 
 /// Gives every family its own id for the per-thread lookup caches.
@@ -119,6 +123,7 @@ impl<M: Metric> Family<M> {
         label_names: Box<[Box<str>]>,
         options: M::Options,
         max_series: Option<usize>,
+        expiry: Option<Expiry>,
     ) -> Self {
         let id = NEXT_FAMILY_ID.fetch_add(1, Ordering::Relaxed);
         let shard_count = std::thread::available_parallelism()
@@ -145,6 +150,7 @@ impl<M: Metric> Family<M> {
                 counted: AtomicUsize::new(0),
                 overflow: OverflowSlot::new(),
                 overflow_hash,
+                expiry,
             }),
         }
     }
@@ -384,7 +390,9 @@ impl<M: Metric> Family<M> {
             let overflow_removed = i == overflow_shard && self.inner.overflow.clear();
             let removed = shard.series.len();
             shard.series.clear();
-            shard.index.clear();
+            // Emptied tables give their room back, as after a churn.
+            shard.index = index::HashTable::new();
+            shard.watches = Vec::new();
             self.inner.len.fetch_sub(removed, Ordering::Relaxed);
             let counted = removed - usize::from(overflow_removed);
             self.inner.counted.fetch_sub(counted, Ordering::Relaxed);
@@ -406,13 +414,27 @@ impl<M: Metric> Family<M> {
         &self.inner.label_names
     }
 
-    /// Calls `visit` with each series' rendered label text and metric, shard by shard,
-    /// holding one shard's read lock at a time.
+    /// Calls `visit` with each series' rendered label text and metric, hidden ones
+    /// included, shard by shard, holding one shard's read lock at a time.
     pub(crate) fn for_each_series(&self, mut visit: impl FnMut(&str, &M)) {
         for shard in &self.inner.shards {
             let shard = shard.read();
             for (labels, metric) in shard.series.iter() {
                 visit(labels, metric);
+            }
+        }
+    }
+
+    /// As [`for_each_series`](Self::for_each_series), for the series a scrape exposes:
+    /// all of them but those the last sweep hid as idle.
+    pub(crate) fn for_each_exposed(&self, mut visit: impl FnMut(&str, &M)) {
+        for shard in &self.inner.shards {
+            let shard = shard.read();
+            let mut watches = shard.watches.iter();
+            for (labels, metric) in shard.series.iter() {
+                if !watches.next().is_some_and(|watch| watch.is_hidden()) {
+                    visit(labels, metric);
+                }
             }
         }
     }
