@@ -182,8 +182,13 @@ impl<M> SeriesStore<M> {
     }
 
     pub(super) fn clear(&mut self) {
-        self.chunks.clear();
+        self.chunks = Vec::new();
         self.len = 0;
+    }
+
+    /// Gives back the room the list of chunks has beyond its chunks.
+    pub(super) fn shrink_to_fit(&mut self) {
+        self.chunks.shrink_to_fit();
     }
 
     /// Every series' label text and metric, in position order.

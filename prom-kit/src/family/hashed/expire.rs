@@ -95,9 +95,16 @@ impl<M: Metric> Family<M> {
         freed
     }
 
-    /// Gives back the room of a shard that has shrunk to a fraction of its peak.
+    /// Gives back the room of a shard that has shrunk to a fraction of its peak, and all
+    /// of it once the shard is empty.
     pub(super) fn shrink_if_sparse(&self, shard: &mut Shard<M>) {
         let len = shard.series.len();
+        if len == 0 {
+            shard.index = super::index::HashTable::new();
+            shard.watches = Vec::new();
+            shard.series.shrink_to_fit();
+            return;
+        }
         let target = (len * 2).max(MIN_SHRINK);
         if shard.index.capacity() > MIN_SHRINK.max(len * SPARSE_FACTOR) {
             let Shard { series, index, .. } = shard;
@@ -111,5 +118,6 @@ impl<M: Metric> Family<M> {
         if shard.watches.capacity() > MIN_SHRINK.max(len * SPARSE_FACTOR) {
             shard.watches.shrink_to(target);
         }
+        shard.series.shrink_to_fit();
     }
 }
