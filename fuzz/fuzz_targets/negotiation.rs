@@ -3,7 +3,8 @@
 //! format encoded and the escaping chosen; the gzip decision agrees with a reference
 //! written from RFC 9110; a gzipped body inflates to the same exposition; every body reads
 //! back with the strict exposition reader, and holds the family exactly when the query
-//! selects it.
+//! selects it. The scrape-timeout header, whatever it holds, reads as a positive timeout
+//! of at most an hour, or as absent.
 
 #![no_main]
 
@@ -23,6 +24,7 @@ struct Input<'a> {
     accept: Option<&'a str>,
     accept_encoding: Option<&'a str>,
     query: Option<&'a str>,
+    scrape_timeout: Option<&'a str>,
 }
 
 static HANDLER: LazyLock<MetricsHandler> = LazyLock::new(|| {
@@ -103,7 +105,12 @@ fuzz_target!(|input: Input<'_>| {
         accept: input.accept,
         accept_encoding: input.accept_encoding,
         query: input.query,
+        scrape_timeout: input.scrape_timeout,
     });
+    if let Some(timeout) = input.scrape_timeout.and_then(prom_kit::http::parse_scrape_timeout) {
+        // Positive and at most an hour, whatever the header says.
+        assert!(!timeout.is_zero() && timeout.as_secs_f64() <= 3600.0, "{timeout:?}");
+    }
     let header = |name: &str| {
         response
             .headers

@@ -11,6 +11,9 @@ pub fn scrape(handler: &MetricsHandler, request: &HttpRequest) -> HttpResponse {
     into_response(handler.handle(&scrape_request(request)))
 }
 
+/// The header Prometheus sends with its scrape timeout in seconds.
+const SCRAPE_TIMEOUT: HeaderName = HeaderName::from_static("x-prometheus-scrape-timeout-seconds");
+
 /// What the handler needs of `request`.
 fn scrape_request(request: &HttpRequest) -> ScrapeRequest<'_> {
     let header = |name| {
@@ -24,6 +27,7 @@ fn scrape_request(request: &HttpRequest) -> ScrapeRequest<'_> {
         accept: header(ACCEPT),
         accept_encoding: header(ACCEPT_ENCODING),
         query: Some(request.query_string()).filter(|q| !q.is_empty()),
+        scrape_timeout: header(SCRAPE_TIMEOUT),
     }
 }
 
@@ -42,14 +46,13 @@ fn into_response(scrape: ScrapeResponse) -> HttpResponse {
     response.body(scrape.body)
 }
 
-/// [`scrape`] with the encoding done on actix's blocking thread pool, so that a large
+/// [`scrape`] through [`MetricsHandler::handle_async`]: async collectors run within the
+/// scrape's deadline, and the encoding runs on tokio's blocking pool, so that a large
 /// registry never stalls the worker thread (actix workers are single-threaded, and every
 /// connection of that worker waits while it encodes).
 pub async fn scrape_off_worker(handler: &MetricsHandler, request: &HttpRequest) -> HttpResponse {
     let owned = OwnedScrapeRequest::from(scrape_request(request));
-    let handler = handler.clone();
-    let encoded = web::block(move || handler.handle(&owned.as_request())).await;
-    into_response(encoded.unwrap_or_else(|_| ScrapeResponse::failed()))
+    into_response(handler.handle_async(owned).await)
 }
 
 /// A resource at `path` answering every method through `handler` (so that methods other

@@ -1,6 +1,7 @@
 //! [`MetricsEndpoint`]: the `/metrics` service.
 
 use std::convert::Infallible;
+use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -33,30 +34,36 @@ impl<B> Service<Request<B>> for MetricsEndpoint {
         Poll::Ready(Ok(()))
     }
 
-    /// Encodes on tokio's blocking pool: a large registry never stalls the runtime's
-    /// worker (a current-thread runtime has only one).
+    /// Answers through [`MetricsHandler::handle_async`]: async collectors run within the
+    /// scrape's deadline, and the encoding runs on tokio's blocking pool, so a large
+    /// registry never stalls the runtime's worker (a current-thread runtime has only one).
     fn call(&mut self, request: Request<B>) -> Self::Future {
         let owned = OwnedScrapeRequest::from(ScrapeRequest::from(&request));
         let handler = self.handler.clone();
-        let encoding = tokio::task::spawn_blocking(move || handler.handle(&owned.as_request()));
-        ScrapeFuture { encoding }
+        ScrapeFuture {
+            scrape: Box::pin(async move { handler.handle_async(owned).await }),
+        }
     }
 }
 
-/// The response future of [`MetricsEndpoint`]: the scrape being encoded off the runtime.
-#[derive(Debug)]
+/// The response future of [`MetricsEndpoint`]: the scrape being collected and encoded.
 pub struct ScrapeFuture {
-    encoding: tokio::task::JoinHandle<ScrapeResponse>,
+    scrape: Pin<Box<dyn Future<Output = ScrapeResponse> + Send>>,
+}
+
+impl fmt::Debug for ScrapeFuture {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ScrapeFuture").finish_non_exhaustive()
+    }
 }
 
 impl Future for ScrapeFuture {
     type Output = Result<Response<Body>, Infallible>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let Poll::Ready(encoded) = Pin::new(&mut self.encoding).poll(cx) else {
+        let Poll::Ready(scrape) = self.scrape.as_mut().poll(cx) else {
             return Poll::Pending;
         };
-        let scrape = encoded.unwrap_or_else(|_| ScrapeResponse::failed());
         let response = Response::<Vec<u8>>::from(scrape).map(Body::from);
         Poll::Ready(Ok(response))
     }

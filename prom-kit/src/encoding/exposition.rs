@@ -5,7 +5,7 @@ use super::{EscapingScheme, Format};
 use crate::name::NameValidation;
 
 /// How one scrape is written: what every family of it shares.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Exposition {
     /// The format.
     pub(crate) format: Format,

@@ -27,5 +27,5 @@ pub use requests::{
 };
 pub use scrape::{
     MetricsHandler, MetricsHandlerBuilder, OwnedScrapeRequest, ScrapeErrorPolicy, ScrapeRequest,
-    ScrapeResponse,
+    ScrapeResponse, parse_scrape_timeout,
 };

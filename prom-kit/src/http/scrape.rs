@@ -1,17 +1,22 @@
 //! [`MetricsHandler`]: answers scrapes of a registry.
 
+mod async_handle;
+mod deadline;
 mod http_types;
 mod query;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
 
 use super::accept_encoding::accepts_gzip;
 use crate::encoding::negotiate;
 use crate::error::Result;
 use crate::gzip::gzip;
-use crate::registry::RegisterAll;
+use crate::registry::{AsyncCollection, RegisterAll};
 use crate::{Counter, Family, Gauge, Registry};
+pub use deadline::parse_scrape_timeout;
+use deadline::{DEFAULT_DEADLINE_MARGIN, DEFAULT_SCRAPE_TIMEOUT};
 use query::requested_names;
 
 /// What the handler needs to know about a scrape request.
@@ -26,6 +31,10 @@ pub struct ScrapeRequest<'a> {
     /// The query string (after `?`, still percent-encoded), if any: `name[]=a&name[]=b`
     /// limits the scrape to the families named.
     pub query: Option<&'a str>,
+    /// The `X-Prometheus-Scrape-Timeout-Seconds` header, if any: how long the scraper
+    /// waits, which bounds the async collectors (see
+    /// [`MetricsHandler::handle_async`]).
+    pub scrape_timeout: Option<&'a str>,
 }
 
 /// A [`ScrapeRequest`] that owns its text, to hand a scrape to another thread (the
@@ -39,6 +48,7 @@ pub struct ScrapeRequest<'a> {
 ///     accept: Some("application/openmetrics-text"),
 ///     accept_encoding: None,
 ///     query: Some("name[]=jobs_total"),
+///     scrape_timeout: Some("10"),
 /// });
 /// let moved = std::thread::spawn(move || owned.as_request().method == "GET");
 /// assert!(moved.join().unwrap());
@@ -53,6 +63,8 @@ pub struct OwnedScrapeRequest {
     pub accept_encoding: Option<String>,
     /// The query string, if any.
     pub query: Option<String>,
+    /// The `X-Prometheus-Scrape-Timeout-Seconds` header, if any.
+    pub scrape_timeout: Option<String>,
 }
 
 impl OwnedScrapeRequest {
@@ -63,6 +75,7 @@ impl OwnedScrapeRequest {
             accept: self.accept.as_deref(),
             accept_encoding: self.accept_encoding.as_deref(),
             query: self.query.as_deref(),
+            scrape_timeout: self.scrape_timeout.as_deref(),
         }
     }
 }
@@ -74,6 +87,7 @@ impl From<ScrapeRequest<'_>> for OwnedScrapeRequest {
             accept: request.accept.map(str::to_owned),
             accept_encoding: request.accept_encoding.map(str::to_owned),
             query: request.query.map(str::to_owned),
+            scrape_timeout: request.scrape_timeout.map(str::to_owned),
         }
     }
 }
@@ -141,6 +155,8 @@ struct Inner {
     max_concurrent: Option<usize>,
     gzip: bool,
     on_error: ScrapeErrorPolicy,
+    default_scrape_timeout: Duration,
+    deadline_margin: Duration,
     in_flight: AtomicUsize,
     /// The size of the last body, to allocate the next one at once.
     last_size: AtomicUsize,
@@ -161,6 +177,8 @@ pub struct MetricsHandlerBuilder {
     max_concurrent: Option<usize>,
     gzip: bool,
     on_error: ScrapeErrorPolicy,
+    default_scrape_timeout: Duration,
+    deadline_margin: Duration,
     own_metrics: bool,
 }
 
@@ -178,9 +196,24 @@ impl MetricsHandlerBuilder {
         self
     }
 
-    /// What to do when a collector fails.
+    /// What to do when a collector fails, or an async collector misses its deadline.
     pub fn on_error(mut self, policy: ScrapeErrorPolicy) -> Self {
         self.on_error = policy;
+        self
+    }
+
+    /// The scrape timeout assumed when a request has no
+    /// `X-Prometheus-Scrape-Timeout-Seconds` header (10 s, Prometheus's default).
+    pub fn default_scrape_timeout(mut self, timeout: Duration) -> Self {
+        self.default_scrape_timeout = timeout;
+        self
+    }
+
+    /// How much of the scrape timeout is kept for encoding and sending the response:
+    /// async collectors get the timeout minus this (250 ms by default), but never less
+    /// than half of it.
+    pub fn deadline_margin(mut self, margin: Duration) -> Self {
+        self.deadline_margin = margin;
         self
     }
 
@@ -220,7 +253,7 @@ impl MetricsHandlerBuilder {
             registered.add(
                 "prom_kit_scrape_errors",
                 None,
-                "Scrapes that hit an error, by cause (encoding, gzip).",
+                "Scrapes that hit an error, by cause (encoding, gzip, collector_timeout, collector_error, collector_skipped).",
                 errors.clone(),
             )?;
             registered.commit();
@@ -238,6 +271,8 @@ impl MetricsHandlerBuilder {
                 max_concurrent: self.max_concurrent,
                 gzip: self.gzip,
                 on_error: self.on_error,
+                default_scrape_timeout: self.default_scrape_timeout,
+                deadline_margin: self.deadline_margin,
                 in_flight: AtomicUsize::new(0),
                 last_size: AtomicUsize::new(0),
                 own,
@@ -246,10 +281,11 @@ impl MetricsHandlerBuilder {
     }
 }
 
-/// Releases a concurrent-scrape slot when dropped.
-struct Slot<'a>(&'a Inner);
+/// A concurrent-scrape slot, released when dropped; owned, so that an async scrape can
+/// hold it across its collection and its encoding on another thread.
+struct Slot(Arc<Inner>);
 
-impl Drop for Slot<'_> {
+impl Drop for Slot {
     fn drop(&mut self) {
         self.0.in_flight.fetch_sub(1, Ordering::AcqRel);
         if let Some(own) = &self.0.own {
@@ -274,6 +310,8 @@ impl MetricsHandler {
             max_concurrent: None,
             gzip: true,
             on_error: ScrapeErrorPolicy::Fail,
+            default_scrape_timeout: DEFAULT_SCRAPE_TIMEOUT,
+            deadline_margin: DEFAULT_DEADLINE_MARGIN,
             own_metrics: true,
         }
     }
@@ -283,85 +321,120 @@ impl MetricsHandler {
         &self.inner.registry
     }
 
-    /// Answers one scrape request. Encoding runs on the calling thread.
+    /// Answers one scrape request. Encoding runs on the calling thread; async
+    /// collectors are not run but reported as skipped (counted under
+    /// `cause="collector_skipped"` and handled by the error policy) — use
+    /// [`handle_async`](Self::handle_async) where there are any.
     pub fn handle(&self, request: &ScrapeRequest<'_>) -> ScrapeResponse {
-        let response = self.respond(request);
+        let response = match self.admit(request) {
+            Admission::Answered(response) => response,
+            Admission::Admitted(slot) => {
+                let skipped = self.inner.registry.skipped_async_collectors();
+                self.respond(request, &skipped, slot)
+            }
+        };
+        self.count_response(&response);
+        response
+    }
+
+    /// Counts a response in `prom_kit_scrapes_total{code}`.
+    fn count_response(&self, response: &ScrapeResponse) {
         if let Some(own) = &self.inner.own {
             let mut code = itoa::Buffer::new();
             if let Ok(counter) = own.scrapes.labels(&[code.format(response.status)]) {
                 counter.inc();
             }
         }
-        response
     }
 
-    fn respond(&self, request: &ScrapeRequest<'_>) -> ScrapeResponse {
+    /// Takes a concurrent-scrape slot for a `GET`, or answers at once: `405` for other
+    /// methods, `503` beyond the limit, the headers for a `HEAD`.
+    fn admit(&self, request: &ScrapeRequest<'_>) -> Admission {
         let head = request.method.eq_ignore_ascii_case("HEAD");
         if !head && !request.method.eq_ignore_ascii_case("GET") {
-            return plain(
+            return Admission::Answered(plain(
                 405,
                 "method not allowed; use GET or HEAD\n",
                 vec![("allow", "GET, HEAD")],
-            );
+            ));
         }
         let inner = &*self.inner;
         let previous = inner.in_flight.fetch_add(1, Ordering::AcqRel);
-        let _slot = Slot(inner);
+        let slot = Slot(Arc::clone(&self.inner));
         if let Some(own) = &inner.own {
             own.in_flight.inc();
         }
         if inner.max_concurrent.is_some_and(|limit| previous >= limit) {
-            return plain(503, "too many concurrent scrapes\n", Vec::new());
+            return Admission::Answered(plain(503, "too many concurrent scrapes\n", Vec::new()));
         }
+        if head {
+            // The headers a GET would get, without encoding a body only to drop it.
+            let (headers, _) = self.headers(request);
+            return Admission::Answered(ScrapeResponse {
+                status: 200,
+                headers,
+                body: Vec::new(),
+            });
+        }
+        Admission::Admitted(slot)
+    }
 
+    /// The headers of a `200` answer to `request`, and whether its body is gzipped.
+    fn headers(&self, request: &ScrapeRequest<'_>) -> (Vec<(&'static str, &'static str)>, bool) {
         let chosen = negotiate(request.accept);
         let mut headers = vec![
             ("content-type", chosen.content_type),
             ("vary", "Accept, Accept-Encoding"),
         ];
-        let gzipped = inner.gzip && accepts_gzip(request.accept_encoding);
-        if head {
-            // The headers a GET would get, without encoding a body only to drop it.
-            if gzipped {
-                headers.push(("content-encoding", "gzip"));
-            }
-            return ScrapeResponse {
-                status: 200,
-                headers,
-                body: Vec::new(),
-            };
+        let gzipped = self.inner.gzip && accepts_gzip(request.accept_encoding);
+        if gzipped {
+            headers.push(("content-encoding", "gzip"));
+        }
+        (headers, gzipped)
+    }
+
+    /// Encodes the answer to an admitted `GET`, with what the async collectors gathered.
+    fn respond(
+        &self,
+        request: &ScrapeRequest<'_>,
+        collection: &AsyncCollection,
+        _slot: Slot,
+    ) -> ScrapeResponse {
+        let inner = &*self.inner;
+        let chosen = negotiate(request.accept);
+        let (mut headers, gzipped) = self.headers(request);
+        for failure in collection.failures() {
+            self.count_error(failure.cause.label());
+        }
+        if let (ScrapeErrorPolicy::Fail, Some(failure)) =
+            (inner.on_error, collection.failures().first())
+        {
+            return failed_scrape(&failure.error);
         }
         let mut body = Vec::with_capacity(inner.last_size.load(Ordering::Relaxed) + 1024);
         let names = request.query.map(requested_names).unwrap_or_default();
-        let encoded = if names.is_empty() {
-            inner
-                .registry
-                .encode_escaped(chosen.format, chosen.escaping, &mut body)
-        } else {
-            let names: Vec<&str> = names.iter().map(|n| &**n).collect();
-            inner
-                .registry
-                .encode_named(chosen.format, chosen.escaping, &names, &mut body)
-        };
+        let names: Vec<&str> = names.iter().map(|n| &**n).collect();
+        let encoded = inner.registry.encode_collected(
+            chosen.format,
+            chosen.escaping,
+            (!names.is_empty()).then_some(names.as_slice()),
+            collection,
+            &mut body,
+        );
         if let Err(error) = encoded {
             self.count_error("encoding");
             if inner.on_error == ScrapeErrorPolicy::Fail {
-                return ScrapeResponse {
-                    status: 500,
-                    headers: vec![("content-type", "text/plain; charset=utf-8")],
-                    body: format!("error encoding metrics: {}\n", error_chain(&error)).into_bytes(),
-                };
+                return failed_scrape(&error);
             }
         }
         inner.last_size.store(body.len(), Ordering::Relaxed);
 
         if gzipped {
-            match gzip(&body) {
-                Ok(compressed) => {
-                    body = compressed;
-                    headers.push(("content-encoding", "gzip"));
-                }
-                Err(_) => self.count_error("gzip"),
+            if let Ok(compressed) = gzip(&body) {
+                body = compressed;
+            } else {
+                self.count_error("gzip");
+                headers.retain(|(name, _)| *name != "content-encoding");
             }
         }
         ScrapeResponse {
@@ -377,6 +450,23 @@ impl MetricsHandler {
                 counter.inc();
             }
         }
+    }
+}
+
+/// What [`MetricsHandler::admit`] decided.
+enum Admission {
+    /// A `GET` to encode, holding its slot.
+    Admitted(Slot),
+    /// Answered without encoding.
+    Answered(ScrapeResponse),
+}
+
+/// The `500` of a scrape that failed under [`ScrapeErrorPolicy::Fail`].
+fn failed_scrape(error: &crate::Error) -> ScrapeResponse {
+    ScrapeResponse {
+        status: 500,
+        headers: vec![("content-type", "text/plain; charset=utf-8")],
+        body: format!("error encoding metrics: {}\n", error_chain(error)).into_bytes(),
     }
 }
 

@@ -16,6 +16,14 @@ use crate::error::{Error, ErrorKind, Result};
 /// Which families an encoding writes: all, or those the function accepts.
 type Selection<'s> = Option<&'s dyn Fn(&Descriptor) -> bool>;
 
+/// What the async collectors gathered for this encoding; `None` for a synchronous
+/// encoder, which skips them.
+#[cfg(feature = "async")]
+type Collection<'c> = Option<&'c super::AsyncCollection>;
+/// Without async collectors there is nothing to gather.
+#[cfg(not(feature = "async"))]
+type Collection<'c> = Option<std::marker::PhantomData<&'c ()>>;
+
 impl Registry {
     /// Appends the exposition of every family in `format` to `out`, names outside the
     /// legacy set (in a [`NameValidation::Utf8`](crate::NameValidation::Utf8) registry) escaped with underscores, the
@@ -47,7 +55,7 @@ impl Registry {
         escaping: EscapingScheme,
         out: &mut Vec<u8>,
     ) -> Result<()> {
-        self.encode_selected(format, escaping, None, out)
+        self.encode_selected(format, escaping, None, None, out)
     }
 
     /// [`encode_escaped`](Self::encode_escaped) of only the families named in `names`,
@@ -86,15 +94,49 @@ impl Registry {
                 .chain(descriptor.exposed_names_escaped(escaping))
                 .any(|name| names.contains(&name.as_str()))
         };
-        self.encode_selected(format, escaping, Some(&is_named), out)
+        self.encode_selected(format, escaping, Some(&is_named), None, out)
     }
 
-    /// Encodes the families `select` accepts (all without one).
+    /// Encodes with the values a run of the async collectors gathered
+    /// ([`collect_async`](Self::collect_async)): as
+    /// [`encode_escaped`](Self::encode_escaped), or [`encode_named`](Self::encode_named)
+    /// with `names`, the gathered families sorted in with the others. The collection's
+    /// failures are not repeated in the result: they are in
+    /// [`AsyncCollection::failures`](super::AsyncCollection::failures).
+    ///
+    /// # Errors
+    ///
+    /// As [`encode`](Self::encode), for the synchronous collectors and the gathered
+    /// values.
+    #[cfg(feature = "async")]
+    pub fn encode_collected(
+        &self,
+        format: Format,
+        escaping: EscapingScheme,
+        names: Option<&[&str]>,
+        collection: &super::AsyncCollection,
+        out: &mut Vec<u8>,
+    ) -> Result<()> {
+        let is_named = |descriptor: &Descriptor| {
+            names.is_none_or(|names| {
+                descriptor
+                    .exposed_names()
+                    .chain(descriptor.exposed_names_escaped(escaping))
+                    .any(|name| names.contains(&name.as_str()))
+            })
+        };
+        let select: Selection<'_> = names.map(|_| &is_named as &dyn Fn(&Descriptor) -> bool);
+        self.encode_selected(format, escaping, select, Some(collection), out)
+    }
+
+    /// Encodes the families `select` accepts (all without one), with the async
+    /// collectors' values from `collection`, or reporting them as skipped without one.
     fn encode_selected(
         &self,
         format: Format,
         escaping: EscapingScheme,
         select: Selection<'_>,
+        collection: Collection<'_>,
         out: &mut Vec<u8>,
     ) -> Result<()> {
         let (mut entries, collectors, created, target_first) = {
@@ -106,6 +148,7 @@ impl Registry {
                 state.target_info,
             )
         };
+        let (collectors, mut first_error) = self.with_gathered(collectors, collection);
         if let Some(select) = select {
             entries.retain(|entry| select(&entry.descriptor));
         }
@@ -128,7 +171,6 @@ impl Registry {
             validation: self.validation,
             created,
         };
-        let mut first_error = None;
         let mut scratch = Vec::new();
         let chunks = self.run_collectors(
             &collectors,
@@ -169,6 +211,36 @@ impl Registry {
             write_eof(out);
         }
         first_error.map_or(Ok(()), Err)
+    }
+
+    /// The registry's collectors and those standing for the gathered async values, and
+    /// the error of a synchronous encoder that skipped async collectors.
+    #[cfg(feature = "async")]
+    fn with_gathered(
+        &self,
+        mut collectors: Vec<Arc<CollectorEntry>>,
+        collection: Collection<'_>,
+    ) -> (Vec<Arc<CollectorEntry>>, Option<Error>) {
+        match collection {
+            Some(collection) => {
+                collectors.extend(collection.gathered().iter().cloned());
+                (collectors, None)
+            }
+            None => (
+                collectors,
+                self.skipped_async_collectors().into_first_error(),
+            ),
+        }
+    }
+
+    /// Without async collectors: the registry's collectors, no error.
+    #[cfg(not(feature = "async"))]
+    fn with_gathered(
+        &self,
+        collectors: Vec<Arc<CollectorEntry>>,
+        _: Collection<'_>,
+    ) -> (Vec<Arc<CollectorEntry>>, Option<Error>) {
+        (collectors, None)
     }
 
     /// Runs every collector into `scratch`; returns each valid family's name and byte

@@ -5,6 +5,9 @@
     expect(dead_code, reason = "the HTTP module registers its families together")
 )]
 mod all_or_nothing;
+#[cfg(feature = "async")]
+mod async_collector;
+mod cached;
 mod collector;
 mod encode;
 mod register;
@@ -12,6 +15,13 @@ mod target_info;
 
 #[cfg(feature = "http")]
 pub(crate) use all_or_nothing::RegisterAll;
+#[cfg(feature = "async")]
+pub use async_collector::{
+    AsyncCollection, AsyncCollector, AsyncFailure, AsyncFailureCause, CollectFuture, collector_fn,
+};
+#[cfg(feature = "async")]
+pub use cached::{AsyncCollectorExt, CachedAsync};
+pub use cached::{Cached, CollectorExt};
 pub use collector::{Collector, CollectorOutput};
 pub use register::Register;
 
@@ -74,6 +84,8 @@ struct State {
     /// registry, as each escaping scheme writes it, mapped to the family that took it.
     exposed: HashMap<ExposedName, String>,
     collectors: Vec<Arc<CollectorEntry>>,
+    #[cfg(feature = "async")]
+    async_collectors: Vec<Arc<async_collector::AsyncEntry>>,
     next_collector_id: u64,
     /// Set by [`Registry::set_openmetrics_created`]`(false)`.
     omit_created: bool,
@@ -364,7 +376,14 @@ impl Registry {
         let mut state = self.shared.write();
         let before = state.collectors.len();
         state.collectors.retain(|c| c.id != id.0);
-        state.collectors.len() != before
+        let removed = state.collectors.len() != before;
+        #[cfg(feature = "async")]
+        let removed = {
+            let before = state.async_collectors.len();
+            state.async_collectors.retain(|c| c.id != id.0);
+            removed || state.async_collectors.len() != before
+        };
+        removed
     }
 
     /// Whether OpenMetrics expositions carry `<name>_created` samples (the time each

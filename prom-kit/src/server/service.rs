@@ -17,7 +17,7 @@ use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
 
 use super::connection::{Activity, Timeouts, WatchedStream, drive};
-use crate::http::{MetricsHandler, OwnedScrapeRequest, ScrapeRequest, ScrapeResponse};
+use crate::http::{MetricsHandler, OwnedScrapeRequest, ScrapeRequest};
 
 /// What the accept loop and its connections are configured with.
 #[derive(Clone, Debug)]
@@ -160,9 +160,10 @@ impl AcceptBackoff {
     }
 }
 
-/// Routes one request: the metrics path, `/-/healthy`, or 404. Scrapes are encoded on
-/// tokio's blocking pool, so that a large registry never stalls the runtime's workers
-/// (a current-thread runtime has only one).
+/// Routes one request: the metrics path, `/-/healthy`, or 404. Scrapes go through
+/// [`MetricsHandler::handle_async`]: async collectors within the scrape's deadline, the
+/// encoding on tokio's blocking pool, so that a large registry never stalls the
+/// runtime's workers (a current-thread runtime has only one).
 async fn respond(
     handler: MetricsHandler,
     path: Arc<str>,
@@ -171,9 +172,7 @@ async fn respond(
     let request_path = request.uri().path();
     if request_path == &*path {
         let owned = OwnedScrapeRequest::from(ScrapeRequest::from(&request));
-        let scrape = tokio::task::spawn_blocking(move || handler.handle(&owned.as_request()))
-            .await
-            .unwrap_or_else(|_| ScrapeResponse::failed());
+        let scrape = handler.handle_async(owned).await;
         Response::<Vec<u8>>::from(scrape).map(|body| Full::new(Bytes::from(body)))
     } else if request_path == "/-/healthy" {
         text(StatusCode::OK, "OK\n")

@@ -171,6 +171,7 @@ fn the_handler_serves_protobuf_to_prometheus_with_native_histograms() {
             accept: Some("application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited,application/openmetrics-text;version=1.0.0;q=0.8"),
             accept_encoding: None,
             query: None,
+            scrape_timeout: None,
         });
         assert_eq!(
             response.headers[0],

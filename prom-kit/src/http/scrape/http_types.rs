@@ -7,6 +7,9 @@ use http::{Request, Response, StatusCode};
 
 use super::{ScrapeRequest, ScrapeResponse, plain};
 
+/// The header Prometheus sends with its scrape timeout in seconds.
+const SCRAPE_TIMEOUT: HeaderName = HeaderName::from_static("x-prometheus-scrape-timeout-seconds");
+
 impl<'a, B> From<&'a Request<B>> for ScrapeRequest<'a> {
     /// The method and the negotiation headers of `request`; a header that is not
     /// visible ASCII counts as absent (as an unparseable `Accept` would).
@@ -22,6 +25,7 @@ impl<'a, B> From<&'a Request<B>> for ScrapeRequest<'a> {
             accept: header(ACCEPT),
             accept_encoding: header(ACCEPT_ENCODING),
             query: request.uri().query(),
+            scrape_timeout: header(SCRAPE_TIMEOUT),
         }
     }
 }
@@ -63,6 +67,7 @@ mod tests {
             .method("HEAD")
             .header(ACCEPT, "application/openmetrics-text;version=1.0.0")
             .header(ACCEPT_ENCODING, b"gzip\xff".as_slice())
+            .header("X-Prometheus-Scrape-Timeout-Seconds", "1.5")
             .body(())
             .unwrap();
         let scrape = ScrapeRequest::from(&request);
@@ -72,6 +77,7 @@ mod tests {
             Some("application/openmetrics-text;version=1.0.0")
         );
         assert_eq!(scrape.accept_encoding, None, "not visible ASCII");
+        assert_eq!(scrape.scrape_timeout, Some("1.5"));
     }
 
     #[test]

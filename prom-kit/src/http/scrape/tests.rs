@@ -11,6 +11,7 @@ fn get<'a>(accept: Option<&'a str>, accept_encoding: Option<&'a str>) -> ScrapeR
         accept,
         accept_encoding,
         query: None,
+        scrape_timeout: None,
     }
 }
 
@@ -115,6 +116,7 @@ fn head_does_not_encode_and_gets_the_get_headers() {
             accept,
             accept_encoding: encoding,
             query: None,
+            scrape_timeout: None,
         });
         assert_eq!(
             collected.load(Ordering::Relaxed),
@@ -153,7 +155,7 @@ impl Collector for Reentrant {
         // must not deadlock on this lock, but answer 200 and fail the assertion.
         if let Ok(mut slot) = self.0.try_lock() {
             if let Some((handler, status)) = slot.as_mut() {
-                *status = handler.respond(&get(None, None)).status;
+                *status = handler.handle(&get(None, None)).status;
             }
         }
         Ok(())
@@ -267,6 +269,7 @@ fn scrape_names(handler: &MetricsHandler, accept: Option<&str>, query: &str) -> 
         accept,
         accept_encoding: None,
         query: Some(query),
+        scrape_timeout: None,
     });
     assert_eq!(response.status, 200);
     String::from_utf8(response.body).unwrap()
@@ -330,6 +333,7 @@ fn name_parameters_select_protobuf_families_too() {
         ),
         accept_encoding: None,
         query: Some("name[]=lat&name[]=pool_size&name[]=missing"),
+        scrape_timeout: None,
     });
     let mut body = &response.body[..];
     let mut names = Vec::new();
