@@ -107,9 +107,15 @@ fuzz_target!(|input: Input<'_>| {
         query: input.query,
         scrape_timeout: input.scrape_timeout,
     });
-    if let Some(timeout) = input.scrape_timeout.and_then(prom_kit::http::parse_scrape_timeout) {
+    if let Some(timeout) = input
+        .scrape_timeout
+        .and_then(prom_kit::http::parse_scrape_timeout)
+    {
         // Positive and at most an hour, whatever the header says.
-        assert!(!timeout.is_zero() && timeout.as_secs_f64() <= 3600.0, "{timeout:?}");
+        assert!(
+            !timeout.is_zero() && timeout.as_secs_f64() <= 3600.0,
+            "{timeout:?}"
+        );
     }
     let header = |name: &str| {
         response
