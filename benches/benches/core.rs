@@ -146,11 +146,47 @@ fn encode(c: &mut Criterion) {
     group.finish();
 }
 
+/// The hot path with and without idle-series expiry (`expire_after`): expiry records
+/// nothing on updates, so the pairs should match; and what a sweep of 10 000 series costs.
+fn expiry(c: &mut Criterion) {
+    let mut group = c.benchmark_group("expiry");
+    let plain: Family<Counter> = Family::new(["method", "status"]).unwrap();
+    let expiring: Family<Counter> = Family::builder(["method", "status"])
+        .expire_after(Duration::from_secs(600))
+        .build()
+        .unwrap();
+    for (name, family) in [("plain", &plain), ("expiring", &expiring)] {
+        let child = family.labels(&["GET", "200"]).unwrap();
+        group.bench_function(format!("counter_inc/{name}"), |b| {
+            b.iter(|| black_box(&child).inc());
+        });
+        let mut i = 0usize;
+        group.bench_function(format!("with/{name}"), |b| {
+            b.iter(|| {
+                i = (i + 1) % 12;
+                family
+                    .with(&[METHODS[i % 4], STATUSES[i % 3]], Counter::inc)
+                    .unwrap();
+            });
+        });
+    }
+    let swept: Family<Counter> = Family::builder(["id"])
+        .expire_after(Duration::from_secs(600))
+        .build()
+        .unwrap();
+    for n in 0..10_000 {
+        swept.with(&[n.to_string()], Counter::inc).unwrap();
+    }
+    group.throughput(Throughput::Elements(10_000));
+    group.bench_function("sweep_10k_series", |b| b.iter(|| black_box(swept.sweep())));
+    group.finish();
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default()
         .warm_up_time(Duration::from_millis(500))
         .measurement_time(Duration::from_secs(2));
-    targets = counter, labelled, histogram, encode
+    targets = counter, labelled, histogram, encode, expiry
 }
 criterion_main!(benches);
