@@ -1,4 +1,5 @@
-//! The README's quick start compiles and produces what it claims.
+//! The README's snippets (quick start, hot paths, series lifecycle, async collectors)
+//! compile and produce what they claim.
 
 #[test]
 fn readme_quick_start() -> prom_kit::Result<()> {
@@ -73,5 +74,65 @@ fn readme_hot_paths() -> prom_kit::Result<()> {
     }
     // Combinations never touched are not exposed.
     assert!(!text.contains("POST\"} 0"), "{text}");
+    Ok(())
+}
+
+#[test]
+fn readme_series_lifecycle() -> prom_kit::Result<()> {
+    use prom_kit::{Counter, Family};
+    use std::time::Duration;
+
+    let requests: Family<Counter> = Family::builder(["tenant", "route"])
+        .expire_after(Duration::from_secs(15 * 60))
+        .build()?;
+    requests.labels(&["acme", "/cart"])?.inc();
+    requests.labels(&["globex", "/cart"])?.inc();
+    assert_eq!(requests.remove_matching(&[("tenant", "acme")])?, 1);
+    assert_eq!(requests.retain(|values| values[1] != "/cart"), 1);
+    assert!(requests.is_empty());
+    Ok(())
+}
+
+#[tokio::test(start_paused = true)]
+async fn readme_async_collectors() -> prom_kit::Result<()> {
+    use prom_kit::registry::{AsyncCollector, AsyncCollectorExt, CollectFuture, collector_fn};
+    use prom_kit::{Descriptor, MetricType, Registry};
+    use std::time::Duration;
+
+    struct QueueDepth {
+        descriptor: Descriptor,
+    }
+
+    impl AsyncCollector for QueueDepth {
+        fn collect(&self) -> CollectFuture<'_> {
+            Box::pin(async move {
+                let depth = 12.0;
+                let descriptor = self.descriptor.clone();
+                Ok(collector_fn(move |out| {
+                    out.family(&descriptor).gauge(&["mail"], depth)?;
+                    Ok(())
+                }))
+            })
+        }
+    }
+
+    let registry = Registry::new();
+    let descriptor = Descriptor::new("queue_depth", "Jobs waiting.", MetricType::Gauge)?
+        .with_label_names(["queue"])?;
+    registry.register_async_collector(QueueDepth { descriptor }.cache_for(Duration::from_secs(30)));
+    let collection = registry.collect_async(Duration::from_secs(1)).await;
+    let mut out = Vec::new();
+    registry.encode_collected(
+        prom_kit::Format::Text,
+        prom_kit::encoding::EscapingScheme::default(),
+        None,
+        &collection,
+        &mut out,
+    )?;
+    assert!(
+        String::from_utf8(out)
+            .unwrap()
+            .ends_with("queue_depth{queue=\"mail\"} 12\n")
+    );
     Ok(())
 }
