@@ -192,8 +192,7 @@ impl Registry {
     /// [`unregister_collector`](Self::unregister_collector).
     pub fn register_async_collector(&self, collector: impl AsyncCollector) -> CollectorId {
         let mut state = self.shared.write();
-        let id = state.next_collector_id;
-        state.next_collector_id += 1;
+        let id = state.take_collector_id();
         state.async_collectors.push(Arc::new(AsyncEntry {
             id,
             prefix: Arc::clone(&self.prefix),

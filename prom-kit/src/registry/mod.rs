@@ -93,6 +93,15 @@ struct State {
     target_info: bool,
 }
 
+impl State {
+    /// A new id for a collector of either kind.
+    fn take_collector_id(&mut self) -> u64 {
+        let id = self.next_collector_id;
+        self.next_collector_id += 1;
+        id
+    }
+}
+
 /// A name a family exposes, as registered (`None`) or as an escaping scheme writes it.
 type ExposedName = (Option<EscapingScheme>, String);
 
@@ -360,8 +369,7 @@ impl Registry {
     /// Registers a [`Collector`], called at every scrape.
     pub fn register_collector(&self, collector: impl Collector) -> CollectorId {
         let mut state = self.shared.write();
-        let id = state.next_collector_id;
-        state.next_collector_id += 1;
+        let id = state.take_collector_id();
         state.collectors.push(Arc::new(CollectorEntry {
             id,
             prefix: Arc::clone(&self.prefix),

@@ -290,3 +290,46 @@ async fn large_scrapes_do_not_stall_a_current_thread_runtime() {
     );
     server.shutdown().await;
 }
+
+/// An async collector that never answers in time.
+struct Stuck;
+
+impl crate::registry::AsyncCollector for Stuck {
+    fn collect(&self) -> crate::registry::CollectFuture<'_> {
+        Box::pin(async {
+            tokio::time::sleep(Duration::from_secs(60)).await;
+            Ok(crate::registry::collector_fn(|_| Ok(())))
+        })
+    }
+}
+
+#[test]
+fn the_server_bounds_async_collectors_by_the_scrape_timeout() {
+    let registry = registry();
+    registry.register_async_collector(Stuck);
+    let handler = MetricsHandler::builder()
+        .on_error(crate::http::ScrapeErrorPolicy::Continue)
+        .build(&registry)
+        .unwrap();
+    let server = Server::new(handler).start_on_thread("127.0.0.1:0").unwrap();
+    let address = server.local_addr();
+    let started = std::time::Instant::now();
+    let response = get(
+        address,
+        "/metrics",
+        "X-Prometheus-Scrape-Timeout-Seconds: 0.4\r\n",
+    );
+    let elapsed = started.elapsed();
+    assert!(response.starts_with("HTTP/1.1 200 OK\r\n"), "{response}");
+    assert!(response.contains("served_total 9\n"), "{response}");
+    assert!(
+        response.contains("prom_kit_scrape_errors_total{cause=\"collector_timeout\"} 1\n"),
+        "{response}"
+    );
+    // 0.4 s less the margin would leave 150 ms; half of it, 200 ms, is kept.
+    assert!(
+        elapsed >= Duration::from_millis(200) && elapsed < Duration::from_secs(5),
+        "{elapsed:?}"
+    );
+    server.shutdown();
+}

@@ -4,7 +4,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use prom_kit::http::{HttpMetrics, MetricsHandler, MetricsHandlerBuilder, NamingScheme};
+use prom_kit::http::{
+    HttpMetrics, MetricsHandler, MetricsHandlerBuilder, NamingScheme, ScrapeErrorPolicy,
+};
 use prom_kit::{NameValidation, Registry};
 use tokio::sync::Notify;
 
@@ -121,6 +123,14 @@ impl AppSpec {
     /// beyond).
     pub fn with_scrape_limit(runtime: Runtime, limit: usize) -> Self {
         Self::with_handler(runtime, |handler| handler.max_concurrent_scrapes(limit))
+    }
+
+    /// The standard app with `/metrics` serving what it can when a collector fails or
+    /// misses its deadline ([`ScrapeErrorPolicy::Continue`]).
+    pub fn lenient(runtime: Runtime) -> Self {
+        Self::with_handler(runtime, |handler| {
+            handler.on_error(ScrapeErrorPolicy::Continue)
+        })
     }
 
     /// The standard app on a registry that takes UTF-8 names, its request metrics under

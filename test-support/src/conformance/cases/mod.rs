@@ -7,6 +7,7 @@
 //! machine (a flood, a storm) or measure time closely (lateness, a shutdown's length) run
 //! alone, each holding the machine exclusively; the others share it.
 
+mod deadline;
 mod endpoint;
 mod exemplars;
 mod flood;
@@ -16,6 +17,7 @@ mod storm;
 
 use std::sync::{PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
+pub use deadline::async_collectors_meet_the_scrape_deadline;
 pub use endpoint::{
     large_scrapes_do_not_stall_the_server,
     metrics_endpoint_negotiates_compresses_and_restricts_methods,
