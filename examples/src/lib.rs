@@ -13,31 +13,34 @@ pub fn listen_addr(default: &str) -> String {
     std::env::var("LISTEN_ADDR").unwrap_or_else(|_| default.to_owned())
 }
 
-/// Completes on Ctrl-C (SIGINT) or SIGTERM, for a graceful shutdown.
-pub async fn shutdown_signal() {
-    let interrupt = async {
+/// Listens for Ctrl-C (SIGINT) and SIGTERM from now on, and returns what completes on the
+/// first of them, for a graceful shutdown. Call it (inside the runtime) before announcing
+/// that the app listens: a signal that arrives after the announcement is then never
+/// missed, however soon.
+///
+/// # Errors
+///
+/// If the signal handlers cannot be installed.
+pub fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
+    #[cfg(unix)]
+    let (mut interrupt, mut terminate) = {
+        use tokio::signal::unix::{SignalKind, signal};
+        (
+            signal(SignalKind::interrupt())?,
+            signal(SignalKind::terminate())?,
+        )
+    };
+    Ok(async move {
+        #[cfg(unix)]
+        tokio::select! {
+            _ = interrupt.recv() => {},
+            _ = terminate.recv() => {},
+        }
+        #[cfg(not(unix))]
         if let Err(error) = tokio::signal::ctrl_c().await {
             eprintln!("cannot listen for Ctrl-C: {error}");
             std::future::pending::<()>().await;
         }
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(error) => {
-                eprintln!("cannot listen for SIGTERM: {error}");
-                std::future::pending::<()>().await;
-            }
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = interrupt => {},
-        () = terminate => {},
-    }
-    println!("shutting down");
+        println!("shutting down");
+    })
 }

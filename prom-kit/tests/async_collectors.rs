@@ -376,3 +376,62 @@ fn cached_collectors_serve_concurrent_scrapes_with_one_collection_per_format() {
     );
     assert!(registry.encode_text().unwrap().ends_with("costly 1\n"));
 }
+
+/// Reads one HTTP/1.1 request (head and `Content-Length` body) and answers 200.
+#[cfg(feature = "push")]
+fn one_push(listener: &std::net::TcpListener) -> String {
+    use std::io::{Read, Write};
+    let (mut stream, _) = listener.accept().unwrap();
+    let mut request = Vec::new();
+    let mut buffer = [0u8; 4096];
+    loop {
+        let n = stream.read(&mut buffer).unwrap();
+        request.extend_from_slice(&buffer[..n]);
+        let text = String::from_utf8_lossy(&request).into_owned();
+        if let Some((head, body)) = text.split_once("\r\n\r\n") {
+            let length = head
+                .lines()
+                .find_map(|l| {
+                    l.to_ascii_lowercase()
+                        .strip_prefix("content-length:")
+                        .map(|v| v.trim().parse::<usize>().unwrap())
+                })
+                .unwrap_or(0);
+            if body.len() >= length || n == 0 {
+                stream
+                    .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+                    .unwrap();
+                return text;
+            }
+        }
+    }
+}
+
+#[cfg(feature = "push")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pushes_run_async_collectors_and_refuse_to_push_without_them() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let gateway = std::thread::spawn(move || one_push(&listener));
+    let registry = registry_with_sync_family();
+    registry.register_async_collector(Fetch::new("batch_rows", 9.0, Duration::from_millis(10)));
+    let client = prom_kit::push::PushClient::builder(&url, "batch")
+        .gzip(false)
+        .build()
+        .unwrap();
+    client.push(&registry).await.unwrap();
+    let request = gateway.join().unwrap();
+    assert!(request.contains("\nbatch_rows 9\n"), "{request}");
+    assert!(request.contains("jobs_total 7\n"), "{request}");
+
+    // A late collector fails the push before anything is sent: a PUT of the rest would
+    // delete its families from the group.
+    registry.register_async_collector(Fetch::new("late", 1.0, Duration::from_secs(60)));
+    let impatient = prom_kit::push::PushClient::builder(&url, "batch")
+        .timeout(Duration::from_millis(200))
+        .build()
+        .unwrap();
+    let error = impatient.push(&registry).await.unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::Collect, "{error}");
+    assert!(error.to_string().contains("deadline"), "{error}");
+}

@@ -85,13 +85,21 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             )
     })
     .workers(2)
+    // Its own signal handling starts with the server's first poll, after the address is
+    // announced; ours is installed before.
+    .disable_signals()
     .bind(&address)?;
+    let stop = prom_kit_examples::shutdown_signal()?;
     for bound in server.addrs() {
         println!("actix-app listening on http://{bound}");
     }
-    // actix-web stops gracefully on Ctrl-C (SIGINT) and SIGTERM by itself.
-    server.run().await?;
-    println!("shutting down");
+    let server = server.run();
+    let handle = server.handle();
+    actix_web::rt::spawn(async move {
+        stop.await;
+        handle.stop(true).await;
+    });
+    server.await?;
     Ok(())
 }
 

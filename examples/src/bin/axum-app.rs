@@ -73,9 +73,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let listener =
         tokio::net::TcpListener::bind(prom_kit_examples::listen_addr("127.0.0.1:3000")).await?;
+    let stop = prom_kit_examples::shutdown_signal()?;
     println!("axum-app listening on http://{}", listener.local_addr()?);
     axum::serve(listener, app)
-        .with_graceful_shutdown(prom_kit_examples::shutdown_signal())
+        .with_graceful_shutdown(stop)
         .await?;
     Ok(())
 }

@@ -56,6 +56,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let server = Server::for_registry(&registry)?
         .start(prom_kit_examples::listen_addr("127.0.0.1:9100"))
         .await?;
+    let stop = prom_kit_examples::shutdown_signal()?;
     println!(
         "worker serving metrics on http://{}/metrics",
         server.local_addr()
@@ -84,7 +85,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     tokio::select! {
         result = work => result?,
-        () = prom_kit_examples::shutdown_signal() => {},
+        () = stop => {},
     }
     server.shutdown().await;
     Ok(())

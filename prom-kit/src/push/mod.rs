@@ -75,7 +75,7 @@ use grouping::GroupingKey;
 use crate::encoding::{EscapingScheme, Format};
 use crate::error::{Error, ErrorKind, Result};
 use crate::name::NameValidation;
-use crate::registry::Registry;
+use crate::registry::{AsyncCollection, Registry};
 
 /// Pushes a registry's metrics to a Pushgateway under one grouping key. Cheap to clone.
 #[derive(Clone, Debug)]
@@ -406,7 +406,18 @@ impl PushClient {
 
     async fn send(&self, method: Method, registry: Option<&Registry>) -> Result<()> {
         let body = match registry {
-            Some(registry) => self.body(registry)?,
+            Some(registry) => {
+                // Async collectors get half the push's time; one that fails or is late
+                // fails the push, as a failing collector does: a PUT would otherwise
+                // delete its families from the group.
+                let collection = registry.collect_async(self.inner.timeout / 2).await;
+                if !collection.failures().is_empty() {
+                    return Err(collection.into_first_error().unwrap_or_else(|| {
+                        Error::new(ErrorKind::Collect, "an async collector failed")
+                    }));
+                }
+                self.body(registry, &collection)?
+            }
             None => Vec::new(),
         };
         let inner = &*self.inner;
@@ -443,10 +454,10 @@ impl PushClient {
 
     /// The body in the client's format, refused if a series would clash with the
     /// grouping key (checked on the text encoding).
-    fn body(&self, registry: &Registry) -> Result<Vec<u8>> {
+    fn body(&self, registry: &Registry, collection: &AsyncCollection) -> Result<Vec<u8>> {
         let escaping = self.inner.escaping;
         let mut text = Vec::new();
-        registry.encode_escaped(Format::Text, escaping, &mut text)?;
+        registry.encode_collected(Format::Text, escaping, None, collection, &mut text)?;
         let clash = {
             let rendered = String::from_utf8_lossy(&text);
             let used = check::label_names(&rendered);
@@ -466,7 +477,7 @@ impl PushClient {
             return Ok(text);
         }
         let mut body = Vec::new();
-        registry.encode_escaped(self.inner.format, escaping, &mut body)?;
+        registry.encode_collected(self.inner.format, escaping, None, collection, &mut body)?;
         Ok(body)
     }
 }

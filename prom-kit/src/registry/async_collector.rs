@@ -173,7 +173,7 @@ impl AsyncCollection {
     }
 
     /// The error of the first failure, if any.
-    pub(super) fn into_first_error(self) -> Option<Error> {
+    pub(crate) fn into_first_error(self) -> Option<Error> {
         self.failures
             .into_iter()
             .next()

@@ -236,3 +236,75 @@ mod async_cache {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::encoding::Format;
+    use crate::{MetricType, Registry};
+
+    /// A collector with a family of each kind of sample a protobuf or text scrape
+    /// assembles in parts.
+    struct Several;
+
+    impl Collector for Several {
+        fn collect(&self, out: &mut CollectorOutput<'_>) -> Result<()> {
+            let gauge = Descriptor::new("pool_size", "Pool size.", MetricType::Gauge)?
+                .with_label_names(["pool"])?;
+            let counter = Descriptor::new("pool_waits", "Waits.", MetricType::Counter)?;
+            let mut family = out.family(&gauge);
+            family.gauge(&["a"], 1.0)?;
+            family.gauge(&["b\n\"c"], f64::NAN)?;
+            out.family(&counter).counter(&[] as &[&str], 4.0)?;
+            Ok(())
+        }
+    }
+
+    fn encoded(registry: &Registry, format: Format) -> Vec<u8> {
+        let mut out = Vec::new();
+        registry.encode(format, &mut out).unwrap();
+        out
+    }
+
+    #[test]
+    fn a_cached_collection_encodes_exactly_as_a_fresh_one_in_every_format() {
+        let plain = Registry::new().with_prefix("app").unwrap();
+        plain.register_collector(Several);
+        let cached = Registry::new().with_prefix("app").unwrap();
+        cached.register_collector(Several.cache_for(Duration::from_secs(60)));
+        let mut formats = vec![Format::Text, Format::OpenMetrics];
+        #[cfg(feature = "protobuf")]
+        formats.push(Format::Protobuf);
+        for format in formats {
+            let fresh = encoded(&plain, format);
+            // The first scrape collects, the second replays.
+            assert_eq!(encoded(&cached, format), fresh, "{format:?} collected");
+            assert_eq!(encoded(&cached, format), fresh, "{format:?} replayed");
+        }
+    }
+
+    /// A collector that fails every other time.
+    struct Flaky(std::sync::atomic::AtomicU32);
+
+    impl Collector for Flaky {
+        fn collect(&self, out: &mut CollectorOutput<'_>) -> Result<()> {
+            let run = self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let descriptor = Descriptor::new("flaky", "Flaky.", MetricType::Gauge)?;
+            out.family(&descriptor)
+                .gauge(&[] as &[&str], f64::from(run))?;
+            if run % 2 == 0 {
+                return Err(crate::Error::new(crate::ErrorKind::Collect, "down"));
+            }
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_failed_collection_is_not_kept() {
+        let registry = Registry::new();
+        registry.register_collector(Flaky(0.into()).cache_for(Duration::from_secs(60)));
+        assert!(registry.encode_text().is_err());
+        assert!(registry.encode_text().unwrap().ends_with("flaky 1\n"));
+        assert!(registry.encode_text().unwrap().ends_with("flaky 1\n"));
+    }
+}

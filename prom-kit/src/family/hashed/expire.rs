@@ -84,8 +84,8 @@ impl<M: Metric> Family<M> {
                         clippy::cast_possible_truncation,
                         reason = "positions are kept below 2^32 (see `insert`)"
                     )]
-                    self.remove_at(shard, hash, position as u32);
-                    freed += 1;
+                    let position = position as u32;
+                    freed += usize::from(self.remove_at(shard, hash, position));
                 }
             }
             if freed > freed_before {

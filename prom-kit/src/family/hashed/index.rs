@@ -168,22 +168,21 @@ impl<M: Metric> Family<M> {
         // Before the table changes: from here on no cached entry answers, and lookups
         // that miss wait for this lock.
         self.inner.generation.fetch_add(1, Ordering::Release);
-        self.remove_at(shard, hash, position);
-        true
+        self.remove_at(shard, hash, position)
     }
 
     /// Removes the series at `position` of `shard` (its label values hashing to
     /// `hash`), moving the shard's last series into its place. The caller holds the
     /// shard's write lock, and has bumped the generation if a lookup cache may hold the
-    /// series.
-    pub(super) fn remove_at(&self, shard: &mut Shard<M>, hash: u64, position: u32) {
+    /// series. Returns whether the index held that position under `hash`.
+    pub(super) fn remove_at(&self, shard: &mut Shard<M>, hash: u64, position: u32) -> bool {
         let Shard {
             series,
             index,
             watches,
         } = shard;
         let Ok(entry) = index.find_entry(hash, |&i| i == position) else {
-            return;
+            return false;
         };
         let counted = !series
             .get(position as usize)
@@ -217,5 +216,6 @@ impl<M: Metric> Family<M> {
         if counted {
             self.inner.counted.fetch_sub(1, Ordering::Relaxed);
         }
+        true
     }
 }
