@@ -7,13 +7,29 @@ use std::time::Duration;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use prom_kit::metrics::{HistogramConfig, NativeBuckets};
-use prom_kit::{Buckets, Counter, DenseFamily, Family, Histogram, Registry, label_enum};
+use prom_kit::{
+    Buckets, Counter, DenseFamily, Family, Histogram, LabelSet, Registry, TypedFamily, label_enum,
+};
 
 label_enum! {
     enum Method { Get => "GET", Post => "POST", Put => "PUT", Delete => "DELETE" }
 }
 label_enum! {
     enum Status { Ok => "200", NotFound => "404", Error => "500" }
+}
+
+/// The dense benchmark's labels as a derived label set.
+#[derive(LabelSet)]
+struct EnumLabels {
+    method: Method,
+    status: Status,
+}
+
+/// The string benchmark's labels as a derived label set.
+#[derive(LabelSet)]
+struct StrLabels {
+    method: &'static str,
+    status: &'static str,
 }
 
 const METHODS: [&str; 4] = ["GET", "POST", "PUT", "DELETE"];
@@ -60,6 +76,38 @@ fn labelled(c: &mut Criterion) {
         b.iter(|| {
             i = (i + 1) % 12;
             dense.labels((methods[i % 4], statuses[i % 3])).inc();
+        });
+    });
+    // Typed label sets (`#[derive(LabelSet)]`): all closed fields take the dense path,
+    // string fields the hashed one with the per-thread cache.
+    let derived_dense: TypedFamily<EnumLabels, Counter> = TypedFamily::new().unwrap();
+    group.bench_function("prom_kit_derived_enum", |b| {
+        b.iter(|| {
+            i = (i + 1) % 12;
+            let labels = EnumLabels {
+                method: methods[i % 4],
+                status: statuses[i % 3],
+            };
+            derived_dense.with(black_box(&labels), Counter::inc);
+        });
+    });
+    let derived_str: TypedFamily<StrLabels, Counter> = TypedFamily::new().unwrap();
+    group.bench_function("prom_kit_derived_str", |b| {
+        b.iter(|| {
+            i = (i + 1) % 12;
+            let labels = StrLabels {
+                method: METHODS[i % 4],
+                status: STATUSES[i % 3],
+            };
+            derived_str.with(black_box(&labels), Counter::inc);
+        });
+    });
+    group.bench_function("prom_kit_with_str", |b| {
+        b.iter(|| {
+            i = (i + 1) % 12;
+            family
+                .with(black_box(&[METHODS[i % 4], STATUSES[i % 3]]), Counter::inc)
+                .unwrap();
         });
     });
     // A full family (`max_series`) looked up with values it has never seen, as when a

@@ -74,6 +74,7 @@
 //! | `protobuf` | no | the delimited protobuf exposition ([`encoding::protobuf`]), chosen by negotiation and usable for pushes; needed for native histograms to reach Prometheus (pulls `prost`) |
 //! | `push-tls` | no | `https://` gateways for [`push`], with rustls and the system's root certificates |
 //! | `server` | no | [`server`]: a standalone exporter server (pulls `hyper`, `tokio`) |
+//! | `derive` | no | `#[derive(LabelSet)]` on a struct of label values, `#[derive(LabelValue)]` on an enum (the `prom-kit-derive` crate) |
 //! | `tokio` | no | [`collectors::TokioCollector`]: `tokio_*` runtime metrics |
 //!
 //! Without features beyond the default, prom-kit depends on `foldhash`, `hashbrown`,
@@ -149,12 +150,19 @@ mod time;
 pub use descriptor::Descriptor;
 pub use encoding::Format;
 pub use error::{Error, ErrorKind, Result};
-pub use family::{DenseFamily, Family};
+pub use family::{DenseFamily, Family, TypedFamily};
+pub use labels::{LabelSet, LabelValue};
+pub use metrics::HistogramConfig;
 pub use metrics::{
     Buckets, Counter, CounterFn, Gauge, GaugeFn, Histogram, HistogramTimer, Info, MetricType,
     StateSet, StripedCounter, Summary,
 };
 pub use name::NameValidation;
+/// `#[derive(LabelSet)]` and `#[derive(LabelValue)]`: see [`labels::LabelSet`] and
+/// [`labels::FixedLabel`].
+#[cfg(feature = "derive")]
+#[cfg_attr(docsrs, doc(cfg(feature = "derive")))]
+pub use prom_kit_derive::{LabelSet, LabelValue};
 pub use registry::{Collector, CollectorId, CollectorOutput, Registry, default_registry};
 
 /// The README's examples, compiled and run as doc tests.

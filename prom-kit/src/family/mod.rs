@@ -10,19 +10,29 @@
 //!
 //! Both hand out child handles that the caller may keep for the fastest path.
 //!
+//! - [`TypedFamily`] takes a typed label set (a struct deriving
+//!   [`LabelSet`](crate::labels::LabelSet)): dense when its labels have closed value sets,
+//!   hashed otherwise; its lookups cannot fail.
+//!
 //! Where things are: [`Family`] in `hashed/` (API and lookup cache; its sharded index
-//! in `hashed/index.rs`, its cardinality limit in `hashed/cardinality.rs`),
-//! [`DenseFamily`] in `dense.rs`, [`FamilyBuilder`] here, the per-thread lookup cache in
-//! `cache.rs`, a shard's series storage in `store.rs`.
+//! in `hashed/index.rs`, its cardinality limit in `hashed/cardinality.rs`, expiry sweeps
+//! in `hashed/expire.rs`), [`DenseFamily`] in `dense/` (its array in `dense/table.rs`),
+//! [`TypedFamily`] in `typed.rs`, [`FamilyBuilder`] here, the expiry rule in
+//! `expiry.rs`, the per-thread lookup cache in `cache.rs`, a shard's series storage in
+//! `store.rs`.
 
 mod cache;
 mod dense;
 mod expiry;
 mod hashed;
 mod store;
+mod typed;
 
 pub use dense::DenseFamily;
+pub(crate) use dense::table::DenseTable;
 pub use hashed::Family;
+pub(crate) use typed::Store as TypedStore;
+pub use typed::{TypedFamily, TypedFamilyBuilder};
 
 use std::time::Duration;
 
@@ -177,6 +187,13 @@ impl<M: Metric> FamilyBuilder<M> {
         let names = self.checked_names()?;
         let expiry = self.expiry()?;
         DenseFamily::from_parts(names, &self.options, expiry)
+    }
+
+    /// Creates the family keyed by the label set `L`, for [`TypedFamilyBuilder`].
+    pub(crate) fn build_typed<L: crate::labels::LabelSet>(self) -> Result<TypedFamily<L, M>> {
+        let names = self.checked_names()?;
+        let expiry = self.expiry()?;
+        TypedFamily::from_parts(names, &self.options, self.max_series, expiry)
     }
 
     fn expiry(&self) -> Result<Option<Expiry>> {

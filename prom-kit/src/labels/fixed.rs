@@ -8,6 +8,11 @@ use super::values::{LabelValue, LabelValues};
 /// `VALUES[i]` is the exposed value of the variant whose [`index`](Self::index) is `i`.
 /// Write implementations with [`label_enum!`](crate::label_enum); `bool` implements it
 /// with the values `"false"` and `"true"`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be a label field",
+    label = "not a label value type",
+    note = "label fields are string types, integers, `bool`, or enums deriving `LabelValue`; a type of your own implements `prom_kit::labels::LabelField`"
+)]
 pub trait FixedLabel: LabelValue + Copy {
     /// Every value, in index order.
     const VALUES: &'static [&'static str];

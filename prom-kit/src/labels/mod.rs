@@ -9,6 +9,10 @@
 //! [`label_enum!`](crate::label_enum)); a tuple of them is a [`FixedLabelSet`], which a
 //! [`DenseFamily`](crate::DenseFamily) turns into an array index — no hashing, no lock.
 //!
+//! A struct of label values deriving [`LabelSet`] (feature `derive`) names its labels in
+//! its type: a [`TypedFamily`](crate::family::TypedFamily) keyed by it takes lookups that
+//! cannot fail, through the dense array when every field has a closed set of values.
+//!
 //! Values that are `'static` — constants, or run-time text passed through [`intern`] once —
 //! can be looked up with [`Family::with_static`](crate::Family::with_static), which
 //! recognises them by address.
@@ -16,10 +20,14 @@
 mod fixed;
 mod intern;
 pub(crate) mod render;
+mod set;
 mod values;
 
 pub use fixed::{FixedLabel, FixedLabelSet};
 pub use intern::intern;
+pub use set::{LabelBuffer, LabelField, LabelSet};
+#[doc(hidden)]
+pub use set::{combinations, value_count, value_of};
 pub use values::{LabelValue, LabelValues};
 
 use crate::error::{Error, ErrorKind, Result};

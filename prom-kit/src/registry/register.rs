@@ -3,8 +3,8 @@
 
 use crate::encoding::FamilyWriter;
 use crate::error::Result;
-use crate::family::{DenseFamily, Family};
-use crate::labels::FixedLabelSet;
+use crate::family::{DenseFamily, DenseTable, Family, TypedFamily, TypedStore};
+use crate::labels::{FixedLabelSet, LabelSet};
 use crate::metrics::{
     Counter, CounterFn, Gauge, GaugeFn, Histogram, Info, Metric, MetricType, StateSet,
     StripedCounter, Summary,
@@ -36,7 +36,7 @@ use sealed::{Collect, Registrable};
 /// Something that can be registered as one metric family: [`Counter`],
 /// [`StripedCounter`], [`Gauge`],
 /// [`Histogram`], [`Summary`], [`StateSet`], [`Info`], [`CounterFn`], [`GaugeFn`], and
-/// a [`Family`] or [`DenseFamily`] of the first five.
+/// a [`Family`], [`DenseFamily`] or [`TypedFamily`] of the first five.
 ///
 /// Sealed. For families computed at scrape time, implement
 /// [`Collector`](crate::Collector) instead.
@@ -97,15 +97,30 @@ impl<M: Metric, L: FixedLabelSet + 'static> Registrable for DenseFamily<M, L> {
         DenseFamily::label_names(self)
     }
     fn into_collect(self) -> Box<dyn Collect> {
-        Box::new(self)
+        Box::new(self.table().clone())
     }
 }
 
-impl<M: Metric, L: FixedLabelSet + 'static> Collect for DenseFamily<M, L> {
+impl<M: Metric> Collect for DenseTable<M> {
     fn collect(&self, writer: &mut FamilyWriter<'_>) -> Result<()> {
         self.sweep();
         self.for_each_series(|labels, metric| write_metric(writer, labels, metric));
         Ok(())
+    }
+}
+
+impl<L: LabelSet, M: Metric> Registrable for TypedFamily<L, M> {
+    fn metric_type(&self) -> MetricType {
+        M::TYPE
+    }
+    fn label_names(&self) -> &[Box<str>] {
+        TypedFamily::label_names(self)
+    }
+    fn into_collect(self) -> Box<dyn Collect> {
+        match self.store() {
+            TypedStore::Dense(table) => Box::new(table.clone()),
+            TypedStore::Hashed(family) => Box::new(family.clone()),
+        }
     }
 }
 

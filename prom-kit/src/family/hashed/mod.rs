@@ -240,17 +240,39 @@ impl<M: Metric> Family<M> {
         self.lookup(&ByAddress(values), f)
     }
 
-    /// [`with`](Self::with) and [`with_static`](Self::with_static): the per-thread cache,
-    /// then the shared tables.
+    /// [`with`](Self::with) for values a typed label set gives, one per label name by
+    /// construction: no `Result`. Should a hand-written label set give another number of
+    /// values, `f` gets the overflow series rather than a panic or an error.
+    #[inline]
+    pub(crate) fn with_slice<R>(&self, values: &[&str], f: impl FnOnce(&M) -> R) -> R {
+        if values.len() == self.inner.label_names.len() {
+            self.lookup_unchecked(&ByBytes(values), f)
+        } else {
+            f(&self.overflow())
+        }
+    }
+
+    /// [`with`](Self::with) and [`with_static`](Self::with_static): the arity check,
+    /// then the lookup.
     #[expect(
         clippy::inline_always,
         reason = "measured: left to the compiler, this is called out of line on the hot path"
     )]
     #[inline(always)]
     fn lookup<K: CacheKey, R>(&self, key: &K, f: impl FnOnce(&M) -> R) -> Result<R> {
+        check_arity(&self.inner.label_names, key.values())?;
+        Ok(self.lookup_unchecked(key, f))
+    }
+
+    /// The per-thread cache, then the shared tables, for values of the right number.
+    #[expect(
+        clippy::inline_always,
+        reason = "measured: left to the compiler, this is called out of line on the hot path"
+    )]
+    #[inline(always)]
+    fn lookup_unchecked<K: CacheKey, R>(&self, key: &K, f: impl FnOnce(&M) -> R) -> R {
         let inner = &*self.inner;
         let values = key.values();
-        check_arity(&inner.label_names, values)?;
         let tag = key.tag() ^ inner.tag_salt;
         // Read before the lookup, so an entry filled from a table that a concurrent
         // removal has since changed carries the older generation.
@@ -259,7 +281,7 @@ impl<M: Metric> Family<M> {
         if let Some(Ok(cache)) = cache.as_deref().map(RefCell::try_borrow) {
             let cached = cache.get(inner.id, tag, generation, key);
             if let Some(metric) = cached.and_then(M::from_any) {
-                return Ok(f(metric));
+                return f(metric);
             }
         }
         let (metric, own) = self.get_or_create(hash_values(&inner.hasher, values), values);
@@ -267,7 +289,7 @@ impl<M: Metric> Family<M> {
         if let (true, Some(Ok(mut cache))) = (own, cache.as_deref().map(RefCell::try_borrow_mut)) {
             cache.put(inner.id, tag, generation, key, metric.to_any());
         }
-        Ok(f(&metric))
+        f(&metric)
     }
 
     /// The child for `values` if it exists.

@@ -1,16 +1,17 @@
-//! [`DenseFamily`]: series keyed by fixed-cardinality labels, stored in an array.
+//! [`DenseFamily`]: series keyed by fixed-cardinality labels, stored in an array — its
+//! API here, the array in [`table`].
+
+pub(crate) mod table;
 
 use std::fmt;
 use std::marker::PhantomData;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::FamilyBuilder;
-use super::expiry::{Expiry, Verdict, Watch};
+use super::expiry::Expiry;
 use crate::error::{Error, ErrorKind, Result};
-use crate::labels::render::render_series;
-use crate::labels::{FixedLabelSet, LabelValues, OVERFLOW_LABEL_VALUE};
+use crate::labels::FixedLabelSet;
 use crate::metrics::Metric;
+use table::DenseTable;
 
 /// A family whose label values are a tuple `L` of [`FixedLabel`](crate::labels::FixedLabel)
 /// types (enums written with [`label_enum!`](crate::label_enum), `bool`).
@@ -46,29 +47,14 @@ use crate::metrics::Metric;
 /// # Ok::<(), prom_kit::Error>(())
 /// ```
 pub struct DenseFamily<M: Metric, L: FixedLabelSet> {
-    inner: Arc<Inner<M>>,
+    table: DenseTable<M>,
     labels: PhantomData<fn(L)>,
-}
-
-struct Inner<M> {
-    label_names: Box<[Box<str>]>,
-    /// One slot per combination, then one overflow slot for out-of-range indices from a
-    /// hand-written `FixedLabel` implementation.
-    slots: Box<[Slot<M>]>,
-    /// Set by [`FamilyBuilder::expire_after`], with what the sweeps know of each slot.
-    expiry: Option<(Expiry, parking_lot::Mutex<Vec<Watch>>)>,
-}
-
-struct Slot<M> {
-    metric: M,
-    labels: Box<str>,
-    exposed: AtomicBool,
 }
 
 impl<M: Metric, L: FixedLabelSet> Clone for DenseFamily<M, L> {
     fn clone(&self) -> Self {
         Self {
-            inner: Arc::clone(&self.inner),
+            table: self.table.clone(),
             labels: PhantomData,
         }
     }
@@ -77,24 +63,9 @@ impl<M: Metric, L: FixedLabelSet> Clone for DenseFamily<M, L> {
 impl<M: Metric, L: FixedLabelSet> fmt::Debug for DenseFamily<M, L> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("DenseFamily")
-            .field("label_names", &self.inner.label_names)
-            .field("combinations", &(self.inner.slots.len() - 1))
+            .field("label_names", &self.table.label_names())
+            .field("combinations", &self.table.combinations())
             .finish_non_exhaustive()
-    }
-}
-
-/// Label values of one combination, decoded from its dense index.
-struct Combination<L> {
-    index: usize,
-    labels: PhantomData<L>,
-}
-
-impl<L: FixedLabelSet> LabelValues for Combination<L> {
-    fn label_count(&self) -> usize {
-        L::ARITY
-    }
-    fn label_value(&self, label: usize) -> &str {
-        L::value_of(self.index, label)
     }
 }
 
@@ -126,123 +97,41 @@ impl<M: Metric, L: FixedLabelSet> DenseFamily<M, L> {
                 ),
             ));
         }
-        let combinations = L::combinations()
-            .filter(|&n| n <= Self::MAX_COMBINATIONS)
-            .ok_or_else(|| {
-                Error::new(
-                    ErrorKind::TooManySeries,
-                    format!("more than {} label combinations", Self::MAX_COMBINATIONS),
-                )
-            })?;
+        let combinations = checked_combinations(L::combinations())?;
         for values in L::value_lists() {
-            if let Some((i, dup)) = values
-                .iter()
-                .enumerate()
-                .find(|(i, v)| values[..*i].contains(v))
-            {
-                return Err(Error::new(
-                    ErrorKind::InvalidValue,
-                    format!("label value {dup:?} listed twice (index {i})"),
-                ));
-            }
+            check_distinct(values)?;
         }
-        let overflow = vec![OVERFLOW_LABEL_VALUE; L::ARITY];
-        let slots = (0..combinations)
-            .map(|index| {
-                render_series(
-                    &label_names,
-                    &Combination::<L> {
-                        index,
-                        labels: PhantomData,
-                    },
-                )
-            })
-            .chain(std::iter::once(render_series(&label_names, &overflow)))
-            .map(|labels| Slot {
-                metric: M::from_options(options),
-                labels,
-                exposed: AtomicBool::new(false),
-            })
-            .collect::<Box<[Slot<M>]>>();
-        let expiry = expiry.map(|expiry| {
-            let watches = slots.iter().map(|s| expiry.watch(s.metric.activity()));
-            let watches = parking_lot::Mutex::new(watches.collect());
-            (expiry, watches)
-        });
         Ok(Self {
-            inner: Arc::new(Inner {
-                label_names,
-                slots,
-                expiry,
-            }),
+            table: DenseTable::new(label_names, combinations, &L::value_of, options, expiry),
             labels: PhantomData,
         })
-    }
-
-    #[inline]
-    fn slot(&self, labels: L) -> &Slot<M> {
-        let slots = &self.inner.slots;
-        // An index past the combinations can only come from a hand-written FixedLabel;
-        // it lands in the overflow slot instead of panicking.
-        slots
-            .get(labels.dense_index())
-            .unwrap_or(&slots[slots.len() - 1])
     }
 
     /// The child for `labels`.
     #[inline]
     pub fn labels(&self, labels: L) -> &M {
-        let slot = self.slot(labels);
-        if !slot.exposed.load(Ordering::Relaxed) {
-            slot.exposed.store(true, Ordering::Relaxed);
-        }
-        &slot.metric
+        self.table.lookup(labels.dense_index())
     }
 
     /// Hides the series for `labels` and resets it; returns whether it was exposed. A
     /// later lookup exposes it again, starting from zero.
     pub fn remove(&self, labels: L) -> bool {
-        let index = labels.dense_index().min(self.inner.slots.len() - 1);
-        let watches = self.inner.expiry.as_ref().map(|(e, w)| (e, w.lock()));
-        let slot = &self.inner.slots[index];
-        let was_exposed = slot.exposed.swap(false, Ordering::Relaxed);
-        slot.metric.reset();
-        if let Some((expiry, mut watches)) = watches {
-            // Its reset is no update: a sweep must not expose it again.
-            if let Some(watch) = watches.get_mut(index) {
-                watch.restart(slot.metric.activity(), expiry.now_ms());
-            }
-        }
-        was_exposed
+        self.table.remove(labels.dense_index())
     }
 
     /// Hides and resets every series.
     pub fn clear(&self) {
-        let watches = self.inner.expiry.as_ref().map(|(e, w)| (e, w.lock()));
-        for slot in &self.inner.slots {
-            slot.exposed.store(false, Ordering::Relaxed);
-            slot.metric.reset();
-        }
-        if let Some((expiry, mut watches)) = watches {
-            let now_ms = expiry.now_ms();
-            for (watch, slot) in watches.iter_mut().zip(&*self.inner.slots) {
-                watch.restart(slot.metric.activity(), now_ms);
-            }
-        }
+        self.table.clear();
     }
 
     /// The label names.
     pub fn label_names(&self) -> &[Box<str>] {
-        &self.inner.label_names
+        self.table.label_names()
     }
 
     /// The number of exposed series.
     pub fn len(&self) -> usize {
-        self.inner
-            .slots
-            .iter()
-            .filter(|s| s.exposed.load(Ordering::Relaxed))
-            .count()
+        self.table.len()
     }
 
     /// Whether no series is exposed.
@@ -282,38 +171,49 @@ impl<M: Metric, L: FixedLabelSet> DenseFamily<M, L> {
     /// # Ok::<(), prom_kit::Error>(())
     /// ```
     pub fn sweep(&self) -> usize {
-        let Some((expiry, watches)) = &self.inner.expiry else {
-            return 0;
-        };
-        let mut watches = watches.lock();
-        let now_ms = expiry.now_ms();
-        let mut hidden = 0;
-        for (slot, watch) in self.inner.slots.iter().zip(watches.iter_mut()) {
-            let exposed = slot.exposed.load(Ordering::Relaxed);
-            if !exposed && !watch.is_hidden() {
-                // Never looked up, or removed: not this sweep's to show.
-                continue;
-            }
-            // Never `Free`: the slot is the family's for good.
-            match expiry.judge(watch, slot.metric.activity(), true, now_ms) {
-                Verdict::Live if !exposed => slot.exposed.store(true, Ordering::Relaxed),
-                Verdict::Hidden | Verdict::Free if exposed => {
-                    slot.exposed.store(false, Ordering::Relaxed);
-                    hidden += 1;
-                }
-                _ => {}
-            }
-        }
-        hidden
+        self.table.sweep()
+    }
+
+    /// The storage, for registration.
+    pub(crate) fn table(&self) -> &DenseTable<M> {
+        &self.table
     }
 
     /// Calls `visit` with each exposed series' rendered label text and metric.
-    pub(crate) fn for_each_series(&self, mut visit: impl FnMut(&str, &M)) {
-        for slot in &self.inner.slots {
-            if slot.exposed.load(Ordering::Relaxed) {
-                visit(&slot.labels, &slot.metric);
-            }
-        }
+    #[cfg(test)]
+    pub(crate) fn for_each_series(&self, visit: impl FnMut(&str, &M)) {
+        self.table.for_each_series(visit);
+    }
+}
+
+/// The number of combinations if a dense family can hold them.
+pub(crate) fn checked_combinations(combinations: Option<usize>) -> Result<usize> {
+    combinations
+        .filter(|&n| n <= DenseFamily::<crate::Counter, (bool,)>::MAX_COMBINATIONS)
+        .ok_or_else(|| {
+            Error::new(
+                ErrorKind::TooManySeries,
+                format!(
+                    "more than {} label combinations",
+                    DenseFamily::<crate::Counter, (bool,)>::MAX_COMBINATIONS
+                ),
+            )
+        })
+}
+
+/// Fails if a label type lists a value twice (two combinations would expose the same
+/// series).
+pub(crate) fn check_distinct(values: &[&str]) -> Result<()> {
+    match values
+        .iter()
+        .enumerate()
+        .find(|(i, v)| values[..*i].contains(v))
+    {
+        Some((i, dup)) => Err(Error::new(
+            ErrorKind::InvalidValue,
+            format!("label value {dup:?} listed twice (index {i})"),
+        )),
+        None => Ok(()),
     }
 }
 

@@ -1,0 +1,245 @@
+//! Typed label sets: [`LabelSet`], a struct whose fields are a series' label values and
+//! whose type names the labels (written with `#[derive(LabelSet)]`), and [`LabelField`],
+//! what each field's type contributes (its text, and its closed set of values if it has
+//! one).
+
+use std::borrow::Cow;
+use std::sync::Arc;
+
+use super::fixed::FixedLabel;
+
+/// The label values of one series as a typed value: the label names come from the type,
+/// so a family keyed by it cannot be given the wrong number of values, and a lookup by
+/// it cannot fail (see [`TypedFamily`](crate::family::TypedFamily)).
+///
+/// Write implementations with `#[derive(LabelSet)]` (feature `derive`): each field is a
+/// label, named after the field or `#[label(name = "…")]`, its type a [`LabelField`]
+/// (the string types, integers, `bool`, and enums deriving `LabelValue`). When every
+/// field has a closed set of values, [`COMBINATIONS`](Self::COMBINATIONS) is known and a
+/// family keyed by the set is an array indexed by [`dense_index`](Self::dense_index): no
+/// hash, no lock.
+///
+/// ```
+/// use prom_kit::labels::{LabelBuffer, LabelField, LabelSet};
+///
+/// // What `#[derive(LabelSet)]` writes for `struct Request { route: &'static str, code: u16 }`.
+/// struct Request { route: &'static str, code: u16 }
+///
+/// impl LabelSet for Request {
+///     const NAMES: &'static [&'static str] = &["route", "code"];
+///     fn with_values<R>(&self, f: impl FnOnce(&[&str]) -> R) -> R {
+///         let (mut route, mut code) = (LabelBuffer::new(), LabelBuffer::new());
+///         f(&[self.route.text(&mut route), self.code.text(&mut code)])
+///     }
+/// }
+///
+/// let request = Request { route: "/cart", code: 404 };
+/// assert_eq!(request.with_values(|values| values.join(",")), "/cart,404");
+/// assert_eq!(Request::COMBINATIONS, None);
+/// ```
+pub trait LabelSet {
+    /// The label names, in the order [`with_values`](Self::with_values) gives the values.
+    const NAMES: &'static [&'static str];
+
+    /// The number of label combinations when every label has a closed set of values
+    /// (`None` otherwise, or if the product overflows).
+    const COMBINATIONS: Option<usize> = None;
+
+    /// Calls `f` with the label values, one per name, in the order of
+    /// [`NAMES`](Self::NAMES).
+    fn with_values<R>(&self, f: impl FnOnce(&[&str]) -> R) -> R;
+
+    /// This combination's position in `0..COMBINATIONS` (only called when
+    /// [`COMBINATIONS`](Self::COMBINATIONS) is `Some`).
+    fn dense_index(&self) -> usize {
+        0
+    }
+
+    /// The value of label `label` in the combination at position `combination` (only
+    /// called when [`COMBINATIONS`](Self::COMBINATIONS) is `Some`).
+    fn value_of(combination: usize, label: usize) -> &'static str {
+        let _ = (combination, label);
+        ""
+    }
+}
+
+/// Room to format a number label value in, on the caller's stack.
+#[derive(Default)]
+pub struct LabelBuffer(itoa::Buffer);
+
+impl LabelBuffer {
+    /// An empty buffer.
+    pub fn new() -> Self {
+        Self(itoa::Buffer::new())
+    }
+}
+
+impl std::fmt::Debug for LabelBuffer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("LabelBuffer")
+    }
+}
+
+/// A type that can be a field of a [`LabelSet`]: it gives its text (formatting numbers
+/// into a [`LabelBuffer`]), and, for types with a closed set of values, those values and
+/// its position among them.
+///
+/// Implemented for `&str`, `String`, `Box<str>`, `Arc<str>`, `Cow<str>`, the integer
+/// types, and every [`FixedLabel`] (`bool`, enums deriving `LabelValue`). A newtype of
+/// your own implements it in one line:
+///
+/// ```
+/// use prom_kit::labels::{LabelBuffer, LabelField};
+///
+/// struct TenantId(String);
+///
+/// impl LabelField for TenantId {
+///     fn text<'a>(&'a self, _: &'a mut LabelBuffer) -> &'a str {
+///         &self.0
+///     }
+/// }
+///
+/// assert_eq!(TenantId("acme".into()).text(&mut LabelBuffer::new()), "acme");
+/// assert_eq!(TenantId::VALUES, None);
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be a label field",
+    label = "not a label value type",
+    note = "label fields are string types, integers, `bool`, or enums deriving `LabelValue`; a type of your own implements `prom_kit::labels::LabelField`"
+)]
+pub trait LabelField {
+    /// Every value the type can take, in index order, if that set is closed.
+    const VALUES: Option<&'static [&'static str]> = None;
+
+    /// The value's text; numbers are formatted into `buffer`.
+    fn text<'a>(&'a self, buffer: &'a mut LabelBuffer) -> &'a str;
+
+    /// The value's position in [`VALUES`](Self::VALUES) (only called when that is
+    /// `Some`).
+    fn index(&self) -> usize {
+        0
+    }
+}
+
+impl<T: FixedLabel> LabelField for T {
+    const VALUES: Option<&'static [&'static str]> = Some(T::VALUES);
+
+    #[inline]
+    fn text<'a>(&'a self, _: &'a mut LabelBuffer) -> &'a str {
+        self.as_label_value()
+    }
+
+    #[inline]
+    fn index(&self) -> usize {
+        FixedLabel::index(*self)
+    }
+}
+
+macro_rules! string_fields {
+    ($($type:ty),+) => {$(
+        impl LabelField for $type {
+            #[inline]
+            fn text<'a>(&'a self, _: &'a mut LabelBuffer) -> &'a str {
+                self
+            }
+        }
+    )+};
+}
+
+string_fields!(&str, String, Box<str>, Arc<str>, Cow<'_, str>);
+
+macro_rules! integer_fields {
+    ($($type:ty),+) => {$(
+        impl LabelField for $type {
+            #[inline]
+            fn text<'a>(&'a self, buffer: &'a mut LabelBuffer) -> &'a str {
+                buffer.0.format(*self)
+            }
+        }
+    )+};
+}
+
+integer_fields!(
+    u8, u16, u32, u64, u128, usize, i8, i16, i32, i64, i128, isize
+);
+
+/// The number of combinations of fields whose value lists are `lists`: `None` if one of
+/// them is open (`None`) or the product overflows. For `#[derive(LabelSet)]`.
+#[doc(hidden)]
+pub const fn combinations(lists: &[Option<&'static [&'static str]>]) -> Option<usize> {
+    let mut product = 1usize;
+    let mut i = 0;
+    while i < lists.len() {
+        let Some(list) = lists[i] else {
+            return None;
+        };
+        let Some(next) = product.checked_mul(list.len()) else {
+            return None;
+        };
+        product = next;
+        i += 1;
+    }
+    Some(product)
+}
+
+/// The length of a field's value list (0 for an open one). For `#[derive(LabelSet)]`.
+#[doc(hidden)]
+pub const fn value_count(list: Option<&'static [&'static str]>) -> usize {
+    match list {
+        Some(list) => list.len(),
+        None => 0,
+    }
+}
+
+/// The value of label `label` in combination `combination` of fields with value lists
+/// `lists` (mixed radix, the first label most significant, as
+/// [`LabelSet::dense_index`] counts). For `#[derive(LabelSet)]`.
+#[doc(hidden)]
+pub fn value_of(
+    lists: &[Option<&'static [&'static str]>],
+    combination: usize,
+    label: usize,
+) -> &'static str {
+    let mut rest = combination;
+    for position in (label + 1..lists.len()).rev() {
+        rest /= value_count(lists[position]).max(1);
+    }
+    lists
+        .get(label)
+        .copied()
+        .flatten()
+        .and_then(|list| list.get(rest % list.len().max(1)))
+        .copied()
+        .unwrap_or("")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fields_give_their_text_and_closed_sets() {
+        let mut buffer = LabelBuffer::new();
+        assert_eq!((-42i64).text(&mut buffer), "-42");
+        assert_eq!(u128::MAX.text(&mut buffer), u128::MAX.to_string());
+        assert_eq!(true.text(&mut buffer), "true");
+        assert_eq!(<bool as LabelField>::VALUES, Some(&["false", "true"][..]));
+        assert_eq!(LabelField::index(&true), 1);
+        assert_eq!(<String as LabelField>::VALUES, None);
+        assert_eq!(Cow::Borrowed("x").text(&mut buffer), "x");
+    }
+
+    #[test]
+    fn combinations_and_values_of_mixed_radix_positions() {
+        const THREE: &[&str] = &["a", "b", "c"];
+        const TWO: &[&str] = &["x", "y"];
+        let lists = [Some(THREE), Some(TWO)];
+        assert_eq!(combinations(&lists), Some(6));
+        assert_eq!(combinations(&[Some(THREE), None]), None);
+        assert_eq!(combinations(&[Some(&["a"; 300][..]); 8]), None, "overflow");
+        // Position 3 is (b, y): 1 × 2 + 1.
+        assert_eq!((value_of(&lists, 3, 0), value_of(&lists, 3, 1)), ("b", "y"));
+        assert_eq!(value_of(&lists, 5, 0), "c");
+        assert_eq!(value_of(&lists, 0, 7), "", "no such label");
+    }
+}

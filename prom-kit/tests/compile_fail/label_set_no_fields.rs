@@ -1,0 +1,4 @@
+#[derive(prom_kit::LabelSet)]
+struct Empty {}
+
+fn main() {}

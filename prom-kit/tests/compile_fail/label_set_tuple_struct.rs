@@ -1,0 +1,4 @@
+#[derive(prom_kit::LabelSet)]
+struct Positional(&'static str, u16);
+
+fn main() {}

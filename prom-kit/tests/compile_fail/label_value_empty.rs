@@ -1,0 +1,4 @@
+#[derive(Clone, Copy, prom_kit::LabelValue)]
+enum Nothing {}
+
+fn main() {}

@@ -1,0 +1,6 @@
+#[derive(prom_kit::LabelValue)]
+enum Method {
+    Get,
+}
+
+fn main() {}

@@ -1,0 +1,6 @@
+#[derive(prom_kit::LabelValue)]
+struct NotAnEnum {
+    text: String,
+}
+
+fn main() {}
