@@ -90,10 +90,10 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
             const COMBINATIONS: ::core::option::Option<usize> =
                 ::prom_kit::labels::combinations(&#lists);
 
-            #[inline]
-            fn with_values<R>(&self, f: impl FnOnce(&[&str]) -> R) -> R {
+            #[inline(always)]
+            fn visit_values<R>(&self, visitor: impl ::prom_kit::labels::LabelVisitor<R>) -> R {
                 #(let mut #buffers = ::prom_kit::labels::LabelBuffer::new();)*
-                f(&[#(::prom_kit::labels::LabelField::text(&self.#idents, &mut #buffers)),*])
+                visitor.visit(&[#(::prom_kit::labels::LabelField::text(&self.#idents, &mut #buffers)),*])
             }
 
             #[inline]

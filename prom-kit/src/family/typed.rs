@@ -10,7 +10,7 @@ use super::dense::table::DenseTable;
 use super::expiry::Expiry;
 use super::{Family, FamilyBuilder};
 use crate::error::{Error, ErrorKind, Result};
-use crate::labels::LabelSet;
+use crate::labels::{LabelSet, LabelValues, LabelVisitor};
 use crate::metrics::Metric;
 
 /// A family of metrics of type `M` keyed by the label set `L`: the label names are
@@ -27,7 +27,7 @@ use crate::metrics::Metric;
 ///
 /// ```
 /// use prom_kit::family::TypedFamily;
-/// use prom_kit::labels::{LabelBuffer, LabelField, LabelSet};
+/// use prom_kit::labels::{LabelBuffer, LabelField, LabelSet, LabelVisitor};
 /// use prom_kit::{Counter, Registry};
 ///
 /// // `#[derive(LabelSet)]` writes this impl (feature `derive`).
@@ -35,9 +35,9 @@ use crate::metrics::Metric;
 ///
 /// impl LabelSet for Request {
 ///     const NAMES: &'static [&'static str] = &["route", "code"];
-///     fn with_values<R>(&self, f: impl FnOnce(&[&str]) -> R) -> R {
+///     fn visit_values<R>(&self, visitor: impl LabelVisitor<R>) -> R {
 ///         let (mut route, mut code) = (LabelBuffer::new(), LabelBuffer::new());
-///         f(&[self.route.text(&mut route), self.code.text(&mut code)])
+///         visitor.visit(&[self.route.text(&mut route), self.code.text(&mut code)])
 ///     }
 /// }
 ///
@@ -160,11 +160,15 @@ impl<L: LabelSet, M: Metric> TypedFamily<L, M> {
     /// Calls `f` with the child for `labels` (created on first use) and returns its
     /// result: index arithmetic on a dense family; on a hashed one, the per-thread cache
     /// and then the shared tables, as [`Family::with`].
-    #[inline]
+    #[expect(
+        clippy::inline_always,
+        reason = "measured: left to the compiler, the cache lookup inside is called out of line"
+    )]
+    #[inline(always)]
     pub fn with<R>(&self, labels: &L, f: impl FnOnce(&M) -> R) -> R {
         match &self.store {
             Store::Dense(table) => f(table.lookup(labels.dense_index())),
-            Store::Hashed(family) => labels.with_values(|values| family.with_slice(values, f)),
+            Store::Hashed(family) => labels.visit_values(Lookup { family, f }),
         }
     }
 
@@ -179,9 +183,7 @@ impl<L: LabelSet, M: Metric> TypedFamily<L, M> {
     pub fn remove(&self, labels: &L) -> bool {
         match &self.store {
             Store::Dense(table) => table.remove(labels.dense_index()),
-            Store::Hashed(family) => {
-                labels.with_values(|values| family.remove(values).unwrap_or(false))
-            }
+            Store::Hashed(family) => labels.visit_values(Remove(family)),
         }
     }
 
@@ -230,21 +232,47 @@ impl<L: LabelSet, M: Metric> TypedFamily<L, M> {
     }
 }
 
+/// Looks the visited values up in a hashed family and calls `f` with the child.
+struct Lookup<'a, M: Metric, F> {
+    family: &'a Family<M>,
+    f: F,
+}
+
+impl<M: Metric, R, F: FnOnce(&M) -> R> LabelVisitor<R> for Lookup<'_, M, F> {
+    #[expect(
+        clippy::inline_always,
+        reason = "measured: left to the compiler, the cache lookup inside is called out of line"
+    )]
+    #[inline(always)]
+    fn visit<V: LabelValues + ?Sized>(self, values: &V) -> R {
+        self.family.with_label_set_values(values, self.f)
+    }
+}
+
+/// Removes the series of the visited values from a hashed family.
+struct Remove<'a, M: Metric>(&'a Family<M>);
+
+impl<M: Metric> LabelVisitor<bool> for Remove<'_, M> {
+    fn visit<V: LabelValues + ?Sized>(self, values: &V) -> bool {
+        self.0.remove(values).unwrap_or(false)
+    }
+}
+
 /// Configures a [`TypedFamily`] before it is created: the options of a
 /// [`FamilyBuilder`], the label names taken from `L`.
 ///
 /// ```
 /// use std::time::Duration;
 /// use prom_kit::family::TypedFamily;
-/// use prom_kit::labels::{LabelBuffer, LabelField, LabelSet};
+/// use prom_kit::labels::{LabelBuffer, LabelField, LabelSet, LabelVisitor};
 /// use prom_kit::{Buckets, Histogram};
 ///
 /// struct Route(&'static str);
 ///
 /// impl LabelSet for Route {
 ///     const NAMES: &'static [&'static str] = &["route"];
-///     fn with_values<R>(&self, f: impl FnOnce(&[&str]) -> R) -> R {
-///         f(&[self.0.text(&mut LabelBuffer::new())])
+///     fn visit_values<R>(&self, visitor: impl LabelVisitor<R>) -> R {
+///         visitor.visit(&[self.0.text(&mut LabelBuffer::new())])
 ///     }
 /// }
 ///

@@ -25,7 +25,7 @@ mod values;
 
 pub use fixed::{FixedLabel, FixedLabelSet};
 pub use intern::intern;
-pub use set::{LabelBuffer, LabelField, LabelSet};
+pub use set::{LabelBuffer, LabelField, LabelSet, LabelVisitor};
 #[doc(hidden)]
 pub use set::{combinations, value_count, value_of};
 pub use values::{LabelValue, LabelValues};

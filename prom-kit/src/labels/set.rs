@@ -7,6 +7,7 @@ use std::borrow::Cow;
 use std::sync::Arc;
 
 use super::fixed::FixedLabel;
+use super::values::LabelValues;
 
 /// The label values of one series as a typed value: the label names come from the type,
 /// so a family keyed by it cannot be given the wrong number of values, and a lookup by
@@ -20,34 +21,40 @@ use super::fixed::FixedLabel;
 /// hash, no lock.
 ///
 /// ```
-/// use prom_kit::labels::{LabelBuffer, LabelField, LabelSet};
+/// use prom_kit::labels::{LabelBuffer, LabelField, LabelSet, LabelVisitor};
 ///
 /// // What `#[derive(LabelSet)]` writes for `struct Request { route: &'static str, code: u16 }`.
 /// struct Request { route: &'static str, code: u16 }
 ///
 /// impl LabelSet for Request {
 ///     const NAMES: &'static [&'static str] = &["route", "code"];
-///     fn with_values<R>(&self, f: impl FnOnce(&[&str]) -> R) -> R {
+///     fn visit_values<R>(&self, visitor: impl LabelVisitor<R>) -> R {
 ///         let (mut route, mut code) = (LabelBuffer::new(), LabelBuffer::new());
-///         f(&[self.route.text(&mut route), self.code.text(&mut code)])
+///         visitor.visit(&[self.route.text(&mut route), self.code.text(&mut code)])
 ///     }
 /// }
 ///
 /// let request = Request { route: "/cart", code: 404 };
-/// assert_eq!(request.with_values(|values| values.join(",")), "/cart,404");
+/// assert_eq!(request.values(), ["/cart", "404"]);
 /// assert_eq!(Request::COMBINATIONS, None);
 /// ```
 pub trait LabelSet {
-    /// The label names, in the order [`with_values`](Self::with_values) gives the values.
+    /// The label names, in the order [`visit_values`](Self::visit_values) gives the
+    /// values.
     const NAMES: &'static [&'static str];
 
     /// The number of label combinations when every label has a closed set of values
     /// (`None` otherwise, or if the product overflows).
     const COMBINATIONS: Option<usize> = None;
 
-    /// Calls `f` with the label values, one per name, in the order of
-    /// [`NAMES`](Self::NAMES).
-    fn with_values<R>(&self, f: impl FnOnce(&[&str]) -> R) -> R;
+    /// Hands the label values, one per name in the order of [`NAMES`](Self::NAMES), to
+    /// `visitor` (as an array, whose fixed length keeps a lookup's loops unrolled).
+    fn visit_values<R>(&self, visitor: impl LabelVisitor<R>) -> R;
+
+    /// The label values as owned strings, for tests and debugging.
+    fn values(&self) -> Vec<String> {
+        self.visit_values(ToOwnedValues)
+    }
 
     /// This combination's position in `0..COMBINATIONS` (only called when
     /// [`COMBINATIONS`](Self::COMBINATIONS) is `Some`).
@@ -60,6 +67,23 @@ pub trait LabelSet {
     fn value_of(combination: usize, label: usize) -> &'static str {
         let _ = (combination, label);
         ""
+    }
+}
+
+/// Receives the label values of a [`LabelSet`] (see [`LabelSet::visit_values`]).
+pub trait LabelVisitor<R> {
+    /// Called once with the values.
+    fn visit<V: LabelValues + ?Sized>(self, values: &V) -> R;
+}
+
+/// Copies the values out, for [`LabelSet::values`].
+struct ToOwnedValues;
+
+impl LabelVisitor<Vec<String>> for ToOwnedValues {
+    fn visit<V: LabelValues + ?Sized>(self, values: &V) -> Vec<String> {
+        (0..values.label_count())
+            .map(|i| values.label_value(i).to_owned())
+            .collect()
     }
 }
 

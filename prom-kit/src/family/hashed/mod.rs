@@ -243,9 +243,17 @@ impl<M: Metric> Family<M> {
     /// [`with`](Self::with) for values a typed label set gives, one per label name by
     /// construction: no `Result`. Should a hand-written label set give another number of
     /// values, `f` gets the overflow series rather than a panic or an error.
-    #[inline]
-    pub(crate) fn with_slice<R>(&self, values: &[&str], f: impl FnOnce(&M) -> R) -> R {
-        if values.len() == self.inner.label_names.len() {
+    #[expect(
+        clippy::inline_always,
+        reason = "measured: left to the compiler, this is called out of line on the hot path"
+    )]
+    #[inline(always)]
+    pub(crate) fn with_label_set_values<V: LabelValues + ?Sized, R>(
+        &self,
+        values: &V,
+        f: impl FnOnce(&M) -> R,
+    ) -> R {
+        if values.label_count() == self.inner.label_names.len() {
             self.lookup_unchecked(&ByBytes(values), f)
         } else {
             f(&self.overflow())
