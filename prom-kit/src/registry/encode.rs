@@ -25,7 +25,9 @@ type Collection<'c> = Option<&'c super::AsyncCollection>;
 type Collection<'c> = Option<std::marker::PhantomData<&'c ()>>;
 
 impl Registry {
-    /// Appends the exposition of every family in `format` to `out`, names outside the
+    /// Appends the exposition of every family in `format` to `out` (which is not
+    /// cleared first: reuse one buffer with `clear()` between scrapes, or take a new one
+    /// from [`render`](Self::render)), names outside the
     /// legacy set (in a [`NameValidation::Utf8`](crate::NameValidation::Utf8) registry) escaped with underscores, the
     /// default for scrapers that negotiate nothing else (see
     /// [`encode_escaped`](Self::encode_escaped)).
@@ -322,6 +324,29 @@ impl Registry {
             }
         }
         valid
+    }
+
+    /// Encodes every family in `format` into a new buffer ([`encode`](Self::encode)
+    /// appends to one the caller reuses: `clear()` it between scrapes).
+    ///
+    /// ```
+    /// use prom_kit::{Counter, Format, Registry};
+    ///
+    /// let registry = Registry::new();
+    /// registry.register("jobs", "Jobs.", Counter::new())?;
+    /// let body = String::from_utf8(registry.render(Format::OpenMetrics)?).unwrap();
+    /// assert!(body.contains("\njobs_total 0\n") && body.ends_with("# EOF\n"));
+    /// # Ok::<(), prom_kit::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`encode`](Self::encode); the partial output is dropped (use `encode` to serve
+    /// it anyway).
+    pub fn render(&self, format: Format) -> Result<Vec<u8>> {
+        let mut out = Vec::new();
+        self.encode(format, &mut out)?;
+        Ok(out)
     }
 
     /// Encodes every family in the text format 0.0.4.

@@ -10,6 +10,7 @@ mod async_collector;
 mod cached;
 mod collector;
 mod encode;
+mod get_or_register;
 mod register;
 mod target_info;
 
@@ -109,6 +110,10 @@ struct Entry {
     descriptor: Descriptor,
     const_labels: Arc<str>,
     collect: Box<dyn Collect>,
+    /// A handle to the metric as registered, for `get_or_register`.
+    handle: Box<dyn std::any::Any + Send + Sync>,
+    /// What its children are made from (see `Registrable::options`).
+    options: String,
 }
 
 struct CollectorEntry {
@@ -316,6 +321,8 @@ impl Registry {
         let entry = Entry {
             descriptor,
             const_labels: Arc::clone(&self.const_text),
+            handle: Box::new(metric.clone()),
+            options: metric.options(),
             collect: metric.into_collect(),
         };
         state.families.insert(family, Arc::new(entry));

@@ -21,9 +21,15 @@ pub(crate) mod sealed {
     }
 
     /// Keeps [`Register`](super::Register) implementable only inside prom-kit.
-    pub trait Registrable {
+    pub trait Registrable: Clone + Send + Sync + 'static {
         /// The family type.
         fn metric_type(&self) -> MetricType;
+        /// What the metric's children are made from (bucket bounds, state names), as
+        /// text to compare: two registrations of the same name match only with equal
+        /// options.
+        fn options(&self) -> String {
+            String::new()
+        }
         /// The label names of the series (not counting those the type adds itself).
         fn label_names(&self) -> &[Box<str>];
         /// The value read at scrape time.
@@ -53,6 +59,9 @@ macro_rules! register_single {
             fn label_names(&self) -> &[Box<str>] {
                 &[]
             }
+            fn options(&self) -> String {
+                single_options(self)
+            }
             fn into_collect(self) -> Box<dyn Collect> {
                 Box::new(self)
             }
@@ -69,9 +78,23 @@ macro_rules! register_single {
 
 register_single!(Counter, Gauge, Histogram, Summary, StateSet, StripedCounter);
 
+/// The options of a single metric: a histogram's configuration, a state set's states.
+fn single_options(metric: &dyn std::any::Any) -> String {
+    if let Some(histogram) = metric.downcast_ref::<Histogram>() {
+        format!("{:?}", histogram.config())
+    } else if let Some(states) = metric.downcast_ref::<StateSet>() {
+        format!("{:?}", states.states())
+    } else {
+        String::new()
+    }
+}
+
 impl<M: Metric> Registrable for Family<M> {
     fn metric_type(&self) -> MetricType {
         M::TYPE
+    }
+    fn options(&self) -> String {
+        format!("{:?}", self.options())
     }
     fn label_names(&self) -> &[Box<str>] {
         Family::label_names(self)
@@ -93,6 +116,9 @@ impl<M: Metric, L: FixedLabelSet + 'static> Registrable for DenseFamily<M, L> {
     fn metric_type(&self) -> MetricType {
         M::TYPE
     }
+    fn options(&self) -> String {
+        format!("{:?}", self.table().options())
+    }
     fn label_names(&self) -> &[Box<str>] {
         DenseFamily::label_names(self)
     }
@@ -109,9 +135,15 @@ impl<M: Metric> Collect for DenseTable<M> {
     }
 }
 
-impl<L: LabelSet, M: Metric> Registrable for TypedFamily<L, M> {
+impl<L: LabelSet + 'static, M: Metric> Registrable for TypedFamily<L, M> {
     fn metric_type(&self) -> MetricType {
         M::TYPE
+    }
+    fn options(&self) -> String {
+        match self.store() {
+            TypedStore::Dense(table) => format!("{:?}", table.options()),
+            TypedStore::Hashed(family) => format!("{:?}", family.options()),
+        }
     }
     fn label_names(&self) -> &[Box<str>] {
         TypedFamily::label_names(self)

@@ -17,8 +17,9 @@ pub(crate) struct DenseTable<M: Metric> {
     inner: Arc<Inner<M>>,
 }
 
-struct Inner<M> {
+struct Inner<M: Metric> {
     label_names: Box<[Box<str>]>,
+    options: M::Options,
     slots: Box<[Slot<M>]>,
     /// Set by [`FamilyBuilder::expire_after`](crate::family::FamilyBuilder::expire_after),
     /// with what the sweeps know of each slot.
@@ -101,6 +102,7 @@ impl<M: Metric> DenseTable<M> {
         Self {
             inner: Arc::new(Inner {
                 label_names,
+                options: options.clone(),
                 slots,
                 expiry,
             }),
@@ -164,6 +166,11 @@ impl<M: Metric> DenseTable<M> {
     /// The label names.
     pub(crate) fn label_names(&self) -> &[Box<str>] {
         &self.inner.label_names
+    }
+
+    /// What each child was created from.
+    pub(crate) fn options(&self) -> &M::Options {
+        &self.inner.options
     }
 
     /// The number of exposed series.

@@ -444,6 +444,11 @@ impl<M: Metric> Family<M> {
         &self.inner.label_names
     }
 
+    /// What each child is created from.
+    pub(crate) fn options(&self) -> &M::Options {
+        &self.inner.options
+    }
+
     /// Calls `visit` with each series' rendered label text and metric, hidden ones
     /// included, shard by shard, holding one shard's read lock at a time.
     pub(crate) fn for_each_series(&self, mut visit: impl FnMut(&str, &M)) {
