@@ -13,7 +13,7 @@ use super::accept_encoding::accepts_gzip;
 use crate::encoding::negotiate;
 use crate::error::Result;
 use crate::gzip::gzip;
-use crate::registry::{AsyncCollection, RegisterAll};
+use crate::registry::AsyncCollection;
 use crate::{Counter, Family, Gauge, Registry};
 pub use deadline::parse_scrape_timeout;
 use deadline::{DEFAULT_DEADLINE_MARGIN, DEFAULT_SCRAPE_TIMEOUT};
@@ -237,23 +237,18 @@ impl MetricsHandlerBuilder {
             let scrapes: Family<Counter> = Family::new(["code"])?;
             let errors: Family<Counter> = Family::new(["cause"])?;
             let in_flight = Gauge::new();
-            let mut registered = RegisterAll::new(registry);
-            registered.add(
+            let mut registered = registry.batch();
+            registered.register(
                 "prom_kit_scrapes",
-                None,
                 "Scrapes served by the metrics handler, by HTTP status code.",
                 scrapes.clone(),
             )?;
-            registered.add(
+            registered.register(
                 "prom_kit_scrapes_in_flight",
-                None,
                 "Scrapes being served right now.",
                 in_flight.clone(),
             )?;
-            registered.add(
-                "prom_kit_scrape_errors",
-                None,
-                "Scrapes that hit an error, by cause (encoding, gzip, collector_timeout, collector_error, collector_skipped).",
+            registered.register("prom_kit_scrape_errors", "Scrapes that hit an error, by cause (encoding, gzip, collector_timeout, collector_error, collector_skipped).",
                 errors.clone(),
             )?;
             registered.commit();

@@ -1,51 +1,87 @@
-//! [`RegisterAll`]: registering several families as one step.
+//! [`RegistrationBatch`]: registering several families as one step.
 
 use super::{Register, Registry};
+use crate::descriptor::Descriptor;
 use crate::error::Result;
 
-/// Registers families one by one; unless [`commit`](Self::commit)ted, the ones registered
-/// so far are unregistered again when it is dropped (an error part-way through leaves
-/// the registry as it was).
-pub(crate) struct RegisterAll<'a> {
+/// Registers families one by one as one step: unless [`commit`](Self::commit)ted, the
+/// ones registered so far are unregistered again when the batch is dropped, so an error
+/// part-way through (a name already taken) leaves the registry as it was. Made by
+/// [`Registry::batch`]; `#[derive(Metrics)]` registers through one.
+///
+/// ```
+/// use prom_kit::{Counter, ErrorKind, Gauge, Registry};
+///
+/// let registry = Registry::new();
+/// registry.register("taken", "Taken.", Gauge::new())?;
+/// let mut batch = registry.batch();
+/// batch.register("jobs", "Jobs.", Counter::new())?;
+/// let error = batch.register("taken", "Oops.", Gauge::new()).unwrap_err();
+/// assert_eq!(error.kind(), ErrorKind::AlreadyRegistered);
+/// drop(batch); // not committed: `jobs` goes again
+/// assert!(!registry.encode_text()?.contains("jobs"));
+/// # Ok::<(), prom_kit::Error>(())
+/// ```
+#[derive(Debug)]
+#[must_use = "a batch unregisters everything it registered unless committed"]
+pub struct RegistrationBatch<'a> {
     registry: &'a Registry,
-    names: Vec<String>,
+    /// The families registered so far, by their full names.
+    families: Vec<String>,
 }
 
-impl<'a> RegisterAll<'a> {
-    pub(crate) fn new(registry: &'a Registry) -> Self {
+impl<'a> RegistrationBatch<'a> {
+    pub(super) fn new(registry: &'a Registry) -> Self {
         Self {
             registry,
-            names: Vec::new(),
+            families: Vec::new(),
         }
     }
 
-    /// Registers `metric` as `name` (with `unit`, if any).
-    pub(crate) fn add(
+    /// Registers `metric` as the family `name` (see [`Registry::register`]).
+    ///
+    /// # Errors
+    ///
+    /// As [`Registry::register`]; the batch's earlier registrations stay until it is
+    /// dropped or committed.
+    pub fn register(&mut self, name: &str, help: &str, metric: impl Register) -> Result<()> {
+        let descriptor = Descriptor::new(name, help, metric.metric_type())?;
+        self.add(&descriptor, metric)
+    }
+
+    /// Registers `metric` as the family `name` with a unit (see
+    /// [`Registry::register_with_unit`]).
+    ///
+    /// # Errors
+    ///
+    /// As [`Registry::register_with_unit`].
+    pub fn register_with_unit(
         &mut self,
         name: &str,
-        unit: Option<&str>,
         help: &str,
+        unit: &str,
         metric: impl Register,
     ) -> Result<()> {
-        match unit {
-            Some(unit) => self.registry.register_with_unit(name, help, unit, metric)?,
-            None => self.registry.register(name, help, metric)?,
-        }
-        self.names
-            .push(unit.map_or_else(|| name.to_owned(), |unit| format!("{name}_{unit}")));
+        let descriptor = Descriptor::new(name, help, metric.metric_type())?.with_unit(unit)?;
+        self.add(&descriptor, metric)
+    }
+
+    fn add(&mut self, descriptor: &Descriptor, metric: impl Register) -> Result<()> {
+        let family = self.registry.register_described(descriptor, metric)?;
+        self.families.push(family);
         Ok(())
     }
 
     /// Keeps everything registered.
-    pub(crate) fn commit(mut self) {
-        self.names.clear();
+    pub fn commit(mut self) {
+        self.families.clear();
     }
 }
 
-impl Drop for RegisterAll<'_> {
+impl Drop for RegistrationBatch<'_> {
     fn drop(&mut self) {
-        for name in &self.names {
-            let _ = self.registry.unregister(name);
+        for family in &self.families {
+            self.registry.remove_family(family);
         }
     }
 }

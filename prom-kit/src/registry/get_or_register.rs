@@ -76,7 +76,7 @@ impl Registry {
             }
             match self.register_described(descriptor, metric.clone()) {
                 Err(error) if error.kind() == ErrorKind::AlreadyRegistered => {}
-                registered => return registered.map(|()| metric),
+                registered => return registered.map(|_| metric),
             }
         }
         self.registered_like(descriptor, &metric)?

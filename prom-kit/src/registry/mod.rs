@@ -1,9 +1,5 @@
 //! [`Registry`]: the set of metric families one endpoint exposes.
 
-#[cfg_attr(
-    not(feature = "http"),
-    expect(dead_code, reason = "the HTTP module registers its families together")
-)]
 mod all_or_nothing;
 #[cfg(feature = "async")]
 mod async_collector;
@@ -14,8 +10,7 @@ mod get_or_register;
 mod register;
 mod target_info;
 
-#[cfg(feature = "http")]
-pub(crate) use all_or_nothing::RegisterAll;
+pub use all_or_nothing::RegistrationBatch;
 #[cfg(feature = "async")]
 pub use async_collector::{
     AsyncCollection, AsyncCollector, AsyncFailure, AsyncFailureCause, CollectFuture, collector_fn,
@@ -257,7 +252,7 @@ impl Registry {
     /// the registry is unchanged.
     pub fn register(&self, name: &str, help: &str, metric: impl Register) -> Result<()> {
         let descriptor = Descriptor::new(name, help, metric.metric_type())?;
-        self.register_described(&descriptor, metric)
+        self.register_described(&descriptor, metric).map(drop)
     }
 
     /// Registers `metric` as the family `name` with a unit, appended to the name as
@@ -288,10 +283,12 @@ impl Registry {
         metric: impl Register,
     ) -> Result<()> {
         let descriptor = Descriptor::new(name, help, metric.metric_type())?.with_unit(unit)?;
-        self.register_described(&descriptor, metric)
+        self.register_described(&descriptor, metric).map(drop)
     }
 
-    fn register_described(&self, descriptor: &Descriptor, metric: impl Register) -> Result<()> {
+    /// Registers `metric` as `descriptor` (prefixed by this view) says; returns the
+    /// family's full name.
+    fn register_described(&self, descriptor: &Descriptor, metric: impl Register) -> Result<String> {
         let descriptor = descriptor
             .prefixed(&self.prefix)?
             .with_label_names(metric.label_names().iter().cloned())?;
@@ -325,8 +322,21 @@ impl Registry {
             options: metric.options(),
             collect: metric.into_collect(),
         };
-        state.families.insert(family, Arc::new(entry));
-        Ok(())
+        state.families.insert(family.clone(), Arc::new(entry));
+        Ok(family)
+    }
+
+    /// Starts registering several families as one step (see [`RegistrationBatch`]).
+    pub fn batch(&self) -> RegistrationBatch<'_> {
+        RegistrationBatch::new(self)
+    }
+
+    /// Removes the family with this full name, if it is there.
+    fn remove_family(&self, family: &str) {
+        let mut state = self.shared.write();
+        if state.families.remove(family).is_some() {
+            state.exposed.retain(|_, owner| owner != family);
+        }
     }
 
     /// Every name `descriptor` exposes, and in a UTF-8 registry also as each escaping

@@ -6,7 +6,6 @@ use super::naming::{Names, UNMATCHED_ROUTE};
 use super::{HttpMetrics, Inner, NamingScheme};
 use crate::error::Result;
 use crate::metrics::{HistogramConfig, NativeBuckets};
-use crate::registry::RegisterAll;
 use crate::{Buckets, Family, Histogram, Registry};
 
 /// Configures [`HttpMetrics`].
@@ -204,35 +203,34 @@ impl HttpMetricsBuilder {
 
 /// Registers every family of `inner`, or none of them.
 fn register_all(registry: &Registry, names: &Names, inner: &Inner) -> Result<()> {
-    let mut registered = RegisterAll::new(registry);
+    let mut registered = registry.batch();
     if let (Some(name), Some(family)) = (names.requests, &inner.requests) {
-        registered.add(name, None, "HTTP requests completed.", family.clone())?;
+        registered.register(name, "HTTP requests completed.", family.clone())?;
     }
-    registered.add(
+    registered.register_with_unit(
         names.duration,
-        Some("seconds"),
         "Time from receiving an HTTP request to the end of its response body.",
+        "seconds",
         inner.duration.clone(),
     )?;
-    registered.add(
+    registered.register(
         names.in_flight,
-        None,
         "HTTP requests being served.",
         inner.in_flight.clone(),
     )?;
     if let Some(family) = &inner.request_size {
-        registered.add(
+        registered.register_with_unit(
             names.request_size,
-            Some("bytes"),
             "HTTP request body sizes.",
+            "bytes",
             family.clone(),
         )?;
     }
     if let Some(family) = &inner.response_size {
-        registered.add(
+        registered.register_with_unit(
             names.response_size,
-            Some("bytes"),
             "HTTP response body sizes.",
+            "bytes",
             family.clone(),
         )?;
     }
