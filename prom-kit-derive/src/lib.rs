@@ -8,12 +8,16 @@
 //! - `#[derive(LabelSet)]` on a struct with named fields: a typed label set, one label
 //!   per field, named after the field or `#[label(name = "…")]`.
 //!
+//! - `#[derive(Metrics)]` on a struct of metrics: `register(&registry)` makes and
+//!   registers every field as one step, each field's doc comment its HELP.
+//!
 //! Where the attributes are in `attrs.rs`, the enum derive in `label_value.rs`, the
-//! struct derive in `label_set.rs`.
+//! label set derive in `label_set.rs`, the metrics derive in `metrics.rs`.
 
 mod attrs;
 mod label_set;
 mod label_value;
+mod metrics;
 
 use proc_macro::TokenStream;
 
@@ -47,6 +51,25 @@ pub fn derive_label_value(input: TokenStream) -> TokenStream {
 pub fn derive_label_set(input: TokenStream) -> TokenStream {
     let input = syn::parse_macro_input!(input as syn::DeriveInput);
     label_set::expand(&input)
+        .unwrap_or_else(syn::Error::into_compile_error)
+        .into()
+}
+
+/// Adds `register(&Registry) -> prom_kit::Result<Self>` and
+/// `register_with_prefix(&Registry, &str)` to a struct whose fields are metrics: each
+/// field is made (`prom_kit::registry::MetricField`) and registered under its name, its
+/// doc comment the HELP, all as one step (on an error none stays registered).
+///
+/// `#[metric(…)]` on a field: `name = "…"`, `help = "…"` (instead of the doc comment),
+/// `unit = "seconds"`, `labels = ["…", …]` (a string-labelled `Family` or a
+/// `DenseFamily`; a `TypedFamily` takes its names from its label set), `buckets = [0.1,
+/// …]` and `native = 1.1` (histograms, and families of them).
+///
+/// A field without a doc comment or `help`, and an unknown key, are compile errors.
+#[proc_macro_derive(Metrics, attributes(metric))]
+pub fn derive_metrics(input: TokenStream) -> TokenStream {
+    let input = syn::parse_macro_input!(input as syn::DeriveInput);
+    metrics::expand(&input)
         .unwrap_or_else(syn::Error::into_compile_error)
         .into()
 }

@@ -158,11 +158,11 @@ pub use metrics::{
     StateSet, StripedCounter, Summary,
 };
 pub use name::NameValidation;
-/// `#[derive(LabelSet)]` and `#[derive(LabelValue)]`: see [`labels::LabelSet`] and
-/// [`labels::FixedLabel`].
+/// `#[derive(LabelSet)]`, `#[derive(LabelValue)]` and `#[derive(Metrics)]`: see
+/// [`labels::LabelSet`], [`labels::FixedLabel`] and [`registry::MetricField`].
 #[cfg(feature = "derive")]
 #[cfg_attr(docsrs, doc(cfg(feature = "derive")))]
-pub use prom_kit_derive::{LabelSet, LabelValue};
+pub use prom_kit_derive::{LabelSet, LabelValue, Metrics};
 pub use registry::{Collector, CollectorId, CollectorOutput, Registry, default_registry};
 
 /// The README's examples, compiled and run as doc tests.

@@ -7,6 +7,7 @@ mod cached;
 mod collector;
 mod encode;
 mod get_or_register;
+mod metric_field;
 mod register;
 mod target_info;
 
@@ -19,6 +20,7 @@ pub use async_collector::{
 pub use cached::{AsyncCollectorExt, CachedAsync};
 pub use cached::{Cached, CollectorExt};
 pub use collector::{Collector, CollectorOutput};
+pub use metric_field::{ChildOptions, FieldOptions, MetricField};
 pub use register::Register;
 
 use std::collections::{BTreeMap, HashMap};

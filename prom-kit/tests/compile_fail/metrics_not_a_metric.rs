@@ -1,0 +1,7 @@
+#[derive(prom_kit::Metrics)]
+struct Holds {
+    /// Not a metric.
+    name: String,
+}
+
+fn main() {}

@@ -1,0 +1,6 @@
+#[derive(prom_kit::Metrics)]
+struct Undocumented {
+    jobs: prom_kit::Counter,
+}
+
+fn main() {}

@@ -1,0 +1,148 @@
+//! `#[derive(Metrics)]`: every field made from its attribute and registered with its doc
+//! comment as HELP, under a prefix or a view's labels, all or nothing; bad attributes are
+//! typed errors at registration (and compile errors where the macro can tell, in
+//! `tests/compile_fail`).
+#![cfg(feature = "derive")]
+
+use prom_kit::{
+    Counter, DenseFamily, ErrorKind, Family, Gauge, Histogram, LabelSet, LabelValue, Metrics,
+    Registry, Summary, TypedFamily,
+};
+
+#[derive(Clone, Copy, LabelValue)]
+#[label(rename_all = "lowercase")]
+enum Kind {
+    Standard,
+    Express,
+}
+
+#[derive(LabelSet)]
+struct Order {
+    kind: Kind,
+}
+
+#[derive(LabelSet)]
+struct Route {
+    route: &'static str,
+}
+
+/// The shop's metrics.
+#[derive(Metrics)]
+struct ShopMetrics {
+    /// Orders placed,
+    /// by kind.
+    orders: TypedFamily<Order, Counter>,
+    /// Time to serve a request.
+    #[metric(unit = "seconds", buckets = [0.01, 0.1, 1])]
+    latency: TypedFamily<Route, Histogram>,
+    /// Jobs waiting.
+    #[metric(labels = ["queue"])]
+    queue_depth: Family<Gauge>,
+    /// Payment sizes.
+    #[metric(name = "payment_amount", native = 1.1)]
+    payments: Histogram,
+    /// Replaced by the attribute.
+    #[metric(help = "Carts abandoned.")]
+    abandoned: Counter,
+    /// Checkout time.
+    checkout: Summary,
+    /// Orders by kind, densely.
+    #[metric(labels = ["kind"])]
+    by_kind: DenseFamily<Counter, (Kind,)>,
+}
+
+#[test]
+fn every_field_is_made_and_registered_with_its_doc_as_help() {
+    let registry = Registry::new();
+    let shop = ShopMetrics::register_with_prefix(&registry, "shop").unwrap();
+    shop.orders.with(
+        &Order {
+            kind: Kind::Express,
+        },
+        Counter::inc,
+    );
+    shop.latency
+        .with(&Route { route: "/cart" }, |h| h.observe(0.05));
+    shop.queue_depth.with(&["mail"], |g| g.set(3.0)).unwrap();
+    shop.payments.observe(12.5);
+    shop.abandoned.inc();
+    shop.checkout.observe(1.0);
+    shop.by_kind.labels((Kind::Standard,)).inc_by(2);
+    let text = registry.encode_text().unwrap();
+    for expected in [
+        "# HELP shop_orders_total Orders placed, by kind.\n",
+        "shop_orders_total{kind=\"express\"} 1\n",
+        "# HELP shop_latency_seconds Time to serve a request.\n",
+        "shop_latency_seconds_bucket{route=\"/cart\",le=\"0.1\"} 1\n",
+        "shop_queue_depth{queue=\"mail\"} 3\n",
+        "shop_payment_amount_count 1\n",
+        "# HELP shop_abandoned_total Carts abandoned.\n",
+        "shop_checkout_count 1\n",
+        "shop_by_kind_total{kind=\"standard\"} 2\n",
+    ] {
+        assert!(text.contains(expected), "{expected:?} missing from\n{text}");
+    }
+    assert_eq!(
+        shop.latency
+            .labels(&Route { route: "/cart" })
+            .buckets()
+            .bounds(),
+        &[0.01, 0.1, 1.0]
+    );
+}
+
+#[test]
+fn registration_is_all_or_nothing() {
+    let registry = Registry::new();
+    // The sixth field's name is taken: the first five go again.
+    registry
+        .register("checkout", "Taken.", Gauge::new())
+        .unwrap();
+    let error = ShopMetrics::register(&registry).err().unwrap();
+    assert_eq!(error.kind(), ErrorKind::AlreadyRegistered);
+    assert_eq!(registry.encode_text().unwrap().matches("# TYPE").count(), 1);
+    // Twice in one registry is an error too; in two registries it is fine.
+    registry.unregister("checkout").unwrap();
+    let _first = ShopMetrics::register(&registry).unwrap();
+    assert!(ShopMetrics::register(&registry).is_err());
+    assert!(ShopMetrics::register(&Registry::new()).is_ok());
+}
+
+/// Attributes a field's type does not take.
+#[derive(Metrics)]
+#[expect(dead_code, reason = "its registration fails before the struct is made")]
+struct Misused {
+    /// A counter with buckets.
+    #[metric(buckets = [1])]
+    counter: Counter,
+}
+
+/// A string family without label names.
+#[derive(Metrics)]
+#[expect(dead_code, reason = "its registration fails before the struct is made")]
+struct Unnamed {
+    /// Which labels?
+    family: Family<Counter>,
+}
+
+/// Invalid buckets.
+#[derive(Metrics)]
+#[expect(dead_code, reason = "its registration fails before the struct is made")]
+struct BadBuckets {
+    /// Unsorted.
+    #[metric(buckets = [2, 1])]
+    histogram: Histogram,
+}
+
+#[test]
+fn attributes_a_type_cannot_take_are_typed_errors_and_register_nothing() {
+    let registry = Registry::new();
+    let misused = Misused::register(&registry).err().unwrap();
+    assert_eq!(misused.kind(), ErrorKind::InvalidValue);
+    assert!(misused.to_string().contains("`counter`"), "{misused}");
+    let unnamed = Unnamed::register(&registry).err().unwrap();
+    assert_eq!(unnamed.kind(), ErrorKind::LabelCount);
+    let bad = BadBuckets::register(&registry).err().unwrap();
+    assert_eq!(bad.kind(), ErrorKind::InvalidBuckets);
+    assert_eq!(registry.encode_text().unwrap(), "");
+}
