@@ -1,33 +1,54 @@
 //! The README's snippets (quick start, hot paths, series lifecycle, async collectors)
 //! compile and produce what they claim.
 
+#[cfg(feature = "derive")]
 #[test]
 fn readme_quick_start() -> prom_kit::Result<()> {
-    use prom_kit::{Buckets, Counter, Family, Histogram, Registry};
+    use prom_kit::{Counter, Histogram, LabelSet, LabelValue, Metrics, Registry, TypedFamily};
+
+    #[derive(Clone, Copy, LabelValue)]
+    #[label(rename_all = "UPPERCASE")]
+    enum Method {
+        Get,
+        #[expect(dead_code, reason = "as in the README")]
+        Post,
+    }
+
+    #[derive(LabelSet)]
+    struct Request {
+        method: Method,
+        status: u16,
+    }
+
+    #[derive(Metrics)]
+    struct ShopMetrics {
+        /// HTTP requests served.
+        http_requests: TypedFamily<Request, Counter>,
+        /// Request latency.
+        #[metric(unit = "seconds")]
+        http_request_duration: Histogram,
+    }
 
     let registry = Registry::new();
-    let requests: Family<Counter> = Family::new(["method", "status"])?;
-    registry.register("http_requests", "HTTP requests served.", requests.clone())?;
-    let latency = Histogram::new(Buckets::DEFAULT);
-    registry.register_with_unit(
-        "http_request_duration",
-        "Request latency.",
-        "seconds",
-        latency.clone(),
-    )?;
-
-    requests.labels(&["GET", "200"])?.inc();
-    latency.observe(0.042);
+    let metrics = ShopMetrics::register(&registry)?;
+    metrics.http_requests.with(
+        &Request {
+            method: Method::Get,
+            status: 200,
+        },
+        Counter::inc,
+    );
+    metrics.http_request_duration.observe(0.042);
 
     let chosen = prom_kit::encoding::negotiate(Some("application/openmetrics-text"));
-    let mut body = Vec::new();
-    registry.encode(chosen.format, &mut body)?;
+    let body = registry.render(chosen.format)?;
 
     let body = String::from_utf8(body).unwrap();
     assert_eq!(
         chosen.content_type,
         prom_kit::encoding::OPENMETRICS_CONTENT_TYPE
     );
+    assert!(body.contains("# HELP http_requests HTTP requests served.\n"));
     assert!(body.contains("http_requests_total{method=\"GET\",status=\"200\"} 1\n"));
     assert!(body.contains("http_request_duration_seconds_bucket{le=\"0.05\"} 1\n"));
     assert!(body.ends_with("# EOF\n"));

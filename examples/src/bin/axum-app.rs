@@ -17,34 +17,47 @@ use axum::routing::{get, post};
 use prom_kit::collectors::ProcessCollector;
 use prom_kit::http::{HttpMetrics, MetricsHandler};
 use prom_kit::metrics::NativeBuckets;
-use prom_kit::{Counter, Family, Registry};
+use prom_kit::{Counter, LabelSet, LabelValue, Metrics, Registry, TypedFamily};
 use prom_kit_axum::{MetricsEndpoint, MetricsLayer};
 
+/// The products on sale: a closed set, so the `product` label stays bounded.
+#[derive(Clone, Copy, LabelValue)]
+#[label(rename_all = "lowercase")]
+enum Product {
+    Book,
+    Pen,
+    Lamp,
+}
+
+impl Product {
+    /// The product a path segment names, if it is one.
+    fn parse(text: &str) -> Option<Self> {
+        [Self::Book, Self::Pen, Self::Lamp]
+            .into_iter()
+            .find(|product| prom_kit::labels::LabelValue::as_label_value(product) == text)
+    }
+}
+
+/// The labels of an order.
+#[derive(LabelSet)]
+struct OrderLabels {
+    product: Product,
+}
+
 /// The business metrics the handlers update.
-#[derive(Clone)]
+#[derive(Clone, Metrics)]
 struct AppMetrics {
+    /// Requests handled by the app.
     requests: Counter,
-    orders: Family<Counter>,
+    /// Orders placed, by product.
+    orders: TypedFamily<OrderLabels, Counter>,
 }
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let registry = Registry::new();
     registry.register_collector(ProcessCollector::new());
-    let app_metrics = AppMetrics {
-        requests: Counter::new(),
-        orders: Family::new(["product"])?,
-    };
-    registry.register(
-        "requests_total",
-        "Requests handled by the app.",
-        app_metrics.requests.clone(),
-    )?;
-    registry.register(
-        "orders_total",
-        "Orders placed, by product.",
-        app_metrics.orders.clone(),
-    )?;
+    let app_metrics = AppMetrics::register(&registry)?;
     // Native buckets too: a Prometheus with native histograms enabled stores the
     // duration natively; text scrapers still get the classic buckets.
     let http = HttpMetrics::builder()
@@ -95,17 +108,12 @@ async fn user(
 async fn order(State(metrics): State<AppMetrics>, Path(product): Path<String>) -> StatusCode {
     metrics.requests.inc();
     // Products come from a small catalogue; anything else is refused, so the label
-    // stays bounded.
-    if !["book", "pen", "lamp"].contains(&product.as_str()) {
+    // stays bounded (and the typed lookup cannot fail).
+    let Some(product) = Product::parse(&product) else {
         return StatusCode::NOT_FOUND;
-    }
-    match metrics.orders.labels(&[product]) {
-        Ok(counter) => {
-            counter.inc();
-            StatusCode::CREATED
-        }
-        Err(_) => StatusCode::INTERNAL_SERVER_ERROR,
-    }
+    };
+    metrics.orders.with(&OrderLabels { product }, Counter::inc);
+    StatusCode::CREATED
 }
 
 async fn slow(State(metrics): State<AppMetrics>) -> &'static str {
