@@ -61,7 +61,7 @@
 //! | 6 | `encoding` | text, OpenMetrics, protobuf and negotiation: snapshots in, bytes out |
 //! | 7 | `registry` | the families and collectors one endpoint exposes |
 //! | 8 | `collectors`, `http` | standard collectors; scrape handling and request metrics |
-//! | 9 | `push`, `server` | the Pushgateway client; the standalone exporter server |
+//! | 9 | `push`, `server`, `testing` | the Pushgateway client; the standalone exporter server; test helpers and lint |
 //!
 //! ## Cargo features
 //!
@@ -75,6 +75,7 @@
 //! | `push-tls` | no | `https://` gateways for [`push`], with rustls and the system's root certificates |
 //! | `server` | no | [`server`]: a standalone exporter server (pulls `hyper`, `tokio`) |
 //! | `derive` | no | `#[derive(LabelSet)]` on a struct of label values, `#[derive(LabelValue)]` on an enum (the `prom-kit-derive` crate) |
+//! | `testing` | no | [`testing`]: a strict exposition parser, `sample_value`, `series_count`, `assert_exposition`, promlint's rules |
 //! | `tokio` | no | [`collectors::TokioCollector`]: `tokio_*` runtime metrics |
 //!
 //! Without features beyond the default, prom-kit depends on `foldhash`, `hashbrown`,
@@ -145,6 +146,9 @@ pub mod registry;
 pub mod server;
 pub mod snapshot;
 mod sync;
+#[cfg(feature = "testing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
+pub mod testing;
 mod time;
 
 pub use descriptor::Descriptor;

@@ -1,0 +1,36 @@
+//! `prom_kit::testing::parse` on arbitrary text, as both formats: never a panic; an
+//! accepted exposition holds only valid metric and label names (checked by the fuzz
+//! crate's own, independent name rules), no label repeated in a sample, and every sample
+//! in a family whose name starts its own.
+
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use prom_kit::testing::{Syntax, parse};
+use prom_kit_fuzz::{is_label_name, is_metric_name};
+
+fuzz_target!(|text: &str| {
+    for syntax in [Syntax::Text, Syntax::OpenMetrics] {
+        let Ok(exposition) = parse(text, syntax) else {
+            continue;
+        };
+        for family in &exposition.families {
+            assert!(is_metric_name(&family.name), "{family:?}");
+            for sample in &family.samples {
+                assert!(is_metric_name(&sample.name), "{sample:?}");
+                assert!(sample.name.starts_with(&family.name), "{family:?}");
+                for (name, _) in &sample.labels {
+                    assert!(is_label_name(name), "{sample:?}");
+                }
+                let mut names: Vec<&str> = sample.labels.iter().map(|(n, _)| n.as_str()).collect();
+                names.sort_unstable();
+                names.dedup();
+                assert_eq!(
+                    names.len(),
+                    sample.labels.len(),
+                    "a repeated label: {sample:?}"
+                );
+            }
+        }
+    }
+});

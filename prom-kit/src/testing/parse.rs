@@ -1,0 +1,555 @@
+//! A strict parser of the text expositions — Prometheus text 0.0.4 and OpenMetrics 1.0 —
+//! into [`Exposition`]: families with their metadata and samples. Strict like Python's
+//! OpenMetrics parser: every line must be well formed, a family's lines stay together,
+//! metadata comes before samples, and OpenMetrics ends with `# EOF`.
+
+use std::fmt;
+
+/// Which text format to parse.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Syntax {
+    /// The Prometheus text format 0.0.4 (`text/plain; version=0.0.4`).
+    Text,
+    /// OpenMetrics 1.0 (`application/openmetrics-text; version=1.0.0`).
+    OpenMetrics,
+}
+
+/// A parsed exposition: its families in the order they appear.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Exposition {
+    /// The families.
+    pub families: Vec<MetricFamily>,
+}
+
+/// One family: its metadata and samples.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct MetricFamily {
+    /// The family name (`http_requests`; for a text-format counter, as `# TYPE` names it).
+    pub name: String,
+    /// The type from `# TYPE` (`counter`, `gauge`, `histogram`, …), `None` without one.
+    pub kind: Option<String>,
+    /// The help text from `# HELP`, unescaped.
+    pub help: Option<String>,
+    /// The unit from `# UNIT` (OpenMetrics).
+    pub unit: Option<String>,
+    /// The samples, in order.
+    pub samples: Vec<Sample>,
+}
+
+/// One sample line.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Sample {
+    /// The sample name (`http_requests_total`).
+    pub name: String,
+    /// The label pairs in the order written, values unescaped.
+    pub labels: Vec<(String, String)>,
+    /// The value.
+    pub value: f64,
+    /// The timestamp as written (seconds in OpenMetrics, milliseconds in text 0.0.4).
+    pub timestamp: Option<f64>,
+    /// The exemplar (OpenMetrics).
+    pub exemplar: Option<Exemplar>,
+}
+
+/// An exemplar: `# {trace_id="…"} value timestamp`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Exemplar {
+    /// Its label pairs, values unescaped.
+    pub labels: Vec<(String, String)>,
+    /// Its value.
+    pub value: f64,
+    /// Its timestamp, if any.
+    pub timestamp: Option<f64>,
+}
+
+/// Why an exposition does not parse: the line (1-based) and what is wrong there.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ParseError {
+    /// The line number, from 1.
+    pub line: usize,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl fmt::Display for ParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "line {}: {}", self.line, self.message)
+    }
+}
+
+impl std::error::Error for ParseError {}
+
+/// The types `# TYPE` may name.
+const TEXT_TYPES: &[&str] = &["counter", "gauge", "histogram", "summary", "untyped"];
+const OPENMETRICS_TYPES: &[&str] = &[
+    "counter",
+    "gauge",
+    "histogram",
+    "gaugehistogram",
+    "summary",
+    "info",
+    "stateset",
+    "unknown",
+];
+
+/// The sample-name suffixes a family of `kind` may expose, in `syntax`.
+fn suffixes(kind: Option<&str>, syntax: Syntax) -> &'static [&'static str] {
+    match (kind, syntax) {
+        (Some("counter"), Syntax::OpenMetrics) => &["_total", "_created"],
+        (Some("histogram"), Syntax::OpenMetrics) => &["_bucket", "_count", "_sum", "_created"],
+        (Some("gaugehistogram"), _) => &["_bucket", "_gcount", "_gsum"],
+        (Some("summary"), Syntax::OpenMetrics) => &["", "_count", "_sum", "_created"],
+        (Some("histogram"), Syntax::Text) => &["_bucket", "_count", "_sum"],
+        (Some("summary"), Syntax::Text) => &["", "_count", "_sum"],
+        (Some("info"), _) => &["_info"],
+        _ => &[""],
+    }
+}
+
+/// Parses `text` as `syntax`.
+///
+/// ```
+/// use prom_kit::testing::{parse, Syntax};
+///
+/// let exposition = parse("\
+/// ## TYPE jobs counter
+/// ## HELP jobs Jobs run.
+/// jobs_total{queue=\"mail\"} 3 # {trace_id=\"a\"} 1 1700000000.5
+/// ## EOF
+/// ", Syntax::OpenMetrics)?;
+/// let jobs = &exposition.families[0];
+/// assert_eq!((jobs.name.as_str(), jobs.kind.as_deref()), ("jobs", Some("counter")));
+/// assert_eq!(jobs.samples[0].labels, [("queue".to_owned(), "mail".to_owned())]);
+/// assert_eq!(jobs.samples[0].exemplar.as_ref().unwrap().timestamp, Some(1_700_000_000.5));
+/// assert!(parse("jobs_total 1\n", Syntax::OpenMetrics).is_err(), "no # EOF");
+/// # Ok::<(), prom_kit::testing::ParseError>(())
+/// ```
+///
+/// # Errors
+///
+/// The first line that breaks the format.
+pub fn parse(text: &str, syntax: Syntax) -> Result<Exposition, ParseError> {
+    Parser::new(syntax).run(text)
+}
+
+struct Parser {
+    syntax: Syntax,
+    families: Vec<MetricFamily>,
+    /// Whether the current (last) family has had a sample yet.
+    sampled: bool,
+    line: usize,
+}
+
+impl Parser {
+    fn new(syntax: Syntax) -> Self {
+        Self {
+            syntax,
+            families: Vec::new(),
+            sampled: false,
+            line: 0,
+        }
+    }
+
+    fn error(&self, message: impl Into<String>) -> ParseError {
+        ParseError {
+            line: self.line,
+            message: message.into(),
+        }
+    }
+
+    fn run(mut self, text: &str) -> Result<Exposition, ParseError> {
+        let openmetrics = self.syntax == Syntax::OpenMetrics;
+        let body = if openmetrics {
+            text.strip_suffix("# EOF\n")
+                .or_else(|| text.strip_suffix("# EOF"))
+                .ok_or_else(|| ParseError {
+                    line: text.lines().count().max(1),
+                    message: "an OpenMetrics exposition ends with `# EOF`".into(),
+                })?
+        } else {
+            text
+        };
+        if !body.is_empty() && !body.ends_with('\n') {
+            self.line = body.lines().count();
+            return Err(self.error("the last line has no newline"));
+        }
+        for line in body.lines() {
+            self.line += 1;
+            self.read_line(line)?;
+        }
+        Ok(Exposition {
+            families: self.families,
+        })
+    }
+
+    fn read_line(&mut self, line: &str) -> Result<(), ParseError> {
+        let openmetrics = self.syntax == Syntax::OpenMetrics;
+        if line.is_empty() {
+            return if openmetrics {
+                Err(self.error("empty line"))
+            } else {
+                Ok(())
+            };
+        }
+        if let Some(comment) = line.strip_prefix('#') {
+            return self.read_comment(comment);
+        }
+        self.read_sample(line)
+    }
+
+    fn read_comment(&mut self, comment: &str) -> Result<(), ParseError> {
+        let openmetrics = self.syntax == Syntax::OpenMetrics;
+        let Some(rest) = comment.strip_prefix(' ') else {
+            return if openmetrics {
+                Err(self.error("a comment is `# HELP`, `# TYPE`, `# UNIT` or `# EOF`"))
+            } else {
+                Ok(())
+            };
+        };
+        let (keyword, rest) = rest.split_once(' ').unwrap_or((rest, ""));
+        let (name, value) = rest.split_once(' ').unwrap_or((rest, ""));
+        match keyword {
+            "HELP" | "TYPE" | "UNIT" => {}
+            "EOF" => return Err(self.error("text after `# EOF`")),
+            _ if openmetrics => return Err(self.error(format!("unknown comment `# {keyword}`"))),
+            _ => return Ok(()),
+        }
+        if keyword == "UNIT" && !openmetrics {
+            return Ok(());
+        }
+        if !is_metric_name(name) {
+            return Err(self.error(format!("invalid metric name {name:?} in # {keyword}")));
+        }
+        let family = self.family_for_metadata(name)?;
+        match keyword {
+            "HELP" => {
+                if family.help.is_some() {
+                    return Err(self.error(format!("second # HELP for {name}")));
+                }
+                let help = unescape_help(value, openmetrics).map_err(|e| self.error(e))?;
+                self.current().help = Some(help);
+            }
+            "TYPE" => {
+                let types = if openmetrics {
+                    OPENMETRICS_TYPES
+                } else {
+                    TEXT_TYPES
+                };
+                if !types.contains(&value) {
+                    return Err(self.error(format!("unknown type {value:?}")));
+                }
+                if family.kind.is_some() {
+                    return Err(self.error(format!("second # TYPE for {name}")));
+                }
+                self.current().kind = Some(value.to_owned());
+            }
+            _ => {
+                if family.unit.is_some() {
+                    return Err(self.error(format!("second # UNIT for {name}")));
+                }
+                if !value.is_empty() && !name.ends_with(&format!("_{value}")) {
+                    return Err(self.error(format!("{name} does not end with its unit {value}")));
+                }
+                self.current().unit = Some(value.to_owned());
+            }
+        }
+        Ok(())
+    }
+
+    /// The family a metadata line for `name` belongs to: the current one if it is
+    /// `name` and has no samples yet, else a new one (never one seen before).
+    fn family_for_metadata(&mut self, name: &str) -> Result<MetricFamily, ParseError> {
+        if let Some(current) = self.families.last() {
+            if current.name == name {
+                if self.sampled {
+                    return Err(self.error(format!("metadata for {name} after its samples")));
+                }
+                return Ok(current.clone());
+            }
+        }
+        if self.families.iter().any(|f| f.name == name) {
+            return Err(self.error(format!("the lines of {name} are not together")));
+        }
+        self.families.push(MetricFamily {
+            name: name.to_owned(),
+            ..MetricFamily::default()
+        });
+        self.sampled = false;
+        Ok(self.families.last().cloned().unwrap_or_default())
+    }
+
+    fn current(&mut self) -> &mut MetricFamily {
+        if self.families.is_empty() {
+            self.families.push(MetricFamily::default());
+        }
+        let last = self.families.len() - 1;
+        &mut self.families[last]
+    }
+
+    fn read_sample(&mut self, line: &str) -> Result<(), ParseError> {
+        let openmetrics = self.syntax == Syntax::OpenMetrics;
+        let name_end = line.find(['{', ' ']).unwrap_or(line.len());
+        let name = &line[..name_end];
+        if !is_metric_name(name) {
+            return Err(self.error(format!("invalid metric name {name:?}")));
+        }
+        let mut rest = &line[name_end..];
+        let mut labels = Vec::new();
+        if let Some(after) = rest.strip_prefix('{') {
+            let (pairs, after) = read_label_pairs(after).map_err(|e| self.error(e))?;
+            labels = pairs;
+            rest = after;
+        }
+        let rest = rest
+            .strip_prefix(' ')
+            .ok_or_else(|| self.error("expected a space before the value"))?;
+        let (sample_part, exemplar_part) = match rest.split_once(" # ") {
+            Some((sample, exemplar)) if openmetrics => (sample, Some(exemplar)),
+            Some(_) => return Err(self.error("exemplars are OpenMetrics only")),
+            None => (rest, None),
+        };
+        let mut fields = sample_part.split(' ');
+        let value = fields.next().unwrap_or("");
+        let value = parse_value(value).map_err(|e| self.error(e))?;
+        let timestamp = fields
+            .next()
+            .map(|t| parse_timestamp(t, openmetrics))
+            .transpose()
+            .map_err(|e| self.error(e))?;
+        if fields.next().is_some() {
+            return Err(self.error("text after the timestamp"));
+        }
+        let exemplar = exemplar_part
+            .map(parse_exemplar)
+            .transpose()
+            .map_err(|e| self.error(e))?;
+        self.place_sample(Sample {
+            name: name.to_owned(),
+            labels,
+            value,
+            timestamp,
+            exemplar,
+        })
+    }
+
+    /// Puts a sample into its family: the current one if the name fits its type's
+    /// suffixes, else a new untyped family (never one seen before).
+    fn place_sample(&mut self, sample: Sample) -> Result<(), ParseError> {
+        let syntax = self.syntax;
+        let fits = |family: &MetricFamily| {
+            suffixes(family.kind.as_deref(), syntax)
+                .iter()
+                .any(|suffix| sample.name.strip_suffix(suffix) == Some(family.name.as_str()))
+        };
+        let belongs = self.families.last().is_some_and(fits);
+        if !belongs {
+            if syntax == Syntax::OpenMetrics && self.families.iter().any(fits) {
+                return Err(self.error(format!("the lines of {} are not together", sample.name)));
+            }
+            if self.families.iter().any(|f| f.name == sample.name) {
+                return Err(self.error(format!("the lines of {} are not together", sample.name)));
+            }
+            self.families.push(MetricFamily {
+                name: sample.name.clone(),
+                ..MetricFamily::default()
+            });
+        }
+        if sample.exemplar.is_some() {
+            let family = self.current();
+            let allowed = match family.kind.as_deref() {
+                Some("counter") => sample.name.ends_with("_total"),
+                Some("histogram" | "gaugehistogram") => sample.name.ends_with("_bucket"),
+                _ => false,
+            };
+            if !allowed {
+                return Err(self.error("exemplars go on counter totals and histogram buckets"));
+            }
+        }
+        let family = self.current();
+        let counts = matches!(
+            family.kind.as_deref(),
+            Some("counter" | "histogram" | "gaugehistogram" | "summary")
+        ) && ["_total", "_count", "_bucket", "_created", "_gcount"]
+            .iter()
+            .any(|suffix| sample.name.ends_with(suffix));
+        if counts && (sample.value.is_nan() || sample.value < 0.0) {
+            return Err(self.error(format!(
+                "{} counts, so it cannot be negative or NaN",
+                sample.name
+            )));
+        }
+        let family = self.current();
+        if family
+            .samples
+            .iter()
+            .any(|s| s.name == sample.name && same_labels(&s.labels, &sample.labels))
+        {
+            return Err(self.error(format!("{} repeats a series", sample.name)));
+        }
+        family.samples.push(sample);
+        self.sampled = true;
+        Ok(())
+    }
+}
+
+/// Whether two label sets are equal regardless of order.
+fn same_labels(a: &[(String, String)], b: &[(String, String)]) -> bool {
+    a.len() == b.len() && a.iter().all(|pair| b.contains(pair))
+}
+
+/// Whether `name` is a valid metric name.
+pub(super) fn is_metric_name(name: &str) -> bool {
+    let mut bytes = name.bytes();
+    bytes
+        .next()
+        .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_' || b == b':')
+        && bytes.all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b':')
+}
+
+/// Whether `name` is a valid label name.
+fn is_label_name(name: &str) -> bool {
+    let mut bytes = name.bytes();
+    bytes
+        .next()
+        .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
+        && bytes.all(|b| b.is_ascii_alphanumeric() || b == b'_')
+}
+
+/// Label pairs in the order written.
+type Labels = Vec<(String, String)>;
+
+/// Reads `name="value",…}` (after `{`); returns the pairs and the rest after `}`.
+fn read_label_pairs(mut rest: &str) -> Result<(Labels, &str), String> {
+    let mut labels: Labels = Vec::new();
+    if let Some(after) = rest.strip_prefix('}') {
+        return Ok((labels, after));
+    }
+    loop {
+        let eq = rest.find('=').ok_or_else(|| format!("no = in {rest:?}"))?;
+        let name = &rest[..eq];
+        if !is_label_name(name) {
+            return Err(format!("invalid label name {name:?}"));
+        }
+        let (value, after) = read_quoted(&rest[eq + 1..])?;
+        if labels.iter().any(|(n, _)| n == name) {
+            return Err(format!("label {name} repeated"));
+        }
+        labels.push((name.to_owned(), value));
+        if let Some(after) = after.strip_prefix('}') {
+            return Ok((labels, after));
+        }
+        rest = after
+            .strip_prefix(',')
+            .ok_or_else(|| format!("expected , or }} before {after:?}"))?;
+    }
+}
+
+/// Reads a quoted label value (escapes `\\`, `\"`, `\n`); returns it and the rest.
+fn read_quoted(text: &str) -> Result<(String, &str), String> {
+    let mut chars = text
+        .strip_prefix('"')
+        .ok_or("a label value is quoted")?
+        .char_indices();
+    let mut value = String::new();
+    loop {
+        match chars.next() {
+            None => return Err("unterminated label value".into()),
+            Some((i, '"')) => return Ok((value, &text[i + 2..])),
+            Some((_, '\\')) => match chars.next() {
+                Some((_, '\\')) => value.push('\\'),
+                Some((_, '"')) => value.push('"'),
+                Some((_, 'n')) => value.push('\n'),
+                other => return Err(format!("invalid escape {:?}", other.map(|o| o.1))),
+            },
+            Some((_, c)) => value.push(c),
+        }
+    }
+}
+
+/// Unescapes a `# HELP` text (`\\` and `\n`; also `\"` in OpenMetrics, where a bare
+/// quote is taken as it is, as Prometheus and Python's parser take it).
+fn unescape_help(text: &str, openmetrics: bool) -> Result<String, String> {
+    let mut help = String::new();
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            help.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('\\') => help.push('\\'),
+            Some('n') => help.push('\n'),
+            Some('"') if openmetrics => help.push('"'),
+            other => return Err(format!("invalid escape {other:?} in # HELP")),
+        }
+    }
+    Ok(help)
+}
+
+/// Parses a sample value: a decimal or exponent number, `NaN`, `+Inf`, `-Inf`.
+fn parse_value(text: &str) -> Result<f64, String> {
+    match text {
+        "NaN" => return Ok(f64::NAN),
+        "+Inf" | "Inf" => return Ok(f64::INFINITY),
+        "-Inf" => return Ok(f64::NEG_INFINITY),
+        _ => {}
+    }
+    let numeric = text
+        .bytes()
+        .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'+' | b'-'));
+    if !numeric || text.is_empty() {
+        return Err(format!("invalid value {text:?}"));
+    }
+    text.parse().map_err(|_| format!("invalid value {text:?}"))
+}
+
+/// Parses a timestamp: any number in OpenMetrics (seconds), an integer in text 0.0.4
+/// (milliseconds).
+fn parse_timestamp(text: &str, openmetrics: bool) -> Result<f64, String> {
+    if !openmetrics {
+        let digits = text.strip_prefix('-').unwrap_or(text);
+        if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(format!(
+                "invalid timestamp {text:?} (milliseconds, an integer)"
+            ));
+        }
+    }
+    let value = parse_value(text)?;
+    if value.is_finite() {
+        Ok(value)
+    } else {
+        Err(format!("invalid timestamp {text:?}"))
+    }
+}
+
+/// Parses an exemplar: `{labels} value [timestamp]`, its labels at most 128 characters.
+fn parse_exemplar(text: &str) -> Result<Exemplar, String> {
+    let after = text.strip_prefix('{').ok_or("an exemplar starts with {")?;
+    let (labels, rest) = read_label_pairs(after)?;
+    let length: usize = labels
+        .iter()
+        .map(|(n, v)| n.chars().count() + v.chars().count())
+        .sum();
+    if length > 128 {
+        return Err(format!(
+            "exemplar labels of {length} characters (at most 128)"
+        ));
+    }
+    let rest = rest
+        .strip_prefix(' ')
+        .ok_or("expected a space before the exemplar value")?;
+    let mut fields = rest.split(' ');
+    let value = parse_value(fields.next().unwrap_or(""))?;
+    let timestamp = fields
+        .next()
+        .map(|t| parse_timestamp(t, true))
+        .transpose()?;
+    if fields.next().is_some() {
+        return Err("text after the exemplar's timestamp".into());
+    }
+    Ok(Exemplar {
+        labels,
+        value,
+        timestamp,
+    })
+}

@@ -1,0 +1,238 @@
+//! `prom_kit::testing`: the parser reads everything prom-kit writes (every metric type,
+//! hostile label values, exemplars, both formats) and refuses what the formats forbid;
+//! `sample_value`, `series_count`, `compare_exposition` (with its diff) and
+//! `Registry::lint` answer from a live registry.
+#![cfg(feature = "testing")]
+
+use prom_kit::metrics::{HistogramConfig, NativeBuckets};
+use prom_kit::testing::{Syntax, compare_exposition, parse, sample_value, series_count};
+use prom_kit::{
+    Buckets, Counter, Family, Format, Gauge, Histogram, Info, Registry, StateSet, Summary,
+};
+
+fn kitchen_sink() -> Registry {
+    let registry = Registry::new();
+    let requests: Family<Counter> = Family::new(["path", "code"]).unwrap();
+    registry
+        .register(
+            "requests",
+            "Requests \\ \"served\"\nhere.",
+            requests.clone(),
+        )
+        .unwrap();
+    requests.labels(&["/a\"b\\c\nd", "200"]).unwrap().inc_by(3);
+    requests
+        .labels(&["é\u{0}\t", "500"])
+        .unwrap()
+        .inc_by_with_exemplar(1, &[("trace_id", "abc")])
+        .unwrap();
+    let latency = Histogram::with_config(HistogramConfig::both(
+        Buckets::new([0.1, 1.0]).unwrap(),
+        NativeBuckets::new(1.1).unwrap(),
+    ));
+    registry
+        .register_with_unit("latency", "Latency.", "seconds", latency.clone())
+        .unwrap();
+    latency.observe(0.05);
+    latency.observe(f64::INFINITY);
+    let temperature = Gauge::new();
+    temperature.set(f64::NAN);
+    registry
+        .register("temperature", "Temperature.", temperature)
+        .unwrap();
+    let summary = Summary::new();
+    summary.observe(-2.0);
+    registry.register("checkout", "Checkout.", summary).unwrap();
+    registry
+        .register(
+            "build",
+            "Build.",
+            Info::new([("version", "1.2.3")]).unwrap(),
+        )
+        .unwrap();
+    let mode = StateSet::new(["idle", "busy"]).unwrap();
+    mode.set("busy").unwrap();
+    registry.register("mode", "Mode.", mode).unwrap();
+    let big = Counter::new();
+    big.inc_by(u64::MAX);
+    registry.register("big", "Big.", big).unwrap();
+    registry
+}
+
+#[test]
+fn the_parser_reads_everything_prom_kit_writes() {
+    let registry = kitchen_sink();
+    for (format, syntax) in [
+        (Format::Text, Syntax::Text),
+        (Format::OpenMetrics, Syntax::OpenMetrics),
+    ] {
+        let text = String::from_utf8(registry.render(format).unwrap()).unwrap();
+        let exposition = parse(&text, syntax).unwrap_or_else(|e| panic!("{e}\n{text}"));
+        let names: Vec<&str> = exposition
+            .families
+            .iter()
+            .map(|f| f.name.as_str())
+            .collect();
+        assert_eq!(names.len(), 7, "{names:?}");
+        let requests = exposition
+            .families
+            .iter()
+            .find(|f| f.name.starts_with("requests"))
+            .unwrap();
+        assert_eq!(
+            requests.help.as_deref(),
+            Some("Requests \\ \"served\"\nhere.")
+        );
+        let hostile = requests
+            .samples
+            .iter()
+            .find(|s| {
+                s.labels
+                    .contains(&("path".to_owned(), "/a\"b\\c\nd".to_owned()))
+            })
+            .unwrap();
+        assert_eq!(hostile.value, 3.0);
+        if syntax == Syntax::OpenMetrics {
+            let traced = requests
+                .samples
+                .iter()
+                .find(|s| s.exemplar.is_some())
+                .unwrap();
+            assert_eq!(
+                traced.exemplar.as_ref().unwrap().labels,
+                [("trace_id".to_owned(), "abc".to_owned())]
+            );
+            let latency = exposition
+                .families
+                .iter()
+                .find(|f| f.name == "latency_seconds")
+                .unwrap();
+            assert_eq!(latency.unit.as_deref(), Some("seconds"));
+        }
+    }
+}
+
+#[test]
+fn the_parser_refuses_what_the_formats_forbid() {
+    let om = |body: &str| parse(&format!("{body}# EOF\n"), Syntax::OpenMetrics);
+    for bad in [
+        "a{b=\"1\",b=\"2\"} 1\n",
+        "a{1b=\"1\"} 1\n",
+        "a{b=\"open} 1\n",
+        "a{b=\"\\t\"} 1\n",
+        "a 0x10\n",
+        "a  1\n",
+        "a 1 2 3\n",
+        "\n",
+        "# TYPE a gauge\na 1\n# HELP a late\n",
+        "# TYPE a gauge\na 1\n# TYPE b gauge\nb 1\na 2\n",
+        "# TYPE a counter\na_total -1\n",
+        "# TYPE a counter\na_total NaN\n",
+        "# TYPE a gauge\na 1 # {t=\"1\"} 1\n",
+        "# TYPE a counter\na_total 1 # {t=\"",
+        "# TYPE a bogus\n",
+        "# UNIT a seconds\n",
+        "# TYPE a gauge\n# TYPE a gauge\n",
+        "# comment\n",
+        "1a 1\n",
+        "a 1\na 1\n",
+    ] {
+        assert!(om(bad).is_err(), "accepted {bad:?}");
+    }
+    let long = format!(
+        "# TYPE a counter\na_total 1 # {{t=\"{}\"}} 1\n",
+        "x".repeat(128)
+    );
+    assert!(om(&long).is_err(), "exemplar labels over 128 characters");
+    assert!(
+        parse("# TYPE a gauge\na 1\n", Syntax::OpenMetrics).is_err(),
+        "no # EOF"
+    );
+    assert!(
+        parse("a 1\n# EOF\nb 1\n", Syntax::OpenMetrics).is_err(),
+        "after # EOF"
+    );
+    // Text 0.0.4 takes comments and blank lines, and only integer timestamps.
+    assert!(parse("# a comment\n\na 1 1700000000000\n", Syntax::Text).is_ok());
+    assert!(parse("a 1 1.5\n", Syntax::Text).is_err());
+    assert!(parse("a 1", Syntax::Text).is_err(), "no final newline");
+    let error = parse("a 1\nb{ 2\n", Syntax::Text).unwrap_err();
+    assert_eq!(error.line, 2, "{error}");
+}
+
+#[test]
+fn helpers_read_a_live_registry() {
+    let registry = kitchen_sink();
+    assert_eq!(
+        sample_value(
+            &registry,
+            "requests_total",
+            &[("code", "200"), ("path", "/a\"b\\c\nd")]
+        ),
+        Some(3.0)
+    );
+    assert_eq!(
+        sample_value(&registry, "requests_total", &[("code", "200")]),
+        None,
+        "labels must match exactly"
+    );
+    assert_eq!(
+        sample_value(&registry, "big_total", &[]),
+        Some(u64::MAX as f64)
+    );
+    assert!(
+        sample_value(&registry, "temperature", &[])
+            .unwrap()
+            .is_nan()
+    );
+    assert_eq!(series_count(&registry, "requests_total"), 2);
+    assert_eq!(
+        series_count(&registry, "latency_seconds"),
+        1,
+        "buckets are one series"
+    );
+    assert_eq!(series_count(&registry, "nope"), 0);
+
+    let small = Registry::new();
+    let jobs: Family<Counter> = Family::new(["queue"]).unwrap();
+    small.register("jobs", "Jobs.", jobs.clone()).unwrap();
+    small.register("up", "Up.", Gauge::new()).unwrap();
+    jobs.labels(&["b"]).unwrap().inc();
+    jobs.labels(&["a"]).unwrap().inc_by(2);
+    // Order-independent, and limited to the families named.
+    let expected = "# TYPE jobs_total counter\n# HELP jobs_total Jobs.\njobs_total{queue=\"a\"} 2\njobs_total{queue=\"b\"} 1\n";
+    assert_eq!(
+        compare_exposition(&small, expected, Some(&["jobs_total"])),
+        Ok(())
+    );
+    let diff = compare_exposition(&small, expected, None).unwrap_err();
+    assert!(diff.contains("+ up 0"), "{diff}");
+    let wrong = expected.replace("} 2", "} 5");
+    let diff = compare_exposition(&small, &wrong, Some(&["jobs_total"])).unwrap_err();
+    assert!(
+        diff.contains("- jobs_total{queue=\"a\"} 5")
+            && diff.contains("+ jobs_total{queue=\"a\"} 2"),
+        "{diff}"
+    );
+    assert!(compare_exposition(&small, "not an exposition {", None).is_err());
+}
+
+#[test]
+fn registries_lint_with_promlint_rules() {
+    let registry = Registry::new();
+    registry
+        .register("queue_depth", "Jobs waiting.", Gauge::new())
+        .unwrap();
+    assert_eq!(registry.lint(), []);
+    registry
+        .register("uploadSize_kilobytes", "Upload size.", Gauge::new())
+        .unwrap();
+    let problems: Vec<String> = registry.lint().into_iter().map(|p| p.text).collect();
+    assert_eq!(
+        problems,
+        [
+            "metric names should be written in 'snake_case' not 'camelCase'",
+            "use base unit \"bytes\" instead of \"kilobytes\""
+        ]
+    );
+}
