@@ -31,6 +31,32 @@ use proc_macro::TokenStream;
 ///
 /// Two variants with the same text, a variant with fields, and an empty or generic enum
 /// are compile errors.
+///
+/// ```
+/// use prom_kit::{Counter, DenseFamily, LabelValue, Registry};
+///
+/// #[derive(Clone, Copy, LabelValue)]
+/// #[label(rename_all = "snake_case")]
+/// enum Outcome {
+///     Delivered,
+///     #[label(rename = "bounced_hard")]
+///     Bounced,
+///     RetryLater,
+/// }
+///
+/// let registry = Registry::new();
+/// let mails: DenseFamily<Counter, (Outcome,)> = DenseFamily::new(["outcome"])?;
+/// registry.register("mails", "Mails by outcome.", mails.clone())?;
+/// mails.labels((Outcome::RetryLater,)).inc();
+/// mails.labels((Outcome::Bounced,)).inc_by(2);
+/// assert_eq!(registry.encode_text()?, "\
+/// ## HELP mails_total Mails by outcome.
+/// ## TYPE mails_total counter
+/// mails_total{outcome=\"bounced_hard\"} 2
+/// mails_total{outcome=\"retry_later\"} 1
+/// ");
+/// # Ok::<(), prom_kit::Error>(())
+/// ```
 #[proc_macro_derive(LabelValue, attributes(label))]
 pub fn derive_label_value(input: TokenStream) -> TokenStream {
     let input = syn::parse_macro_input!(input as syn::DeriveInput);
@@ -47,6 +73,34 @@ pub fn derive_label_value(input: TokenStream) -> TokenStream {
 ///
 /// A struct without fields, a tuple struct, an enum, a name that is empty or starts with
 /// `__`, and two fields with the same name are compile errors.
+///
+/// ```
+/// use prom_kit::{Counter, LabelSet, LabelValue, Registry, TypedFamily};
+///
+/// #[derive(Clone, Copy, LabelValue)]
+/// #[label(rename_all = "UPPERCASE")]
+/// enum Method { Get, Post }
+///
+/// #[derive(LabelSet)]
+/// struct Request {
+///     method: Method,
+///     #[label(name = "http_route")]
+///     route: &'static str,
+///     status: u16,
+/// }
+///
+/// let registry = Registry::new();
+/// let requests: TypedFamily<Request, Counter> = TypedFamily::new()?;
+/// registry.register("requests", "Requests.", requests.clone())?;
+/// let request = Request { method: Method::Post, route: "/cart", status: 201 };
+/// requests.with(&request, Counter::inc); // no Result: the labels are typed
+/// assert_eq!(registry.encode_text()?, "\
+/// ## HELP requests_total Requests.
+/// ## TYPE requests_total counter
+/// requests_total{method=\"POST\",http_route=\"/cart\",status=\"201\"} 1
+/// ");
+/// # Ok::<(), prom_kit::Error>(())
+/// ```
 #[proc_macro_derive(LabelSet, attributes(label))]
 pub fn derive_label_set(input: TokenStream) -> TokenStream {
     let input = syn::parse_macro_input!(input as syn::DeriveInput);
@@ -66,6 +120,44 @@ pub fn derive_label_set(input: TokenStream) -> TokenStream {
 /// …]` and `native = 1.1` (histograms, and families of them).
 ///
 /// A field without a doc comment or `help`, and an unknown key, are compile errors.
+///
+/// ```
+/// use prom_kit::{Counter, Family, Gauge, Histogram, Metrics, Registry};
+///
+/// #[derive(Metrics)]
+/// struct Worker {
+///     /// Jobs run.
+///     jobs: Counter,
+///     /// Jobs waiting, by queue.
+///     #[metric(labels = ["queue"])]
+///     backlog: Family<Gauge>,
+///     /// Time per job.
+///     #[metric(unit = "seconds", buckets = [0.5, 5])]
+///     job_duration: Histogram,
+/// }
+///
+/// let registry = Registry::new();
+/// let worker = Worker::register_with_prefix(&registry, "worker")?;
+/// worker.jobs.inc();
+/// worker.backlog.labels(&["mail"])?.set(4.0);
+/// worker.job_duration.observe(1.2);
+/// assert_eq!(registry.encode_text()?, "\
+/// ## HELP worker_backlog Jobs waiting, by queue.
+/// ## TYPE worker_backlog gauge
+/// worker_backlog{queue=\"mail\"} 4
+/// ## HELP worker_job_duration_seconds Time per job.
+/// ## TYPE worker_job_duration_seconds histogram
+/// worker_job_duration_seconds_bucket{le=\"0.5\"} 0
+/// worker_job_duration_seconds_bucket{le=\"5\"} 1
+/// worker_job_duration_seconds_bucket{le=\"+Inf\"} 1
+/// worker_job_duration_seconds_sum 1.2
+/// worker_job_duration_seconds_count 1
+/// ## HELP worker_jobs_total Jobs run.
+/// ## TYPE worker_jobs_total counter
+/// worker_jobs_total 1
+/// ");
+/// # Ok::<(), prom_kit::Error>(())
+/// ```
 #[proc_macro_derive(Metrics, attributes(metric))]
 pub fn derive_metrics(input: TokenStream) -> TokenStream {
     let input = syn::parse_macro_input!(input as syn::DeriveInput);
