@@ -21,6 +21,7 @@
 //! `expiry.rs`, the per-thread lookup cache in `cache.rs`, a shard's series storage in
 //! `store.rs`.
 
+mod arity;
 mod cache;
 mod dense;
 mod expiry;
@@ -28,6 +29,7 @@ mod hashed;
 mod store;
 mod typed;
 
+pub use arity::FixedArityFamily;
 pub use dense::DenseFamily;
 pub(crate) use dense::table::DenseTable;
 pub use hashed::Family;
