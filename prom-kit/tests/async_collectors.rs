@@ -5,6 +5,7 @@
 //! handled by the error policy, collectors run concurrently, views' prefixes and labels
 //! applied, and `cache_for` answering concurrent scrapes with one collection — on a
 //! current-thread and a multi-thread runtime.
+#![cfg(feature = "http")]
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};

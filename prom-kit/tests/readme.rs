@@ -114,6 +114,7 @@ fn readme_series_lifecycle() -> prom_kit::Result<()> {
     Ok(())
 }
 
+#[cfg(feature = "async")]
 #[tokio::test(start_paused = true)]
 async fn readme_async_collectors() -> prom_kit::Result<()> {
     use prom_kit::registry::{AsyncCollector, AsyncCollectorExt, CollectFuture, collector_fn};

@@ -272,9 +272,10 @@ mod tests {
         plain.register_collector(Several);
         let cached = Registry::new().with_prefix("app").unwrap();
         cached.register_collector(Several.cache_for(Duration::from_secs(60)));
-        let mut formats = vec![Format::Text, Format::OpenMetrics];
         #[cfg(feature = "protobuf")]
-        formats.push(Format::Protobuf);
+        let formats = [Format::Text, Format::OpenMetrics, Format::Protobuf];
+        #[cfg(not(feature = "protobuf"))]
+        let formats = [Format::Text, Format::OpenMetrics];
         for format in formats {
             let fresh = encoded(&plain, format);
             // The first scrape collects, the second replays.

@@ -237,6 +237,10 @@ impl Registry {
 
     /// Without async collectors: the registry's collectors, no error.
     #[cfg(not(feature = "async"))]
+    #[expect(
+        clippy::unused_self,
+        reason = "the same signature as with the `async` feature, which reads the registry"
+    )]
     fn with_gathered(
         &self,
         collectors: Vec<Arc<CollectorEntry>>,
