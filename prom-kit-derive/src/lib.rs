@@ -117,7 +117,8 @@ pub fn derive_label_set(input: TokenStream) -> TokenStream {
 /// `#[metric(…)]` on a field: `name = "…"`, `help = "…"` (instead of the doc comment),
 /// `unit = "seconds"`, `labels = ["…", …]` (a string-labelled `Family` or a
 /// `DenseFamily`; a `TypedFamily` takes its names from its label set), `buckets = [0.1,
-/// …]` and `native = 1.1` (histograms, and families of them).
+/// …]` and `native = 1.1` (histograms, and families of them), `const_labels =
+/// [("pool", "primary")]` (labels every series of the field carries).
 ///
 /// A field without a doc comment or `help`, and an unknown key, are compile errors.
 ///

@@ -14,6 +14,7 @@ struct FieldSpec {
     labels: Option<Vec<LitStr>>,
     buckets: Option<Vec<Expr>>,
     native: Option<Expr>,
+    const_labels: Option<Vec<(LitStr, LitStr)>>,
 }
 
 /// The `register` constructors for `input`.
@@ -63,10 +64,15 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
                 .map(|bounds| quote!(&[#((#bounds) as f64),*])),
         );
         let native = option(spec.native.as_ref().map(|factor| quote!((#factor) as f64)));
-        let register = if let Some(unit) = &spec.unit {
-            quote!(batch.register_with_unit(#name, #help, #unit, ::core::clone::Clone::clone(&#ident))?;)
+        let unit = option(spec.unit.as_ref().map(|unit| quote!(#unit)));
+        let register = if let Some(pairs) = &spec.const_labels {
+            let (keys, values): (Vec<_>, Vec<_>) = pairs.iter().cloned().unzip();
+            quote! {
+                let view = registry.with_labels([#((#keys, #values)),*])?;
+                batch.register_through(&view, #name, #help, #unit, ::core::clone::Clone::clone(&#ident))?;
+            }
         } else {
-            quote!(batch.register(#name, #help, ::core::clone::Clone::clone(&#ident))?;)
+            quote!(batch.register_through(registry, #name, #help, #unit, ::core::clone::Clone::clone(&#ident))?;)
         };
         makes.push(quote! {
             let #ident = <#ty as ::prom_kit::registry::MetricField>::from_field_options(
@@ -110,6 +116,25 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
             }
         }
     })
+}
+
+/// A `("name", "value")` pair of string literals.
+fn label_pair(expr: &Expr) -> syn::Result<(LitStr, LitStr)> {
+    let literal = |e: &Expr| match e {
+        Expr::Lit(ExprLit {
+            lit: Lit::Str(s), ..
+        }) => Ok(s.clone()),
+        other => Err(syn::Error::new_spanned(other, "a string literal")),
+    };
+    match expr {
+        Expr::Tuple(tuple) if tuple.elems.len() == 2 => {
+            Ok((literal(&tuple.elems[0])?, literal(&tuple.elems[1])?))
+        }
+        other => Err(syn::Error::new_spanned(
+            other,
+            "constant labels are (\"name\", \"value\") pairs",
+        )),
+    }
 }
 
 /// `Some(tokens)` or `None`, as code.
@@ -164,6 +189,15 @@ fn field_spec(attrs: &[Attribute]) -> syn::Result<FieldSpec> {
                                 .collect::<syn::Result<_>>()?,
                         );
                     }
+                    "const_labels" => {
+                        let list: syn::ExprArray = meta.value()?.parse()?;
+                        spec.const_labels = Some(
+                            list.elems
+                                .iter()
+                                .map(label_pair)
+                                .collect::<syn::Result<_>>()?,
+                        );
+                    }
                     "buckets" => {
                         let list: syn::ExprArray = meta.value()?.parse()?;
                         let bounds: Punctuated<Expr, Token![,]> = list.elems;
@@ -171,7 +205,7 @@ fn field_spec(attrs: &[Attribute]) -> syn::Result<FieldSpec> {
                     }
                     _ => {
                         return Err(meta.error(
-                            "unknown key; expected name, help, unit, labels, buckets or native",
+                            "unknown key; expected name, help, unit, labels, buckets, native or const_labels",
                         ));
                     }
                 }

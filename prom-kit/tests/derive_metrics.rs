@@ -49,6 +49,9 @@ struct ShopMetrics {
     /// Orders by kind, densely.
     #[metric(labels = ["kind"])]
     by_kind: DenseFamily<Counter, (Kind,)>,
+    /// Open connections of the primary pool.
+    #[metric(const_labels = [("pool", "primary"), ("zone", "eu \"1\"")])]
+    connections: Gauge,
 }
 
 #[test]
@@ -68,6 +71,7 @@ fn every_field_is_made_and_registered_with_its_doc_as_help() {
     shop.abandoned.inc();
     shop.checkout.observe(1.0);
     shop.by_kind.labels((Kind::Standard,)).inc_by(2);
+    shop.connections.set(5.0);
     let text = registry.encode_text().unwrap();
     for expected in [
         "# HELP shop_orders_total Orders placed, by kind.\n",
@@ -79,6 +83,7 @@ fn every_field_is_made_and_registered_with_its_doc_as_help() {
         "# HELP shop_abandoned_total Carts abandoned.\n",
         "shop_checkout_count 1\n",
         "shop_by_kind_total{kind=\"standard\"} 2\n",
+        "shop_connections{pool=\"primary\",zone=\"eu \\\"1\\\"\"} 5\n",
     ] {
         assert!(text.contains(expected), "{expected:?} missing from\n{text}");
     }

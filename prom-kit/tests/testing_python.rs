@@ -7,12 +7,30 @@
 #![cfg(feature = "testing")]
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 
 use prom_kit::testing::{Syntax, parse};
 use prom_kit_test_support::tools::{python_utf8, run_with_stdin};
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use proptest::test_runner::{Config, TestRunner};
+
+/// As [`PYTHON`], with Python's parser of the text format 0.0.4.
+const PYTHON_TEXT: &str = r"
+import json, sys
+from prometheus_client.parser import text_string_to_metric_families
+results = []
+for text in json.load(sys.stdin):
+    try:
+        samples = []
+        for family in text_string_to_metric_families(text):
+            for s in family.samples:
+                samples.append([s.name, s.labels, repr(float(s.value))])
+        results.append(samples)
+    except Exception:
+        results.append(None)
+print(json.dumps(results))
+";
 
 /// Reads a JSON list of expositions and prints, for each, `null` if Python refuses it or
 /// its samples as `[name, {labels}, value-as-text]`.
@@ -283,4 +301,96 @@ fn accepts_and_reads_what_pythons_openmetrics_parser_does() {
         accepted > 50 && refused > 50,
         "{accepted} accepted, {refused} refused"
     );
+}
+
+/// Renders families as text 0.0.4 (counters named with their `_total`, millisecond
+/// timestamps).
+fn render_text(families: &[Family]) -> String {
+    let mut text = String::new();
+    for (i, family) in families.iter().enumerate() {
+        let name = if family.kind == "counter" {
+            format!("f{i}_total")
+        } else {
+            format!("f{i}")
+        };
+        let kind = if family.kind == "unknown" {
+            "untyped"
+        } else {
+            family.kind
+        };
+        let _ = write!(text, "# HELP {name} Family {i}.\n# TYPE {name} {kind}\n");
+        for (labels, value, timestamp) in &family.series {
+            text.push_str(&name);
+            if !labels.is_empty() {
+                let pairs: Vec<String> =
+                    labels.iter().map(|(n, v)| format!("{n}=\"{v}\"")).collect();
+                text.push('{');
+                text.push_str(&pairs.join(","));
+                text.push('}');
+            }
+            text.push(' ');
+            text.push_str(value);
+            if let Some(timestamp) = timestamp {
+                text.push(' ');
+                text.push_str(if timestamp.contains('.') {
+                    "1700000000500"
+                } else {
+                    timestamp
+                });
+            }
+            text.push('\n');
+        }
+    }
+    text
+}
+
+/// On valid text 0.0.4 (Python's text parser is lenient, so only what we accept is
+/// compared): we accept every generated exposition and read what Python reads.
+#[test]
+fn reads_text_format_as_pythons_parser_does() {
+    let Some(python) = python_utf8() else {
+        return;
+    };
+    let mut runner = TestRunner::new(Config {
+        cases: 1,
+        ..Config::default()
+    });
+    let strategy = prop::collection::vec(prop::collection::vec(family(), 1..4), 200);
+    let texts: Vec<String> = strategy
+        .new_tree(&mut runner)
+        .unwrap()
+        .current()
+        .iter()
+        .map(|families| render_text(families))
+        .collect();
+    let input = serde_json::to_vec(&texts).unwrap();
+    let (ok, stdout, stderr) = run_with_stdin(&python, &["-c", PYTHON_TEXT], &input);
+    assert!(ok, "python failed: {stderr}");
+    let theirs: Vec<Option<Vec<Read<String>>>> = serde_json::from_str(&stdout).unwrap();
+    for (text, theirs) in texts.iter().zip(theirs) {
+        let exposition = parse(text, Syntax::Text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+        let theirs = theirs.unwrap_or_else(|| panic!("Python refuses\n{text}"));
+        let ours: Vec<Read<f64>> = exposition
+            .families
+            .iter()
+            .flat_map(|f| &f.samples)
+            .map(|s| (s.name.clone(), s.labels.iter().cloned().collect(), s.value))
+            .collect();
+        assert_eq!(ours.len(), theirs.len(), "\n{text}");
+        for ((name, labels, value), (their_name, their_labels, their_value)) in
+            ours.iter().zip(&theirs)
+        {
+            assert_eq!((name, labels), (their_name, their_labels), "\n{text}");
+            let their_value: f64 = match their_value.as_str() {
+                "inf" => f64::INFINITY,
+                "-inf" => f64::NEG_INFINITY,
+                "nan" => f64::NAN,
+                other => other.parse().unwrap(),
+            };
+            assert!(
+                value == &their_value || (value.is_nan() && their_value.is_nan()),
+                "\n{text}"
+            );
+        }
+    }
 }

@@ -66,6 +66,50 @@ impl<'a> RegistrationBatch<'a> {
         self.add(&descriptor, metric)
     }
 
+    /// Registers `metric` through `view` — another view of the batch's registry (a
+    /// prefix, constant labels) — undone with the rest unless committed.
+    ///
+    /// ```
+    /// use prom_kit::{Gauge, Registry};
+    ///
+    /// let registry = Registry::new();
+    /// let mut batch = registry.batch();
+    /// let primary = registry.with_labels([("pool", "primary")])?;
+    /// batch.register_through(&primary, "connections", "Open connections.", None, Gauge::new())?;
+    /// batch.commit();
+    /// assert!(registry.encode_text()?.ends_with("connections{pool=\"primary\"} 0\n"));
+    /// # Ok::<(), prom_kit::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`register`](Self::register) (or
+    /// [`register_with_unit`](Self::register_with_unit) with a unit), and
+    /// [`ErrorKind::InvalidValue`](crate::ErrorKind::InvalidValue) if `view` is not a view
+    /// of the batch's registry.
+    pub fn register_through(
+        &mut self,
+        view: &Registry,
+        name: &str,
+        help: &str,
+        unit: Option<&str>,
+        metric: impl Register,
+    ) -> Result<()> {
+        if !self.registry.same_registry(view) {
+            return Err(crate::Error::new(
+                crate::ErrorKind::InvalidValue,
+                "the view belongs to another registry than the batch",
+            ));
+        }
+        let mut descriptor = Descriptor::new(name, help, metric.metric_type())?;
+        if let Some(unit) = unit {
+            descriptor = descriptor.with_unit(unit)?;
+        }
+        let family = view.register_described(&descriptor, metric)?;
+        self.families.push(family);
+        Ok(())
+    }
+
     fn add(&mut self, descriptor: &Descriptor, metric: impl Register) -> Result<()> {
         let family = self.registry.register_described(descriptor, metric)?;
         self.families.push(family);

@@ -333,6 +333,11 @@ impl Registry {
         RegistrationBatch::new(self)
     }
 
+    /// Whether `other` is a view of the same registry (shares its families).
+    fn same_registry(&self, other: &Registry) -> bool {
+        Arc::ptr_eq(&self.shared, &other.shared)
+    }
+
     /// Removes the family with this full name, if it is there.
     fn remove_family(&self, family: &str) {
         let mut state = self.shared.write();
