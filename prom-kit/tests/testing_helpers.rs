@@ -236,3 +236,55 @@ fn registries_lint_with_promlint_rules() {
         ]
     );
 }
+
+#[test]
+fn the_parser_reads_prometheus_3_quoted_names() {
+    use prom_kit::NameValidation;
+    use prom_kit::encoding::EscapingScheme;
+    let registry = Registry::with_name_validation(NameValidation::Utf8);
+    let orders: Family<Counter> = Family::new(["order.kind", "plain"]).unwrap();
+    registry
+        .register("shop.orders", "Orders.", orders.clone())
+        .unwrap();
+    orders.labels(&["express", "x"]).unwrap().inc_by(4);
+    registry
+        .register("legacy_name", "Legacy.", Gauge::new())
+        .unwrap();
+    for (format, syntax) in [
+        (Format::Text, Syntax::Text),
+        (Format::OpenMetrics, Syntax::OpenMetrics),
+    ] {
+        let mut out = Vec::new();
+        registry
+            .encode_escaped(format, EscapingScheme::AllowUtf8, &mut out)
+            .unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(
+            text.contains("{\"shop.orders_total\",\"order.kind\"=\"express\""),
+            "{text}"
+        );
+        let exposition = parse(&text, syntax).unwrap_or_else(|e| panic!("{e}\n{text}"));
+        let sample = exposition
+            .families
+            .iter()
+            .flat_map(|f| &f.samples)
+            .find(|s| s.name == "shop.orders_total")
+            .unwrap_or_else(|| panic!("{exposition:?}"));
+        assert_eq!(
+            sample.labels,
+            [
+                ("order.kind".to_owned(), "express".to_owned()),
+                ("plain".to_owned(), "x".to_owned())
+            ]
+        );
+        assert_eq!(sample.value, 4.0);
+    }
+    for bad in [
+        "{\"\"} 1\n",
+        "{\"a.b\" 1\n",
+        "{\"a.b\",\"\"=\"x\"} 1\n",
+        "# TYPE \"a.b\"counter\n",
+    ] {
+        assert!(parse(bad, Syntax::Text).is_err(), "accepted {bad:?}");
+    }
+}

@@ -1,14 +1,17 @@
-//! A strict parser of the text expositions — Prometheus text 0.0.4 and OpenMetrics 1.0 —
-//! into [`Exposition`]: families with their metadata and samples. Strict like Python's
-//! OpenMetrics parser: every line must be well formed, a family's lines stay together,
-//! metadata comes before samples, and OpenMetrics ends with `# EOF`.
+//! A strict parser of the text expositions — Prometheus text 0.0.4 and 1.0.0, OpenMetrics
+//! 1.0 — into [`Exposition`]: families with their metadata and samples. Strict like
+//! Python's OpenMetrics parser: every line must be well formed, a family's lines stay
+//! together, metadata comes before samples, and OpenMetrics ends with `# EOF`. Names
+//! outside the legacy set are read in Prometheus 3's quoted form (`{"a.b","c.d"="x"} 1`,
+//! `# TYPE "a.b" counter`), which text 1.0.0 and UTF-8 OpenMetrics scrapes carry.
 
 use std::fmt;
 
 /// Which text format to parse.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Syntax {
-    /// The Prometheus text format 0.0.4 (`text/plain; version=0.0.4`).
+    /// The Prometheus text format (`text/plain; version=0.0.4`, and `1.0.0` with its
+    /// quoted UTF-8 names).
     Text,
     /// OpenMetrics 1.0 (`application/openmetrics-text; version=1.0.0`).
     OpenMetrics,
@@ -207,7 +210,21 @@ impl Parser {
             };
         };
         let (keyword, rest) = rest.split_once(' ').unwrap_or((rest, ""));
-        let (name, value) = rest.split_once(' ').unwrap_or((rest, ""));
+        let quoted = rest.starts_with('"') && matches!(keyword, "HELP" | "TYPE" | "UNIT");
+        let (name, value) = if quoted {
+            // Prometheus 3: `# TYPE "name.with.dots" counter`.
+            let (name, after) = read_quoted_name(rest).map_err(|e| self.error(e))?;
+            let value = match after.strip_prefix(' ') {
+                Some(value) => value,
+                None if after.is_empty() => "",
+                None => return Err(self.error("expected a space after the quoted name")),
+            };
+            (name, value)
+        } else {
+            let (name, value) = rest.split_once(' ').unwrap_or((rest, ""));
+            (name.to_owned(), value)
+        };
+        let name = name.as_str();
         match keyword {
             "HELP" | "TYPE" | "UNIT" => {}
             "EOF" => return Err(self.error("text after `# EOF`")),
@@ -217,7 +234,7 @@ impl Parser {
         if keyword == "UNIT" && !openmetrics {
             return Ok(());
         }
-        if !is_metric_name(name) {
+        if !quoted && !is_metric_name(name) {
             return Err(self.error(format!("invalid metric name {name:?} in # {keyword}")));
         }
         let family = self.family_for_metadata(name)?;
@@ -288,18 +305,33 @@ impl Parser {
 
     fn read_sample(&mut self, line: &str) -> Result<(), ParseError> {
         let openmetrics = self.syntax == Syntax::OpenMetrics;
-        let name_end = line.find(['{', ' ']).unwrap_or(line.len());
-        let name = &line[..name_end];
-        if !is_metric_name(name) {
-            return Err(self.error(format!("invalid metric name {name:?}")));
-        }
-        let mut rest = &line[name_end..];
-        let mut labels = Vec::new();
-        if let Some(after) = rest.strip_prefix('{') {
-            let (pairs, after) = read_label_pairs(after).map_err(|e| self.error(e))?;
-            labels = pairs;
-            rest = after;
-        }
+        let (name, labels, rest) = if line.starts_with("{\"") {
+            // Prometheus 3: the name quoted inside the braces, `{"a.b",c="d"} 1`.
+            let (name, after) = read_quoted_name(&line[1..]).map_err(|e| self.error(e))?;
+            let (labels, rest) = if let Some(rest) = after.strip_prefix('}') {
+                (Vec::new(), rest)
+            } else {
+                let after = after
+                    .strip_prefix(',')
+                    .ok_or_else(|| self.error("expected , or } after the quoted name"))?;
+                read_label_pairs(after).map_err(|e| self.error(e))?
+            };
+            (name, labels, rest)
+        } else {
+            let name_end = line.find(['{', ' ']).unwrap_or(line.len());
+            let name = &line[..name_end];
+            if !is_metric_name(name) {
+                return Err(self.error(format!("invalid metric name {name:?}")));
+            }
+            let rest = &line[name_end..];
+            match rest.strip_prefix('{') {
+                Some(after) => {
+                    let (labels, rest) = read_label_pairs(after).map_err(|e| self.error(e))?;
+                    (name.to_owned(), labels, rest)
+                }
+                None => (name.to_owned(), Vec::new(), rest),
+            }
+        };
         let rest = rest
             .strip_prefix(' ')
             .ok_or_else(|| self.error("expected a space before the value"))?;
@@ -324,7 +356,7 @@ impl Parser {
             .transpose()
             .map_err(|e| self.error(e))?;
         self.place_sample(Sample {
-            name: name.to_owned(),
+            name,
             labels,
             value,
             timestamp,
@@ -425,12 +457,22 @@ fn read_label_pairs(mut rest: &str) -> Result<(Labels, &str), String> {
         return Ok((labels, after));
     }
     loop {
-        let eq = rest.find('=').ok_or_else(|| format!("no = in {rest:?}"))?;
-        let name = &rest[..eq];
-        if !is_label_name(name) {
-            return Err(format!("invalid label name {name:?}"));
-        }
-        let (value, after) = read_quoted(&rest[eq + 1..])?;
+        let (name, after_name) = if rest.starts_with('"') {
+            // Prometheus 3: a label name outside the legacy set, quoted.
+            read_quoted_name(rest)?
+        } else {
+            let eq = rest.find('=').ok_or_else(|| format!("no = in {rest:?}"))?;
+            let name = &rest[..eq];
+            if !is_label_name(name) {
+                return Err(format!("invalid label name {name:?}"));
+            }
+            (name.to_owned(), &rest[eq..])
+        };
+        let name = name.as_str();
+        let after_eq = after_name
+            .strip_prefix('=')
+            .ok_or_else(|| format!("expected = after the label name {name:?}"))?;
+        let (value, after) = read_quoted(after_eq)?;
         if labels.iter().any(|(n, _)| n == name) {
             return Err(format!("label {name} repeated"));
         }
@@ -442,6 +484,16 @@ fn read_label_pairs(mut rest: &str) -> Result<(Labels, &str), String> {
             .strip_prefix(',')
             .ok_or_else(|| format!("expected , or }} before {after:?}"))?;
     }
+}
+
+/// Reads a quoted metric or label name (Prometheus 3's syntax for names outside the
+/// legacy set; escapes as in label values): non-empty.
+fn read_quoted_name(text: &str) -> Result<(String, &str), String> {
+    let (name, rest) = read_quoted(text)?;
+    if name.is_empty() {
+        return Err("an empty quoted name".into());
+    }
+    Ok((name, rest))
 }
 
 /// Reads a quoted label value (escapes `\\`, `\"`, `\n`); returns it and the rest.
