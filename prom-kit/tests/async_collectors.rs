@@ -436,3 +436,34 @@ async fn pushes_run_async_collectors_and_refuse_to_push_without_them() {
     assert_eq!(error.kind(), ErrorKind::Collect, "{error}");
     assert!(error.to_string().contains("deadline"), "{error}");
 }
+
+#[test]
+fn outside_a_tokio_runtime_async_collectors_are_skipped_not_a_panic() {
+    use std::future::Future;
+    use std::pin::pin;
+    use std::task::{Context, Poll, Waker};
+
+    let registry = registry_with_sync_family();
+    registry.register_async_collector(Fetch::new("never", 1.0, Duration::ZERO));
+    let mut cx = Context::from_waker(Waker::noop());
+    let mut collecting = pin!(registry.collect_async(Duration::from_secs(1)));
+    let Poll::Ready(collection) = collecting.as_mut().poll(&mut cx) else {
+        panic!("no runtime, so nothing to wait for");
+    };
+    assert_eq!(
+        collection.failures()[0].cause,
+        prom_kit::registry::AsyncFailureCause::Skipped
+    );
+    let handler = handler(&registry, ScrapeErrorPolicy::Continue);
+    let mut scraping = pin!(handler.handle_async(get(Some("1"))));
+    let Poll::Ready(response) = scraping.as_mut().poll(&mut cx) else {
+        panic!("encoded on the calling thread");
+    };
+    assert_eq!(response.status, 200);
+    let text = body(&response);
+    assert!(text.contains("jobs_total 7\n"), "{text}");
+    assert!(
+        text.contains("prom_kit_scrape_errors_total{cause=\"collector_skipped\"} 1\n"),
+        "{text}"
+    );
+}

@@ -15,40 +15,25 @@ use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use proptest::test_runner::{Config, TestRunner};
 
-/// As [`PYTHON`], with Python's parser of the text format 0.0.4.
-const PYTHON_TEXT: &str = r"
-import json, sys
-from prometheus_client.parser import text_string_to_metric_families
-results = []
-for text in json.load(sys.stdin):
-    try:
-        samples = []
-        for family in text_string_to_metric_families(text):
-            for s in family.samples:
-                samples.append([s.name, s.labels, repr(float(s.value))])
-        results.append(samples)
-    except Exception:
-        results.append(None)
-print(json.dumps(results))
-";
-
-/// Reads a JSON list of expositions and prints, for each, `null` if Python refuses it or
-/// its samples as `[name, {labels}, value-as-text]`.
-const PYTHON: &str = r"
-import json, sys
-from prometheus_client.openmetrics.parser import text_string_to_metric_families
-results = []
-for text in json.load(sys.stdin):
-    try:
-        samples = []
-        for family in text_string_to_metric_families(text):
-            for s in family.samples:
-                samples.append([s.name, s.labels, repr(float(s.value))])
-        results.append(samples)
-    except Exception:
-        results.append(None)
-print(json.dumps(results))
-";
+/// Reads a JSON list of expositions and prints, for each, `null` if Python's parser in
+/// `module` refuses it, or its samples as `[name, {labels}, value-as-text]`.
+fn python_script(module: &str) -> String {
+    format!(
+        "import json, sys\n\
+         from {module} import text_string_to_metric_families\n\
+         results = []\n\
+         for text in json.load(sys.stdin):\n    \
+             try:\n        \
+                 samples = []\n        \
+                 for family in text_string_to_metric_families(text):\n            \
+                     for s in family.samples:\n                \
+                         samples.append([s.name, s.labels, repr(float(s.value))])\n        \
+                 results.append(samples)\n    \
+             except Exception:\n        \
+                 results.append(None)\n\
+         print(json.dumps(results))\n"
+    )
+}
 
 /// One series of a generated family: labels, value, timestamp.
 type Series = (
@@ -258,7 +243,11 @@ fn accepts_and_reads_what_pythons_openmetrics_parser_does() {
         })
         .collect();
     let input = serde_json::to_vec(&texts).unwrap();
-    let (ok, stdout, stderr) = run_with_stdin(&python, &["-c", PYTHON], &input);
+    let (ok, stdout, stderr) = run_with_stdin(
+        &python,
+        &["-c", &python_script("prometheus_client.openmetrics.parser")],
+        &input,
+    );
     assert!(ok, "python failed: {stderr}");
     let theirs: Vec<Option<Vec<Read<String>>>> = serde_json::from_str(&stdout).unwrap();
     let (mut accepted, mut refused) = (0, 0);
@@ -364,7 +353,11 @@ fn reads_text_format_as_pythons_parser_does() {
         .map(|families| render_text(families))
         .collect();
     let input = serde_json::to_vec(&texts).unwrap();
-    let (ok, stdout, stderr) = run_with_stdin(&python, &["-c", PYTHON_TEXT], &input);
+    let (ok, stdout, stderr) = run_with_stdin(
+        &python,
+        &["-c", &python_script("prometheus_client.parser")],
+        &input,
+    );
     assert!(ok, "python failed: {stderr}");
     let theirs: Vec<Option<Vec<Read<String>>>> = serde_json::from_str(&stdout).unwrap();
     for (text, theirs) in texts.iter().zip(theirs) {

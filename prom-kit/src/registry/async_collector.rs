@@ -209,12 +209,16 @@ impl Registry {
 
     /// Runs every [`AsyncCollector`] concurrently on the calling task, each within
     /// `deadline` (a tokio timer: call it inside a tokio runtime, current-thread or
-    /// multi-thread). Returns when all have finished or timed out; a collector past its
-    /// deadline is dropped (cancelled) and recorded as a failure.
+    /// multi-thread; outside one, every async collector is reported skipped). Returns
+    /// when all have finished or timed out; a collector past its deadline is dropped
+    /// (cancelled) and recorded as a failure.
     pub async fn collect_async(&self, deadline: Duration) -> AsyncCollection {
         let entries = self.shared.read().async_collectors.clone();
         if entries.is_empty() {
             return AsyncCollection::default();
+        }
+        if tokio::runtime::Handle::try_current().is_err() {
+            return self.skipped_async_collectors();
         }
         let runs = entries.iter().map(|entry| async move {
             // A panicking collector fails alone, as a returned error would.

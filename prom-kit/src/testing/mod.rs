@@ -39,20 +39,21 @@ use std::fmt::Write as _;
 
 use crate::Registry;
 
-/// The registry's text exposition, parsed (panics if prom-kit wrote something its own
-/// parser refuses: a bug worth a loud test failure).
-fn scraped(registry: &Registry) -> Exposition {
+/// The registry's text exposition, parsed; the error names the line the parser refused
+/// (which would be a prom-kit bug).
+fn scraped(registry: &Registry) -> Result<Exposition, String> {
     let mut out = Vec::new();
     // A failing collector still leaves a valid exposition of the rest.
     let _ = registry.encode(crate::Format::Text, &mut out);
     let text = String::from_utf8_lossy(&out);
-    parse(&text, Syntax::Text).unwrap_or_else(|e| panic!("unparseable exposition ({e}):\n{text}"))
+    parse(&text, Syntax::Text).map_err(|e| format!("unparseable exposition ({e}):\n{text}"))
 }
 
 /// The value of the sample `name` whose labels are exactly `labels` (in any order), as
 /// a scrape would see it now; `None` if there is none (Python's `get_sample_value`).
 pub fn sample_value(registry: &Registry, name: &str, labels: &[(&str, &str)]) -> Option<f64> {
     scraped(registry)
+        .ok()?
         .families
         .iter()
         .flat_map(|f| &f.samples)
@@ -70,7 +71,9 @@ pub fn sample_value(registry: &Registry, name: &str, labels: &[(&str, &str)]) ->
 /// `jobs_total`, `latency_seconds`): its distinct label sets, a histogram's or summary's
 /// `le` and `quantile` not counted (Go's `CollectAndCount`).
 pub fn series_count(registry: &Registry, family: &str) -> usize {
-    let exposition = scraped(registry);
+    let Ok(exposition) = scraped(registry) else {
+        return 0;
+    };
     let Some(family) = exposition.families.iter().find(|f| f.name == family) else {
         return 0;
     };
@@ -145,7 +148,7 @@ pub fn compare_exposition(
     names: Option<&[&str]>,
 ) -> Result<(), String> {
     let expected = parse(expected, Syntax::Text).map_err(|e| format!("expected text: {e}"))?;
-    let mut actual = scraped(registry);
+    let mut actual = scraped(registry)?;
     if let Some(names) = names {
         actual.families.retain(|f| names.contains(&f.name.as_str()));
     }
@@ -189,6 +192,12 @@ impl Registry {
     /// # Ok::<(), prom_kit::Error>(())
     /// ```
     pub fn lint(&self) -> Vec<Problem> {
-        lint(&scraped(self))
+        match scraped(self) {
+            Ok(exposition) => lint(&exposition),
+            Err(error) => vec![Problem {
+                metric: String::new(),
+                text: error,
+            }],
+        }
     }
 }

@@ -16,7 +16,8 @@ impl MetricsHandler {
     /// misses the deadline is counted in `prom_kit_scrape_errors_total{cause}` and
     /// handled by the [`ScrapeErrorPolicy`](super::ScrapeErrorPolicy): its families left
     /// out, or the scrape answered with `500`. The encoding then runs on tokio's blocking
-    /// pool, so no executor thread encodes or waits.
+    /// pool, so no executor thread encodes or waits. Polled outside a tokio runtime, it
+    /// reports the async collectors skipped and encodes on the calling thread.
     ///
     /// ```
     /// use std::time::Duration;
@@ -63,6 +64,10 @@ impl MetricsHandler {
                 } else {
                     crate::registry::AsyncCollection::default()
                 };
+                if tokio::runtime::Handle::try_current().is_err() {
+                    // No blocking pool to hand the encoding to: encode here.
+                    return self.finish(self.respond(&request.as_request(), &collection, slot));
+                }
                 let handler = self.clone();
                 let encoding = tokio::task::spawn_blocking(move || {
                     handler.respond(&request.as_request(), &collection, slot)
@@ -73,6 +78,11 @@ impl MetricsHandler {
                 })
             }
         };
+        self.finish(response)
+    }
+
+    /// Counts the response and hands it back.
+    fn finish(&self, response: ScrapeResponse) -> ScrapeResponse {
         self.count_response(&response);
         response
     }
