@@ -31,6 +31,7 @@
 
 mod lint;
 mod parse;
+mod tokens;
 
 pub use lint::{Problem, lint};
 pub use parse::{Exemplar, Exposition, MetricFamily, ParseError, Sample, Syntax, parse};
