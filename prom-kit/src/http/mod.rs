@@ -13,13 +13,19 @@
 //!   to the response body ([`ResponseRecorder`]); an adapter adds only its glue
 //!   ([`ResponseGlue`]).
 //!
+//! - [`GrpcCode`], [`GrpcType`] and [`GrpcMethod`] are the vocabulary of gRPC call
+//!   metrics (status names, call kinds, service and method from a path), for the gRPC
+//!   adapters.
+//!
 //! Types here speak plain strings and numbers, not any framework's request types.
 
 mod accept_encoding;
+mod grpc;
 mod middleware;
 mod requests;
 mod scrape;
 
+pub use grpc::{GrpcCode, GrpcMethod, GrpcType, UNKNOWN_GRPC};
 pub use middleware::{MiddlewareCore, ResponseGlue, TrackedFuture};
 pub use requests::{
     HttpMetrics, HttpMetricsBuilder, NamingScheme, OTHER_METHOD, RequestInfo, RequestTracker,
