@@ -26,7 +26,10 @@ fuzz_target!(|text: &str| {
                 );
                 assert!(sample.name.starts_with(&family.name), "{family:?}");
                 for (name, _) in &sample.labels {
-                    assert!(is_label_name(name) || !name.is_empty(), "{sample:?}");
+                    assert!(!name.is_empty(), "{sample:?}");
+                    let escaped = name.contains(['"', '\\', '\n']);
+                    let bare = !escaped && !text.contains(&format!("\"{name}\"="));
+                    assert!(!bare || is_label_name(name), "{sample:?}");
                 }
                 let mut names: Vec<&str> = sample.labels.iter().map(|(n, _)| n.as_str()).collect();
                 names.sort_unstable();

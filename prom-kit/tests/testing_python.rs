@@ -104,6 +104,29 @@ fn family() -> impl Strategy<Value = Family> {
         })
 }
 
+/// One sample line: `name{labels} value [timestamp]`.
+fn sample_line(
+    name: &str,
+    labels: &[(&str, String)],
+    value: &str,
+    timestamp: Option<&str>,
+) -> String {
+    let mut line = name.to_owned();
+    if !labels.is_empty() {
+        let pairs: Vec<String> = labels.iter().map(|(n, v)| format!("{n}=\"{v}\"")).collect();
+        line.push('{');
+        line.push_str(&pairs.join(","));
+        line.push('}');
+    }
+    line.push(' ');
+    line.push_str(value);
+    if let Some(timestamp) = timestamp {
+        line.push(' ');
+        line.push_str(timestamp);
+    }
+    line
+}
+
 /// Renders families `f0`, `f1`, … as OpenMetrics.
 fn render(families: &[Family]) -> Vec<String> {
     let mut lines = Vec::new();
@@ -117,21 +140,7 @@ fn render(families: &[Family]) -> Vec<String> {
             name.clone()
         };
         for (labels, value, timestamp) in &family.series {
-            let mut line = sample.clone();
-            if !labels.is_empty() {
-                let pairs: Vec<String> =
-                    labels.iter().map(|(n, v)| format!("{n}=\"{v}\"")).collect();
-                line.push('{');
-                line.push_str(&pairs.join(","));
-                line.push('}');
-            }
-            line.push(' ');
-            line.push_str(value);
-            if let Some(timestamp) = timestamp {
-                line.push(' ');
-                line.push_str(timestamp);
-            }
-            lines.push(line);
+            lines.push(sample_line(&sample, labels, value, *timestamp));
         }
     }
     lines.push("# EOF".to_owned());
@@ -309,24 +318,9 @@ fn render_text(families: &[Family]) -> String {
         };
         let _ = write!(text, "# HELP {name} Family {i}.\n# TYPE {name} {kind}\n");
         for (labels, value, timestamp) in &family.series {
-            text.push_str(&name);
-            if !labels.is_empty() {
-                let pairs: Vec<String> =
-                    labels.iter().map(|(n, v)| format!("{n}=\"{v}\"")).collect();
-                text.push('{');
-                text.push_str(&pairs.join(","));
-                text.push('}');
-            }
-            text.push(' ');
-            text.push_str(value);
-            if let Some(timestamp) = timestamp {
-                text.push(' ');
-                text.push_str(if timestamp.contains('.') {
-                    "1700000000500"
-                } else {
-                    timestamp
-                });
-            }
+            // Text 0.0.4 timestamps are integer milliseconds.
+            let timestamp = timestamp.map(|t| if t.contains('.') { "1700000000500" } else { t });
+            text.push_str(&sample_line(&name, labels, value, timestamp));
             text.push('\n');
         }
     }
