@@ -1,15 +1,47 @@
 //! The gRPC vocabulary on arbitrary input: a `grpc-status` value always reads as one of
 //! the 17 codes, and only the canonical decimal form of 0–16 reads as anything but
 //! `Unknown`; a path splits into a service and a method only when it is exactly
-//! `/service/method` with non-empty parts and no `/`, `?` or `#` inside them.
+//! `/service/method` with non-empty parts and no `/`, `?` or `#` inside them; a body's
+//! message count does not depend on how its bytes are chunked, and agrees with a plain
+//! reading of its length prefixes.
 
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use prom_kit::http::{GrpcCode, GrpcMethod};
+use prom_kit::http::{GrpcCode, GrpcFrameCounter, GrpcMethod};
 
-fuzz_target!(|input: (&[u8], &str)| {
-    let (status, path) = input;
+/// The messages a body holds, read the simple way: whole prefixes and payloads only.
+fn messages_in(mut body: &[u8]) -> (u64, bool) {
+    let mut count = 0;
+    loop {
+        if body.is_empty() {
+            return (count, true);
+        }
+        if body.len() < 5 {
+            return (count, false);
+        }
+        let len = u32::from_be_bytes([body[1], body[2], body[3], body[4]]) as usize;
+        if body.len() - 5 < len {
+            return (count, false);
+        }
+        body = &body[5 + len..];
+        count += 1;
+    }
+}
+
+fuzz_target!(|input: (&[u8], &str, &[u8], u8)| {
+    let (status, path, body, chunk) = input;
+    let (expected, boundary) = messages_in(body);
+    let mut whole = GrpcFrameCounter::new();
+    assert_eq!(whole.feed(body), expected);
+    assert_eq!(whole.at_boundary(), boundary);
+    let mut chunked = GrpcFrameCounter::new();
+    let total: u64 = body
+        .chunks(usize::from(chunk).max(1))
+        .map(|c| chunked.feed(c))
+        .sum();
+    assert_eq!(total, expected);
+    assert_eq!(chunked.messages(), expected);
     let code = GrpcCode::from_header(status);
     assert_eq!(GrpcCode::from_number(code.number()), code);
     let digits = !status.is_empty() && status.len() <= 10 && status.iter().all(u8::is_ascii_digit);

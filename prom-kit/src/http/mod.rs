@@ -13,9 +13,10 @@
 //!   to the response body ([`ResponseRecorder`]); an adapter adds only its glue
 //!   ([`ResponseGlue`]).
 //!
-//! - [`GrpcCode`], [`GrpcType`] and [`GrpcMethod`] are the vocabulary of gRPC call
-//!   metrics (status names, call kinds, service and method from a path), for the gRPC
-//!   adapters.
+//! - [`GrpcMetrics`] is the gRPC call-metric set (go-grpc-middleware's names, or the
+//!   OpenTelemetry RPC ones) with its vocabulary — [`GrpcCode`], [`GrpcType`],
+//!   [`GrpcMethods`] — and the per-call [`GrpcCallTracker`] and [`GrpcFrameCounter`] the
+//!   gRPC adapters drive.
 //!
 //! Types here speak plain strings and numbers, not any framework's request types.
 
@@ -25,7 +26,10 @@ mod middleware;
 mod requests;
 mod scrape;
 
-pub use grpc::{GrpcCode, GrpcMethod, GrpcType, UNKNOWN_GRPC};
+pub use grpc::{
+    GrpcCallLabels, GrpcCallTracker, GrpcCode, GrpcFrameCounter, GrpcMethod, GrpcMethods,
+    GrpcMetrics, GrpcMetricsBuilder, GrpcSide, GrpcType, UNKNOWN_GRPC,
+};
 pub use middleware::{MiddlewareCore, ResponseGlue, TrackedFuture};
 pub use requests::{
     HttpMetrics, HttpMetricsBuilder, NamingScheme, OTHER_METHOD, RequestInfo, RequestTracker,

@@ -100,7 +100,7 @@ impl NamingScheme {
         }
     }
 
-    pub(super) fn default_duration_buckets(self) -> Buckets {
+    pub(crate) fn default_duration_buckets(self) -> Buckets {
         match self {
             Self::Classic => Buckets::DEFAULT,
             // The advised bounds are finite and ascending, so this never falls back.

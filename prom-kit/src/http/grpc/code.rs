@@ -1,12 +1,5 @@
-//! The framework-neutral vocabulary of gRPC call metrics, for the gRPC adapters: status
-//! codes as go-grpc-middleware's Prometheus provider names them ([`GrpcCode`]), the four
-//! kinds of call ([`GrpcType`]), and the service and method a request path names
-//! ([`GrpcMethod::parse`]), with unknown paths folded into one bounded bucket
-//! ([`UNKNOWN_GRPC`]).
-
-/// The `grpc_service` and `grpc_method` of a call whose path names no method the
-/// adapter knows: one bucket, so a client sending random paths cannot create series.
-pub const UNKNOWN_GRPC: &str = "<unknown>";
+//! [`GrpcCode`]: gRPC status codes, named as go-grpc-middleware names them, read from a
+//! `grpc-status` value or an HTTP status.
 
 /// A gRPC status code, named as Go's `codes.Code` prints it (the `grpc_code` values every
 /// go-grpc-middleware dashboard and alert is written for).
@@ -104,6 +97,28 @@ impl GrpcCode {
         number.map_or(Self::Unknown, Self::from_number)
     }
 
+    /// The code a gRPC client gives a response that carries no `grpc-status`, from its
+    /// HTTP status (gRPC's HTTP-to-gRPC status mapping): 400 → `Internal`, 401 →
+    /// `Unauthenticated`, 403 → `PermissionDenied`, 404 → `Unimplemented`, 429, 502, 503
+    /// and 504 → `Unavailable`, anything else (200 included) → `Unknown`.
+    ///
+    /// ```
+    /// use prom_kit::http::GrpcCode;
+    ///
+    /// assert_eq!(GrpcCode::from_http_status(503), GrpcCode::Unavailable);
+    /// assert_eq!(GrpcCode::from_http_status(200), GrpcCode::Unknown);
+    /// ```
+    pub fn from_http_status(status: u16) -> Self {
+        match status {
+            400 => Self::Internal,
+            401 => Self::Unauthenticated,
+            403 => Self::PermissionDenied,
+            404 => Self::Unimplemented,
+            429 | 502 | 503 | 504 => Self::Unavailable,
+            _ => Self::Unknown,
+        }
+    }
+
     /// The number of the code.
     pub fn number(self) -> u32 {
         // The array is in number order and holds every variant.
@@ -139,71 +154,6 @@ impl GrpcCode {
     }
 }
 
-/// The kind of a gRPC call, by whether each side streams.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum GrpcType {
-    /// One request, one response.
-    Unary,
-    /// A stream of requests, one response.
-    ClientStream,
-    /// One request, a stream of responses.
-    ServerStream,
-    /// Streams both ways.
-    BidiStream,
-}
-
-impl GrpcType {
-    /// The kind from whether the client and the server stream.
-    pub fn new(client_streams: bool, server_streams: bool) -> Self {
-        match (client_streams, server_streams) {
-            (false, false) => Self::Unary,
-            (true, false) => Self::ClientStream,
-            (false, true) => Self::ServerStream,
-            (true, true) => Self::BidiStream,
-        }
-    }
-
-    /// The `grpc_type` label value.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Unary => "unary",
-            Self::ClientStream => "client_stream",
-            Self::ServerStream => "server_stream",
-            Self::BidiStream => "bidi_stream",
-        }
-    }
-}
-
-/// The service and method a gRPC request path names.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct GrpcMethod<'a> {
-    /// The fully qualified service (`helloworld.Greeter`).
-    pub service: &'a str,
-    /// The method (`SayHello`).
-    pub method: &'a str,
-}
-
-impl<'a> GrpcMethod<'a> {
-    /// Splits a request path of the form `/{service}/{method}`; `None` for anything else
-    /// (no leading slash, an empty part, a further slash, a query) — which an adapter
-    /// records under [`UNKNOWN_GRPC`].
-    ///
-    /// ```
-    /// use prom_kit::http::GrpcMethod;
-    ///
-    /// let call = GrpcMethod::parse("/helloworld.Greeter/SayHello").unwrap();
-    /// assert_eq!((call.service, call.method), ("helloworld.Greeter", "SayHello"));
-    /// for odd in ["", "/", "//x", "/a/", "a/b", "/a/b/c", "/a/b?x=1"] {
-    ///     assert_eq!(GrpcMethod::parse(odd), None, "{odd:?}");
-    /// }
-    /// ```
-    pub fn parse(path: &'a str) -> Option<Self> {
-        let (service, method) = path.strip_prefix('/')?.split_once('/')?;
-        let valid = |part: &str| !part.is_empty() && !part.contains(['/', '?', '#']);
-        (valid(service) && valid(method)).then_some(Self { service, method })
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -220,17 +170,5 @@ mod tests {
         assert_eq!(GrpcCode::from_header(b"4294967296"), GrpcCode::Unknown);
         let names: std::collections::HashSet<&str> = CODES.iter().map(|c| c.name()).collect();
         assert_eq!(names.len(), 17);
-    }
-
-    #[test]
-    fn types_name_the_four_kinds() {
-        let names: Vec<&str> = [(false, false), (true, false), (false, true), (true, true)]
-            .into_iter()
-            .map(|(c, s)| GrpcType::new(c, s).name())
-            .collect();
-        assert_eq!(
-            names,
-            ["unary", "client_stream", "server_stream", "bidi_stream"]
-        );
     }
 }

@@ -1,0 +1,366 @@
+//! [`GrpcMetrics`]: the call metrics of a gRPC server or client, and their builder.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Instant;
+
+use super::naming::{GrpcNames, GrpcSide};
+use super::tracker::{CallValues, GrpcCallTracker};
+use super::{GrpcCode, GrpcMethods};
+use crate::error::Result;
+use crate::http::NamingScheme;
+use crate::metrics::HistogramConfig;
+use crate::{Buckets, Counter, Family, Histogram, Registry};
+
+/// The call metrics of a gRPC server or client, named and labelled as
+/// go-grpc-middleware's Prometheus provider names them (or by the OpenTelemetry RPC
+/// conventions, see [`GrpcMetricsBuilder::naming`]). Create once with
+/// [`server`](Self::server) or [`client`](Self::client), share (a cheap clone) with the
+/// adapter's layer.
+///
+/// | metric (server; client: `grpc_client_*`) | type | labels |
+/// |---|---|---|
+/// | `grpc_server_started_total` | counter | `grpc_type`, `grpc_service`, `grpc_method` |
+/// | `grpc_server_handled_total` | counter | the same and `grpc_code` |
+/// | `grpc_server_msg_received_total` | counter | `grpc_type`, `grpc_service`, `grpc_method` |
+/// | `grpc_server_msg_sent_total` | counter | the same |
+/// | `grpc_server_handling_seconds` (opt-in) | histogram | the same |
+///
+/// ```
+/// use prom_kit::http::{GrpcCode, GrpcMethods, GrpcMetrics, GrpcType};
+/// use prom_kit::Registry;
+///
+/// let registry = Registry::new();
+/// let metrics = GrpcMetrics::server()
+///     .methods(GrpcMethods::new().method("demo.Greeter", "SayHello", GrpcType::Unary))
+///     .build(&registry)?;
+/// let call = metrics.start("/demo.Greeter/SayHello");
+/// call.received(1);
+/// call.sent(1);
+/// call.finish(GrpcCode::NotFound);
+/// let text = registry.encode_text()?;
+/// assert!(text.contains(
+///     "grpc_server_handled_total{grpc_type=\"unary\",grpc_service=\"demo.Greeter\",grpc_method=\"SayHello\",grpc_code=\"NotFound\"} 1\n"
+/// ));
+/// # Ok::<(), prom_kit::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct GrpcMetrics {
+    inner: Arc<GrpcInner>,
+}
+
+pub(super) struct GrpcInner {
+    pub(super) started: Option<Family<Counter>>,
+    pub(super) handled: Option<Family<Counter>>,
+    pub(super) received: Option<Family<Counter>>,
+    pub(super) sent: Option<Family<Counter>>,
+    pub(super) duration: Option<Family<Histogram>>,
+    pub(super) first_label_is_kind: bool,
+    pub(super) duration_has_code: bool,
+    pub(super) methods: GrpcMethods,
+    pub(super) side: GrpcSide,
+}
+
+impl fmt::Debug for GrpcMetrics {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("GrpcMetrics")
+            .field("side", &self.inner.side)
+            .field("methods", &self.inner.methods)
+            .field("handling_time", &self.inner.duration.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl GrpcMetrics {
+    /// Starts configuring the metrics of a server (`grpc_server_*`).
+    pub fn server() -> GrpcMetricsBuilder {
+        GrpcMetricsBuilder::new(GrpcSide::Server)
+    }
+
+    /// Starts configuring the metrics of a client (`grpc_client_*`).
+    pub fn client() -> GrpcMetricsBuilder {
+        GrpcMetricsBuilder::new(GrpcSide::Client)
+    }
+
+    /// Which side these metrics describe.
+    pub fn side(&self) -> GrpcSide {
+        self.inner.side
+    }
+
+    /// The methods recorded under their own names.
+    pub fn methods(&self) -> &GrpcMethods {
+        &self.inner.methods
+    }
+
+    /// Starts a call to `path` (`/package.Service/Method`): counts it started and returns
+    /// its tracker, which records it handled when finished — or, dropped unfinished, as
+    /// [`Canceled`](GrpcCode::Canceled), the code its client sees.
+    pub fn start(&self, path: &str) -> GrpcCallTracker {
+        let call = self.inner.methods.resolve(path);
+        let values = CallValues::new(&self.inner, &call, None);
+        if let Some(started) = &self.inner.started {
+            let _ = started.with(&values, Counter::inc);
+        }
+        let received = self
+            .inner
+            .received
+            .as_ref()
+            .and_then(|f| f.labels(&values).ok());
+        let sent = self
+            .inner
+            .sent
+            .as_ref()
+            .and_then(|f| f.labels(&values).ok());
+        GrpcCallTracker {
+            inner: Arc::clone(&self.inner),
+            call,
+            start: Instant::now(),
+            received,
+            sent,
+            exemplar: None,
+            finished: false,
+        }
+    }
+}
+
+/// Configures [`GrpcMetrics`].
+#[derive(Debug)]
+#[must_use = "a builder does nothing until `build` is called"]
+pub struct GrpcMetricsBuilder {
+    side: GrpcSide,
+    naming: NamingScheme,
+    methods: GrpcMethods,
+    histogram: Option<HistogramConfig>,
+    prefix: Option<String>,
+    const_labels: Vec<(String, String)>,
+    max_series: usize,
+    preinitialize: bool,
+}
+
+impl GrpcMetricsBuilder {
+    fn new(side: GrpcSide) -> Self {
+        Self {
+            side,
+            naming: NamingScheme::Classic,
+            methods: GrpcMethods::new(),
+            histogram: None,
+            prefix: None,
+            const_labels: Vec::new(),
+            max_series: 10_000,
+            preinitialize: false,
+        }
+    }
+
+    /// The methods recorded under their own service and method, with their kinds; calls
+    /// to any other path are recorded under [`UNKNOWN_GRPC`](super::UNKNOWN_GRPC).
+    pub fn methods(mut self, methods: GrpcMethods) -> Self {
+        self.methods = if self.methods.is_empty() {
+            methods
+        } else {
+            self.methods.merge(&methods)
+        };
+        self
+    }
+
+    /// The naming scheme. `Classic` (the default) is go-grpc-middleware's; the
+    /// OpenTelemetry schemes have one histogram, `rpc_server_call_duration_seconds` (or
+    /// `rpc_client_…`; dotted names in `OpenTelemetryUtf8`), labelled `rpc_system`
+    /// (`grpc`), `rpc_service`, `rpc_method` and `rpc_grpc_status_code` (the code's
+    /// number), whose `_count` is the call count; it is always on.
+    pub fn naming(mut self, naming: NamingScheme) -> Self {
+        self.naming = naming;
+        self
+    }
+
+    /// Records the handling time histogram (`grpc_server_handling_seconds`) with
+    /// Prometheus' default buckets, as go-grpc-middleware's
+    /// `WithServerHandlingTimeHistogram()` does.
+    pub fn handling_time(self) -> Self {
+        self.handling_time_histogram(HistogramConfig::classic(Buckets::DEFAULT))
+    }
+
+    /// Records the handling time histogram with `config`: classic buckets, native
+    /// buckets or both (`HistogramConfig::both`), as the HTTP middleware's
+    /// `native_histograms` does.
+    pub fn handling_time_histogram(mut self, config: HistogramConfig) -> Self {
+        self.histogram = Some(config);
+        self
+    }
+
+    /// A prefix for every metric name.
+    pub fn prefix(mut self, prefix: &str) -> Self {
+        self.prefix = Some(prefix.to_owned());
+        self
+    }
+
+    /// A constant label on every series.
+    pub fn const_label(mut self, name: &str, value: &str) -> Self {
+        self.const_labels.push((name.to_owned(), value.to_owned()));
+        self
+    }
+
+    /// The cardinality guard of every family (10 000 series by default).
+    pub fn max_series(mut self, limit: usize) -> Self {
+        self.max_series = limit;
+        self
+    }
+
+    /// Creates every series of every known method at zero when built — started,
+    /// messages, the histogram and `handled` for each of the 17 codes — as
+    /// go-grpc-middleware's `InitializeMetrics` does, so that `rate()` and `increase()`
+    /// see a call's first occurrence.
+    pub fn preinitialize(mut self) -> Self {
+        self.preinitialize = true;
+        self
+    }
+
+    /// Creates the metrics and registers them in `registry`.
+    ///
+    /// # Errors
+    ///
+    /// An invalid prefix or constant label, a name already registered, or dotted names
+    /// (`OpenTelemetryUtf8`) in a registry that does not accept UTF-8 names; the registry
+    /// is left as it was.
+    pub fn build(self, registry: &Registry) -> Result<GrpcMetrics> {
+        let mut registry = registry.clone();
+        if let Some(prefix) = &self.prefix {
+            registry = registry.with_prefix(prefix)?;
+        }
+        if !self.const_labels.is_empty() {
+            registry = registry.with_labels(
+                self.const_labels
+                    .iter()
+                    .map(|(n, v)| (n.as_str(), v.as_str())),
+            )?;
+        }
+        let names = GrpcNames::of(self.side, self.naming);
+        let call_labels = names.call_labels;
+        let with_code: Vec<&str> = call_labels
+            .iter()
+            .copied()
+            .chain([names.code_label])
+            .collect();
+        let counter = |name: Option<&'static str>, labels: &[&str]| -> Result<_> {
+            name.map(|_| {
+                Family::<Counter>::builder(labels.iter().copied())
+                    .max_series(self.max_series)
+                    .build()
+            })
+            .transpose()
+        };
+        let histogram = match (names.duration_has_code, self.histogram) {
+            (true, config) => Some(config.unwrap_or_else(|| {
+                NamingScheme::OpenTelemetry
+                    .default_duration_buckets()
+                    .into()
+            })),
+            (false, config) => config,
+        };
+        let duration_labels: &[&str] = if names.duration_has_code {
+            &with_code
+        } else {
+            &call_labels
+        };
+        let inner = GrpcInner {
+            started: counter(names.started, &call_labels)?,
+            handled: counter(names.handled, &with_code)?,
+            received: counter(names.received, &call_labels)?,
+            sent: counter(names.sent, &call_labels)?,
+            duration: histogram
+                .map(|config| {
+                    Family::<Histogram>::builder(duration_labels.iter().copied())
+                        .options(config)
+                        .max_series(self.max_series)
+                        .build()
+                })
+                .transpose()?,
+            first_label_is_kind: names.first_label_is_kind(),
+            duration_has_code: names.duration_has_code,
+            methods: self.methods,
+            side: self.side,
+        };
+        register_all(&registry, &names, &inner)?;
+        if self.preinitialize {
+            preinitialize(&inner);
+        }
+        Ok(GrpcMetrics {
+            inner: Arc::new(inner),
+        })
+    }
+}
+
+/// Registers every family of `inner`, or none of them.
+fn register_all(registry: &Registry, names: &GrpcNames, inner: &GrpcInner) -> Result<()> {
+    let (started_help, handled_help, received_help, sent_help, duration_help) = match inner.side {
+        GrpcSide::Server => (
+            "Total number of RPCs started on the server.",
+            "Total number of RPCs completed on the server, regardless of success or failure.",
+            "Total number of RPC stream messages received on the server.",
+            "Total number of gRPC stream messages sent by the server.",
+            "Histogram of response latency (seconds) of gRPC that had been application-level handled by the server.",
+        ),
+        GrpcSide::Client => (
+            "Total number of RPCs started on the client.",
+            "Total number of RPCs completed by the client, regardless of success or failure.",
+            "Total number of RPC stream messages received by the client.",
+            "Total number of gRPC stream messages sent by the client.",
+            "Histogram of response latency (seconds) of the gRPC until it is finished by the application.",
+        ),
+    };
+    let mut batch = registry.batch();
+    for (name, family, help) in [
+        (names.started, &inner.started, started_help),
+        (names.handled, &inner.handled, handled_help),
+        (names.received, &inner.received, received_help),
+        (names.sent, &inner.sent, sent_help),
+    ] {
+        if let (Some(name), Some(family)) = (name, family) {
+            batch.register(name, help, family.clone())?;
+        }
+    }
+    if let Some(family) = &inner.duration {
+        batch.register_with_unit(names.duration, duration_help, "seconds", family.clone())?;
+    }
+    batch.commit();
+    Ok(())
+}
+
+/// Creates the zero series of every known method.
+fn preinitialize(inner: &GrpcInner) {
+    for call in inner.methods.calls() {
+        let values = CallValues::new(inner, call, None);
+        for family in [&inner.started, &inner.received, &inner.sent]
+            .into_iter()
+            .flatten()
+        {
+            let _ = family.labels(&values);
+        }
+        if let (Some(family), false) = (&inner.duration, inner.duration_has_code) {
+            let _ = family.labels(&values);
+        }
+        for number in 0..17 {
+            let code = GrpcCode::from_number(number);
+            let mut buffer = itoa::Buffer::new();
+            let coded = CallValues::new(inner, call, Some(code_value(inner, code, &mut buffer)));
+            if let Some(family) = &inner.handled {
+                let _ = family.labels(&coded);
+            }
+            if let (Some(family), true) = (&inner.duration, inner.duration_has_code) {
+                let _ = family.labels(&coded);
+            }
+        }
+    }
+}
+
+/// The code label's value: the name (go-grpc-middleware) or the number (OpenTelemetry).
+pub(super) fn code_value<'b>(
+    inner: &GrpcInner,
+    code: GrpcCode,
+    buffer: &'b mut itoa::Buffer,
+) -> &'b str {
+    if inner.duration_has_code {
+        buffer.format(code.number())
+    } else {
+        code.name()
+    }
+}

@@ -1,0 +1,25 @@
+//! The framework-neutral part of gRPC call metrics, shared by the gRPC adapters: status
+//! codes as go-grpc-middleware's Prometheus provider names them ([`GrpcCode`]), the
+//! four kinds of call ([`GrpcType`]), the table of methods recorded by name
+//! ([`GrpcMethods`], unknown paths folded into [`UNKNOWN_GRPC`]), the metric set
+//! ([`GrpcMetrics`]) and its per-call tracker ([`GrpcCallTracker`]), and the message
+//! counter an adapter feeds the body bytes ([`GrpcFrameCounter`]).
+
+mod code;
+mod frames;
+mod method;
+mod methods;
+mod metrics;
+mod naming;
+mod tracker;
+
+pub use code::GrpcCode;
+pub use frames::GrpcFrameCounter;
+pub use method::{GrpcMethod, GrpcType, UNKNOWN_GRPC};
+pub use methods::{GrpcCallLabels, GrpcMethods};
+pub use metrics::{GrpcMetrics, GrpcMetricsBuilder};
+pub use naming::GrpcSide;
+pub use tracker::GrpcCallTracker;
+
+#[cfg(test)]
+mod tests;

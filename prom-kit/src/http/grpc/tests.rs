@@ -1,0 +1,176 @@
+use super::*;
+use crate::http::NamingScheme;
+use crate::metrics::{HistogramConfig, NativeBuckets};
+use crate::{Buckets, NameValidation, Registry};
+
+fn greeter() -> GrpcMethods {
+    GrpcMethods::new().service(
+        "demo.Greeter",
+        [
+            ("SayHello", GrpcType::Unary),
+            ("Countdown", GrpcType::ServerStream),
+        ],
+    )
+}
+
+#[test]
+fn a_call_counts_started_messages_handled_and_its_duration() {
+    let registry = Registry::new();
+    let metrics = GrpcMetrics::server()
+        .methods(greeter())
+        .handling_time()
+        .build(&registry)
+        .unwrap();
+    let call = metrics.start("/demo.Greeter/Countdown");
+    call.received(1);
+    call.sent(3);
+    call.sent(0);
+    call.finish(GrpcCode::Ok);
+    let text = registry.encode_text().unwrap();
+    let labels = r#"grpc_type="server_stream",grpc_service="demo.Greeter",grpc_method="Countdown""#;
+    for line in [
+        format!("grpc_server_started_total{{{labels}}} 1\n"),
+        format!("grpc_server_msg_received_total{{{labels}}} 1\n"),
+        format!("grpc_server_msg_sent_total{{{labels}}} 3\n"),
+        format!("grpc_server_handled_total{{{labels},grpc_code=\"OK\"}} 1\n"),
+        format!("grpc_server_handling_seconds_count{{{labels}}} 1\n"),
+    ] {
+        assert!(text.contains(&line), "{line} missing from\n{text}");
+    }
+}
+
+#[test]
+fn a_dropped_call_is_canceled_and_unknown_paths_share_one_series() {
+    let registry = Registry::new();
+    let metrics = GrpcMetrics::client()
+        .methods(greeter())
+        .build(&registry)
+        .unwrap();
+    drop(metrics.start("/demo.Greeter/SayHello"));
+    for i in 0..1000 {
+        metrics
+            .start(&format!("/random.Service{i}/M{i}"))
+            .finish(GrpcCode::Unimplemented);
+    }
+    let text = registry.encode_text().unwrap();
+    assert!(text.contains(
+        "grpc_client_handled_total{grpc_type=\"unary\",grpc_service=\"demo.Greeter\",grpc_method=\"SayHello\",grpc_code=\"Canceled\"} 1\n"
+    ));
+    assert!(text.contains(
+        "grpc_client_handled_total{grpc_type=\"<unknown>\",grpc_service=\"<unknown>\",grpc_method=\"<unknown>\",grpc_code=\"Unimplemented\"} 1000\n"
+    ));
+    assert_eq!(text.matches("grpc_client_started_total{").count(), 2);
+    // No histogram unless asked for.
+    assert!(!text.contains("grpc_client_handling_seconds"));
+}
+
+#[test]
+fn finishing_records_once_even_when_the_tracker_is_then_dropped() {
+    let registry = Registry::new();
+    let metrics = GrpcMetrics::server().build(&registry).unwrap();
+    metrics.start("/a.B/C").finish(GrpcCode::Internal);
+    let text = registry.encode_text().unwrap();
+    assert_eq!(text.matches("grpc_server_handled_total{").count(), 1);
+    assert!(text.contains("grpc_code=\"Internal\"} 1\n"));
+}
+
+#[test]
+fn opentelemetry_names_carry_the_numeric_code_on_the_duration() {
+    let registry = Registry::new();
+    let metrics = GrpcMetrics::server()
+        .methods(greeter())
+        .naming(NamingScheme::OpenTelemetry)
+        .build(&registry)
+        .unwrap();
+    metrics
+        .start("/demo.Greeter/SayHello")
+        .finish(GrpcCode::DeadlineExceeded);
+    let text = registry.encode_text().unwrap();
+    assert!(text.contains(
+        "rpc_server_call_duration_seconds_count{rpc_system=\"grpc\",rpc_service=\"demo.Greeter\",rpc_method=\"SayHello\",rpc_grpc_status_code=\"4\"} 1\n"
+    ), "{text}");
+    assert!(!text.contains("grpc_server_"));
+    // The dotted names need a UTF-8 registry; a legacy one refuses them and stays empty.
+    let legacy = Registry::new();
+    assert!(
+        GrpcMetrics::client()
+            .naming(NamingScheme::OpenTelemetryUtf8)
+            .build(&legacy)
+            .is_err()
+    );
+    assert_eq!(legacy.encode_text().unwrap(), "");
+    let utf8 = Registry::with_name_validation(NameValidation::Utf8);
+    let metrics = GrpcMetrics::client()
+        .naming(NamingScheme::OpenTelemetryUtf8)
+        .build(&utf8)
+        .unwrap();
+    metrics.start("/x.Y/Z").finish(GrpcCode::Ok);
+    let text = utf8.encode_text().unwrap();
+    assert!(
+        text.contains("rpc_client_call_duration_seconds_count{"),
+        "{text}"
+    );
+}
+
+#[test]
+fn preinitialize_creates_every_code_of_every_known_method() {
+    let registry = Registry::new();
+    GrpcMetrics::server()
+        .methods(greeter())
+        .handling_time()
+        .preinitialize()
+        .build(&registry)
+        .unwrap();
+    let text = registry.encode_text().unwrap();
+    assert_eq!(text.matches("grpc_server_handled_total{").count(), 2 * 17);
+    assert_eq!(text.matches("grpc_server_started_total{").count(), 2);
+    assert_eq!(
+        text.matches("grpc_server_handling_seconds_count{").count(),
+        2
+    );
+    assert!(text.contains("grpc_code=\"Unauthenticated\"} 0\n"));
+}
+
+#[test]
+fn exemplars_and_native_buckets_follow_the_http_middleware() {
+    let registry = Registry::new();
+    let metrics = GrpcMetrics::server()
+        .methods(greeter())
+        .handling_time_histogram(HistogramConfig::both(
+            Buckets::DEFAULT,
+            NativeBuckets::new(1.1).unwrap(),
+        ))
+        .build(&registry)
+        .unwrap();
+    metrics
+        .start("/demo.Greeter/SayHello")
+        .with_exemplar(vec![("trace_id".into(), "abc".into())])
+        .finish(GrpcCode::Ok);
+    // An exemplar too long to keep is dropped, the call still counted.
+    metrics
+        .start("/demo.Greeter/SayHello")
+        .with_exemplar(vec![("trace_id".into(), "x".repeat(200))])
+        .finish(GrpcCode::Ok);
+    let text = registry.encode_openmetrics().unwrap();
+    assert!(
+        text.contains("grpc_code=\"OK\"} 2 # {trace_id=\"abc\"} 1"),
+        "{text}"
+    );
+    assert!(text.contains("grpc_server_handling_seconds_count{grpc_type=\"unary\",grpc_service=\"demo.Greeter\",grpc_method=\"SayHello\"} 2\n"));
+}
+
+#[test]
+fn conflicting_names_leave_the_registry_as_it_was() {
+    let registry = Registry::new();
+    GrpcMetrics::server().build(&registry).unwrap();
+    let before = registry.encode_text().unwrap();
+    assert!(
+        GrpcMetrics::server()
+            .handling_time()
+            .build(&registry)
+            .is_err()
+    );
+    assert_eq!(registry.encode_text().unwrap(), before);
+    // Client and server metrics live side by side.
+    GrpcMetrics::client().build(&registry).unwrap();
+}

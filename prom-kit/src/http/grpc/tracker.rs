@@ -1,0 +1,159 @@
+//! [`GrpcCallTracker`]: one gRPC call on its way, recorded when it finishes.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use super::metrics::{GrpcInner, code_value};
+use super::{GrpcCallLabels, GrpcCode};
+use crate::Counter;
+use crate::labels::LabelValues;
+
+/// The label values of one call series, without allocating: the call's kind (or
+/// `grpc`, the OpenTelemetry `rpc_system`), service, method and, for the coded families,
+/// the code.
+pub(super) struct CallValues<'a> {
+    first: &'a str,
+    service: &'a str,
+    method: &'a str,
+    code: Option<&'a str>,
+}
+
+impl<'a> CallValues<'a> {
+    pub(super) fn new(inner: &GrpcInner, call: &'a GrpcCallLabels, code: Option<&'a str>) -> Self {
+        Self {
+            first: if inner.first_label_is_kind {
+                call.kind()
+            } else {
+                "grpc"
+            },
+            service: call.service(),
+            method: call.method(),
+            code,
+        }
+    }
+}
+
+impl LabelValues for CallValues<'_> {
+    fn label_count(&self) -> usize {
+        3 + usize::from(self.code.is_some())
+    }
+
+    fn label_value(&self, index: usize) -> &str {
+        match index {
+            0 => self.first,
+            1 => self.service,
+            2 => self.method,
+            _ => self.code.unwrap_or(""),
+        }
+    }
+}
+
+/// One call in progress: count its messages with [`received`](Self::received) and
+/// [`sent`](Self::sent) as they pass, and [`finish`](Self::finish) it with its status.
+/// Dropped unfinished — the client cancelled, the connection reset, the handler
+/// panicked — it is recorded as [`Canceled`](GrpcCode::Canceled), the code its client
+/// sees: a call is never lost.
+#[derive(Debug)]
+pub struct GrpcCallTracker {
+    pub(super) inner: Arc<GrpcInner>,
+    pub(super) call: Arc<GrpcCallLabels>,
+    pub(super) start: Instant,
+    pub(super) received: Option<Counter>,
+    pub(super) sent: Option<Counter>,
+    pub(super) exemplar: Option<Vec<(String, String)>>,
+    pub(super) finished: bool,
+}
+
+impl std::fmt::Debug for GrpcInner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GrpcInner")
+            .field("side", &self.side)
+            .finish_non_exhaustive()
+    }
+}
+
+impl GrpcCallTracker {
+    /// Attaches exemplar labels (a trace id, say) to the call's `handled` count and
+    /// duration observation. Labels an exemplar cannot hold are dropped; the call is
+    /// still recorded.
+    #[must_use]
+    pub fn with_exemplar(mut self, labels: Vec<(String, String)>) -> Self {
+        self.exemplar = Some(labels);
+        self
+    }
+
+    /// The labels the call is recorded under.
+    pub fn call(&self) -> &GrpcCallLabels {
+        &self.call
+    }
+
+    /// Counts `messages` more received (by the server: requests; by the client:
+    /// responses).
+    pub fn received(&self, messages: u64) {
+        if let (Some(counter), 1..) = (&self.received, messages) {
+            counter.inc_by(messages);
+        }
+    }
+
+    /// Counts `messages` more sent.
+    pub fn sent(&self, messages: u64) {
+        if let (Some(counter), 1..) = (&self.sent, messages) {
+            counter.inc_by(messages);
+        }
+    }
+
+    /// Records the call as handled with `code`, its duration measured from
+    /// [`GrpcMetrics::start`](super::GrpcMetrics::start) to now.
+    pub fn finish(mut self, code: GrpcCode) {
+        self.record(code);
+    }
+
+    fn record(&mut self, code: GrpcCode) {
+        if self.finished {
+            return;
+        }
+        self.finished = true;
+        let elapsed = self.start.elapsed().as_secs_f64();
+        let inner = &*self.inner;
+        let mut buffer = itoa::Buffer::new();
+        let code_text = code_value(inner, code, &mut buffer);
+        let coded = CallValues::new(inner, &self.call, Some(code_text));
+        let exemplar: Option<Vec<(&str, &str)>> = self.exemplar.as_ref().map(|pairs| {
+            pairs
+                .iter()
+                .map(|(n, v)| (n.as_str(), v.as_str()))
+                .collect()
+        });
+        if let Some(handled) = &inner.handled {
+            let _ = handled.with(&coded, |counter| {
+                let recorded = exemplar
+                    .as_deref()
+                    .is_some_and(|labels| counter.inc_by_with_exemplar(1, labels).is_ok());
+                if !recorded {
+                    counter.inc();
+                }
+            });
+        }
+        if let Some(duration) = &inner.duration {
+            let observe = |histogram: &crate::Histogram| {
+                let recorded = exemplar
+                    .as_deref()
+                    .is_some_and(|labels| histogram.observe_with_exemplar(elapsed, labels).is_ok());
+                if !recorded {
+                    histogram.observe(elapsed);
+                }
+            };
+            let _ = if inner.duration_has_code {
+                duration.with(&coded, observe)
+            } else {
+                duration.with(&CallValues::new(inner, &self.call, None), observe)
+            };
+        }
+    }
+}
+
+impl Drop for GrpcCallTracker {
+    fn drop(&mut self) {
+        self.record(GrpcCode::Canceled);
+    }
+}
