@@ -3,12 +3,12 @@
 //! `Unknown`; a path splits into a service and a method only when it is exactly
 //! `/service/method` with non-empty parts and no `/`, `?` or `#` inside them; a body's
 //! message count does not depend on how its bytes are chunked, and agrees with a plain
-//! reading of its length prefixes.
+//! reading of its length prefixes; a `grpc-timeout` is read only when well formed.
 
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use prom_kit::http::{GrpcCode, GrpcFrameCounter, GrpcMethod};
+use prom_kit::http::{GrpcCode, GrpcFrameCounter, GrpcMethod, parse_grpc_timeout};
 
 /// The messages a body holds, read the simple way: whole prefixes and payloads only.
 fn messages_in(mut body: &[u8]) -> (u64, bool) {
@@ -42,6 +42,17 @@ fuzz_target!(|input: (&[u8], &str, &[u8], u8)| {
         .sum();
     assert_eq!(total, expected);
     assert_eq!(chunked.messages(), expected);
+    // The same bytes as a `grpc-timeout`: accepted exactly when 1–8 digits and a unit.
+    let timeout = parse_grpc_timeout(status);
+    let well_formed = status.split_last().is_some_and(|(unit, digits)| {
+        b"HMSmun".contains(unit)
+            && (1..=8).contains(&digits.len())
+            && digits.iter().all(u8::is_ascii_digit)
+    });
+    assert_eq!(timeout.is_some(), well_formed, "{status:?}");
+    if let Some(timeout) = timeout {
+        assert!(timeout <= std::time::Duration::from_secs(99_999_999 * 3600));
+    }
     let code = GrpcCode::from_header(status);
     assert_eq!(GrpcCode::from_number(code.number()), code);
     let digits = !status.is_empty() && status.len() <= 10 && status.iter().all(u8::is_ascii_digit);

@@ -1,11 +1,13 @@
 //! What the test suites of the prom-kit workspace share: finding the real tools they are
 //! judged by (required in CI, skipped with a printed reason elsewhere), running them, and
 //! reading their verdicts; and, with the `conformance` feature, the one conformance suite
-//! every framework adapter runs.
+//! every framework adapter runs; with the `grpc` feature, a gRPC echo service to call.
 
 #[cfg(feature = "conformance")]
 pub mod conformance;
 pub mod exposition;
+#[cfg(feature = "grpc")]
+pub mod grpc;
 pub mod stall;
 pub mod tools;
 

@@ -27,8 +27,9 @@ mod requests;
 mod scrape;
 
 pub use grpc::{
-    GrpcCallLabels, GrpcCallTracker, GrpcCode, GrpcFrameCounter, GrpcMethod, GrpcMethods,
-    GrpcMetrics, GrpcMetricsBuilder, GrpcSide, GrpcType, UNKNOWN_GRPC,
+    GrpcCallLabels, GrpcCallTracker, GrpcCode, GrpcFrameCounter, GrpcMessageCounter, GrpcMethod,
+    GrpcMethods, GrpcMetrics, GrpcMetricsBuilder, GrpcSide, GrpcType, UNKNOWN_GRPC,
+    parse_grpc_timeout,
 };
 pub use middleware::{MiddlewareCore, ResponseGlue, TrackedFuture};
 pub use requests::{

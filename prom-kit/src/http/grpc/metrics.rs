@@ -118,6 +118,7 @@ impl GrpcMetrics {
             received,
             sent,
             exemplar: None,
+            deadline: None,
             finished: false,
         }
     }

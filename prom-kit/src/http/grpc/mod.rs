@@ -3,7 +3,8 @@
 //! four kinds of call ([`GrpcType`]), the table of methods recorded by name
 //! ([`GrpcMethods`], unknown paths folded into [`UNKNOWN_GRPC`]), the metric set
 //! ([`GrpcMetrics`]) and its per-call tracker ([`GrpcCallTracker`]), and the message
-//! counter an adapter feeds the body bytes ([`GrpcFrameCounter`]).
+//! counter an adapter feeds the body bytes ([`GrpcFrameCounter`]), and the
+//! `grpc-timeout` header's reader ([`parse_grpc_timeout`]).
 
 mod code;
 mod frames;
@@ -11,6 +12,7 @@ mod method;
 mod methods;
 mod metrics;
 mod naming;
+mod timeout;
 mod tracker;
 
 pub use code::GrpcCode;
@@ -19,7 +21,8 @@ pub use method::{GrpcMethod, GrpcType, UNKNOWN_GRPC};
 pub use methods::{GrpcCallLabels, GrpcMethods};
 pub use metrics::{GrpcMetrics, GrpcMetricsBuilder};
 pub use naming::GrpcSide;
-pub use tracker::GrpcCallTracker;
+pub use timeout::parse_grpc_timeout;
+pub use tracker::{GrpcCallTracker, GrpcMessageCounter};
 
 #[cfg(test)]
 mod tests;

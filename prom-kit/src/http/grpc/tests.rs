@@ -174,3 +174,39 @@ fn conflicting_names_leave_the_registry_as_it_was() {
     // Client and server metrics live side by side.
     GrpcMetrics::client().build(&registry).unwrap();
 }
+
+#[test]
+fn a_cancellation_at_the_deadline_is_deadline_exceeded() {
+    let registry = Registry::new();
+    let metrics = GrpcMetrics::server().build(&registry).unwrap();
+    // Cancelled long before its deadline: Canceled.
+    drop(
+        metrics
+            .start("/a.B/C")
+            .with_timeout(std::time::Duration::from_secs(60)),
+    );
+    // Cancelled at its deadline (already past): DeadlineExceeded.
+    drop(
+        metrics
+            .start("/a.B/C")
+            .with_timeout(std::time::Duration::ZERO),
+    );
+    // Another code at the deadline is kept.
+    metrics
+        .start("/a.B/C")
+        .with_timeout(std::time::Duration::ZERO)
+        .finish(GrpcCode::Unavailable);
+    // A deadline past what an Instant holds is no deadline.
+    drop(
+        metrics
+            .start("/a.B/C")
+            .with_timeout(std::time::Duration::MAX),
+    );
+    let text = registry.encode_text().unwrap();
+    for (code, count) in [("Canceled", 2), ("DeadlineExceeded", 1), ("Unavailable", 1)] {
+        assert!(
+            text.contains(&format!("grpc_code=\"{code}\"}} {count}\n")),
+            "{code} {count}\n{text}"
+        );
+    }
+}

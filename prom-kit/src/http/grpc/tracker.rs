@@ -1,10 +1,10 @@
 //! [`GrpcCallTracker`]: one gRPC call on its way, recorded when it finishes.
 
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use super::metrics::{GrpcInner, code_value};
-use super::{GrpcCallLabels, GrpcCode};
+use super::{GrpcCallLabels, GrpcCode, GrpcFrameCounter, GrpcSide};
 use crate::Counter;
 use crate::labels::LabelValues;
 
@@ -61,8 +61,13 @@ pub struct GrpcCallTracker {
     pub(super) received: Option<Counter>,
     pub(super) sent: Option<Counter>,
     pub(super) exemplar: Option<Vec<(String, String)>>,
+    pub(super) deadline: Option<Instant>,
     pub(super) finished: bool,
 }
+
+/// How early a cancellation may come and still be the deadline's doing: the framework's
+/// timer started a moment before the tracker, and timers fire on millisecond ticks.
+const DEADLINE_SLACK: Duration = Duration::from_millis(10);
 
 impl std::fmt::Debug for GrpcInner {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -82,9 +87,47 @@ impl GrpcCallTracker {
         self
     }
 
+    /// Sets the call's deadline (from its `grpc-timeout` header, see
+    /// [`parse_grpc_timeout`](super::parse_grpc_timeout)), counted from the call's start:
+    /// a call cancelled at its deadline (within 10 ms) is recorded as
+    /// [`DeadlineExceeded`](GrpcCode::DeadlineExceeded), the code a Go client or server
+    /// gives it — tonic's server answers it `Cancelled`, and its client surfaces that.
+    #[must_use]
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.deadline = self.start.checked_add(timeout);
+        self
+    }
+
     /// The labels the call is recorded under.
     pub fn call(&self) -> &GrpcCallLabels {
         &self.call
+    }
+
+    /// A counter of the messages in the request body — received by a server, sent by a
+    /// client — to feed the body's bytes as they pass (the request body usually
+    /// streams on while the response is under way, so it gets its own handle).
+    pub fn request_messages(&self) -> GrpcMessageCounter {
+        let counter = match self.inner.side {
+            GrpcSide::Server => &self.received,
+            GrpcSide::Client => &self.sent,
+        };
+        GrpcMessageCounter {
+            counter: counter.clone(),
+            frames: GrpcFrameCounter::new(),
+        }
+    }
+
+    /// A counter of the messages in the response body — sent by a server, received by
+    /// a client.
+    pub fn response_messages(&self) -> GrpcMessageCounter {
+        let counter = match self.inner.side {
+            GrpcSide::Server => &self.sent,
+            GrpcSide::Client => &self.received,
+        };
+        GrpcMessageCounter {
+            counter: counter.clone(),
+            frames: GrpcFrameCounter::new(),
+        }
     }
 
     /// Counts `messages` more received (by the server: requests; by the client:
@@ -113,7 +156,14 @@ impl GrpcCallTracker {
             return;
         }
         self.finished = true;
-        let elapsed = self.start.elapsed().as_secs_f64();
+        let now = Instant::now();
+        let code = match self.deadline {
+            Some(deadline) if code == GrpcCode::Canceled && now + DEADLINE_SLACK >= deadline => {
+                GrpcCode::DeadlineExceeded
+            }
+            _ => code,
+        };
+        let elapsed = now.duration_since(self.start).as_secs_f64();
         let inner = &*self.inner;
         let mut buffer = itoa::Buffer::new();
         let code_text = code_value(inner, code, &mut buffer);
@@ -149,6 +199,29 @@ impl GrpcCallTracker {
                 duration.with(&CallValues::new(inner, &self.call, None), observe)
             };
         }
+    }
+}
+
+/// Counts the messages of one body of a call into its `msg_received` or `msg_sent`
+/// series, fed the body's data chunks (see [`GrpcFrameCounter`]).
+#[derive(Debug)]
+pub struct GrpcMessageCounter {
+    counter: Option<Counter>,
+    frames: GrpcFrameCounter,
+}
+
+impl GrpcMessageCounter {
+    /// Feeds the next chunk of the body; the messages it completes are counted.
+    pub fn feed(&mut self, chunk: &[u8]) {
+        let completed = self.frames.feed(chunk);
+        if let (Some(counter), 1..) = (&self.counter, completed) {
+            counter.inc_by(completed);
+        }
+    }
+
+    /// Messages this body has completed so far.
+    pub fn messages(&self) -> u64 {
+        self.frames.messages()
     }
 }
 
