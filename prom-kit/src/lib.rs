@@ -69,6 +69,7 @@
 //! |---------|---------|--------------|
 //! | `process` | yes | [`collectors::ProcessCollector`]: `process_*` metrics from `/proc` (reports nothing off Linux) |
 //! | `http` | no | [`http`]: the framework-neutral scrape handler and request-metric set (pulls `flate2`; implies `async`) |
+//! | `http-client` | no | [`http::HttpClientLayer`]: outgoing HTTP request metrics around any tower HTTP client (implies `http`) |
 //! | `async` | no | async collectors ([`registry::AsyncCollector`]) run within a scrape's deadline, and `cache_for` on them (pulls `tokio`, `futures-util`) |
 //! | `push` | no | [`push`]: the Pushgateway client, async and blocking (pulls `hyper`, `tokio`) |
 //! | `protobuf` | no | the delimited protobuf exposition ([`encoding::protobuf`]), chosen by negotiation and usable for pushes; needed for native histograms to reach Prometheus (pulls `prost`) |

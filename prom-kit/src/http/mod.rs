@@ -18,14 +18,25 @@
 //!   [`GrpcMethods`] — and the per-call [`GrpcCallTracker`] and [`GrpcFrameCounter`] the
 //!   gRPC adapters drive.
 //!
+//! - [`HttpClientMetrics`] records the application's own outgoing requests (by method,
+//!   `server_address` and status or error cause); with the `http-client` feature,
+//!   [`HttpClientLayer`] records them around any tower HTTP client.
+//!
 //! Types here speak plain strings and numbers, not any framework's request types.
 
 mod accept_encoding;
+mod client;
 mod grpc;
 mod middleware;
 mod requests;
 mod scrape;
 
+pub use client::{
+    ClientErrorCause, ClientRequestTracker, HttpClientMetrics, HttpClientMetricsBuilder,
+    UNKNOWN_SERVER,
+};
+#[cfg(feature = "http-client")]
+pub use client::{HttpClientFuture, HttpClientLayer, HttpClientService, RequestTimedOut};
 pub use grpc::{
     GrpcCallLabels, GrpcCallTracker, GrpcCode, GrpcFrameCounter, GrpcMessageCounter, GrpcMethod,
     GrpcMethods, GrpcMetrics, GrpcMetricsBuilder, GrpcSide, GrpcType, UNKNOWN_GRPC,

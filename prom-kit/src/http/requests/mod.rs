@@ -15,7 +15,7 @@ pub use builder::HttpMetricsBuilder;
 pub use naming::{NamingScheme, OTHER_METHOD, UNMATCHED_ROUTE};
 pub use tracker::{RequestTracker, ResponseRecorder};
 
-use naming::normalize_method;
+pub(crate) use naming::normalize_method;
 use tracker::SeriesValues;
 
 /// The request metrics of one application: create once with

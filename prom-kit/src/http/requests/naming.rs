@@ -112,7 +112,7 @@ impl NamingScheme {
 }
 
 /// The standard method name, or [`OTHER_METHOD`].
-pub(super) fn normalize_method(method: &str) -> &'static str {
+pub(crate) fn normalize_method(method: &str) -> &'static str {
     // Methods are case-sensitive (RFC 9110 §9.1): `get` is not `GET`, and the
     // OpenTelemetry convention asks for an exact match before `_OTHER`.
     STANDARD_METHODS
