@@ -5,12 +5,21 @@
 //! | `axum-app` | an axum service counting its requests (the aiohttp example's counterpart) |
 //! | `actix-app` | an actix-web service exposing business gauges (the flask example's counterpart) |
 //! | `basic` | the core crate alone, behind a minimal blocking listener |
+//! | `grpc-app` | a tonic gRPC service (unary and server-streaming) with go-grpc-middleware's metrics, and a client mode |
 //!
 //! This library holds the little they share: where to listen and when to stop.
+
+pub mod greeter;
 
 /// The address to listen on: `LISTEN_ADDR` if set, else `default`.
 pub fn listen_addr(default: &str) -> String {
     std::env::var("LISTEN_ADDR").unwrap_or_else(|_| default.to_owned())
+}
+
+/// The address to serve metrics on when the app's main listener speaks another
+/// protocol: `METRICS_ADDR` if set, else `default`.
+pub fn metrics_addr(default: &str) -> String {
+    std::env::var("METRICS_ADDR").unwrap_or_else(|_| default.to_owned())
 }
 
 /// Listens for Ctrl-C (SIGINT) and SIGTERM from now on, and returns what completes on the

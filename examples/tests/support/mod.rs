@@ -51,8 +51,19 @@ impl Drop for Process {
 /// Starts an example binary on `127.0.0.1:0` and returns it with the address it printed
 /// (`… listening on http://ADDR`).
 pub fn start_app(binary: &str) -> (Process, SocketAddr) {
+    let (process, addresses) = start_app_with(binary, &[("LISTEN_ADDR", "127.0.0.1:0")], 1);
+    (process, addresses[0])
+}
+
+/// Starts an example binary with `env` and returns it with the first `count` addresses
+/// it printed (`… on http://ADDR`), in order.
+pub fn start_app_with(
+    binary: &str,
+    env: &[(&str, &str)],
+    count: usize,
+) -> (Process, Vec<SocketAddr>) {
     let mut child = Command::new(binary)
-        .env("LISTEN_ADDR", "127.0.0.1:0")
+        .envs(env.iter().copied())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
@@ -71,10 +82,16 @@ pub fn start_app(binary: &str) -> (Process, SocketAddr) {
             }
         }
     });
-    let address = receiver
-        .recv_timeout(Duration::from_secs(30))
-        .unwrap_or_else(|_| panic!("{binary} did not print its address"));
-    (process, address.parse().expect("a socket address"))
+    let addresses = (0..count)
+        .map(|_| {
+            receiver
+                .recv_timeout(Duration::from_secs(30))
+                .unwrap_or_else(|_| panic!("{binary} did not print its addresses"))
+                .parse()
+                .expect("a socket address")
+        })
+        .collect();
+    (process, addresses)
 }
 
 /// A response from [`request`].
