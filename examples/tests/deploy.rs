@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use support::{Prometheus, python_with, request, start_app, tool};
+use support::{Prometheus, python_with, request, start_app, start_app_with, tool};
 
 fn deploy() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../deploy")
@@ -50,6 +50,36 @@ fn kubernetes_manifests_validate_against_the_operator_crds() {
         args.extend(manifests);
         run(&python, &args, &dir)
     };
+    let (ok, report) = run(
+        &python,
+        &[
+            "validate.py",
+            "--crds",
+            "crds",
+            "--rules",
+            "../prometheus/rules/prom-kit-grpc.rules.yml",
+            "prometheusrule-grpc.yaml",
+        ],
+        &dir,
+    );
+    assert!(
+        ok && report.contains("OK: 1 documents (PrometheusRule)"),
+        "{report}"
+    );
+    // The HTTP PrometheusRule is not the gRPC rule file.
+    let (ok, report) = run(
+        &python,
+        &[
+            "validate.py",
+            "--crds",
+            "crds",
+            "--rules",
+            "../prometheus/rules/prom-kit-grpc.rules.yml",
+            "prometheusrule.yaml",
+        ],
+        &dir,
+    );
+    assert!(!ok, "{report}");
     let (ok, report) = validate(&["app.yaml", "servicemonitor.yaml", "prometheusrule.yaml"]);
     assert!(ok, "{report}");
     assert!(
@@ -134,7 +164,7 @@ fn prometheus_config_rules_and_alertmanager_config_pass_the_real_tools() {
     let dir = deploy().join("prometheus");
     let (ok, report) = run(&promtool, &["check", "config", "prometheus.yml"], &dir);
     assert!(
-        ok && report.contains("SUCCESS: 1 rule files found"),
+        ok && report.contains("SUCCESS: 2 rule files found"),
         "{report}"
     );
     let (ok, report) = run(
@@ -146,6 +176,18 @@ fn prometheus_config_rules_and_alertmanager_config_pass_the_real_tools() {
     let (ok, report) = run(
         &promtool,
         &["test", "rules", "tests/prom-kit-http.rules.test.yml"],
+        &dir,
+    );
+    assert!(ok && report.contains("SUCCESS"), "{report}");
+    let (ok, report) = run(
+        &promtool,
+        &["check", "rules", "rules/prom-kit-grpc.rules.yml"],
+        &dir,
+    );
+    assert!(ok && report.contains("SUCCESS: 9 rules found"), "{report}");
+    let (ok, report) = run(
+        &promtool,
+        &["test", "rules", "tests/prom-kit-grpc.rules.test.yml"],
         &dir,
     );
     assert!(ok && report.contains("SUCCESS"), "{report}");
@@ -216,6 +258,7 @@ fn substitute(expression: &str, job: &str) -> String {
         .replace("$job", job)
         .replace("$route", ".*")
         .replace("$project", ".*")
+        .replace("$service", ".*")
 }
 
 #[test]
@@ -230,16 +273,32 @@ fn dashboard_queries_run_against_a_real_prometheus() {
     .unwrap();
     check_structure(&http, &["datasource", "job", "route"]);
     check_structure(&business, &["datasource", "job", "project"]);
+    let grpc: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(deploy().join("grafana/prom-kit-grpc.json")).unwrap(),
+    )
+    .unwrap();
+    check_structure(&grpc, &["datasource", "job", "service"]);
 
     let Some(prometheus_binary) = tool("prometheus", "prometheus") else {
         return;
     };
     let (_axum_process, axum) = start_app(env!("CARGO_BIN_EXE_axum-app"));
     let (_actix_process, actix) = start_app(env!("CARGO_BIN_EXE_actix-app"));
+    let grpc_binary = env!("CARGO_BIN_EXE_grpc-app");
+    let (_grpc_process, grpc_addresses) = start_app_with(
+        grpc_binary,
+        &[
+            ("LISTEN_ADDR", "127.0.0.1:0"),
+            ("METRICS_ADDR", "127.0.0.1:0"),
+        ],
+        2,
+    );
+    let (grpc_calls, grpc_metrics) = (grpc_addresses[0], grpc_addresses[1]);
     let config = format!(
         "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\nscrape_configs:\n\
          - job_name: axum-app\n  static_configs:\n  - targets: ['{axum}']\n\
-         - job_name: actix-app\n  static_configs:\n  - targets: ['{actix}']\n"
+         - job_name: actix-app\n  static_configs:\n  - targets: ['{actix}']\n\
+         - job_name: grpc-app\n  static_configs:\n  - targets: ['{grpc_metrics}']\n"
     );
     let prometheus = Prometheus::start(&prometheus_binary, &config, 1, &[]);
     // Traffic over a few scrapes, so that rates have two samples to work with.
@@ -249,9 +308,14 @@ fn dashboard_queries_run_against_a_real_prometheus() {
         }
         request(axum, "GET", &format!("/missing/{round}"), &[]);
         request(actix, "POST", "/vesionbook/v1.0/user/search", &[]);
+        let calls = Command::new(grpc_binary)
+            .args(["client", &format!("http://{grpc_calls}"), "3"])
+            .output()
+            .expect("run the gRPC client");
+        assert!(calls.status.success());
         std::thread::sleep(Duration::from_millis(600));
     }
-    prometheus.wait_for("count(up == 1)", Duration::from_secs(30), |v| v == 2.0);
+    prometheus.wait_for("count(up == 1)", Duration::from_secs(30), |v| v == 3.0);
     // Rates need two scrapes after the traffic; wait for a few.
     prometheus.wait_for(
         "min(count_over_time(up[30s]))",
@@ -260,7 +324,11 @@ fn dashboard_queries_run_against_a_real_prometheus() {
     );
 
     let mut empty = Vec::new();
-    for (dashboard, job) in [(&http, "axum-app|actix-app"), (&business, "actix-app")] {
+    for (dashboard, job) in [
+        (&http, "axum-app|actix-app"),
+        (&business, "actix-app"),
+        (&grpc, "grpc-app"),
+    ] {
         for (title, expression) in panel_queries(dashboard) {
             let query = substitute(&expression, job);
             assert!(!query.contains('$'), "unsubstituted variable in {query}");
