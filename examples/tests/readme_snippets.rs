@@ -186,3 +186,88 @@ fn readme_utf8_snippet() -> Result<(), Box<dyn std::error::Error>> {
     server.shutdown();
     Ok(())
 }
+
+/// A minimal greeter for the README's gRPC snippet.
+struct MyGreeter;
+
+#[tonic::async_trait]
+impl prom_kit_examples::greeter::generated::greeter_server::Greeter for MyGreeter {
+    async fn say_hello(
+        &self,
+        request: tonic::Request<prom_kit_examples::greeter::HelloRequest>,
+    ) -> Result<tonic::Response<prom_kit_examples::greeter::HelloReply>, tonic::Status> {
+        Ok(tonic::Response::new(
+            prom_kit_examples::greeter::HelloReply {
+                message: format!("Hello, {}!", request.into_inner().name),
+            },
+        ))
+    }
+
+    type CountdownStream =
+        tokio_stream::Empty<Result<prom_kit_examples::greeter::CountdownReply, tonic::Status>>;
+
+    async fn countdown(
+        &self,
+        _: tonic::Request<prom_kit_examples::greeter::CountdownRequest>,
+    ) -> Result<tonic::Response<Self::CountdownStream>, tonic::Status> {
+        Ok(tonic::Response::new(tokio_stream::empty()))
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn readme_grpc_snippet() -> Result<(), Box<dyn std::error::Error>> {
+    use prom_kit::Registry;
+    use prom_kit::http::{GrpcMethods, GrpcMetrics, GrpcType};
+    use prom_kit_examples::greeter::HelloRequest;
+    use prom_kit_examples::greeter::generated::greeter_client::GreeterClient;
+    use prom_kit_examples::greeter::generated::greeter_server::GreeterServer;
+    use prom_kit_tonic::GrpcMetricsLayer;
+
+    let registry = Registry::new();
+    let methods = GrpcMethods::new().service(
+        "demo.Greeter",
+        [
+            ("SayHello", GrpcType::Unary),
+            ("Countdown", GrpcType::ServerStream),
+        ],
+    );
+    let grpc = GrpcMetrics::server()
+        .methods(methods)
+        .handling_time()
+        .build(&registry)?;
+    let metrics = prom_kit::server::serve("127.0.0.1:0", &registry).await?; // /metrics
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let address = listener.local_addr()?;
+    let server = tokio::spawn(
+        tonic::transport::Server::builder()
+            .layer(GrpcMetricsLayer::new(grpc))
+            .add_service(GreeterServer::new(MyGreeter))
+            .serve_with_incoming(tokio_stream::wrappers::TcpListenerStream::new(listener)),
+    );
+    let channel = tonic::transport::Endpoint::from_shared(format!("http://{address}"))?
+        .connect()
+        .await?;
+    let mut client = GreeterClient::new(channel);
+    client
+        .say_hello(HelloRequest {
+            name: "README".into(),
+        })
+        .await?;
+    let metrics_address = metrics.local_addr();
+    let expected = "grpc_server_handled_total{grpc_type=\"unary\",grpc_service=\"demo.Greeter\",grpc_method=\"SayHello\",grpc_code=\"OK\"} 1\n";
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        let text = tokio::task::spawn_blocking(move || {
+            request(metrics_address, "GET", "/metrics", &[]).text()
+        })
+        .await?;
+        if text.contains(expected) {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "{text}");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    server.abort();
+    metrics.shutdown().await;
+    Ok(())
+}
