@@ -57,7 +57,7 @@ where
             let collected = response.into_body().collect().await.unwrap();
             let trailers = collected.trailers().expect("trailers");
             assert_eq!(
-                trailers.get("grpc-status").map(|v| v.as_bytes()),
+                trailers.get("grpc-status").map(http::HeaderValue::as_bytes),
                 Some(&b"0"[..])
             );
             std::hint::black_box(collected);

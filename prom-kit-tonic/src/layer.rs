@@ -15,6 +15,7 @@ use tower_service::Service;
 
 use crate::body::{RequestBody, ResponseBody};
 use crate::future::ResponseFuture;
+use crate::status::GRPC_TIMEOUT;
 
 /// The error type of the layered service (tonic's `BoxError`).
 pub type BoxError = Box<dyn Error + Send + Sync>;
@@ -138,7 +139,7 @@ where
         let mut tracker = self.layer.metrics.start(parts.uri.path());
         if let Some(timeout) = parts
             .headers
-            .get("grpc-timeout")
+            .get(&GRPC_TIMEOUT)
             .and_then(|v| parse_grpc_timeout(v.as_bytes()))
         {
             tracker = tracker.with_timeout(timeout);

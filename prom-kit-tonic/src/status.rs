@@ -4,14 +4,20 @@
 use std::error::Error;
 use std::io;
 
-use http::HeaderMap;
+use http::{HeaderMap, HeaderName};
 use prom_kit::http::GrpcCode;
+
+/// The `grpc-status` header (or trailer).
+static GRPC_STATUS: HeaderName = HeaderName::from_static("grpc-status");
+
+/// The `grpc-timeout` request header.
+pub(crate) static GRPC_TIMEOUT: HeaderName = HeaderName::from_static("grpc-timeout");
 
 /// The code of a `grpc-status` in `headers` (trailers, or the headers of a
 /// trailers-only response), if there is one.
 pub(crate) fn code_in(headers: &HeaderMap) -> Option<GrpcCode> {
     headers
-        .get("grpc-status")
+        .get(&GRPC_STATUS)
         .map(|value| GrpcCode::from_header(value.as_bytes()))
 }
 

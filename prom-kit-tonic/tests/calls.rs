@@ -581,3 +581,38 @@ async fn promtool_accepts_both_sides_output() {
     }
     h.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_abandons_its_request_stream_is_canceled_with_its_messages_counted() {
+    let h = Harness::start().await;
+    let (sender, receiver) = tokio::sync::mpsc::channel::<EchoRequest>(8);
+    let requests = futures_util::stream::unfold(receiver, |mut receiver| async move {
+        receiver.recv().await.map(|request| (request, receiver))
+    });
+    let mut client = h.client.clone();
+    let call = tokio::spawn(async move { client.client_stream(requests).await });
+    for i in 0..3 {
+        sender.send(request(&i.to_string())).await.unwrap();
+    }
+    // Wait until the server has all three, then give up without ending the stream.
+    let labels = call_labels("client_stream", "ClientStream", None);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while h.server("grpc_server_msg_received_total", &labels) < 3.0 {
+        assert!(Instant::now() < deadline, "the server never got 3 messages");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    call.abort();
+    let _ = call.await;
+    h.server_handled("client_stream", "ClientStream", "Canceled", 1.0)
+        .await;
+    assert_eq!(h.server("grpc_server_msg_received_total", &labels), 3.0);
+    assert_eq!(
+        h.client_value(
+            "grpc_client_handled_total",
+            &call_labels("client_stream", "ClientStream", Some("Canceled"))
+        ),
+        1.0
+    );
+    assert_nothing_in_flight(&h.server_registry, "server");
+    h.stop().await;
+}

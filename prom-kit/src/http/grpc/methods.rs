@@ -125,6 +125,13 @@ impl GrpcMethods {
         self.by_path.is_empty()
     }
 
+    /// Every path of the table with its labels.
+    pub(super) fn paths(&self) -> impl Iterator<Item = (&str, Arc<GrpcCallLabels>)> {
+        self.by_path
+            .iter()
+            .map(|(path, labels)| (&**path, Arc::clone(labels)))
+    }
+
     /// The labels of every method in the table.
     pub fn calls(&self) -> impl Iterator<Item = &GrpcCallLabels> {
         self.by_path.values().map(|labels| &**labels)

@@ -5,7 +5,8 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use super::naming::{GrpcNames, GrpcSide};
-use super::tracker::{CallValues, GrpcCallTracker};
+use super::series::MethodSeries;
+use super::tracker::GrpcCallTracker;
 use super::{GrpcCode, GrpcMethods};
 use crate::error::Result;
 use crate::http::NamingScheme;
@@ -58,6 +59,9 @@ pub(super) struct GrpcInner {
     pub(super) first_label_is_kind: bool,
     pub(super) duration_has_code: bool,
     pub(super) methods: GrpcMethods,
+    /// The series of each known method, by path, and of the unknown bucket.
+    pub(super) series: hashbrown::HashMap<Box<str>, Arc<MethodSeries>>,
+    pub(super) unknown: Arc<MethodSeries>,
     pub(super) side: GrpcSide,
 }
 
@@ -96,24 +100,16 @@ impl GrpcMetrics {
     /// its tracker, which records it handled when finished — or, dropped unfinished, as
     /// [`Canceled`](GrpcCode::Canceled), the code its client sees.
     pub fn start(&self, path: &str) -> GrpcCallTracker {
-        let call = self.inner.methods.resolve(path);
-        let values = CallValues::new(&self.inner, &call, None);
-        if let Some(started) = &self.inner.started {
-            let _ = started.with(&values, Counter::inc);
+        let inner = &*self.inner;
+        let series = Arc::clone(inner.series.get(path).unwrap_or(&inner.unknown));
+        if let Some(started) = series.started(inner) {
+            started.inc();
         }
-        let received = self
-            .inner
-            .received
-            .as_ref()
-            .and_then(|f| f.labels(&values).ok());
-        let sent = self
-            .inner
-            .sent
-            .as_ref()
-            .and_then(|f| f.labels(&values).ok());
+        let received = series.received(inner);
+        let sent = series.sent(inner);
         GrpcCallTracker {
             inner: Arc::clone(&self.inner),
-            call,
+            series,
             start: Instant::now(),
             received,
             sent,
@@ -277,6 +273,12 @@ impl GrpcMetricsBuilder {
                 .transpose()?,
             first_label_is_kind: names.first_label_is_kind(),
             duration_has_code: names.duration_has_code,
+            series: self
+                .methods
+                .paths()
+                .map(|(path, call)| (path.into(), Arc::new(MethodSeries::new(call))))
+                .collect(),
+            unknown: Arc::new(MethodSeries::new(self.methods.resolve(""))),
             methods: self.methods,
             side: self.side,
         };
@@ -328,27 +330,15 @@ fn register_all(registry: &Registry, names: &GrpcNames, inner: &GrpcInner) -> Re
 
 /// Creates the zero series of every known method.
 fn preinitialize(inner: &GrpcInner) {
-    for call in inner.methods.calls() {
-        let values = CallValues::new(inner, call, None);
-        for family in [&inner.started, &inner.received, &inner.sent]
-            .into_iter()
-            .flatten()
-        {
-            let _ = family.labels(&values);
-        }
-        if let (Some(family), false) = (&inner.duration, inner.duration_has_code) {
-            let _ = family.labels(&values);
-        }
+    for series in inner.series.values() {
+        let _ = (
+            series.started(inner),
+            series.received(inner),
+            series.sent(inner),
+        );
         for number in 0..17 {
             let code = GrpcCode::from_number(number);
-            let mut buffer = itoa::Buffer::new();
-            let coded = CallValues::new(inner, call, Some(code_value(inner, code, &mut buffer)));
-            if let Some(family) = &inner.handled {
-                let _ = family.labels(&coded);
-            }
-            if let (Some(family), true) = (&inner.duration, inner.duration_has_code) {
-                let _ = family.labels(&coded);
-            }
+            let _ = (series.handled(inner, code), series.duration(inner, code));
         }
     }
 }

@@ -12,6 +12,7 @@ mod method;
 mod methods;
 mod metrics;
 mod naming;
+mod series;
 mod timeout;
 mod tracker;
 

@@ -3,7 +3,8 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use super::metrics::{GrpcInner, code_value};
+use super::metrics::GrpcInner;
+use super::series::MethodSeries;
 use super::{GrpcCallLabels, GrpcCode, GrpcFrameCounter, GrpcSide};
 use crate::Counter;
 use crate::labels::LabelValues;
@@ -56,7 +57,7 @@ impl LabelValues for CallValues<'_> {
 #[derive(Debug)]
 pub struct GrpcCallTracker {
     pub(super) inner: Arc<GrpcInner>,
-    pub(super) call: Arc<GrpcCallLabels>,
+    pub(super) series: Arc<MethodSeries>,
     pub(super) start: Instant,
     pub(super) received: Option<Counter>,
     pub(super) sent: Option<Counter>,
@@ -100,7 +101,7 @@ impl GrpcCallTracker {
 
     /// The labels the call is recorded under.
     pub fn call(&self) -> &GrpcCallLabels {
-        &self.call
+        &self.series.call
     }
 
     /// A counter of the messages in the request body — received by a server, sent by a
@@ -165,39 +166,27 @@ impl GrpcCallTracker {
         };
         let elapsed = now.duration_since(self.start).as_secs_f64();
         let inner = &*self.inner;
-        let mut buffer = itoa::Buffer::new();
-        let code_text = code_value(inner, code, &mut buffer);
-        let coded = CallValues::new(inner, &self.call, Some(code_text));
         let exemplar: Option<Vec<(&str, &str)>> = self.exemplar.as_ref().map(|pairs| {
             pairs
                 .iter()
                 .map(|(n, v)| (n.as_str(), v.as_str()))
                 .collect()
         });
-        if let Some(handled) = &inner.handled {
-            let _ = handled.with(&coded, |counter| {
-                let recorded = exemplar
-                    .as_deref()
-                    .is_some_and(|labels| counter.inc_by_with_exemplar(1, labels).is_ok());
-                if !recorded {
-                    counter.inc();
-                }
-            });
+        if let Some(counter) = self.series.handled(inner, code) {
+            let recorded = exemplar
+                .as_deref()
+                .is_some_and(|labels| counter.inc_by_with_exemplar(1, labels).is_ok());
+            if !recorded {
+                counter.inc();
+            }
         }
-        if let Some(duration) = &inner.duration {
-            let observe = |histogram: &crate::Histogram| {
-                let recorded = exemplar
-                    .as_deref()
-                    .is_some_and(|labels| histogram.observe_with_exemplar(elapsed, labels).is_ok());
-                if !recorded {
-                    histogram.observe(elapsed);
-                }
-            };
-            let _ = if inner.duration_has_code {
-                duration.with(&coded, observe)
-            } else {
-                duration.with(&CallValues::new(inner, &self.call, None), observe)
-            };
+        if let Some(histogram) = self.series.duration(inner, code) {
+            let recorded = exemplar
+                .as_deref()
+                .is_some_and(|labels| histogram.observe_with_exemplar(elapsed, labels).is_ok());
+            if !recorded {
+                histogram.observe(elapsed);
+            }
         }
     }
 }

@@ -1,0 +1,111 @@
+//! [`MethodSeries`]: the series of one method, found once and kept, so that a call
+//! costs no family lookup.
+
+use std::sync::{Arc, OnceLock};
+
+use super::GrpcCallLabels;
+use super::GrpcCode;
+use super::metrics::{GrpcInner, code_value};
+use super::tracker::CallValues;
+use crate::metrics::Metric;
+use crate::{Counter, Family, Histogram};
+
+/// How many status codes there are.
+const CODES: usize = 17;
+
+/// The series of one method (or of the unknown bucket) in one
+/// [`GrpcMetrics`](super::GrpcMetrics): each looked up in its family the first time a call needs it,
+/// then kept. `None` inside a cell: the naming scheme has no such family.
+pub(super) struct MethodSeries {
+    pub(super) call: Arc<GrpcCallLabels>,
+    started: OnceLock<Option<Counter>>,
+    received: OnceLock<Option<Counter>>,
+    sent: OnceLock<Option<Counter>>,
+    duration: OnceLock<Option<Histogram>>,
+    handled: [OnceLock<Option<Counter>>; CODES],
+    coded_duration: [OnceLock<Option<Histogram>>; CODES],
+}
+
+impl std::fmt::Debug for MethodSeries {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MethodSeries")
+            .field("call", &self.call)
+            .finish_non_exhaustive()
+    }
+}
+
+impl MethodSeries {
+    pub(super) fn new(call: Arc<GrpcCallLabels>) -> Self {
+        Self {
+            call,
+            started: OnceLock::new(),
+            received: OnceLock::new(),
+            sent: OnceLock::new(),
+            duration: OnceLock::new(),
+            handled: std::array::from_fn(|_| OnceLock::new()),
+            coded_duration: std::array::from_fn(|_| OnceLock::new()),
+        }
+    }
+
+    fn uncoded<M: Metric>(
+        &self,
+        cell: &OnceLock<Option<M>>,
+        inner: &GrpcInner,
+        family: Option<&Family<M>>,
+    ) -> Option<M> {
+        cell.get_or_init(|| {
+            family.and_then(|f| f.labels(&CallValues::new(inner, &self.call, None)).ok())
+        })
+        .clone()
+    }
+
+    pub(super) fn started(&self, inner: &GrpcInner) -> Option<Counter> {
+        self.uncoded(&self.started, inner, inner.started.as_ref())
+    }
+
+    pub(super) fn received(&self, inner: &GrpcInner) -> Option<Counter> {
+        self.uncoded(&self.received, inner, inner.received.as_ref())
+    }
+
+    pub(super) fn sent(&self, inner: &GrpcInner) -> Option<Counter> {
+        self.uncoded(&self.sent, inner, inner.sent.as_ref())
+    }
+
+    /// The `handled` counter of `code`.
+    pub(super) fn handled(&self, inner: &GrpcInner, code: GrpcCode) -> Option<&Counter> {
+        let cell = self.handled.get(code.number() as usize)?;
+        cell.get_or_init(|| {
+            let mut buffer = itoa::Buffer::new();
+            let value = code_value(inner, code, &mut buffer);
+            inner.handled.as_ref().and_then(|f| {
+                f.labels(&CallValues::new(inner, &self.call, Some(value)))
+                    .ok()
+            })
+        })
+        .as_ref()
+    }
+
+    /// The duration histogram a call ending with `code` is observed in.
+    pub(super) fn duration(&self, inner: &GrpcInner, code: GrpcCode) -> Option<&Histogram> {
+        let family = inner.duration.as_ref()?;
+        if !inner.duration_has_code {
+            return self
+                .duration
+                .get_or_init(|| {
+                    family
+                        .labels(&CallValues::new(inner, &self.call, None))
+                        .ok()
+                })
+                .as_ref();
+        }
+        let cell = self.coded_duration.get(code.number() as usize)?;
+        cell.get_or_init(|| {
+            let mut buffer = itoa::Buffer::new();
+            let value = code_value(inner, code, &mut buffer);
+            family
+                .labels(&CallValues::new(inner, &self.call, Some(value)))
+                .ok()
+        })
+        .as_ref()
+    }
+}
