@@ -215,6 +215,19 @@ fn start_ready(
     slot: u16,
     args: &dyn Fn(SocketAddr) -> Vec<String>,
 ) -> (Process, SocketAddr) {
+    start_ready_at(binary, name, dir, slot, "/-/ready", args)
+}
+
+/// As [`start_ready`], waiting until `GET ready_path` answers 200 (VictoriaMetrics'
+/// programs answer `/health`).
+pub fn start_ready_at(
+    binary: &Path,
+    name: &str,
+    dir: &Path,
+    slot: u16,
+    ready_path: &str,
+    args: &dyn Fn(SocketAddr) -> Vec<String>,
+) -> (Process, SocketAddr) {
     let log_path = dir.join(format!("{name}.log"));
     for attempt in 0..10u16 {
         let port = 39_100 + slot * 10 + attempt;
@@ -231,7 +244,7 @@ fn start_ready(
         let deadline = Instant::now() + Duration::from_secs(30);
         while Instant::now() < deadline && !process.exited() {
             if TcpStream::connect(address).is_ok()
-                && request(address, "GET", "/-/ready", &[]).status == 200
+                && request(address, "GET", ready_path, &[]).status == 200
             {
                 return (process, address);
             }
@@ -239,7 +252,7 @@ fn start_ready(
         }
         let log = std::fs::read_to_string(&log_path).unwrap_or_default();
         assert!(
-            log.contains("address already in use"),
+            log.contains("address already in use") || log.contains("bind: address already"),
             "{name} did not become ready on {address}:\n{log}"
         );
     }
@@ -279,6 +292,34 @@ impl Pushgateway {
 }
 
 impl Prometheus {
+    /// Starts any server with Prometheus' query API (VictoriaMetrics, or Prometheus in
+    /// another mode) in the port range of `slot`, ready when `GET ready_path` answers 200;
+    /// `args` gets the listen address and a fresh data directory.
+    pub fn start_with(
+        binary: &Path,
+        name: &str,
+        slot: u16,
+        ready_path: &str,
+        args: &dyn Fn(SocketAddr, &Path) -> Vec<String>,
+    ) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let data = dir.path().join("data");
+        let (process, address) =
+            start_ready_at(binary, name, dir.path(), slot, ready_path, &|address| {
+                args(address, &data)
+            });
+        Self {
+            address,
+            process,
+            _dir: dir,
+        }
+    }
+
+    /// Stops the server (by its PID) now.
+    pub fn stop(self) {
+        drop(self);
+    }
+
     /// Starts `prometheus` with `config` (YAML) in the port range of `slot`, with its own
     /// storage directory.
     pub fn start(binary: &Path, config: &str, slot: u16, extra_flags: &[&str]) -> Self {

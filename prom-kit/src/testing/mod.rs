@@ -34,7 +34,8 @@ mod parse;
 mod tokens;
 
 pub use lint::{Problem, lint};
-pub use parse::{Exemplar, Exposition, MetricFamily, ParseError, Sample, Syntax, parse};
+pub use parse::{Exposition, MetricFamily, ParseError, Sample, Syntax, parse};
+pub use tokens::Exemplar;
 
 use std::fmt::Write as _;
 

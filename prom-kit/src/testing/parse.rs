@@ -9,7 +9,7 @@
 use std::fmt;
 
 use super::tokens::{
-    is_metric_name, parse_exemplar, parse_timestamp, parse_value, read_label_pairs,
+    Exemplar, is_metric_name, parse_exemplar, parse_timestamp, parse_value, read_label_pairs,
     read_quoted_name, same_labels, unescape_help,
 };
 
@@ -58,17 +58,6 @@ pub struct Sample {
     pub timestamp: Option<f64>,
     /// The exemplar (OpenMetrics).
     pub exemplar: Option<Exemplar>,
-}
-
-/// An exemplar: `# {trace_id="…"} value timestamp`.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Exemplar {
-    /// Its label pairs, values unescaped.
-    pub labels: Vec<(String, String)>,
-    /// Its value.
-    pub value: f64,
-    /// Its timestamp, if any.
-    pub timestamp: Option<f64>,
 }
 
 /// Why an exposition does not parse: the line (1-based) and what is wrong there.

@@ -1,8 +1,6 @@
 //! The pieces of an exposition line the parser reads: names, quoted label values and
 //! names, label sets, `# HELP` text, values, timestamps and exemplars.
 
-use super::parse::Exemplar;
-
 /// Whether two label sets are equal regardless of order.
 pub(super) fn same_labels(a: &[(String, String)], b: &[(String, String)]) -> bool {
     a.len() == b.len() && a.iter().all(|pair| b.contains(pair))
@@ -151,6 +149,17 @@ pub(super) fn parse_timestamp(text: &str, openmetrics: bool) -> Result<f64, Stri
     } else {
         Err(format!("invalid timestamp {text:?}"))
     }
+}
+
+/// An exemplar: `# {trace_id="…"} value timestamp`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Exemplar {
+    /// Its label pairs, values unescaped.
+    pub labels: Vec<(String, String)>,
+    /// Its value.
+    pub value: f64,
+    /// Its timestamp, if any.
+    pub timestamp: Option<f64>,
 }
 
 /// Parses an exemplar: `{labels} value [timestamp]`, its labels at most 128 characters.

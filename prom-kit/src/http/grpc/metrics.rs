@@ -4,6 +4,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Instant;
 
+use super::families::GrpcFamilies;
 use super::naming::{GrpcNames, GrpcSide};
 use super::series::MethodSeries;
 use super::tracker::GrpcCallTracker;
@@ -50,19 +51,13 @@ pub struct GrpcMetrics {
     inner: Arc<GrpcInner>,
 }
 
-pub(super) struct GrpcInner {
-    pub(super) started: Option<Family<Counter>>,
-    pub(super) handled: Option<Family<Counter>>,
-    pub(super) received: Option<Family<Counter>>,
-    pub(super) sent: Option<Family<Counter>>,
-    pub(super) duration: Option<Family<Histogram>>,
-    pub(super) first_label_is_kind: bool,
-    pub(super) duration_has_code: bool,
-    pub(super) methods: GrpcMethods,
+struct GrpcInner {
+    families: Arc<GrpcFamilies>,
+    methods: GrpcMethods,
     /// The series of each known method, by path, and of the unknown bucket.
-    pub(super) series: hashbrown::HashMap<Box<str>, Arc<MethodSeries>>,
-    pub(super) unknown: Arc<MethodSeries>,
-    pub(super) side: GrpcSide,
+    series: hashbrown::HashMap<Box<str>, Arc<MethodSeries>>,
+    unknown: Arc<MethodSeries>,
+    side: GrpcSide,
 }
 
 impl fmt::Debug for GrpcMetrics {
@@ -70,7 +65,7 @@ impl fmt::Debug for GrpcMetrics {
         f.debug_struct("GrpcMetrics")
             .field("side", &self.inner.side)
             .field("methods", &self.inner.methods)
-            .field("handling_time", &self.inner.duration.is_some())
+            .field("handling_time", &self.inner.families.duration.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -102,14 +97,14 @@ impl GrpcMetrics {
     pub fn start(&self, path: &str) -> GrpcCallTracker {
         let inner = &*self.inner;
         let series = Arc::clone(inner.series.get(path).unwrap_or(&inner.unknown));
-        if let Some(started) = series.started(inner) {
+        if let Some(started) = series.started() {
             started.inc();
         }
-        let received = series.received(inner);
-        let sent = series.sent(inner);
+        let received = series.received();
+        let sent = series.sent();
         GrpcCallTracker {
-            inner: Arc::clone(&self.inner),
             series,
+            side: inner.side,
             start: Instant::now(),
             received,
             sent,
@@ -258,7 +253,7 @@ impl GrpcMetricsBuilder {
         } else {
             &call_labels
         };
-        let inner = GrpcInner {
+        let families = Arc::new(GrpcFamilies {
             started: counter(names.started, &call_labels)?,
             handled: counter(names.handled, &with_code)?,
             received: counter(names.received, &call_labels)?,
@@ -273,16 +268,20 @@ impl GrpcMetricsBuilder {
                 .transpose()?,
             first_label_is_kind: names.first_label_is_kind(),
             duration_has_code: names.duration_has_code,
+        });
+        register_all(&registry, &names, &families, self.side)?;
+        let series_of = |call| Arc::new(MethodSeries::new(Arc::clone(&families), call));
+        let inner = GrpcInner {
             series: self
                 .methods
                 .paths()
-                .map(|(path, call)| (path.into(), Arc::new(MethodSeries::new(call))))
+                .map(|(path, call)| (path.into(), series_of(call)))
                 .collect(),
-            unknown: Arc::new(MethodSeries::new(self.methods.resolve(""))),
+            unknown: series_of(self.methods.resolve("")),
+            families,
             methods: self.methods,
             side: self.side,
         };
-        register_all(&registry, &names, &inner)?;
         if self.preinitialize {
             preinitialize(&inner);
         }
@@ -293,8 +292,13 @@ impl GrpcMetricsBuilder {
 }
 
 /// Registers every family of `inner`, or none of them.
-fn register_all(registry: &Registry, names: &GrpcNames, inner: &GrpcInner) -> Result<()> {
-    let (started_help, handled_help, received_help, sent_help, duration_help) = match inner.side {
+fn register_all(
+    registry: &Registry,
+    names: &GrpcNames,
+    inner: &GrpcFamilies,
+    side: GrpcSide,
+) -> Result<()> {
+    let (started_help, handled_help, received_help, sent_help, duration_help) = match side {
         GrpcSide::Server => (
             "Total number of RPCs started on the server.",
             "Total number of RPCs completed on the server, regardless of success or failure.",
@@ -331,27 +335,18 @@ fn register_all(registry: &Registry, names: &GrpcNames, inner: &GrpcInner) -> Re
 /// Creates the zero series of every known method.
 fn preinitialize(inner: &GrpcInner) {
     for series in inner.series.values() {
-        let _ = (
-            series.started(inner),
-            series.received(inner),
-            series.sent(inner),
-        );
+        let _ = (series.started(), series.received(), series.sent());
         for number in 0..17 {
             let code = GrpcCode::from_number(number);
-            let _ = (series.handled(inner, code), series.duration(inner, code));
+            let _ = (series.handled(code), series.duration(code));
         }
     }
 }
 
-/// The code label's value: the name (go-grpc-middleware) or the number (OpenTelemetry).
-pub(super) fn code_value<'b>(
-    inner: &GrpcInner,
-    code: GrpcCode,
-    buffer: &'b mut itoa::Buffer,
-) -> &'b str {
-    if inner.duration_has_code {
-        buffer.format(code.number())
-    } else {
-        code.name()
+impl fmt::Debug for GrpcInner {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("GrpcInner")
+            .field("side", &self.side)
+            .finish_non_exhaustive()
     }
 }

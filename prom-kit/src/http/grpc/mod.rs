@@ -7,6 +7,7 @@
 //! `grpc-timeout` header's reader ([`parse_grpc_timeout`]).
 
 mod code;
+mod families;
 mod frames;
 mod method;
 mod methods;

@@ -3,10 +3,8 @@
 
 use std::sync::{Arc, OnceLock};
 
-use super::GrpcCallLabels;
-use super::GrpcCode;
-use super::metrics::{GrpcInner, code_value};
-use super::tracker::CallValues;
+use super::families::{CallValues, GrpcFamilies, code_value};
+use super::{GrpcCallLabels, GrpcCode};
 use crate::metrics::Metric;
 use crate::{Counter, Family, Histogram};
 
@@ -17,6 +15,7 @@ const CODES: usize = 17;
 /// [`GrpcMetrics`](super::GrpcMetrics): each looked up in its family the first time a call needs it,
 /// then kept. `None` inside a cell: the naming scheme has no such family.
 pub(super) struct MethodSeries {
+    families: Arc<GrpcFamilies>,
     pub(super) call: Arc<GrpcCallLabels>,
     started: OnceLock<Option<Counter>>,
     received: OnceLock<Option<Counter>>,
@@ -35,8 +34,9 @@ impl std::fmt::Debug for MethodSeries {
 }
 
 impl MethodSeries {
-    pub(super) fn new(call: Arc<GrpcCallLabels>) -> Self {
+    pub(super) fn new(families: Arc<GrpcFamilies>, call: Arc<GrpcCallLabels>) -> Self {
         Self {
+            families,
             call,
             started: OnceLock::new(),
             received: OnceLock::new(),
@@ -50,29 +50,32 @@ impl MethodSeries {
     fn uncoded<M: Metric>(
         &self,
         cell: &OnceLock<Option<M>>,
-        inner: &GrpcInner,
         family: Option<&Family<M>>,
     ) -> Option<M> {
         cell.get_or_init(|| {
-            family.and_then(|f| f.labels(&CallValues::new(inner, &self.call, None)).ok())
+            family.and_then(|f| {
+                f.labels(&CallValues::new(&self.families, &self.call, None))
+                    .ok()
+            })
         })
         .clone()
     }
 
-    pub(super) fn started(&self, inner: &GrpcInner) -> Option<Counter> {
-        self.uncoded(&self.started, inner, inner.started.as_ref())
+    pub(super) fn started(&self) -> Option<Counter> {
+        self.uncoded(&self.started, self.families.started.as_ref())
     }
 
-    pub(super) fn received(&self, inner: &GrpcInner) -> Option<Counter> {
-        self.uncoded(&self.received, inner, inner.received.as_ref())
+    pub(super) fn received(&self) -> Option<Counter> {
+        self.uncoded(&self.received, self.families.received.as_ref())
     }
 
-    pub(super) fn sent(&self, inner: &GrpcInner) -> Option<Counter> {
-        self.uncoded(&self.sent, inner, inner.sent.as_ref())
+    pub(super) fn sent(&self) -> Option<Counter> {
+        self.uncoded(&self.sent, self.families.sent.as_ref())
     }
 
     /// The `handled` counter of `code`.
-    pub(super) fn handled(&self, inner: &GrpcInner, code: GrpcCode) -> Option<&Counter> {
+    pub(super) fn handled(&self, code: GrpcCode) -> Option<&Counter> {
+        let inner = &*self.families;
         let cell = self.handled.get(code.number() as usize)?;
         cell.get_or_init(|| {
             let mut buffer = itoa::Buffer::new();
@@ -86,7 +89,8 @@ impl MethodSeries {
     }
 
     /// The duration histogram a call ending with `code` is observed in.
-    pub(super) fn duration(&self, inner: &GrpcInner, code: GrpcCode) -> Option<&Histogram> {
+    pub(super) fn duration(&self, code: GrpcCode) -> Option<&Histogram> {
+        let inner = &*self.families;
         let family = inner.duration.as_ref()?;
         if !inner.duration_has_code {
             return self

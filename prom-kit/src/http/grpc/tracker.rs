@@ -3,51 +3,9 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use super::metrics::GrpcInner;
 use super::series::MethodSeries;
 use super::{GrpcCallLabels, GrpcCode, GrpcFrameCounter, GrpcSide};
 use crate::Counter;
-use crate::labels::LabelValues;
-
-/// The label values of one call series, without allocating: the call's kind (or
-/// `grpc`, the OpenTelemetry `rpc_system`), service, method and, for the coded families,
-/// the code.
-pub(super) struct CallValues<'a> {
-    first: &'a str,
-    service: &'a str,
-    method: &'a str,
-    code: Option<&'a str>,
-}
-
-impl<'a> CallValues<'a> {
-    pub(super) fn new(inner: &GrpcInner, call: &'a GrpcCallLabels, code: Option<&'a str>) -> Self {
-        Self {
-            first: if inner.first_label_is_kind {
-                call.kind()
-            } else {
-                "grpc"
-            },
-            service: call.service(),
-            method: call.method(),
-            code,
-        }
-    }
-}
-
-impl LabelValues for CallValues<'_> {
-    fn label_count(&self) -> usize {
-        3 + usize::from(self.code.is_some())
-    }
-
-    fn label_value(&self, index: usize) -> &str {
-        match index {
-            0 => self.first,
-            1 => self.service,
-            2 => self.method,
-            _ => self.code.unwrap_or(""),
-        }
-    }
-}
 
 /// One call in progress: count its messages with [`received`](Self::received) and
 /// [`sent`](Self::sent) as they pass, and [`finish`](Self::finish) it with its status.
@@ -56,8 +14,8 @@ impl LabelValues for CallValues<'_> {
 /// sees: a call is never lost.
 #[derive(Debug)]
 pub struct GrpcCallTracker {
-    pub(super) inner: Arc<GrpcInner>,
     pub(super) series: Arc<MethodSeries>,
+    pub(super) side: GrpcSide,
     pub(super) start: Instant,
     pub(super) received: Option<Counter>,
     pub(super) sent: Option<Counter>,
@@ -69,14 +27,6 @@ pub struct GrpcCallTracker {
 /// How early a cancellation may come and still be the deadline's doing: the framework's
 /// timer started a moment before the tracker, and timers fire on millisecond ticks.
 const DEADLINE_SLACK: Duration = Duration::from_millis(10);
-
-impl std::fmt::Debug for GrpcInner {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("GrpcInner")
-            .field("side", &self.side)
-            .finish_non_exhaustive()
-    }
-}
 
 impl GrpcCallTracker {
     /// Attaches exemplar labels (a trace id, say) to the call's `handled` count and
@@ -108,7 +58,7 @@ impl GrpcCallTracker {
     /// client — to feed the body's bytes as they pass (the request body usually
     /// streams on while the response is under way, so it gets its own handle).
     pub fn request_messages(&self) -> GrpcMessageCounter {
-        let counter = match self.inner.side {
+        let counter = match self.side {
             GrpcSide::Server => &self.received,
             GrpcSide::Client => &self.sent,
         };
@@ -121,7 +71,7 @@ impl GrpcCallTracker {
     /// A counter of the messages in the response body — sent by a server, received by
     /// a client.
     pub fn response_messages(&self) -> GrpcMessageCounter {
-        let counter = match self.inner.side {
+        let counter = match self.side {
             GrpcSide::Server => &self.sent,
             GrpcSide::Client => &self.received,
         };
@@ -165,14 +115,13 @@ impl GrpcCallTracker {
             _ => code,
         };
         let elapsed = now.duration_since(self.start).as_secs_f64();
-        let inner = &*self.inner;
         let exemplar: Option<Vec<(&str, &str)>> = self.exemplar.as_ref().map(|pairs| {
             pairs
                 .iter()
                 .map(|(n, v)| (n.as_str(), v.as_str()))
                 .collect()
         });
-        if let Some(counter) = self.series.handled(inner, code) {
+        if let Some(counter) = self.series.handled(code) {
             let recorded = exemplar
                 .as_deref()
                 .is_some_and(|labels| counter.inc_by_with_exemplar(1, labels).is_ok());
@@ -180,7 +129,7 @@ impl GrpcCallTracker {
                 counter.inc();
             }
         }
-        if let Some(histogram) = self.series.duration(inner, code) {
+        if let Some(histogram) = self.series.duration(code) {
             let recorded = exemplar
                 .as_deref()
                 .is_some_and(|labels| histogram.observe_with_exemplar(elapsed, labels).is_ok());
