@@ -353,3 +353,99 @@ fn dashboard_queries_run_against_a_real_prometheus() {
         empty.join("\n")
     );
 }
+
+/// The manifests of `path` as one JSON array, converted by Python's YAML parser.
+fn manifests_as_json(python: &Path, path: &Path) -> String {
+    let script = "import sys, yaml, json\nprint(json.dumps([d for d in yaml.safe_load_all(open(sys.argv[1])) if d]))";
+    let (ok, output) = run(python, &["-c", script, path.to_str().unwrap()], &deploy());
+    assert!(ok, "{output}");
+    output
+}
+
+/// Runs the `PrometheusAgent` schema validator on `json`; returns (success, report).
+fn validate_agent(node: &Path, models: &str, json: &str) -> (bool, String) {
+    let script = deploy().join("scale-out/kubernetes/validate-agent.mjs");
+    let mut child = Command::new(node)
+        .arg(script)
+        .env("PROM_KIT_K8S_MODELS", models)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run node");
+    std::io::Write::write_all(&mut child.stdin.take().unwrap(), json.as_bytes()).unwrap();
+    let output = child.wait_with_output().unwrap();
+    (
+        output.status.success(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        ),
+    )
+}
+
+#[test]
+fn the_agent_manifest_validates_against_the_operator_schema_and_selects_the_apps() {
+    let Some(python) = python_with("yaml", "python3-yaml") else {
+        return;
+    };
+    let Some(node) = tool("node", "nodejs") else {
+        return;
+    };
+    let Ok(models) = std::env::var("PROM_KIT_K8S_MODELS") else {
+        support::missing(
+            "PROM_KIT_K8S_MODELS",
+            "the kubernetes-models schemas (.ci/run installs them with npm)",
+        );
+        return;
+    };
+    let agent_path = deploy().join("scale-out/kubernetes/prometheus-agent.yaml");
+    let json = manifests_as_json(&python, &agent_path);
+    let (ok, report) = validate_agent(&node, &models, &json);
+    assert!(ok && report.contains("OK: 1 PrometheusAgent"), "{report}");
+    // The validator is not vacuous.
+    let agent: serde_json::Value = serde_json::from_str(&json).unwrap();
+    for (broken, expected) in [
+        (
+            json.replace("\"replicas\": 2", "\"replicas\": \"two\""),
+            "must be integer",
+        ),
+        (
+            json.replace("\"url\": \"http://victoria", "\"urll\": \"http://victoria"),
+            "required property",
+        ),
+    ] {
+        assert_ne!(broken, json, "the mutation applies");
+        let (ok, report) = validate_agent(&node, &models, &broken);
+        assert!(!ok && report.contains(expected), "{expected}: {report}");
+    }
+    // It selects the apps' ServiceMonitor: its labels and its namespace.
+    let monitor: serde_json::Value = serde_json::from_str(&manifests_as_json(
+        &python,
+        &deploy().join("kubernetes/servicemonitor.yaml"),
+    ))
+    .unwrap();
+    let monitor = &monitor[0];
+    let spec = &agent[0]["spec"];
+    for (name, value) in spec["serviceMonitorSelector"]["matchLabels"]
+        .as_object()
+        .unwrap()
+    {
+        assert_eq!(&monitor["metadata"]["labels"][name], value, "label {name}");
+    }
+    assert_eq!(
+        spec["serviceMonitorNamespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"],
+        monitor["metadata"]["namespace"]
+    );
+    // The deduplicating store never sees the replica label.
+    let replica = spec["replicaExternalLabelName"].as_str().unwrap();
+    let vm = spec["remoteWrite"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|w| w["name"] == "victoria-metrics")
+        .unwrap();
+    assert_eq!(vm["writeRelabelConfigs"][0]["action"], "labeldrop");
+    assert_eq!(vm["writeRelabelConfigs"][0]["regex"], replica);
+}

@@ -222,7 +222,7 @@ fn a_scaled_out_deployment_counts_every_request_once() {
         "groups:\n  - name: scale-out-forced\n    interval: 1s\n    rules:\n      - alert: ScaleOutForcedAlert\n        expr: sum(http_requests_total) > 0\n        labels:\n          severity: none\n",
     )
     .unwrap();
-    let rules = deploy().join("prometheus/rules/prom-kit-http.rules.yml");
+    let rules = deploy().join("prometheus/rules/*.rules.yml");
 
     // The central Prometheus: the agents' receiver, the rules, and a direct scrape of
     // the every-type registry for the comparison with VictoriaMetrics.
@@ -419,6 +419,32 @@ fn a_scaled_out_deployment_counts_every_request_once() {
     central.wait_for("sum(http_requests_total{replica=\"b\"})", wait, |v| {
         v == sent + more
     });
+    // No gap either: the surviving agent's scrapes go on at one per second per target.
+    std::thread::sleep(Duration::from_secs(3));
+    vm.wait_for(
+        "min(count_over_time(up{cluster=\"prom-agents\"}[10s]))",
+        wait,
+        |v| v >= 8.0,
+    );
+
+    // Sizing: the series one replica of each app exposes, and the samples per second one
+    // agent sends for the four replicas.
+    let app_series = |address: SocketAddr| {
+        request(address, "GET", "/metrics", &[])
+            .text()
+            .lines()
+            .filter(|line| !line.starts_with('#') && !line.is_empty())
+            .count()
+    };
+    let (axum_series, actix_series) = (app_series(axum[0]), app_series(actix[0]));
+    let per_agent = vm
+        .value("sum(scrape_samples_scraped{cluster=\"prom-agents\"})")
+        .unwrap_or_default();
+    println!(
+        "sizing: axum-app {axum_series} series, actix-app {actix_series} series per replica; \
+         one agent scrapes {} series, {per_agent:.0} samples/s at a 1 s interval",
+        2 * (axum_series + actix_series)
+    );
 
     // The second scraper: VictoriaMetrics and Prometheus agree on every sample of the
     // every-type registry.

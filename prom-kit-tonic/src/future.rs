@@ -10,8 +10,7 @@ use pin_project_lite::pin_project;
 use prom_kit::http::{GrpcCallTracker, GrpcCode};
 
 use crate::body::ResponseBody;
-use crate::layer::BoxError;
-use crate::status::{code_in, code_of_error};
+use crate::status::{BoxError, code_in, code_of_error};
 
 pin_project! {
     /// The future of [`GrpcMetricsService`](crate::GrpcMetricsService): when the

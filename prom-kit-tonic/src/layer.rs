@@ -15,10 +15,7 @@ use tower_service::Service;
 
 use crate::body::{RequestBody, ResponseBody};
 use crate::future::ResponseFuture;
-use crate::status::GRPC_TIMEOUT;
-
-/// The error type of the layered service (tonic's `BoxError`).
-pub type BoxError = Box<dyn Error + Send + Sync>;
+use crate::status::{BoxError, GRPC_TIMEOUT};
 
 /// Computes a call's exemplar labels from its request head.
 type ExemplarHook = Arc<dyn Fn(&Parts) -> Option<Vec<(String, String)>> + Send + Sync>;

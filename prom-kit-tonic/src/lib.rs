@@ -57,4 +57,5 @@ pub use body::{RequestBody, ResponseBody};
 #[cfg(feature = "descriptors")]
 pub use descriptors::{DescriptorError, methods_from_descriptor_set};
 pub use future::ResponseFuture;
-pub use layer::{BoxError, GrpcMetricsLayer, GrpcMetricsService};
+pub use layer::{GrpcMetricsLayer, GrpcMetricsService};
+pub use status::BoxError;

@@ -7,6 +7,9 @@ use std::io;
 use http::{HeaderMap, HeaderName};
 use prom_kit::http::GrpcCode;
 
+/// The error type of the layered service (tonic's `BoxError`).
+pub type BoxError = Box<dyn Error + Send + Sync>;
+
 /// The `grpc-status` header (or trailer).
 static GRPC_STATUS: HeaderName = HeaderName::from_static("grpc-status");
 

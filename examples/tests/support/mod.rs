@@ -218,8 +218,8 @@ fn start_ready(
     start_ready_at(binary, name, dir, slot, "/-/ready", args)
 }
 
-/// As [`start_ready`], waiting until `GET ready_path` answers 200 (VictoriaMetrics'
-/// programs answer `/health`).
+/// As [`start_ready`], waiting until `GET ready_path` answers 200 (the
+/// `VictoriaMetrics` programs answer `/health`).
 pub fn start_ready_at(
     binary: &Path,
     name: &str,
@@ -292,7 +292,7 @@ impl Pushgateway {
 }
 
 impl Prometheus {
-    /// Starts any server with Prometheus' query API (VictoriaMetrics, or Prometheus in
+    /// Starts any server with Prometheus' query API (`VictoriaMetrics`, or Prometheus in
     /// another mode) in the port range of `slot`, ready when `GET ready_path` answers 200;
     /// `args` gets the listen address and a fresh data directory.
     pub fn start_with(
