@@ -12,6 +12,11 @@
 //! - VictoriaMetrics, scraping a registry with every metric type, escapes and special
 //!   values, returns the same values as Prometheus, sample for sample.
 
+#![allow(
+    clippy::doc_markdown,
+    reason = "product names (VictoriaMetrics) in prose, not code"
+)]
+
 mod support;
 
 use std::collections::BTreeMap;
