@@ -36,6 +36,7 @@ impl<F> ResponseFuture<F> {
 impl<F, RB, E> Future for ResponseFuture<F>
 where
     F: Future<Output = Result<Response<RB>, E>>,
+    RB: http_body::Body,
     E: Into<BoxError>,
 {
     type Output = Result<Response<ResponseBody<RB>>, BoxError>;
@@ -50,7 +51,15 @@ where
                 // that is not 200 has its code from the HTTP status.
                 let known = code_in(response.headers()).or_else(|| {
                     let status = response.status().as_u16();
-                    (status != 200).then(|| GrpcCode::from_http_status(status))
+                    if status != 200 {
+                        Some(GrpcCode::from_http_status(status))
+                    } else if response.body().is_end_stream() {
+                        // Nothing will follow, no status with it: what a client makes of
+                        // a stream without a status. (The server may never poll it.)
+                        Some(GrpcCode::Unknown)
+                    } else {
+                        None
+                    }
                 });
                 Ok(response.map(|body| ResponseBody::new(body, tracker, known)))
             }

@@ -26,6 +26,10 @@ impl Body for Script {
     type Data = Bytes;
     type Error = tonic::Status;
 
+    fn is_end_stream(&self) -> bool {
+        self.0.is_empty()
+    }
+
     fn poll_frame(
         mut self: Pin<&mut Self>,
         _: &mut Context<'_>,
@@ -209,6 +213,14 @@ async fn codes_known_from_the_head_or_the_error_survive_an_unread_body() {
     )
     .await;
     assert_eq!(handled(&refused, "ResourceExhausted"), 1.0);
+    // An empty 200 body without a status, never polled: Unknown, not Canceled.
+    let empty = call_once(
+        Scripted(|| Ok(Response::new(Script(vec![])))),
+        "application/grpc",
+        false,
+    )
+    .await;
+    assert_eq!(handled(&empty, "Unknown"), 1.0);
     // Not gRPC: passed through, nothing recorded.
     let web = call_once(
         Scripted(|| Ok(Response::new(Script(vec![Ok(trailers("0"))])))),
