@@ -84,6 +84,30 @@ fn prometheus_client_registry() -> prometheus_client::registry::Registry {
     registry
 }
 
+fn fastmetrics_registry() -> fastmetrics::registry::Registry {
+    use fastmetrics::metrics::{counter::Counter, family::Family, histogram::Histogram};
+    use prom_kit_benches::{FastPath, FastRequest};
+    let mut registry = fastmetrics::registry::Registry::default();
+    let counters = Family::<FastRequest, Counter>::default();
+    for i in 0..COUNTERS {
+        let labels = FastRequest {
+            method: METHODS[i % 4],
+            path: path(i),
+        };
+        counters.with_or_new(&labels, |counter| counter.inc_by(i as u64));
+    }
+    let histograms = Family::<FastPath, Histogram>::new(|| Histogram::new(DEFAULT_BUCKETS));
+    for i in 0..HISTOGRAMS {
+        histograms.with_or_new(&FastPath { path: path(i) }, |h| h.observe(value(i)));
+    }
+    registry
+        .register("requests", "Requests.", counters)
+        .unwrap()
+        .register("latency_seconds", "Latency.", histograms)
+        .unwrap();
+    registry
+}
+
 fn prometheus_registry() -> prometheus::Registry {
     let registry = prometheus::Registry::new();
     let counters = prometheus::IntCounterVec::new(
@@ -275,12 +299,43 @@ fn encode_floor(floor: &Floor, out: &mut Vec<u8>) {
     }
 }
 
+/// `fastmetrics`' text encoder, in its Prometheus text and OpenMetrics profiles.
+fn bench_fastmetrics(
+    group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    fast: &fastmetrics::registry::Registry,
+    sizes: &mut Vec<(&'static str, usize)>,
+) {
+    let mut text = String::new();
+    for (name, profile) in [
+        (
+            "fastmetrics_text",
+            fastmetrics::format::text::TextProfile::PrometheusV0_0_4,
+        ),
+        (
+            "fastmetrics_openmetrics",
+            fastmetrics::format::text::TextProfile::OpenMetricsV1_0_0 {
+                escaping_scheme: fastmetrics::format::text::EscapingScheme::Underscores,
+            },
+        ),
+    ] {
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                text.clear();
+                fastmetrics::format::text::encode(&mut text, fast, profile).unwrap();
+                black_box(text.len())
+            });
+        });
+        sizes.push((name, text.len()));
+    }
+}
+
 fn encoding(c: &mut Criterion) {
     let ours = prom_kit_registry();
     let client = prometheus_client_registry();
     let tikv = prometheus_registry();
     let handle = metrics_handle();
     let measured = measured_metrics();
+    let fast = fastmetrics_registry();
     let floor = floor();
 
     let mut group = c.benchmark_group("5_encode_10k_counters_1k_histograms");
@@ -332,6 +387,7 @@ fn encoding(c: &mut Criterion) {
         });
     });
     sizes.push(("prometheus_client_openmetrics", text.len()));
+    bench_fastmetrics(&mut group, &fast, &mut sizes);
     group.bench_function("prometheus_text", |b| {
         b.iter(|| {
             bytes.clear();

@@ -70,6 +70,19 @@ fn main() {
         }
         family
     });
+    per_series("fastmetrics", || {
+        let family = fastmetrics::metrics::family::Family::<
+            prom_kit_benches::FastRequest,
+            fastmetrics::metrics::counter::Counter,
+        >::default();
+        for i in 0..SERIES {
+            let (method, path) = labels(i);
+            family.with_or_new(&prom_kit_benches::FastRequest { method, path }, |counter| {
+                counter.inc();
+            });
+        }
+        family
+    });
     per_series("measured", || {
         let family = measured::CounterVec::with_label_set(MeasuredLabelSet {
             method: paracord::ParaCord::default(),

@@ -1,6 +1,6 @@
 //! prom-kit side by side with the crates a Rust user would otherwise pick —
-//! `prometheus-client`, `prometheus` (tikv), `metrics` + `metrics-exporter-prometheus` and
-//! `measured` — each used as its documentation shows, plus physical baselines (a raw
+//! `prometheus-client`, `prometheus` (tikv), `metrics` + `metrics-exporter-prometheus`,
+//! `measured` and `fastmetrics` — each used as its documentation shows, plus physical baselines (a raw
 //! atomic, a non-atomic increment) and "floors" (what the best known technique costs), all
 //! measured in one run so that every claim is a ratio.
 //!
@@ -107,6 +107,8 @@ fn counter(c: &mut Criterion) {
     group.bench_function("prometheus", |b| b.iter(|| black_box(&tikv).inc()));
     let measured = measured::Counter::new();
     group.bench_function("measured", |b| b.iter(|| black_box(&measured).inc()));
+    let fast = <fastmetrics::metrics::counter::Counter>::default();
+    group.bench_function("fastmetrics", |b| b.iter(|| black_box(&fast).inc()));
     let recorder = metrics_exporter_prometheus::PrometheusBuilder::new().build_recorder();
     let handle = metrics::with_local_recorder(&recorder, || metrics::counter!("c"));
     group.bench_function("metrics", |b| b.iter(|| black_box(&handle).increment(1)));
@@ -162,6 +164,10 @@ fn contended_counter(c: &mut Criterion) {
     let measured = measured::Counter::new();
     group.bench_function("measured", |b| {
         b.iter_custom(|iters| contended(iters, |_, _| measured.inc()));
+    });
+    let fast = <fastmetrics::metrics::counter::Counter>::default();
+    group.bench_function("fastmetrics", |b| {
+        b.iter_custom(|iters| contended(iters, |_, _| fast.inc()));
     });
     group.finish();
 }
@@ -223,6 +229,7 @@ fn labelled(c: &mut Criterion) {
         .collect();
     labelled_prom_kit(&mut group, &owned);
     labelled_peers(&mut group, &owned);
+    labelled_fastmetrics(&mut group, &owned);
     group.finish();
 }
 
@@ -282,6 +289,39 @@ fn labelled_prom_kit(group: &mut BenchmarkGroup<'_, WallTime>, owned: &[[String;
         b.iter(|| {
             let i = next();
             dense.labels((methods[i % 4], statuses[i % 3])).inc();
+        });
+    });
+}
+
+/// `fastmetrics` as its documentation shows: a label-set struct, `with_or_new`.
+fn labelled_fastmetrics(group: &mut BenchmarkGroup<'_, WallTime>, owned: &[[String; 2]]) {
+    let mut next = cycle();
+    let fast = fastmetrics::metrics::family::Family::<
+        prom_kit_benches::FastStatic,
+        fastmetrics::metrics::counter::Counter,
+    >::default();
+    group.bench_function("fastmetrics_str", |b| {
+        b.iter(|| {
+            let i = next();
+            let labels = prom_kit_benches::FastStatic {
+                method: METHODS[i % 4],
+                status: STATUSES[i % 3],
+            };
+            fast.with_or_new(&labels, fastmetrics::metrics::counter::Counter::inc);
+        });
+    });
+    let fast_owned = fastmetrics::metrics::family::Family::<
+        prom_kit_benches::FastOwned,
+        fastmetrics::metrics::counter::Counter,
+    >::default();
+    group.bench_function("fastmetrics_string", |b| {
+        b.iter(|| {
+            let [method, status] = &owned[next()];
+            let labels = prom_kit_benches::FastOwned {
+                method: method.clone(),
+                status: status.clone(),
+            };
+            fast_owned.with_or_new(&labels, fastmetrics::metrics::counter::Counter::inc);
         });
     });
 }
@@ -418,6 +458,7 @@ fn histograms(c: &mut Criterion) {
     let measured = measured::Histogram::<11>::with_metadata(
         measured::metric::histogram::Thresholds::with_buckets(DEFAULT_BUCKETS),
     );
+    let fast = fastmetrics::metrics::histogram::Histogram::new(DEFAULT_BUCKETS);
     let recorder = metrics_exporter_prometheus::PrometheusBuilder::new()
         .set_buckets(&DEFAULT_BUCKETS)
         .unwrap()
@@ -450,6 +491,7 @@ fn histograms(c: &mut Criterion) {
     bench(&mut single, "prometheus_client", &|v| client.observe(v));
     bench(&mut single, "prometheus", &|v| tikv.observe(v));
     bench(&mut single, "measured", &|v| measured.observe(v));
+    bench(&mut single, "fastmetrics", &|v| fast.observe(v));
     bench(&mut single, "metrics", &|v| metrics_handle.record(v));
     single.finish();
 
@@ -472,6 +514,9 @@ fn histograms(c: &mut Criterion) {
     });
     two.bench_function("measured", |b| {
         b.iter_custom(|iters| contended(iters, |_, i| measured.observe(pick(i))));
+    });
+    two.bench_function("fastmetrics", |b| {
+        b.iter_custom(|iters| contended(iters, |_, i| fast.observe(pick(i))));
     });
     two.finish();
 }
