@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use support::{Prometheus, python_with, request, start_app, start_app_with, tool};
+use support::{Prometheus, python_with, request, run_with_stdin, start_app, start_app_with, tool};
 
 fn deploy() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../deploy")
@@ -362,27 +362,11 @@ fn manifests_as_json(python: &Path, path: &Path) -> String {
     output
 }
 
-/// Runs the `PrometheusAgent` schema validator on `json`; returns (success, report).
-fn validate_agent(node: &Path, models: &str, json: &str) -> (bool, String) {
+/// Runs the `PrometheusAgent` schema validator on `json` (it finds the schemas through
+/// `PROM_KIT_K8S_MODELS`, inherited from this process); returns (success, report).
+fn validate_agent(node: &Path, json: &str) -> (bool, String) {
     let script = deploy().join("scale-out/kubernetes/validate-agent.mjs");
-    let mut child = Command::new(node)
-        .arg(script)
-        .env("PROM_KIT_K8S_MODELS", models)
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("run node");
-    std::io::Write::write_all(&mut child.stdin.take().unwrap(), json.as_bytes()).unwrap();
-    let output = child.wait_with_output().unwrap();
-    (
-        output.status.success(),
-        format!(
-            "{}{}",
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        ),
-    )
+    run_with_stdin(node, &[script.to_str().unwrap()], json.as_bytes())
 }
 
 #[test]
@@ -393,16 +377,16 @@ fn the_agent_manifest_validates_against_the_operator_schema_and_selects_the_apps
     let Some(node) = tool("node", "nodejs") else {
         return;
     };
-    let Ok(models) = std::env::var("PROM_KIT_K8S_MODELS") else {
+    if std::env::var_os("PROM_KIT_K8S_MODELS").is_none() {
         support::missing(
             "PROM_KIT_K8S_MODELS",
             "the kubernetes-models schemas (.ci/run installs them with npm)",
         );
         return;
-    };
+    }
     let agent_path = deploy().join("scale-out/kubernetes/prometheus-agent.yaml");
     let json = manifests_as_json(&python, &agent_path);
-    let (ok, report) = validate_agent(&node, &models, &json);
+    let (ok, report) = validate_agent(&node, &json);
     assert!(ok && report.contains("OK: 1 PrometheusAgent"), "{report}");
     // The validator is not vacuous.
     let agent: serde_json::Value = serde_json::from_str(&json).unwrap();
@@ -417,7 +401,7 @@ fn the_agent_manifest_validates_against_the_operator_schema_and_selects_the_apps
         ),
     ] {
         assert_ne!(broken, json, "the mutation applies");
-        let (ok, report) = validate_agent(&node, &models, &broken);
+        let (ok, report) = validate_agent(&node, &broken);
         assert!(!ok && report.contains(expected), "{expected}: {report}");
     }
     // It selects the apps' ServiceMonitor: its labels and its namespace.

@@ -29,6 +29,7 @@ mod client;
 mod grpc;
 mod middleware;
 mod requests;
+mod scope;
 mod scrape;
 
 pub use client::{

@@ -23,6 +23,7 @@ pub use tracker::ClientRequestTracker;
 use super::NamingScheme;
 use super::requests::normalize_method;
 use crate::error::Result;
+use crate::http::scope::RegistryScope;
 use crate::metrics::HistogramConfig;
 use crate::{Counter, Family, Gauge, Histogram, Registry};
 use tracker::ClientValues;
@@ -78,8 +79,7 @@ impl HttpClientMetrics {
         HttpClientMetricsBuilder {
             naming: NamingScheme::Classic,
             duration: None,
-            prefix: None,
-            const_labels: Vec::new(),
+            scope: RegistryScope::default(),
             max_series: 10_000,
         }
     }
@@ -114,8 +114,7 @@ impl HttpClientMetrics {
 pub struct HttpClientMetricsBuilder {
     naming: NamingScheme,
     duration: Option<HistogramConfig>,
-    prefix: Option<String>,
-    const_labels: Vec<(String, String)>,
+    scope: RegistryScope,
     max_series: usize,
 }
 
@@ -135,13 +134,13 @@ impl HttpClientMetricsBuilder {
 
     /// A prefix for every metric name.
     pub fn prefix(mut self, prefix: &str) -> Self {
-        self.prefix = Some(prefix.to_owned());
+        self.scope.set_prefix(prefix);
         self
     }
 
     /// A constant label on every series.
     pub fn const_label(mut self, name: &str, value: &str) -> Self {
-        self.const_labels.push((name.to_owned(), value.to_owned()));
+        self.scope.add_label(name, value);
         self
     }
 
@@ -154,17 +153,7 @@ impl HttpClientMetricsBuilder {
 
     /// Creates the metrics and registers them in `registry` (all or none).
     pub fn build(self, registry: &Registry) -> Result<HttpClientMetrics> {
-        let mut registry = registry.clone();
-        if let Some(prefix) = &self.prefix {
-            registry = registry.with_prefix(prefix)?;
-        }
-        if !self.const_labels.is_empty() {
-            registry = registry.with_labels(
-                self.const_labels
-                    .iter()
-                    .map(|(n, v)| (n.as_str(), v.as_str())),
-            )?;
-        }
+        let registry = self.scope.apply(registry)?;
         let (requests_name, duration_name, in_flight_name, labels) = match self.naming {
             NamingScheme::Classic => (
                 Some("http_client_requests"),

@@ -96,3 +96,28 @@ fn causes_come_from_the_error_chain() {
         );
     }
 }
+
+#[test]
+fn prefix_and_constant_labels_scope_every_family() {
+    let registry = Registry::new();
+    let metrics = HttpClientMetrics::builder()
+        .prefix("shop")
+        .const_label("zone", "eu")
+        .build(&registry)
+        .unwrap();
+    metrics
+        .start("GET", &uri("http://a/"), &HeaderMap::new())
+        .finish_status(200);
+    let text = registry.encode_text().unwrap();
+    assert!(
+        text.contains("shop_http_client_requests_total{zone=\"eu\",method=\"GET\""),
+        "{text}"
+    );
+    assert!(
+        HttpClientMetrics::builder()
+            .const_label("bad-name", "x")
+            .build(&registry)
+            .is_err()
+    );
+    assert_eq!(registry.encode_text().unwrap(), text);
+}

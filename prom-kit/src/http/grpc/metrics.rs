@@ -11,6 +11,7 @@ use super::tracker::GrpcCallTracker;
 use super::{GrpcCode, GrpcMethods};
 use crate::error::Result;
 use crate::http::NamingScheme;
+use crate::http::scope::RegistryScope;
 use crate::metrics::HistogramConfig;
 use crate::{Buckets, Counter, Family, Histogram, Registry};
 
@@ -123,8 +124,7 @@ pub struct GrpcMetricsBuilder {
     naming: NamingScheme,
     methods: GrpcMethods,
     histogram: Option<HistogramConfig>,
-    prefix: Option<String>,
-    const_labels: Vec<(String, String)>,
+    scope: RegistryScope,
     max_series: usize,
     preinitialize: bool,
 }
@@ -136,8 +136,7 @@ impl GrpcMetricsBuilder {
             naming: NamingScheme::Classic,
             methods: GrpcMethods::new(),
             histogram: None,
-            prefix: None,
-            const_labels: Vec::new(),
+            scope: RegistryScope::default(),
             max_series: 10_000,
             preinitialize: false,
         }
@@ -181,13 +180,13 @@ impl GrpcMetricsBuilder {
 
     /// A prefix for every metric name.
     pub fn prefix(mut self, prefix: &str) -> Self {
-        self.prefix = Some(prefix.to_owned());
+        self.scope.set_prefix(prefix);
         self
     }
 
     /// A constant label on every series.
     pub fn const_label(mut self, name: &str, value: &str) -> Self {
-        self.const_labels.push((name.to_owned(), value.to_owned()));
+        self.scope.add_label(name, value);
         self
     }
 
@@ -214,17 +213,7 @@ impl GrpcMetricsBuilder {
     /// (`OpenTelemetryUtf8`) in a registry that does not accept UTF-8 names; the registry
     /// is left as it was.
     pub fn build(self, registry: &Registry) -> Result<GrpcMetrics> {
-        let mut registry = registry.clone();
-        if let Some(prefix) = &self.prefix {
-            registry = registry.with_prefix(prefix)?;
-        }
-        if !self.const_labels.is_empty() {
-            registry = registry.with_labels(
-                self.const_labels
-                    .iter()
-                    .map(|(n, v)| (n.as_str(), v.as_str())),
-            )?;
-        }
+        let registry = self.scope.apply(registry)?;
         let names = GrpcNames::of(self.side, self.naming);
         let call_labels = names.call_labels;
         let with_code: Vec<&str> = call_labels

@@ -210,3 +210,26 @@ fn a_cancellation_at_the_deadline_is_deadline_exceeded() {
         );
     }
 }
+
+#[test]
+fn prefix_and_constant_labels_scope_every_family_and_bad_ones_are_refused() {
+    let registry = Registry::new();
+    let metrics = GrpcMetrics::server()
+        .prefix("shop")
+        .const_label("zone", "eu")
+        .build(&registry)
+        .unwrap();
+    metrics.start("/a.B/C").finish(GrpcCode::Ok);
+    let text = registry.encode_text().unwrap();
+    assert!(
+        text.contains("shop_grpc_server_handled_total{zone=\"eu\",grpc_type=\"<unknown>\""),
+        "{text}"
+    );
+    for bad in [
+        GrpcMetrics::client().prefix("1bad"),
+        GrpcMetrics::client().const_label("bad-name", "x"),
+    ] {
+        assert!(bad.build(&registry).is_err());
+    }
+    assert_eq!(registry.encode_text().unwrap(), text);
+}

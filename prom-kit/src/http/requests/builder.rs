@@ -5,6 +5,7 @@ use std::sync::Arc;
 use super::naming::{Names, UNMATCHED_ROUTE};
 use super::{HttpMetrics, Inner, NamingScheme};
 use crate::error::Result;
+use crate::http::scope::RegistryScope;
 use crate::metrics::{HistogramConfig, NativeBuckets};
 use crate::{Buckets, Family, Histogram, Registry};
 
@@ -17,8 +18,7 @@ pub struct HttpMetricsBuilder {
     native: Option<NativeBuckets>,
     size_buckets: Option<Buckets>,
     body_sizes: bool,
-    prefix: Option<String>,
-    const_labels: Vec<(String, String)>,
+    scope: RegistryScope,
     excluded: Vec<String>,
     extra_labels: Vec<String>,
     max_series: usize,
@@ -34,8 +34,7 @@ impl HttpMetricsBuilder {
             native: None,
             size_buckets: None,
             body_sizes: false,
-            prefix: None,
-            const_labels: Vec::new(),
+            scope: RegistryScope::default(),
             excluded: Vec::new(),
             extra_labels: Vec::new(),
             max_series: 10_000,
@@ -77,13 +76,13 @@ impl HttpMetricsBuilder {
 
     /// A prefix for every metric name (`myapp` → `myapp_http_requests_total`).
     pub fn prefix(mut self, prefix: &str) -> Self {
-        self.prefix = Some(prefix.to_owned());
+        self.scope.set_prefix(prefix);
         self
     }
 
     /// A constant label on every series.
     pub fn const_label(mut self, name: &str, value: &str) -> Self {
-        self.const_labels.push((name.to_owned(), value.to_owned()));
+        self.scope.add_label(name, value);
         self
     }
 
@@ -120,17 +119,7 @@ impl HttpMetricsBuilder {
     /// An invalid prefix, constant or extra label name, or a name already registered;
     /// the registry is left as it was.
     pub fn build(self, registry: &Registry) -> Result<HttpMetrics> {
-        let mut registry = registry.clone();
-        if let Some(prefix) = &self.prefix {
-            registry = registry.with_prefix(prefix)?;
-        }
-        if !self.const_labels.is_empty() {
-            registry = registry.with_labels(
-                self.const_labels
-                    .iter()
-                    .map(|(n, v)| (n.as_str(), v.as_str())),
-            )?;
-        }
+        let registry = self.scope.apply(registry)?;
         let names = self.naming.names();
         let inner = self.families(&names)?;
         register_all(&registry, &names, &inner)?;
