@@ -18,6 +18,12 @@ fn axum_router() -> Router {
     Router::new().route("/users/{id}", get(|| async { "a user" }))
 }
 
+/// The router finalized once, as `axum::serve` does (`with_state(())`), so that a
+/// request does not convert its routes again.
+fn finalized(router: Router) -> Router {
+    router.with_state(())
+}
+
 /// Sends `iters` requests through `router` on a single-threaded runtime.
 fn run_axum(runtime: &tokio::runtime::Runtime, router: &Router, iters: u64) -> Duration {
     runtime.block_on(async {
@@ -40,21 +46,21 @@ fn axum(c: &mut Criterion) {
         .build()
         .unwrap();
     let mut group = c.benchmark_group("7_middleware_axum");
-    let plain = axum_router();
+    let plain = finalized(axum_router());
     group.bench_function("no_metrics", |b| {
         b.iter_custom(|iters| run_axum(&runtime, &plain, iters));
     });
     let registry = Registry::new();
-    let ours = axum_router().layer(prom_kit_axum::MetricsLayer::new(
+    let ours = finalized(axum_router().layer(prom_kit_axum::MetricsLayer::new(
         HttpMetrics::builder().build(&registry).unwrap(),
-    ));
+    )));
     group.bench_function("prom_kit", |b| {
         b.iter_custom(|iters| run_axum(&runtime, &ours, iters));
     });
     // axum-prometheus spawns its recorder's upkeep task, so it needs the runtime.
     let _inside = runtime.enter();
     let (layer, _handle) = axum_prometheus::PrometheusMetricLayer::pair();
-    let peer = axum_router().layer(layer);
+    let peer = finalized(axum_router().layer(layer));
     group.bench_function("axum_prometheus", |b| {
         b.iter_custom(|iters| run_axum(&runtime, &peer, iters));
     });
@@ -109,12 +115,86 @@ fn actix(c: &mut Criterion) {
     group.finish();
 }
 
+/// Where the middleware's time goes, per request, outside any framework: the two clock
+/// reads, the metric updates alone (handles held), and the whole of what the core does
+/// (`HttpMetrics::start` + `RequestTracker::finish`: clock, series lookup, updates).
+/// The framework glue is the rest of the layer's overhead in the groups above.
+fn breakdown(c: &mut Criterion) {
+    let mut group = c.benchmark_group("7_middleware_breakdown");
+    group.bench_function("clock_reads", |b| {
+        b.iter(|| std::hint::black_box(Instant::now()).elapsed().as_secs_f64());
+    });
+    group.bench_function("clock_reads_quanta", |b| {
+        b.iter(|| {
+            let start = std::hint::black_box(quanta::Instant::now());
+            quanta::Instant::now().duration_since(start).as_secs_f64()
+        });
+    });
+    let registry = Registry::new();
+    let metrics = HttpMetrics::builder().build(&registry).unwrap();
+    let held = registry.clone();
+    let requests =
+        prom_kit::Family::<prom_kit::Counter>::new(["method", "route", "status"]).unwrap();
+    let duration =
+        prom_kit::Family::<prom_kit::Histogram>::new(["method", "route", "status"]).unwrap();
+    let in_flight = prom_kit::Family::<prom_kit::Gauge>::new(["method", "route"]).unwrap();
+    let (counter, histogram, gauge) = (
+        requests.labels(&["GET", "/users/{id}", "200"]).unwrap(),
+        duration.labels(&["GET", "/users/{id}", "200"]).unwrap(),
+        in_flight.labels(&["GET", "/users/{id}"]).unwrap(),
+    );
+    group.bench_function("updates_only", |b| {
+        b.iter(|| {
+            gauge.inc();
+            counter.inc();
+            histogram.observe(std::hint::black_box(0.000_25));
+            gauge.dec();
+        });
+    });
+    let info = prom_kit::http::RequestInfo {
+        method: "GET",
+        route: Some("/users/{id}"),
+        path: "/users/7",
+        request_size: None,
+    };
+    // The route as axum hands it over: shared text, the same for every request.
+    let route: std::sync::Arc<str> = "/users/{id}".into();
+    group.bench_function("core_start_finish", |b| {
+        b.iter(|| {
+            let info = prom_kit::http::RequestInfo {
+                route: Some(&route),
+                ..info
+            };
+            let tracker = metrics
+                .start(std::hint::black_box(&info), Vec::new())
+                .unwrap();
+            tracker.finish(200, Some(6));
+        });
+    });
+    // actix hands over a new `String` per request.
+    group.bench_function("core_start_finish_owned_route", |b| {
+        b.iter(|| {
+            let route = String::from("/users/{id}");
+            let info = prom_kit::http::RequestInfo {
+                route: Some(&route),
+                ..info
+            };
+            let tracker = metrics
+                .start(std::hint::black_box(&info), Vec::new())
+                .unwrap();
+            tracker.finish(200, Some(6));
+        });
+    });
+    drop(held);
+    group.finish();
+}
+
 criterion_group! {
     name = middleware;
     config = Criterion::default()
         .warm_up_time(Duration::from_millis(500))
         .measurement_time(Duration::from_secs(2))
         .sample_size(20);
-    targets = axum, actix
+    targets = breakdown, axum, actix
 }
 criterion_main!(middleware);

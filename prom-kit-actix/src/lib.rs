@@ -3,9 +3,9 @@
 //! - [`metrics_resource`] serves a registry at a path (usually `/metrics`) with content
 //!   negotiation, gzip, `HEAD`, `405` and a concurrent-scrape limit; [`scrape`] answers
 //!   one request, for mounting it some other way (behind a guard, in a scope).
-//! - [`Metrics`] is a middleware recording request count, duration and in-flight
-//!   requests labelled by method, the route pattern (`match_pattern()`, never the raw
-//!   path) and status.
+//! - [`Metrics`] is a middleware recording request count and duration labelled by
+//!   method, the route pattern (`match_pattern()` of the routed request, never the raw
+//!   path) and status, and in-flight requests by method.
 //!
 //! All behaviour and every metric name comes from [`prom_kit::http`], shared with the
 //! axum adapter, so both export the same series.

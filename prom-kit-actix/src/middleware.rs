@@ -98,10 +98,13 @@ where
             .get(CONTENT_LENGTH)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.parse().ok());
-        let route = request.match_pattern();
+        // The route is read once actix-web has routed the request (see
+        // `ServiceResponses::wrap`): asked before, actix-web would run its router a
+        // second time. The in-flight gauge has no route label, so it counts the request
+        // from here.
         let info = RequestInfo {
             method: request.method().as_str(),
-            route: route.as_deref(),
+            route: None,
             path: request.path(),
             request_size,
         };
@@ -115,8 +118,10 @@ where
 /// request leaves the in-flight gauge uncounted.
 pub type MetricsResponseFuture<F> = TrackedFuture<F, ServiceResponses>;
 
-/// The glue between [`TrackedFuture`] and actix-web: an inner service's `Err` is
-/// recorded with the status actix answers it with (the error's own).
+/// The glue between [`TrackedFuture`] and actix-web: the route is read from the routed
+/// request of the response; an inner service's `Err` (a middleware inside this one
+/// refusing the request, before routing) is recorded with the status actix answers it
+/// with (the error's own), under the unmatched route — an error carries no request.
 #[derive(Debug)]
 pub enum ServiceResponses {}
 
@@ -131,7 +136,11 @@ impl<B> ResponseGlue<ServiceResponse<B>, actix_web::Error> for ServiceResponses 
         error.as_response_error().status_code().as_u16()
     }
 
-    fn wrap(response: ServiceResponse<B>, recorder: ResponseRecorder) -> Self::Wrapped {
+    fn wrap(response: ServiceResponse<B>, mut recorder: ResponseRecorder) -> Self::Wrapped {
+        // Routed by now: the pattern comes from the matched resource, without matching
+        // the path again (except for a response from the default service, where no
+        // resource matched and actix-web looks the path up once more).
+        recorder.set_route(response.request().match_pattern().as_deref());
         response.map_body(|_, body| MetricsBody::new(body, recorder))
     }
 }

@@ -9,8 +9,10 @@ use prom_kit::http::HttpMetrics;
 use prom_kit_actix::Metrics;
 
 /// An inner service that fails with an `Err` (here a `wrap_fn` inside the middleware
-/// refusing with 403, which actix turns into a response only outside the middleware) is
-/// recorded with the error's real status, not as a 500 nor left uncounted.
+/// refusing with 403 before routing, as an authentication middleware does; actix turns
+/// the error into a response only outside the middleware) is recorded with the error's
+/// real status, not as a 500 nor left uncounted. The router never ran, so the request
+/// has no route: it is recorded under the unmatched route.
 #[actix_web::test]
 async fn inner_service_errors_are_recorded_with_their_status() {
     let registry = Registry::new();
@@ -18,13 +20,12 @@ async fn inner_service_errors_are_recorded_with_their_status() {
     let app = test::init_service(
         App::new()
             .wrap_fn(|request, service| {
-                let forbidden = request.path() == "/forbidden";
-                let call = service.call(request);
+                let call = (request.path() != "/forbidden").then(|| service.call(request));
                 async move {
-                    if forbidden {
-                        return Err(actix_web::error::ErrorForbidden("no"));
+                    match call {
+                        Some(call) => call.await,
+                        None => Err(actix_web::error::ErrorForbidden("no")),
                     }
-                    call.await
                 }
             })
             .wrap(Metrics::new(metrics))
@@ -52,7 +53,7 @@ async fn inner_service_errors_are_recorded_with_their_status() {
 
     let text = registry.encode_text().unwrap();
     for line in [
-        "http_requests_total{method=\"GET\",route=\"/forbidden\",status=\"403\"} 1\n",
+        "http_requests_total{method=\"GET\",route=\"<unmatched>\",status=\"403\"} 1\n",
         "http_requests_total{method=\"GET\",route=\"/allowed\",status=\"200\"} 1\n",
     ] {
         assert!(text.contains(line), "no {line:?} in\n{text}");

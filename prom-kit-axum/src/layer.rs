@@ -4,7 +4,7 @@ use std::task::{Context, Poll};
 
 use axum::extract::MatchedPath;
 use http::request::Parts;
-use http::{Request, Response, header::CONTENT_LENGTH};
+use http::{Extensions, HeaderMap, Method, Request, Response, Uri, header::CONTENT_LENGTH};
 use http_body::Body;
 use prom_kit::http::{HttpMetrics, MiddlewareCore, RequestInfo};
 use tower_layer::Layer;
@@ -96,23 +96,41 @@ where
     }
 
     fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
+        if !self.core.has_hooks() {
+            // No hook needs the request's `Parts`: read what the metrics need in place.
+            let size = request_size(request.headers(), request.body());
+            let info = request_info(request.method(), request.extensions(), request.uri(), size);
+            let tracker = self.core.metrics().start(&info, Vec::new());
+            return ResponseFuture::new(self.inner.call(request), tracker);
+        }
         let (parts, body) = request.into_parts();
-        let request_size = parts
-            .headers
-            .get(CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse().ok())
-            .or_else(|| body.size_hint().exact());
-        let info = RequestInfo {
-            method: parts.method.as_str(),
-            route: parts
-                .extensions
-                .get::<MatchedPath>()
-                .map(MatchedPath::as_str),
-            path: parts.uri.path(),
-            request_size,
-        };
+        let size = request_size(&parts.headers, &body);
+        let info = request_info(&parts.method, &parts.extensions, &parts.uri, size);
         let tracker = self.core.start(&parts, &info);
         ResponseFuture::new(self.inner.call(Request::from_parts(parts, body)), tracker)
+    }
+}
+
+/// The request body's size: its `Content-Length`, or the body's exact size hint.
+fn request_size(headers: &HeaderMap, body: &impl Body) -> Option<u64> {
+    headers
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+        .or_else(|| body.size_hint().exact())
+}
+
+/// What the metrics need of a request; the route is axum's [`MatchedPath`].
+fn request_info<'a>(
+    method: &'a Method,
+    extensions: &'a Extensions,
+    uri: &'a Uri,
+    request_size: Option<u64>,
+) -> RequestInfo<'a> {
+    RequestInfo {
+        method: method.as_str(),
+        route: extensions.get::<MatchedPath>().map(MatchedPath::as_str),
+        path: uri.path(),
+        request_size,
     }
 }

@@ -3,9 +3,9 @@
 //! - [`MetricsEndpoint`] serves a registry wherever it is mounted (usually `/metrics`),
 //!   with content negotiation, gzip, `HEAD`, `405` and a concurrent-scrape limit, so the
 //!   router's own authentication, TLS and middleware apply to it.
-//! - [`MetricsLayer`] records request count, duration and in-flight requests labelled by
-//!   method, the matched route template ([`MatchedPath`](axum::extract::MatchedPath), never
-//!   the raw path) and status.
+//! - [`MetricsLayer`] records request count and duration labelled by method, the matched
+//!   route template ([`MatchedPath`](axum::extract::MatchedPath), never the raw path) and
+//!   status, and in-flight requests by method.
 //!
 //! All behaviour and every metric name comes from [`prom_kit::http`], shared with the
 //! actix-web adapter, so both export the same series.

@@ -80,7 +80,8 @@
 //! | `tokio` | no | [`collectors::TokioCollector`]: `tokio_*` runtime metrics |
 //!
 //! Without features beyond the default, prom-kit depends on `foldhash`, `hashbrown`,
-//! `itoa`, `ryu` and `parking_lot` only.
+//! `itoa`, `ryu`, `parking_lot`, `triomphe` and `quanta` (the time-stamp-counter clock the
+//! request timers read) only.
 //!
 //! ## Stability
 //!
@@ -146,6 +147,7 @@ pub mod registry;
 #[cfg_attr(docsrs, doc(cfg(feature = "server")))]
 pub mod server;
 pub mod snapshot;
+mod stopwatch;
 mod sync;
 #[cfg(feature = "testing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]

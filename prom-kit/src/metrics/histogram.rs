@@ -1,7 +1,7 @@
 //! [`Histogram`]: observations counted in buckets.
 
 use std::sync::{Arc, OnceLock};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use super::ExemplarSlot;
 use super::bucket_cells::BucketCells;
@@ -11,6 +11,7 @@ use crate::atomic::AtomicF64;
 use crate::error::Result;
 use crate::snapshot::Exemplar;
 use crate::snapshot::{HistogramSnapshot, Scratch, Snapshot};
+use crate::stopwatch::Stopwatch;
 use crate::time::timestamp_now;
 
 /// A histogram with fixed bucket bounds.
@@ -286,7 +287,7 @@ impl Histogram {
     pub fn start_timer(&self) -> HistogramTimer<'_> {
         HistogramTimer {
             histogram: self,
-            start: Instant::now(),
+            start: Stopwatch::start(),
             armed: true,
         }
     }
@@ -402,7 +403,7 @@ fn bucket_index(scan: &[f64], bounds: &[f64], value: f64) -> usize {
 #[must_use = "the timer observes when dropped; dropping it at once records ~0 seconds"]
 pub struct HistogramTimer<'a> {
     histogram: &'a Histogram,
-    start: Instant,
+    start: Stopwatch,
     armed: bool,
 }
 
@@ -410,7 +411,7 @@ impl HistogramTimer<'_> {
     /// Observes the elapsed time now and returns it in seconds.
     pub fn observe(mut self) -> f64 {
         self.armed = false;
-        let elapsed = self.start.elapsed().as_secs_f64();
+        let elapsed = self.start.elapsed_seconds();
         self.histogram.observe(elapsed);
         elapsed
     }
@@ -424,7 +425,7 @@ impl HistogramTimer<'_> {
 impl Drop for HistogramTimer<'_> {
     fn drop(&mut self) {
         if self.armed {
-            self.histogram.observe(self.start.elapsed().as_secs_f64());
+            self.histogram.observe(self.start.elapsed_seconds());
         }
     }
 }

@@ -10,7 +10,6 @@ mod tracker;
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::Instant;
 
 use http::{HeaderMap, Uri};
 
@@ -25,6 +24,7 @@ use super::requests::normalize_method;
 use crate::error::Result;
 use crate::http::scope::RegistryScope;
 use crate::metrics::HistogramConfig;
+use crate::stopwatch::Stopwatch;
 use crate::{Counter, Family, Gauge, Histogram, Registry};
 use tracker::ClientValues;
 
@@ -101,7 +101,7 @@ impl HttpClientMetrics {
             inner: Arc::clone(&self.inner),
             method,
             server,
-            start: Instant::now(),
+            start: Stopwatch::start(),
             in_flight,
             finished: false,
         }
@@ -153,6 +153,9 @@ impl HttpClientMetricsBuilder {
 
     /// Creates the metrics and registers them in `registry` (all or none).
     pub fn build(self, registry: &Registry) -> Result<HttpClientMetrics> {
+        // The request timers' clock calibrates on its first reading: here, not in the
+        // first request.
+        crate::stopwatch::calibrate();
         let registry = self.scope.apply(registry)?;
         let (requests_name, duration_name, in_flight_name, labels) = match self.naming {
             NamingScheme::Classic => (

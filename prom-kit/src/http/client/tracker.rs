@@ -1,11 +1,11 @@
 //! [`ClientRequestTracker`]: one outgoing request on its way.
 
 use std::sync::Arc;
-use std::time::Instant;
 
 use super::{ClientErrorCause, ClientInner};
 use crate::Gauge;
 use crate::labels::LabelValues;
+use crate::stopwatch::Stopwatch;
 
 /// The label values of one client series, without allocating.
 pub(super) struct ClientValues<'a> {
@@ -48,7 +48,7 @@ pub struct ClientRequestTracker {
     pub(super) inner: Arc<ClientInner>,
     pub(super) method: &'static str,
     pub(super) server: String,
-    pub(super) start: Instant,
+    pub(super) start: Stopwatch,
     pub(super) in_flight: Option<Gauge>,
     pub(super) finished: bool,
 }
@@ -82,7 +82,7 @@ impl ClientRequestTracker {
             return;
         }
         self.finished = true;
-        let elapsed = self.start.elapsed().as_secs_f64();
+        let elapsed = self.start.elapsed_seconds();
         let values = ClientValues::outcome(self.method, &self.server, status, error);
         if let Some(requests) = &self.inner.requests {
             let _ = requests.with(&values, crate::Counter::inc);

@@ -1,8 +1,8 @@
 //! [`GrpcMetrics`]: the call metrics of a gRPC server or client, and their builder.
 
+use crate::stopwatch::Stopwatch;
 use std::fmt;
 use std::sync::Arc;
-use std::time::Instant;
 
 use super::families::GrpcFamilies;
 use super::naming::{GrpcNames, GrpcSide};
@@ -106,11 +106,11 @@ impl GrpcMetrics {
         GrpcCallTracker {
             series,
             side: inner.side,
-            start: Instant::now(),
+            start: Stopwatch::start(),
             received,
             sent,
             exemplar: None,
-            deadline: None,
+            timeout: None,
             finished: false,
         }
     }
@@ -213,6 +213,9 @@ impl GrpcMetricsBuilder {
     /// (`OpenTelemetryUtf8`) in a registry that does not accept UTF-8 names; the registry
     /// is left as it was.
     pub fn build(self, registry: &Registry) -> Result<GrpcMetrics> {
+        // The request timers' clock calibrates on its first reading: here, not in the
+        // first request.
+        crate::stopwatch::calibrate();
         let registry = self.scope.apply(registry)?;
         let names = GrpcNames::of(self.side, self.naming);
         let call_labels = names.call_labels;

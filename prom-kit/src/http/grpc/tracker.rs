@@ -1,11 +1,12 @@
 //! [`GrpcCallTracker`]: one gRPC call on its way, recorded when it finishes.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use super::series::MethodSeries;
 use super::{GrpcCallLabels, GrpcCode, GrpcFrameCounter, GrpcSide};
 use crate::Counter;
+use crate::stopwatch::Stopwatch;
 
 /// One call in progress: count its messages with [`received`](Self::received) and
 /// [`sent`](Self::sent) as they pass, and [`finish`](Self::finish) it with its status.
@@ -16,11 +17,12 @@ use crate::Counter;
 pub struct GrpcCallTracker {
     pub(super) series: Arc<MethodSeries>,
     pub(super) side: GrpcSide,
-    pub(super) start: Instant,
+    pub(super) start: Stopwatch,
     pub(super) received: Option<Counter>,
     pub(super) sent: Option<Counter>,
     pub(super) exemplar: Option<Vec<(String, String)>>,
-    pub(super) deadline: Option<Instant>,
+    /// The call's deadline, from its start.
+    pub(super) timeout: Option<Duration>,
     pub(super) finished: bool,
 }
 
@@ -45,7 +47,7 @@ impl GrpcCallTracker {
     /// gives it — tonic's server answers it `Cancelled`, and its client surfaces that.
     #[must_use]
     pub fn with_timeout(mut self, timeout: Duration) -> Self {
-        self.deadline = self.start.checked_add(timeout);
+        self.timeout = Some(timeout);
         self
     }
 
@@ -107,14 +109,17 @@ impl GrpcCallTracker {
             return;
         }
         self.finished = true;
-        let now = Instant::now();
-        let code = match self.deadline {
-            Some(deadline) if code == GrpcCode::Canceled && now + DEADLINE_SLACK >= deadline => {
+        let elapsed = self.start.elapsed();
+        let code = match self.timeout {
+            Some(timeout)
+                if code == GrpcCode::Canceled
+                    && elapsed.saturating_add(DEADLINE_SLACK) >= timeout =>
+            {
                 GrpcCode::DeadlineExceeded
             }
             _ => code,
         };
-        let elapsed = now.duration_since(self.start).as_secs_f64();
+        let elapsed = elapsed.as_secs_f64();
         let exemplar: Option<Vec<(&str, &str)>> = self.exemplar.as_ref().map(|pairs| {
             pairs
                 .iter()

@@ -110,6 +110,13 @@ impl<R: ?Sized> MiddlewareCore<R> {
         self
     }
 
+    /// Whether a hook reads the request (extra labels or exemplars). Without one, an
+    /// adapter may skip building the request view the hooks take and start the tracker
+    /// with [`HttpMetrics::start`] directly.
+    pub fn has_hooks(&self) -> bool {
+        self.extra_labels.is_some() || self.exemplar.is_some()
+    }
+
     /// The metrics recorded into.
     pub fn metrics(&self) -> &HttpMetrics {
         &self.metrics

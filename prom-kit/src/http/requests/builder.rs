@@ -3,6 +3,8 @@
 use std::sync::Arc;
 
 use super::naming::{Names, UNMATCHED_ROUTE};
+use super::route_series::Families;
+use super::route_table::RouteTable;
 use super::{HttpMetrics, Inner, NamingScheme};
 use crate::error::Result;
 use crate::http::scope::RegistryScope;
@@ -119,6 +121,9 @@ impl HttpMetricsBuilder {
     /// An invalid prefix, constant or extra label name, or a name already registered;
     /// the registry is left as it was.
     pub fn build(self, registry: &Registry) -> Result<HttpMetrics> {
+        // The request timers' clock calibrates on its first reading: here, not in the
+        // first request.
+        crate::stopwatch::calibrate();
         let registry = self.scope.apply(registry)?;
         let names = self.naming.names();
         let inner = self.families(&names)?;
@@ -134,7 +139,9 @@ impl HttpMetricsBuilder {
             .into_iter()
             .chain(self.extra_labels.iter().map(String::as_str))
             .collect();
-        let flight_labels: Vec<&str> = [names.method, names.route]
+        // No route: a request is in flight before it is routed (OpenTelemetry's
+        // `http.server.active_requests` has no route either).
+        let flight_labels: Vec<&str> = [names.method]
             .into_iter()
             .chain(self.extra_labels.iter().map(String::as_str))
             .collect();
@@ -156,7 +163,7 @@ impl HttpMetricsBuilder {
             Some(native) => HistogramConfig::both(classic, native),
             None => HistogramConfig::classic(classic),
         };
-        Ok(Inner {
+        let families = Families {
             requests: match names.requests {
                 Some(_) => Some(
                     Family::builder(series_labels.iter().copied())
@@ -179,19 +186,26 @@ impl HttpMetricsBuilder {
             } else {
                 None
             },
+        };
+        Ok(Inner {
+            routes: RouteTable::new(
+                families,
+                self.max_series,
+                self.unmatched_route.into_boxed_str(),
+            ),
             excluded: self
                 .excluded
                 .into_iter()
                 .map(String::into_boxed_str)
                 .collect(),
             extra_count: self.extra_labels.len(),
-            unmatched_route: self.unmatched_route.into_boxed_str(),
         })
     }
 }
 
 /// Registers every family of `inner`, or none of them.
 fn register_all(registry: &Registry, names: &Names, inner: &Inner) -> Result<()> {
+    let inner = inner.routes.families();
     let mut registered = registry.batch();
     if let (Some(name), Some(family)) = (names.requests, &inner.requests) {
         registered.register(name, "HTTP requests completed.", family.clone())?;

@@ -3,12 +3,11 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::Instant;
-
-use crate::{Counter, Family, Gauge, Histogram};
 
 mod builder;
 mod naming;
+mod route_series;
+mod route_table;
 mod tracker;
 
 pub use builder::HttpMetricsBuilder;
@@ -16,7 +15,7 @@ pub use naming::{NamingScheme, OTHER_METHOD, UNMATCHED_ROUTE};
 pub use tracker::{RequestTracker, ResponseRecorder};
 
 pub(crate) use naming::normalize_method;
-use tracker::SeriesValues;
+use route_table::RouteTable;
 
 /// The request metrics of one application: create once with
 /// [`builder`](Self::builder), share (it is a cheap clone) with the middleware.
@@ -42,14 +41,10 @@ pub struct HttpMetrics {
 }
 
 pub(super) struct Inner {
-    pub(super) requests: Option<Family<Counter>>,
-    pub(super) duration: Family<Histogram>,
-    pub(super) in_flight: Family<Gauge>,
-    pub(super) request_size: Option<Family<Histogram>>,
-    pub(super) response_size: Option<Family<Histogram>>,
+    /// The series of each (method, route, extra values), over the families.
+    routes: Arc<RouteTable>,
     pub(super) excluded: Vec<Box<str>>,
     pub(super) extra_count: usize,
-    pub(super) unmatched_route: Box<str>,
 }
 
 impl fmt::Debug for HttpMetrics {
@@ -105,32 +100,9 @@ impl HttpMetrics {
         }
         extra_values.resize(self.inner.extra_count, String::new());
         let method = normalize_method(request.method);
-        let route: Box<str> = request
-            .route
-            .map_or_else(|| self.inner.unmatched_route.clone(), Box::from);
-        let in_flight = self
-            .inner
-            .in_flight
-            .labels(&SeriesValues {
-                method,
-                route: &route,
-                status: None,
-                extra: &extra_values,
-            })
-            .ok();
-        if let Some(gauge) = &in_flight {
-            gauge.inc();
-        }
-        Some(RequestTracker {
-            inner: Arc::clone(&self.inner),
-            method,
-            route,
-            extra: extra_values,
-            request_size: request.request_size,
-            start: Instant::now(),
-            in_flight,
-            exemplar: None,
-        })
+        let route = request.route.unwrap_or(self.inner.routes.unmatched_route());
+        let series = self.inner.routes.series(method, route, &extra_values);
+        Some(RequestTracker::start(series, request.request_size))
     }
 }
 

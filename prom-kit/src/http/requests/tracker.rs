@@ -1,11 +1,10 @@
 //! [`RequestTracker`]: one request on its way, recorded when it finishes.
 
 use std::sync::Arc;
-use std::time::Instant;
 
-use super::Inner;
-use crate::Gauge;
+use super::route_series::{Outcome, RouteSeries};
 use crate::labels::LabelValues;
+use crate::stopwatch::Stopwatch;
 
 /// The label values of one request series, without allocating.
 pub(super) struct SeriesValues<'a> {
@@ -31,23 +30,59 @@ impl LabelValues for SeriesValues<'_> {
     }
 }
 
+/// The label values of one request's in-flight series: its method and extra label
+/// values (the route is often not known yet when a request starts).
+pub(super) struct FlightValues<'a> {
+    pub(super) method: &'a str,
+    pub(super) extra: &'a [String],
+}
+
+impl LabelValues for FlightValues<'_> {
+    fn label_count(&self) -> usize {
+        1 + self.extra.len()
+    }
+
+    fn label_value(&self, index: usize) -> &str {
+        match index {
+            0 => self.method,
+            _ => self.extra.get(index - 1).map_or("", String::as_str),
+        }
+    }
+}
+
 /// One request in progress. [`finish`](Self::finish) records it; dropping it
 /// unfinished (the client went away, the handler panicked or was cancelled) only takes
 /// it out of the in-flight gauge.
 #[derive(Debug)]
 #[must_use = "dropping the tracker records the request as cancelled"]
 pub struct RequestTracker {
-    pub(super) inner: Arc<Inner>,
-    pub(super) method: &'static str,
-    pub(super) route: Box<str>,
-    pub(super) extra: Vec<String>,
+    pub(super) series: Arc<RouteSeries>,
     pub(super) request_size: Option<u64>,
-    pub(super) start: Instant,
-    pub(super) in_flight: Option<Gauge>,
+    pub(super) start: Stopwatch,
+    /// Whether the request is still counted in flight.
+    pub(super) in_flight: bool,
     pub(super) exemplar: Option<Vec<(String, String)>>,
 }
 
 impl RequestTracker {
+    /// Starts tracking a request of `series`: counts it in flight.
+    pub(super) fn start(series: Arc<RouteSeries>, request_size: Option<u64>) -> Self {
+        let in_flight = match &series.in_flight {
+            Some(gauge) => {
+                gauge.inc();
+                true
+            }
+            None => false,
+        };
+        Self {
+            series,
+            request_size,
+            start: Stopwatch::start(),
+            in_flight,
+            exemplar: None,
+        }
+    }
+
     /// Attaches exemplar labels (a trace id, say) to this request's count and duration
     /// observation. Labels longer than an exemplar allows are dropped, the request is
     /// still recorded.
@@ -59,57 +94,49 @@ impl RequestTracker {
     /// Records the request as completed with `status`, its duration measured from
     /// [`HttpMetrics::start`](super::HttpMetrics::start) to now, and the response body size if known.
     pub fn finish(mut self, status: u16, response_size: Option<u64>) {
-        let elapsed = self.start.elapsed().as_secs_f64();
-        let mut status_text = itoa::Buffer::new();
-        let values = SeriesValues {
-            method: self.method,
-            route: &self.route,
-            status: Some(status_text.format(status)),
-            extra: &self.extra,
-        };
-        let inner = &*self.inner;
+        let elapsed_seconds = self.start.elapsed_seconds();
         let exemplar: Option<Vec<(&str, &str)>> = self.exemplar.as_ref().map(|pairs| {
             pairs
                 .iter()
                 .map(|(n, v)| (n.as_str(), v.as_str()))
                 .collect()
         });
-        // `with` rather than `labels`: no handle to clone and drop per family. The label
-        // count always matches the families', so the results are not errors.
-        if let Some(requests) = &inner.requests {
-            let _ = requests.with(&values, |counter| {
-                let recorded = exemplar
-                    .as_deref()
-                    .is_some_and(|labels| counter.inc_by_with_exemplar(1, labels).is_ok());
-                if !recorded {
-                    counter.inc();
-                }
-            });
-        }
-        let _ = inner.duration.with(&values, |histogram| {
-            let recorded = exemplar
-                .as_deref()
-                .is_some_and(|labels| histogram.observe_with_exemplar(elapsed, labels).is_ok());
-            if !recorded {
-                histogram.observe(elapsed);
-            }
+        self.series.record(&Outcome {
+            status,
+            elapsed_seconds,
+            request_size: self.request_size,
+            response_size,
+            exemplar: exemplar.as_deref(),
         });
-        for (family, size) in [
-            (&inner.request_size, self.request_size),
-            (&inner.response_size, response_size),
-        ] {
-            if let (Some(family), Some(size)) = (family, size) {
-                let _ = family.with(&values, |histogram| histogram.observe(size as f64));
-            }
-        }
-        if let Some(gauge) = self.in_flight.take() {
-            gauge.dec();
-        }
+        self.leave_in_flight();
     }
 
     /// The route label value this request is recorded under.
     pub fn route(&self) -> &str {
-        &self.route
+        &self.series.route
+    }
+
+    /// Sets the route the request is recorded under, for frameworks that route inside
+    /// the service a middleware wraps (actix-web): started without a route, the request
+    /// is counted in flight at once (that gauge has no route label), and its route is
+    /// set once routing is done. `None`: no route matched.
+    pub fn set_route(&mut self, route: Option<&str>) {
+        // The table is gone only if the metrics are: then there is nothing to record into.
+        let Some(table) = self.series.table.upgrade() else {
+            return;
+        };
+        let route = route.unwrap_or(table.unmatched_route());
+        if *self.series.route != *route {
+            self.series = table.series(self.series.method, route, &self.series.extra);
+        }
+    }
+
+    fn leave_in_flight(&mut self) {
+        if std::mem::take(&mut self.in_flight) {
+            if let Some(gauge) = &self.series.in_flight {
+                gauge.dec();
+            }
+        }
     }
 }
 
@@ -140,6 +167,14 @@ impl ResponseRecorder {
         self.bytes += bytes;
     }
 
+    /// Sets the route the request is recorded under (see
+    /// [`RequestTracker::set_route`]).
+    pub fn set_route(&mut self, route: Option<&str>) {
+        if let Some(tracker) = &mut self.tracker {
+            tracker.set_route(route);
+        }
+    }
+
     /// Records the request now (once; later calls do nothing).
     pub fn finish(&mut self) {
         if let Some(tracker) = self.tracker.take() {
@@ -156,8 +191,6 @@ impl Drop for ResponseRecorder {
 
 impl Drop for RequestTracker {
     fn drop(&mut self) {
-        if let Some(gauge) = self.in_flight.take() {
-            gauge.dec();
-        }
+        self.leave_in_flight();
     }
 }
