@@ -69,6 +69,20 @@ impl BucketCells {
         }
     }
 
+    /// Counts one observation in bucket `index`, leaving the sum to the caller (a
+    /// histogram with native buckets keeps its sum there).
+    #[inline]
+    pub(crate) fn count_in(&self, index: usize) {
+        let base = if self.stride == 0 {
+            0
+        } else {
+            thread_stripe() * self.stride
+        };
+        if let Some(count) = self.word(base + index.min(self.buckets - 1)) {
+            count.fetch_add(1, Ordering::Release);
+        }
+    }
+
     fn runs(&self) -> impl Iterator<Item = usize> {
         let runs = if self.stride == 0 { 1 } else { STRIPES };
         (0..runs).map(move |run| run * self.stride)

@@ -59,7 +59,9 @@ pub struct Histogram {
 struct HistogramCore {
     config: HistogramConfig,
     buckets: Buckets,
-    /// One count per finite bound, then the `+Inf` bucket, and the sum.
+    /// One count per finite bound, then the `+Inf` bucket, and the sum. With native
+    /// buckets, the sum is the native counts' (see [`Histogram::observe_at`]); native
+    /// only, the cells are unused.
     cells: BucketCells,
     /// The bounds padded with `+Inf` to whole groups of [`SCAN_LANES`], when there are few
     /// enough to scan (see [`bucket_index`]); empty otherwise.
@@ -234,17 +236,22 @@ impl Histogram {
         bucket_index(&self.core.scan, self.core.buckets.bounds(), value)
     }
 
-    /// Native buckets first, then classic: a scrape reads the classic counts first (with
-    /// acquire loads that pair with the classic increments' release), then flips the
-    /// native copies, so every observation it saw in a classic bucket is also in the
-    /// native count, and no cumulative bucket count exceeds the native `sample_count`
-    /// that protobuf exposes.
+    /// With native buckets, the native counts keep the sum (and, native only, the
+    /// count): one sum to update, not two. The classic bucket is counted after the native
+    /// observation has started and before it finishes; a scrape reads the classic counts
+    /// first (with acquire loads that pair with the classic increments' release), then
+    /// flips the native copies, which waits for every observation started — so every
+    /// observation it saw in a classic bucket is also in the native count and sum, and no
+    /// cumulative bucket count exceeds the native `sample_count` that protobuf exposes.
     #[inline]
     fn observe_at(&self, index: usize, value: f64) {
-        if let Some(native) = &self.core.native {
-            native.observe(value);
+        match &self.core.native {
+            None => self.core.cells.observe(index, value),
+            Some(native) if self.core.config.classic.is_some() => {
+                native.observe_then(value, || self.core.cells.count_in(index));
+            }
+            Some(native) => native.observe(value),
         }
-        self.core.cells.observe(index, value);
     }
 
     /// Records one observation with an exemplar (a trace id, say) on its bucket.
@@ -294,12 +301,18 @@ impl Histogram {
 
     /// The number of observations so far.
     pub fn count(&self) -> u64 {
-        self.core.cells.count()
+        match &self.core.native {
+            Some(native) if self.core.config.classic.is_none() => native.count(),
+            _ => self.core.cells.count(),
+        }
     }
 
     /// The sum of the observations so far.
     pub fn sum(&self) -> f64 {
-        self.core.cells.sum()
+        match &self.core.native {
+            Some(native) => native.sum(),
+            None => self.core.cells.sum(),
+        }
     }
 
     /// The classic bucket bounds (none for a native-only histogram).
@@ -346,10 +359,21 @@ impl Metric for Histogram {
             .native
             .as_ref()
             .map(|native| native.snapshot(&mut scratch.native));
+        let sum = match &native {
+            Some(native) => {
+                if self.core.config.classic.is_none() {
+                    // Native only: the one classic bucket (`+Inf`) holds every observation.
+                    scratch.counts.clear();
+                    scratch.counts.push(native.count);
+                }
+                native.sum
+            }
+            None => self.core.cells.sum(),
+        };
         Snapshot::Histogram(HistogramSnapshot {
             bounds: self.core.buckets.bounds(),
             counts: &scratch.counts,
-            sum: self.core.cells.sum(),
+            sum,
             created: Some(self.core.created.get()),
             exemplars: &scratch.exemplars,
             native,

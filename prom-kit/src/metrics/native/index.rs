@@ -36,6 +36,50 @@ static BOUNDS: LazyLock<Vec<Vec<f64>>> = LazyLock::new(|| {
         .collect()
 });
 
+/// For each schema 1…8, where to start looking in [`BOUNDS`]: the fraction range
+/// `[0.5, 1)` cut into `2^(schema+1)` cells of equal width by the top bits of the
+/// mantissa, and for each cell the number of bounds below its start. A cell is narrower
+/// than the narrowest bucket (`0.25/2^n` against `0.5·(2^(1/2^n) − 1) > 0.34/2^n`), so it
+/// holds at most one bound, and one comparison finds a fraction's position: a table
+/// lookup instead of a binary search whose every step waits for the one before.
+///
+/// Each schema's bounds are kept next to its cells, so that a lookup checks one lazy
+/// static, not two.
+static CELL_STARTS: LazyLock<Vec<(Vec<f64>, Vec<u16>)>> = LazyLock::new(|| {
+    (0..=MAX_SCHEMA)
+        .map(|schema| {
+            let bounds = BOUNDS[usize::try_from(schema).unwrap_or(0)].clone();
+            if schema == 0 {
+                return (bounds, Vec::new());
+            }
+            let cells = 1u32 << (schema + 1);
+            let starts = (0..cells)
+                .map(|cell| {
+                    // The cell's first fraction: 0.5 · (1 + cell / cells), exact.
+                    let start = 0.5 * (1.0 + f64::from(cell) / f64::from(cells));
+                    u16::try_from(bounds.partition_point(|bound| *bound < start))
+                        .unwrap_or(u16::MAX)
+                })
+                .collect();
+            (bounds, starts)
+        })
+        .collect()
+});
+
+/// The number of bounds of `schema` (1…8) below `fraction` (in `[0.5, 1)`): the
+/// position of its bucket within the power of two.
+#[inline]
+fn position(schema: i32, fraction: f64) -> usize {
+    let Some((bounds, starts)) = CELL_STARTS.get(usize::try_from(schema).unwrap_or(0)) else {
+        return 0;
+    };
+    let shift = 52 - (schema + 1);
+    let cell = usize::try_from((fraction.to_bits() & ((1 << 52) - 1)) >> shift).unwrap_or(0);
+    let start = starts.get(cell).map_or(0, |&s| usize::from(s));
+    // At most one bound lies between the cell's start and the fraction.
+    start + usize::from(bounds.get(start).is_some_and(|bound| *bound < fraction))
+}
+
 /// The largest double `c` with `c^n <= 2^j` (`1 <= c < 2`, `j < n`, `n` a power of two).
 fn floor_root_of_two(j: u32, n: u32) -> f64 {
     if j == 0 {
@@ -85,39 +129,39 @@ fn square(high: f64, low: f64) -> (f64, f64) {
 
 /// `frexp`: `value = fraction * 2^exponent` with `fraction` in `[0.5, 1)`, for finite,
 /// non-zero, positive values (subnormals included).
+#[inline]
 fn frexp(value: f64) -> (f64, i32) {
     let bits = value.to_bits();
     let biased = ((bits >> 52) & 0x7ff) as i32;
     if biased == 0 {
-        // Subnormal: scale into the normal range first.
-        let (fraction, exponent) = frexp(value * 2f64.powi(64));
-        return (fraction, exponent - 64);
+        return frexp_subnormal(value);
     }
     let fraction = f64::from_bits((bits & !(0x7ff << 52)) | (1022 << 52));
     (fraction, biased - 1022)
 }
 
+/// [`frexp`] of a subnormal: scaled into the normal range first.
+#[cold]
+fn frexp_subnormal(value: f64) -> (f64, i32) {
+    let (fraction, exponent) = frexp(value * 2f64.powi(64));
+    (fraction, exponent - 64)
+}
+
 /// The key of the bucket a non-NaN value with `|value| > zero threshold` lands in at
 /// `schema`, as Prometheus defines it (±Inf count in the bucket past ±`f64::MAX`).
+#[inline]
 pub(crate) fn bucket_key(value: f64, schema: i32) -> i32 {
     let infinite = value.is_infinite();
     let magnitude = if infinite { f64::MAX } else { value.abs() };
     let (fraction, exponent) = frexp(magnitude);
     let key = if schema > 0 {
-        let bounds = &BOUNDS[usize::try_from(schema).unwrap_or(0)];
-        let position = bounds.partition_point(|bound| *bound < fraction);
+        let length = 1i32 << schema;
         #[expect(
             clippy::cast_possible_wrap,
             clippy::cast_possible_truncation,
-            reason = "bucket positions, keys and exponents of finite doubles fit in i32"
+            reason = "a position is at most 2^8"
         )]
-        let length = bounds.len() as i32;
-        #[expect(
-            clippy::cast_possible_wrap,
-            clippy::cast_possible_truncation,
-            reason = "bucket positions, keys and exponents of finite doubles fit in i32"
-        )]
-        let position = position as i32;
+        let position = position(schema, fraction) as i32;
         position + (exponent - 1) * length
     } else {
         let key = if fraction == 0.5 {

@@ -58,9 +58,17 @@ impl SparseBuckets {
         start & (self.slots.len() - 1)
     }
 
-    /// Adds `amount` to bucket `key`, creating it if needed.
-    #[inline]
+    /// Adds `amount` to bucket `key`, creating it if needed. The count is added with
+    /// `Release`: it is the last write of an observation (see `counts`).
+    #[cfg(test)]
     pub(crate) fn add(&self, key: i32, amount: u64) -> Added {
+        self.add_then(key, amount, |_| {})
+    }
+
+    /// [`add`](Self::add), calling `created` between claiming a new bucket and adding to
+    /// its count (so that what it does happens before the count is seen).
+    #[inline]
+    pub(crate) fn add_then(&self, key: i32, amount: u64, created: impl FnOnce(i32)) -> Added {
         let key = i64::from(key);
         let mask = self.slots.len() - 1;
         let mut index = self.start(key);
@@ -68,7 +76,7 @@ impl SparseBuckets {
             let slot = &self.slots[index];
             let current = slot.key.load(Ordering::Acquire);
             if current == key {
-                slot.count.fetch_add(amount, Ordering::Relaxed);
+                slot.count.fetch_add(amount, Ordering::Release);
                 return Added::Existing;
             }
             if current == EMPTY {
@@ -77,11 +85,16 @@ impl SparseBuckets {
                     .compare_exchange(EMPTY, key, Ordering::AcqRel, Ordering::Acquire)
                 {
                     Ok(_) => {
-                        slot.count.fetch_add(amount, Ordering::Relaxed);
+                        #[expect(
+                            clippy::cast_possible_truncation,
+                            reason = "the key was made from an i32"
+                        )]
+                        created(key as i32);
+                        slot.count.fetch_add(amount, Ordering::Release);
                         return Added::Created;
                     }
                     Err(actual) if actual == key => {
-                        slot.count.fetch_add(amount, Ordering::Relaxed);
+                        slot.count.fetch_add(amount, Ordering::Release);
                         return Added::Existing;
                     }
                     Err(_) => {}
@@ -92,12 +105,20 @@ impl SparseBuckets {
         Added::Full
     }
 
+    /// The sum of every bucket's count (`Acquire`, pairing with the additions).
+    pub(crate) fn total(&self) -> u64 {
+        self.slots
+            .iter()
+            .map(|slot| slot.count.load(Ordering::Acquire))
+            .fold(0, u64::wrapping_add)
+    }
+
     /// Appends every `(key, count)` with a non-zero count to `out`, sorted by key.
     pub(crate) fn collect_sorted(&self, out: &mut Vec<(i32, u64)>) {
         let start = out.len();
         for slot in &self.slots {
             let key = slot.key.load(Ordering::Acquire);
-            let count = slot.count.load(Ordering::Relaxed);
+            let count = slot.count.load(Ordering::Acquire);
             if key != EMPTY && count > 0 {
                 #[expect(
                     clippy::cast_possible_truncation,

@@ -171,3 +171,49 @@ fn special_values() {
     assert_eq!(bucket_key(1.5e-323, 0), -1072); // 3 * 2^-1074 in (2^-1073, 2^-1072]
     assert_eq!(frexp(5e-324), (0.5, -1073));
 }
+
+/// The cell table gives every fraction the position a binary search over the bounds
+/// gives: at every bound, the doubles next to it, and a spread of others, at every
+/// schema.
+#[test]
+fn cell_lookup_matches_a_binary_search() {
+    for schema in 1..=MAX_SCHEMA {
+        let bounds = &BOUNDS[schema as usize];
+        let search = |fraction: f64| bounds.partition_point(|bound| *bound < fraction);
+        let mut fractions: Vec<f64> = Vec::new();
+        for &bound in bounds {
+            for step in -3i64..=3 {
+                let near = f64::from_bits(bound.to_bits().wrapping_add_signed(step));
+                if (0.5..1.0).contains(&near) {
+                    fractions.push(near);
+                }
+            }
+        }
+        // Cell starts and the doubles around them.
+        let cells = 1u32 << (schema + 1);
+        for cell in 0..cells {
+            let start = 0.5 * (1.0 + f64::from(cell) / f64::from(cells));
+            for step in -2i64..=2 {
+                let near = f64::from_bits(start.to_bits().wrapping_add_signed(step));
+                if (0.5..1.0).contains(&near) {
+                    fractions.push(near);
+                }
+            }
+        }
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        for _ in 0..20_000 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            fractions.push(f64::from_bits((state >> 12) | (1022 << 52)));
+        }
+        fractions.push(f64::from_bits(1.0f64.to_bits() - 1));
+        for fraction in fractions {
+            assert_eq!(
+                position(schema, fraction),
+                search(fraction),
+                "schema {schema}, fraction {fraction:e}"
+            );
+        }
+    }
+}
