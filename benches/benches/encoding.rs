@@ -2,7 +2,9 @@
 //! series (1 label, Prometheus' 11 default buckets) to the text format, per library, next
 //! to the encoding floor (every series' `name{labels} ` text rendered once; a scrape only
 //! copies those bytes and formats the values with `itoa`/`ryu` into a reused buffer).
-//! Throughput is per series; the exposition sizes are printed once.
+//! prom-kit also encodes the registry to protobuf (what Prometheus asks for first when
+//! native histograms are enabled). Throughput is per series; the exposition sizes are
+//! printed once.
 
 use std::hint::black_box;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -354,6 +356,7 @@ fn encoding(c: &mut Criterion) {
     for (name, format) in [
         ("prom_kit_text", prom_kit::Format::Text),
         ("prom_kit_openmetrics", prom_kit::Format::OpenMetrics),
+        ("prom_kit_protobuf", prom_kit::Format::Protobuf),
     ] {
         group.bench_function(name, |b| {
             b.iter(|| {

@@ -5,106 +5,260 @@
 //! takes it too. Counters are named with their `_total` suffix, info metrics with `_info`
 //! (as gauges) and state sets become gauges labelled with the family name, as Go's client
 //! exposes them; the classic `+Inf` bucket is implicit.
+//!
+//! Each series is written straight from its snapshot into the family's buffer in the
+//! wire format (the `wire` module): no message structs, no strings per series. The messages are
+//! those of `proto.rs` (`metrics.proto`), which the tests decode the output with.
 
 pub(crate) mod proto;
-
-use prost::Message;
+#[cfg(test)]
+mod reference;
+mod wire;
 
 use crate::descriptor::Descriptor;
-use crate::labels::render::parse_rendered;
+use crate::labels::render::for_each_raw_pair;
 use crate::metrics::MetricType;
-use crate::snapshot::{Number, Snapshot};
+use crate::snapshot::{Exemplar, HistogramSnapshot, NativeSnapshot, Number, Snapshot};
 
-/// One family being assembled.
-#[derive(Debug)]
-pub(crate) struct ProtoFamily {
-    family: proto::MetricFamily,
-    const_pairs: Vec<proto::LabelPair>,
-    state_label: String,
+/// `MetricFamily` fields.
+mod family_field {
+    pub(super) const NAME: u32 = 1;
+    pub(super) const HELP: u32 = 2;
+    pub(super) const TYPE: u32 = 3;
+    pub(super) const METRIC: u32 = 4;
+    pub(super) const UNIT: u32 = 5;
 }
 
-fn pair(name: String, value: String) -> proto::LabelPair {
-    proto::LabelPair {
-        name: Some(name),
-        value: Some(value),
-    }
+/// `Metric` fields.
+mod metric_field {
+    pub(super) const LABEL: u32 = 1;
+    pub(super) const GAUGE: u32 = 2;
+    pub(super) const COUNTER: u32 = 3;
+    pub(super) const SUMMARY: u32 = 4;
+    pub(super) const UNTYPED: u32 = 5;
+    pub(super) const HISTOGRAM: u32 = 7;
 }
 
-fn exemplar(exemplar: &crate::snapshot::Exemplar) -> proto::Exemplar {
-    proto::Exemplar {
-        label: parse_rendered(exemplar.labels())
-            .into_iter()
-            .map(|(n, v)| pair(n, v))
-            .collect(),
-        value: Some(exemplar.value()),
-        timestamp: Some(timestamp(exemplar.timestamp())),
-    }
+/// `Histogram` fields.
+mod histogram_field {
+    pub(super) const SAMPLE_COUNT: u32 = 1;
+    pub(super) const SAMPLE_SUM: u32 = 2;
+    pub(super) const BUCKET: u32 = 3;
+    pub(super) const SCHEMA: u32 = 5;
+    pub(super) const ZERO_THRESHOLD: u32 = 6;
+    pub(super) const ZERO_COUNT: u32 = 7;
+    pub(super) const NEGATIVE_SPAN: u32 = 9;
+    pub(super) const NEGATIVE_DELTA: u32 = 10;
+    pub(super) const POSITIVE_SPAN: u32 = 12;
+    pub(super) const POSITIVE_DELTA: u32 = 13;
+    pub(super) const CREATED: u32 = 15;
+    pub(super) const EXEMPLARS: u32 = 16;
 }
 
-/// Sets the native fields: schema, zero bucket, and each sign's buckets as spans of
-/// consecutive keys plus deltas between consecutive counts. The native snapshot's count
-/// and sum replace the classic ones (they come from the same consistent read). A
-/// histogram without buckets gets the no-op span, so that Prometheus tells it is native
-/// even with a zero threshold of 0.
-fn add_native(histogram: &mut proto::Histogram, native: &crate::snapshot::NativeSnapshot<'_>) {
-    histogram.sample_count = Some(native.count);
-    histogram.sample_sum = Some(native.sum);
-    histogram.schema = Some(native.schema);
-    histogram.zero_threshold = Some(native.zero_threshold);
-    histogram.zero_count = Some(native.zero_count);
-    (histogram.positive_span, histogram.positive_delta) = spans_and_deltas(native.positive);
-    (histogram.negative_span, histogram.negative_delta) = spans_and_deltas(native.negative);
-    if native.positive.is_empty() && native.negative.is_empty() {
-        histogram.positive_span.push(proto::BucketSpan {
-            offset: Some(0),
-            length: Some(0),
+/// The largest family buffer a thread keeps for its next family (64 MiB).
+const MAX_SPARE_BYTES: usize = 64 << 20;
+
+std::thread_local! {
+    /// A thread's buffer from its last family, kept so that the next family (and the next
+    /// scrape) writes into memory already allocated and mapped: a fresh buffer for a
+    /// family of 10k series is a megabyte of page faults on every scrape.
+    static SPARE: std::cell::Cell<Vec<u8>> = const { std::cell::Cell::new(Vec::new()) };
+}
+
+/// An empty buffer: the thread's spare one if it has one.
+fn take_spare() -> Vec<u8> {
+    SPARE.try_with(std::cell::Cell::take).unwrap_or_default()
+}
+
+/// Keeps `buffer` as the thread's spare one, unless it is too large to keep.
+fn keep_spare(mut buffer: Vec<u8>) {
+    if buffer.capacity() <= MAX_SPARE_BYTES {
+        buffer.clear();
+        let _ = SPARE.try_with(|spare| {
+            let kept = spare.take();
+            spare.set(if kept.capacity() > buffer.capacity() {
+                kept
+            } else {
+                buffer
+            });
         });
     }
 }
 
-/// Spans of consecutive keys (the first offset absolute, the next relative to the end
-/// of the previous span) and the count deltas, from `(key, count)` sorted by key.
-pub(crate) fn spans_and_deltas(buckets: &[(i32, u64)]) -> (Vec<proto::BucketSpan>, Vec<i64>) {
-    let mut spans: Vec<proto::BucketSpan> = Vec::new();
-    let mut deltas = Vec::with_capacity(buckets.len());
-    let mut previous_key: Option<i32> = None;
-    let mut previous_count = 0i64;
-    for &(key, count) in buckets {
-        match (previous_key, spans.last_mut()) {
-            (Some(last), Some(span)) if key == last + 1 => {
-                span.length = Some(span.length.unwrap_or(0) + 1);
-            }
-            (Some(last), _) => spans.push(proto::BucketSpan {
-                offset: Some(key - last - 1),
-                length: Some(1),
-            }),
-            (None, _) => spans.push(proto::BucketSpan {
-                offset: Some(key),
-                length: Some(1),
-            }),
-        }
-        #[expect(
-            clippy::cast_possible_wrap,
-            reason = "bucket counts above i64::MAX are refused before encoding"
-        )]
-        let count = count as i64;
-        deltas.push(count - previous_count);
-        previous_count = count;
-        previous_key = Some(key);
-    }
-    (spans, deltas)
+/// One family being assembled: its fields and its series, in the wire format.
+#[derive(Debug)]
+pub(crate) struct ProtoFamily {
+    /// The `MetricFamily` message so far (without its length).
+    message: Vec<u8>,
+    /// Series written.
+    series: usize,
+    /// The constant labels' `LabelPair` fields, written ahead of every series' own.
+    const_pairs: Vec<u8>,
+    state_label: String,
+    /// Reused for label values that need unescaping.
+    unescaped: String,
 }
 
-fn timestamp(seconds: f64) -> proto::Timestamp {
+/// Writes one `LabelPair` field (`tag`) of `name` and `value`.
+#[inline]
+fn label_pair(out: &mut Vec<u8>, tag: u32, name: &str, value: &str) {
+    let len = wire::bytes_field_len(name.len()) + wire::bytes_field_len(value.len());
+    wire::begin_sized(out, tag, len);
+    wire::bytes(out, 1, name.as_bytes());
+    wire::bytes(out, 2, value.as_bytes());
+}
+
+/// Writes the `LabelPair` fields (`tag`) of rendered label text.
+fn rendered_pairs(out: &mut Vec<u8>, tag: u32, rendered: &str, buffer: &mut String) {
+    for_each_raw_pair(rendered, buffer, |name, value| {
+        label_pair(out, tag, name, value);
+    });
+}
+
+/// Writes a `Timestamp` message field.
+fn timestamp(out: &mut Vec<u8>, tag: u32, seconds: f64) {
     let whole = seconds.floor();
     #[expect(
         clippy::cast_possible_truncation,
         reason = "a timestamp's whole seconds and nanoseconds fit their fields for any date a clock returns"
     )]
-    proto::Timestamp {
-        seconds: whole as i64,
-        nanos: ((seconds - whole) * 1e9) as i32,
+    let (seconds, nanos) = (whole as i64, ((seconds - whole) * 1e9) as i32);
+    // proto3 `Timestamp`: zero fields are left out; `int64`/`int32` as two's complement.
+    #[expect(
+        clippy::cast_sign_loss,
+        reason = "two's complement, as protobuf encodes it"
+    )]
+    let (seconds_word, nanos_word) = (seconds as u64, i64::from(nanos) as u64);
+    let field = |word: u64| {
+        if word == 0 {
+            0
+        } else {
+            1 + wire::varint_len(word)
+        }
+    };
+    wire::begin_sized(out, tag, field(seconds_word) + field(nanos_word));
+    if seconds != 0 {
+        wire::int(out, 1, seconds);
     }
+    if nanos != 0 {
+        wire::int(out, 2, i64::from(nanos));
+    }
+}
+
+/// Writes an `Exemplar` message field.
+fn exemplar(out: &mut Vec<u8>, tag: u32, exemplar: &Exemplar, buffer: &mut String) {
+    let start = wire::begin(out, tag);
+    rendered_pairs(out, 1, exemplar.labels(), buffer);
+    wire::double(out, 2, exemplar.value());
+    timestamp(out, 3, exemplar.timestamp());
+    wire::end(out, start);
+}
+
+/// Writes the spans (`span_tag`) and deltas (`delta_tag`) of one sign's native buckets,
+/// `(key, count)` sorted by key: spans of consecutive keys (the first offset absolute,
+/// the next relative to the end of the previous span), counts as deltas between
+/// consecutive buckets.
+fn spans_and_deltas(out: &mut Vec<u8>, (span_tag, delta_tag): (u32, u32), buckets: &[(i32, u64)]) {
+    let mut i = 0;
+    let mut previous_end: Option<i32> = None;
+    while i < buckets.len() {
+        let first = buckets[i].0;
+        let mut length = 1u32;
+        while buckets
+            .get(i + length as usize)
+            .is_some_and(|&(key, _)| i64::from(key) == i64::from(first) + i64::from(length))
+        {
+            length += 1;
+        }
+        // Keys of finite doubles lie within ±2^19 at any schema: no overflow.
+        let offset = match previous_end {
+            Some(end) => first.wrapping_sub(end).wrapping_sub(1),
+            None => first,
+        };
+        let start = wire::begin(out, span_tag);
+        wire::sint(out, 1, i64::from(offset));
+        wire::uint(out, 2, u64::from(length));
+        wire::end(out, start);
+        i += length as usize;
+        previous_end = Some(buckets[i - 1].0);
+    }
+    let mut previous = 0i64;
+    for &(_, count) in buckets {
+        #[expect(
+            clippy::cast_possible_wrap,
+            reason = "bucket counts above i64::MAX are refused before encoding"
+        )]
+        let count = count as i64;
+        wire::sint(out, delta_tag, count.wrapping_sub(previous));
+        previous = count;
+    }
+}
+
+/// Writes the native fields: schema, zero bucket, and each sign's buckets. A histogram
+/// without buckets gets the no-op span, so that Prometheus tells it is native even with
+/// a zero threshold of 0.
+fn native_fields(out: &mut Vec<u8>, native: &NativeSnapshot<'_>) {
+    use histogram_field::{
+        NEGATIVE_DELTA, NEGATIVE_SPAN, POSITIVE_DELTA, POSITIVE_SPAN, SCHEMA, ZERO_COUNT,
+        ZERO_THRESHOLD,
+    };
+    wire::sint(out, SCHEMA, i64::from(native.schema));
+    wire::double(out, ZERO_THRESHOLD, native.zero_threshold);
+    wire::uint(out, ZERO_COUNT, native.zero_count);
+    spans_and_deltas(out, (NEGATIVE_SPAN, NEGATIVE_DELTA), native.negative);
+    if native.positive.is_empty() && native.negative.is_empty() {
+        let start = wire::begin(out, POSITIVE_SPAN);
+        wire::sint(out, 1, 0);
+        wire::uint(out, 2, 0);
+        wire::end(out, start);
+    } else {
+        spans_and_deltas(out, (POSITIVE_SPAN, POSITIVE_DELTA), native.positive);
+    }
+}
+
+/// Writes a `Histogram` message field. The native snapshot's count and sum replace the
+/// classic ones (they come from the same consistent read).
+fn histogram(out: &mut Vec<u8>, h: &HistogramSnapshot<'_>, buffer: &mut String) {
+    use histogram_field::{BUCKET, CREATED, EXEMPLARS, SAMPLE_COUNT, SAMPLE_SUM};
+    let start = wire::begin(out, metric_field::HISTOGRAM);
+    let (count, sum) = match &h.native {
+        Some(native) => (native.count, native.sum),
+        None => (h.count(), h.sum),
+    };
+    wire::uint(out, SAMPLE_COUNT, count);
+    wire::double(out, SAMPLE_SUM, sum);
+    let mut cumulative = 0u64;
+    for (i, (bound, bucket_count)) in h.bounds.iter().zip(h.counts).enumerate() {
+        cumulative = cumulative.wrapping_add(*bucket_count);
+        let bucket = wire::begin(out, BUCKET);
+        wire::uint(out, 1, cumulative);
+        wire::double(out, 2, *bound);
+        if let Some(recorded) = h.exemplars.get(i).and_then(Option::as_deref) {
+            exemplar(out, 3, recorded, buffer);
+        }
+        wire::end(out, bucket);
+    }
+    if let Some(native) = &h.native {
+        native_fields(out, native);
+    }
+    if let Some(created) = h.created {
+        timestamp(out, CREATED, created);
+    }
+    if h.native.is_some() {
+        // Native histograms carry their exemplars in one list, whichever bucket they
+        // were recorded in.
+        for recorded in h.exemplars.iter().filter_map(Option::as_deref) {
+            exemplar(out, EXEMPLARS, recorded, buffer);
+        }
+    }
+    wire::end(out, start);
+}
+
+/// Writes a message field (`tag`) holding one `double` value field.
+fn value_message(out: &mut Vec<u8>, tag: u32, value: f64) {
+    let start = wire::begin(out, tag);
+    wire::double(out, 1, value);
+    wire::end(out, start);
 }
 
 impl ProtoFamily {
@@ -124,120 +278,112 @@ impl ProtoFamily {
             MetricType::Summary => (proto::MetricType::Summary, ""),
             MetricType::Unknown => (proto::MetricType::Untyped, ""),
         };
-        Self {
-            family: proto::MetricFamily {
-                name: Some(format!("{name}{suffix}")),
-                help: Some(descriptor.help().to_owned()),
-                r#type: Some(kind as i32),
-                metric: Vec::new(),
-                unit: descriptor.unit().map(str::to_owned),
-            },
-            const_pairs: parse_rendered(const_labels)
-                .into_iter()
-                .map(|(n, v)| pair(n, v))
-                .collect(),
-            state_label: state_label.to_owned(),
+        let mut message = take_spare();
+        let mut full_name = String::with_capacity(name.len() + suffix.len());
+        full_name.push_str(name);
+        full_name.push_str(suffix);
+        wire::bytes(&mut message, family_field::NAME, full_name.as_bytes());
+        wire::bytes(
+            &mut message,
+            family_field::HELP,
+            descriptor.help().as_bytes(),
+        );
+        wire::uint(&mut message, family_field::TYPE, kind as u64);
+        if let Some(unit) = descriptor.unit() {
+            wire::bytes(&mut message, family_field::UNIT, unit.as_bytes());
         }
+        let mut unescaped = String::new();
+        let mut const_pairs = Vec::new();
+        rendered_pairs(
+            &mut const_pairs,
+            metric_field::LABEL,
+            const_labels,
+            &mut unescaped,
+        );
+        Self {
+            message,
+            series: 0,
+            const_pairs,
+            state_label: state_label.to_owned(),
+            unescaped,
+        }
+    }
+
+    /// Starts one `Metric` with the constant labels, the series' own (rendered label
+    /// text) and `extra` (a state set's state); returns where it starts.
+    fn begin_metric(&mut self, labels: &str, extra: Option<(&str, &str)>) -> usize {
+        self.series += 1;
+        let out = &mut self.message;
+        let start = wire::begin(out, family_field::METRIC);
+        out.extend_from_slice(&self.const_pairs);
+        rendered_pairs(out, metric_field::LABEL, labels, &mut self.unescaped);
+        if let Some((name, value)) = extra {
+            label_pair(out, metric_field::LABEL, name, value);
+        }
+        start
     }
 
     /// Adds the series with rendered label text `labels`.
     pub(crate) fn add(&mut self, labels: &str, snapshot: Snapshot<'_>) {
-        let mut label: Vec<proto::LabelPair> = self.const_pairs.clone();
-        label.extend(parse_rendered(labels).into_iter().map(|(n, v)| pair(n, v)));
-        let metric = |label| proto::Metric {
-            label,
-            ..proto::Metric::default()
-        };
         match snapshot {
-            Snapshot::Counter(c) => self.family.metric.push(proto::Metric {
-                counter: Some(proto::Counter {
-                    value: Some(c.total.as_f64()),
-                    exemplar: c.exemplar.map(exemplar),
-                    created_timestamp: c.created.map(timestamp),
-                }),
-                ..metric(label)
-            }),
-            Snapshot::Gauge(v) => self.family.metric.push(proto::Metric {
-                gauge: Some(proto::Gauge {
-                    value: Some(v.as_f64()),
-                }),
-                ..metric(label)
-            }),
-            Snapshot::Unknown(v) => self.family.metric.push(proto::Metric {
-                untyped: Some(proto::Untyped {
-                    value: Some(v.as_f64()),
-                }),
-                ..metric(label)
-            }),
-            Snapshot::Histogram(h) => {
-                let mut cumulative = 0;
-                let bucket = h
-                    .bounds
-                    .iter()
-                    .zip(h.counts)
-                    .enumerate()
-                    .map(|(i, (bound, count))| {
-                        cumulative += count;
-                        proto::Bucket {
-                            cumulative_count: Some(cumulative),
-                            upper_bound: Some(*bound),
-                            exemplar: h.exemplars.get(i).and_then(Option::as_deref).map(exemplar),
-                            ..proto::Bucket::default()
-                        }
-                    })
-                    .collect();
-                let mut histogram = proto::Histogram {
-                    sample_count: Some(h.count()),
-                    sample_sum: Some(h.sum),
-                    bucket,
-                    created_timestamp: h.created.map(timestamp),
-                    ..proto::Histogram::default()
-                };
-                if let Some(native) = &h.native {
-                    add_native(&mut histogram, native);
-                    // Native histograms carry their exemplars in one list, whichever
-                    // bucket they were recorded in.
-                    histogram.exemplars = h
-                        .exemplars
-                        .iter()
-                        .filter_map(Option::as_deref)
-                        .map(exemplar)
-                        .collect();
+            Snapshot::Counter(c) => {
+                let start = self.begin_metric(labels, None);
+                let out = &mut self.message;
+                let counter = wire::begin(out, metric_field::COUNTER);
+                wire::double(out, 1, c.total.as_f64());
+                if let Some(recorded) = c.exemplar {
+                    exemplar(out, 2, recorded, &mut self.unescaped);
                 }
-                self.family.metric.push(proto::Metric {
-                    histogram: Some(histogram),
-                    ..metric(label)
-                });
+                if let Some(created) = c.created {
+                    timestamp(out, 3, created);
+                }
+                wire::end(out, counter);
+                wire::end(out, start);
             }
-            Snapshot::Summary(s) => self.family.metric.push(proto::Metric {
-                summary: Some(proto::Summary {
-                    sample_count: Some(s.count),
-                    sample_sum: Some(s.sum),
-                    quantile: Vec::new(),
-                    created_timestamp: s.created.map(timestamp),
-                }),
-                ..metric(label)
-            }),
+            Snapshot::Gauge(v) => {
+                let start = self.begin_metric(labels, None);
+                value_message(&mut self.message, metric_field::GAUGE, v.as_f64());
+                wire::end(&mut self.message, start);
+            }
+            Snapshot::Unknown(v) => {
+                let start = self.begin_metric(labels, None);
+                value_message(&mut self.message, metric_field::UNTYPED, v.as_f64());
+                wire::end(&mut self.message, start);
+            }
+            Snapshot::Histogram(h) => {
+                let start = self.begin_metric(labels, None);
+                histogram(&mut self.message, &h, &mut self.unescaped);
+                wire::end(&mut self.message, start);
+            }
+            Snapshot::Summary(s) => {
+                let start = self.begin_metric(labels, None);
+                let out = &mut self.message;
+                let summary = wire::begin(out, metric_field::SUMMARY);
+                wire::uint(out, 1, s.count);
+                wire::double(out, 2, s.sum);
+                if let Some(created) = s.created {
+                    timestamp(out, 4, created);
+                }
+                wire::end(out, summary);
+                wire::end(out, start);
+            }
             Snapshot::Info(info) => {
-                let mut label = label;
-                label.extend(parse_rendered(info).into_iter().map(|(n, v)| pair(n, v)));
-                self.family.metric.push(proto::Metric {
-                    gauge: Some(proto::Gauge { value: Some(1.0) }),
-                    ..metric(label)
-                });
+                let start = self.begin_metric(labels, None);
+                let out = &mut self.message;
+                rendered_pairs(out, metric_field::LABEL, info, &mut self.unescaped);
+                value_message(out, metric_field::GAUGE, 1.0);
+                wire::end(out, start);
             }
             Snapshot::StateSet(s) => {
+                let state_label = std::mem::take(&mut self.state_label);
                 for (i, state) in s.states.iter().enumerate() {
-                    let mut label = label.clone();
-                    label.push(pair(self.state_label.clone(), state.to_string()));
+                    let start = self.begin_metric(labels, Some((&state_label, &**state)));
                     let active = s.active & (1 << i) != 0;
-                    self.family.metric.push(proto::Metric {
-                        gauge: Some(proto::Gauge {
-                            value: Some(Number::Unsigned(u64::from(active)).as_f64()),
-                        }),
-                        ..metric(label)
-                    });
+                    let value = Number::Unsigned(u64::from(active)).as_f64();
+                    value_message(&mut self.message, metric_field::GAUGE, value);
+                    wire::end(&mut self.message, start);
                 }
+                self.state_label = state_label;
             }
         }
     }
@@ -245,10 +391,15 @@ impl ProtoFamily {
     /// Appends the family as one length-delimited message; a family without series is
     /// left out (Prometheus' parser rejects empty families).
     pub(crate) fn write(&self, out: &mut Vec<u8>) {
-        if !self.family.metric.is_empty() {
-            // Writing into a Vec cannot run out of space.
-            let _ = self.family.encode_length_delimited(out);
+        if self.series > 0 {
+            wire::delimited(out, &self.message);
         }
+    }
+}
+
+impl Drop for ProtoFamily {
+    fn drop(&mut self) {
+        keep_spare(std::mem::take(&mut self.message));
     }
 }
 
