@@ -5,9 +5,14 @@ names starting with a digit).
 
 Usage (from the workspace root, after `cargo bench -p prom-kit-benches`):
     python3 benches/report.py [--criterion target/criterion] [--memory memory.txt] \
+        [--scrape scrape.txt] [--preamble notes.md] \
         [--markdown benches/RESULTS.md] [--svg benches/results.svg] [--title TEXT]
 
-`--memory` takes the output of `cargo bench -p prom-kit-benches --bench memory`.
+`--memory` takes the output of `cargo bench -p prom-kit-benches --bench memory` (the
+per-library table and prom-kit's bytes per series by family size), `--scrape` that of
+`--bench scrape_memory` (included as it is), `--preamble` Markdown put under the title
+(the machine, the framework versions). Groups named `9_scaling_*` hold one entry per size
+(`function/size`) and are shown per series, as a table and as bars.
 Ratios compare each entry with prom-kit's default path in its group (`prom_kit`,
 else `prom_kit_text`, else `prom_kit_str`; the table names it), so a ratio above 1
 means slower than prom-kit.
@@ -26,14 +31,44 @@ def load(criterion):
         if not group[:1].isdigit():
             continue
         entries = {}
-        for bench in sorted(os.listdir(os.path.join(criterion, group))):
-            path = os.path.join(criterion, group, bench, "new", "estimates.json")
-            if os.path.exists(path):
-                with open(path) as f:
-                    entries[bench] = json.load(f)["median"]["point_estimate"]
+        root = os.path.join(criterion, group)
+        for bench in sorted(os.listdir(root)):
+            candidates = [(bench, os.path.join(root, bench, "new", "estimates.json"))]
+            # Parameterized benchmarks (`function/size`) sit one level deeper.
+            if os.path.isdir(os.path.join(root, bench)):
+                for param in sorted(os.listdir(os.path.join(root, bench))):
+                    candidates.append((f"{bench}/{param}", os.path.join(root, bench, param, "new", "estimates.json")))
+            for name, path in candidates:
+                if os.path.exists(path):
+                    with open(path) as f:
+                        entries[name] = json.load(f)["median"]["point_estimate"]
         if entries:
             groups[group] = entries
     return groups
+
+
+def is_scaling(group):
+    return group.startswith("9_scaling")
+
+
+def scaling_markdown(group, entries):
+    encode = "encode" in group
+    lines = [f"## {group}", ""]
+    if encode:
+        lines += ["| format / series | median per scrape | per series |", "|---|---:|---:|"]
+    else:
+        lines += ["| lookup / family size | median per lookup |", "|---|---:|"]
+    def key(item):
+        function, size = item[0].rsplit("/", 1)
+        return (function, int(size))
+    for name, ns in sorted(entries.items(), key=key):
+        if encode:
+            size = int(name.rsplit("/", 1)[1])
+            lines.append(f"| {name} | {human(ns)} | {human(ns / size)} |")
+        else:
+            lines.append(f"| {name} | {human(ns)} |")
+    lines.append("")
+    return lines
 
 
 def human(ns):
@@ -57,9 +92,15 @@ def reference(entries):
     return ours[0] if ours else None
 
 
-def markdown(groups, memory, title):
-    lines = [f"# {title}", "", "Median time per operation (criterion); ratio = time / the named prom-kit entry's time.", ""]
+def markdown(groups, memory, title, scaling_memory=(), scrape="", preamble=""):
+    lines = [f"# {title}", ""]
+    if preamble:
+        lines += [preamble.strip(), ""]
+    lines += ["Median time per operation (criterion); ratio = time / the named prom-kit entry's time.", ""]
     for group, entries in groups.items():
+        if is_scaling(group):
+            lines += scaling_markdown(group, entries)
+            continue
         name_of_base = reference(entries)
         base = entries[name_of_base] if name_of_base else None
         lines += [f"## {group}", "", f"| benchmark | median | ratio to {name_of_base or 'prom-kit'} |", "|---|---:|---:|"]
@@ -72,6 +113,13 @@ def markdown(groups, memory, title):
         for name, value in memory:
             lines.append(f"| {name} | {value:.1f} |")
         lines.append("")
+    if scaling_memory:
+        lines += ["## 9_scaling_memory", "", "| prom-kit family size | bytes per series |", "|---:|---:|"]
+        for size, value in scaling_memory:
+            lines.append(f"| {size} | {value:.1f} |")
+        lines.append("")
+    if scrape:
+        lines += ["## 10_scrape_1m_series", "", "```", scrape.strip(), "```", ""]
     return "\n".join(lines)
 
 
@@ -81,6 +129,10 @@ def svg(groups, title):
     rows = []
     y = 40
     for group, entries in groups.items():
+        if is_scaling(group) and "encode" in group:
+            # Per series: flat bars mean a flat per-series cost.
+            entries = {name: ns / int(name.rsplit("/", 1)[1]) for name, ns in entries.items()}
+            group = f"{group} (per series)"
         rows.append(f'<text x="10" y="{y}" font-weight="bold">{escape(group)}</text>')
         y += 10
         slowest = max(entries.values())
@@ -101,20 +153,28 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--criterion", default="target/criterion")
     parser.add_argument("--memory")
+    parser.add_argument("--scrape")
+    parser.add_argument("--preamble")
     parser.add_argument("--markdown", default="benches/RESULTS.md")
     parser.add_argument("--svg", default="benches/results.svg")
     parser.add_argument("--title", default="prom-kit benchmarks")
     args = parser.parse_args()
     groups = load(args.criterion)
-    memory = []
+    memory, scaling_memory = [], []
     if args.memory:
         with open(args.memory) as f:
             for line in f:
+                match = re.match(r"scaling (\d+) series ([\d.]+) bytes/series", line)
+                if match:
+                    scaling_memory.append((int(match.group(1)), float(match.group(2))))
+                    continue
                 match = re.match(r"(\S+)\s+([\d.]+) bytes/series", line)
                 if match:
                     memory.append((match.group(1), float(match.group(2))))
+    scrape = open(args.scrape).read() if args.scrape else ""
+    preamble = open(args.preamble).read() if args.preamble else ""
     with open(args.markdown, "w") as f:
-        f.write(markdown(groups, memory, args.title))
+        f.write(markdown(groups, memory, args.title, scaling_memory, scrape, preamble))
     with open(args.svg, "w") as f:
         f.write(svg(groups, args.title))
     print(f"{len(groups)} groups -> {args.markdown}, {args.svg}")

@@ -48,7 +48,32 @@ struct MeasuredLabels<'a> {
     path: &'a str,
 }
 
+/// prom-kit's bytes per series over family sizes from 1k to 1M series.
+fn scaling() {
+    println!("prom-kit heap bytes per series by family size (counter family, 2 labels)");
+    for series in [1_000, 10_000, 100_000, 1_000_000] {
+        let region = Region::new(ALLOCATOR);
+        let family: prom_kit::Family<prom_kit::Counter> =
+            prom_kit::Family::builder(["method", "path"])
+                .max_series(series + 1)
+                .build()
+                .unwrap();
+        for i in 0..series {
+            let (method, path) = labels(i);
+            family.labels(&[method, path.as_str()]).unwrap().inc();
+        }
+        let stats = region.change();
+        let live = stats.bytes_allocated as f64 - stats.bytes_deallocated as f64;
+        println!(
+            "scaling {series} series {:.1} bytes/series",
+            live / series as f64
+        );
+        black_box(family);
+    }
+}
+
 fn main() {
+    scaling();
     println!("heap bytes per series, {SERIES}-series counter family with 2 labels");
     per_series("prom_kit", || {
         let family: prom_kit::Family<prom_kit::Counter> =

@@ -50,6 +50,12 @@ fn axum(c: &mut Criterion) {
     group.bench_function("no_metrics", |b| {
         b.iter_custom(|iters| run_axum(&runtime, &plain, iters));
     });
+    // What axum itself charges for any layer: `Router::layer` re-wraps every route in a
+    // new boxed service, even for a layer that does nothing.
+    let identity = finalized(axum_router().layer(tower::layer::util::Identity::new()));
+    group.bench_function("no_metrics_identity_layer", |b| {
+        b.iter_custom(|iters| run_axum(&runtime, &identity, iters));
+    });
     let registry = Registry::new();
     let ours = finalized(axum_router().layer(prom_kit_axum::MetricsLayer::new(
         HttpMetrics::builder().build(&registry).unwrap(),

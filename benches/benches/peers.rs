@@ -452,6 +452,13 @@ fn histograms(c: &mut Criterion) {
     let ours_striped = prom_kit::Histogram::with_config(
         prom_kit::metrics::HistogramConfig::classic(prom_kit::Buckets::DEFAULT).striped(true),
     );
+    // Native buckets (factor 1.1: schema 3), alone and next to the classic ones.
+    let ours_native =
+        prom_kit::Histogram::native(prom_kit::metrics::NativeBuckets::new(1.1).unwrap());
+    let ours_both = prom_kit::Histogram::with_config(prom_kit::metrics::HistogramConfig::both(
+        prom_kit::Buckets::DEFAULT,
+        prom_kit::metrics::NativeBuckets::new(1.1).unwrap(),
+    ));
     let client = prometheus_client::metrics::histogram::Histogram::new(DEFAULT_BUCKETS);
     let tikv =
         prometheus::Histogram::with_opts(prometheus::HistogramOpts::new("h", "help")).unwrap();
@@ -487,6 +494,10 @@ fn histograms(c: &mut Criterion) {
     bench(&mut single, "prom_kit", &|v| ours.observe(v));
     bench(&mut single, "prom_kit_striped", &|v| {
         ours_striped.observe(v);
+    });
+    bench(&mut single, "prom_kit_native", &|v| ours_native.observe(v));
+    bench(&mut single, "prom_kit_classic_and_native", &|v| {
+        ours_both.observe(v);
     });
     bench(&mut single, "prometheus_client", &|v| client.observe(v));
     bench(&mut single, "prometheus", &|v| tikv.observe(v));
