@@ -130,6 +130,7 @@ impl<'a> Lines<'a> {
                 None => lines.name.to_string(),
             };
             *lines.slot = Some(super::protobuf::ProtoFamily::new(
+                lines.out,
                 &lines.shown,
                 &state_label,
                 descriptor,
@@ -230,7 +231,7 @@ impl Lines<'_> {
     fn write_series_as_is(&mut self, labels: &str, snapshot: Snapshot<'_>) {
         #[cfg(feature = "protobuf")]
         if let Some(proto) = self.slot.as_mut() {
-            proto.add(labels, snapshot);
+            proto.add(self.out, labels, snapshot);
             return;
         }
         let openmetrics = self.format == Format::OpenMetrics;

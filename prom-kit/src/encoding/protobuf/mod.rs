@@ -55,41 +55,14 @@ mod histogram_field {
     pub(super) const EXEMPLARS: u32 = 16;
 }
 
-/// The largest family buffer a thread keeps for its next family (64 MiB).
-const MAX_SPARE_BYTES: usize = 64 << 20;
-
-std::thread_local! {
-    /// A thread's buffer from its last family, kept so that the next family (and the next
-    /// scrape) writes into memory already allocated and mapped: a fresh buffer for a
-    /// family of 10k series is a megabyte of page faults on every scrape.
-    static SPARE: std::cell::Cell<Vec<u8>> = const { std::cell::Cell::new(Vec::new()) };
-}
-
-/// An empty buffer: the thread's spare one if it has one.
-fn take_spare() -> Vec<u8> {
-    SPARE.try_with(std::cell::Cell::take).unwrap_or_default()
-}
-
-/// Keeps `buffer` as the thread's spare one, unless it is too large to keep.
-fn keep_spare(mut buffer: Vec<u8>) {
-    if buffer.capacity() <= MAX_SPARE_BYTES {
-        buffer.clear();
-        let _ = SPARE.try_with(|spare| {
-            let kept = spare.take();
-            spare.set(if kept.capacity() > buffer.capacity() {
-                kept
-            } else {
-                buffer
-            });
-        });
-    }
-}
-
-/// One family being assembled: its fields and its series, in the wire format.
+/// One family being written, in the wire format, straight into the scrape's output:
+/// its fields first, then its series, then (at [`write`](Self::write)) its length in
+/// front. Nothing of it is held elsewhere, so a scrape's memory is its body alone.
 #[derive(Debug)]
 pub(crate) struct ProtoFamily {
-    /// The `MetricFamily` message so far (without its length).
-    message: Vec<u8>,
+    /// Where the family's message starts in the output (one byte after the one reserved
+    /// for its length).
+    start: usize,
     /// Series written.
     series: usize,
     /// The constant labels' `LabelPair` fields, written ahead of every series' own.
@@ -262,9 +235,11 @@ fn value_message(out: &mut Vec<u8>, tag: u32, value: f64) {
 }
 
 impl ProtoFamily {
-    /// Starts the family `name` (as written), whose states, for a state set, are labelled
-    /// `state_label`.
+    /// Starts the family `name` (as written) in `out`, whose states, for a state set, are
+    /// labelled `state_label`. Its series go to the same `out`, and nothing else until
+    /// [`write`](Self::write).
     pub(crate) fn new(
+        out: &mut Vec<u8>,
         name: &str,
         state_label: &str,
         descriptor: &Descriptor,
@@ -278,19 +253,17 @@ impl ProtoFamily {
             MetricType::Summary => (proto::MetricType::Summary, ""),
             MetricType::Unknown => (proto::MetricType::Untyped, ""),
         };
-        let mut message = take_spare();
+        // The length goes in front: one byte reserved, more made room for at the end.
+        out.push(0);
+        let start = out.len();
         let mut full_name = String::with_capacity(name.len() + suffix.len());
         full_name.push_str(name);
         full_name.push_str(suffix);
-        wire::bytes(&mut message, family_field::NAME, full_name.as_bytes());
-        wire::bytes(
-            &mut message,
-            family_field::HELP,
-            descriptor.help().as_bytes(),
-        );
-        wire::uint(&mut message, family_field::TYPE, kind as u64);
+        wire::bytes(out, family_field::NAME, full_name.as_bytes());
+        wire::bytes(out, family_field::HELP, descriptor.help().as_bytes());
+        wire::uint(out, family_field::TYPE, kind as u64);
         if let Some(unit) = descriptor.unit() {
-            wire::bytes(&mut message, family_field::UNIT, unit.as_bytes());
+            wire::bytes(out, family_field::UNIT, unit.as_bytes());
         }
         let mut unescaped = String::new();
         let mut const_pairs = Vec::new();
@@ -301,7 +274,7 @@ impl ProtoFamily {
             &mut unescaped,
         );
         Self {
-            message,
+            start,
             series: 0,
             const_pairs,
             state_label: state_label.to_owned(),
@@ -311,9 +284,13 @@ impl ProtoFamily {
 
     /// Starts one `Metric` with the constant labels, the series' own (rendered label
     /// text) and `extra` (a state set's state); returns where it starts.
-    fn begin_metric(&mut self, labels: &str, extra: Option<(&str, &str)>) -> usize {
+    fn begin_metric(
+        &mut self,
+        out: &mut Vec<u8>,
+        labels: &str,
+        extra: Option<(&str, &str)>,
+    ) -> usize {
         self.series += 1;
-        let out = &mut self.message;
         let start = wire::begin(out, family_field::METRIC);
         out.extend_from_slice(&self.const_pairs);
         rendered_pairs(out, metric_field::LABEL, labels, &mut self.unescaped);
@@ -323,12 +300,11 @@ impl ProtoFamily {
         start
     }
 
-    /// Adds the series with rendered label text `labels`.
-    pub(crate) fn add(&mut self, labels: &str, snapshot: Snapshot<'_>) {
+    /// Adds the series with rendered label text `labels` to `out` (the family's).
+    pub(crate) fn add(&mut self, out: &mut Vec<u8>, labels: &str, snapshot: Snapshot<'_>) {
         match snapshot {
             Snapshot::Counter(c) => {
-                let start = self.begin_metric(labels, None);
-                let out = &mut self.message;
+                let start = self.begin_metric(out, labels, None);
                 let counter = wire::begin(out, metric_field::COUNTER);
                 wire::double(out, 1, c.total.as_f64());
                 if let Some(recorded) = c.exemplar {
@@ -341,23 +317,22 @@ impl ProtoFamily {
                 wire::end(out, start);
             }
             Snapshot::Gauge(v) => {
-                let start = self.begin_metric(labels, None);
-                value_message(&mut self.message, metric_field::GAUGE, v.as_f64());
-                wire::end(&mut self.message, start);
+                let start = self.begin_metric(out, labels, None);
+                value_message(out, metric_field::GAUGE, v.as_f64());
+                wire::end(out, start);
             }
             Snapshot::Unknown(v) => {
-                let start = self.begin_metric(labels, None);
-                value_message(&mut self.message, metric_field::UNTYPED, v.as_f64());
-                wire::end(&mut self.message, start);
+                let start = self.begin_metric(out, labels, None);
+                value_message(out, metric_field::UNTYPED, v.as_f64());
+                wire::end(out, start);
             }
             Snapshot::Histogram(h) => {
-                let start = self.begin_metric(labels, None);
-                histogram(&mut self.message, &h, &mut self.unescaped);
-                wire::end(&mut self.message, start);
+                let start = self.begin_metric(out, labels, None);
+                histogram(out, &h, &mut self.unescaped);
+                wire::end(out, start);
             }
             Snapshot::Summary(s) => {
-                let start = self.begin_metric(labels, None);
-                let out = &mut self.message;
+                let start = self.begin_metric(out, labels, None);
                 let summary = wire::begin(out, metric_field::SUMMARY);
                 wire::uint(out, 1, s.count);
                 wire::double(out, 2, s.sum);
@@ -368,8 +343,7 @@ impl ProtoFamily {
                 wire::end(out, start);
             }
             Snapshot::Info(info) => {
-                let start = self.begin_metric(labels, None);
-                let out = &mut self.message;
+                let start = self.begin_metric(out, labels, None);
                 rendered_pairs(out, metric_field::LABEL, info, &mut self.unescaped);
                 value_message(out, metric_field::GAUGE, 1.0);
                 wire::end(out, start);
@@ -377,29 +351,25 @@ impl ProtoFamily {
             Snapshot::StateSet(s) => {
                 let state_label = std::mem::take(&mut self.state_label);
                 for (i, state) in s.states.iter().enumerate() {
-                    let start = self.begin_metric(labels, Some((&state_label, &**state)));
+                    let start = self.begin_metric(out, labels, Some((&state_label, &**state)));
                     let active = s.active & (1 << i) != 0;
                     let value = Number::Unsigned(u64::from(active)).as_f64();
-                    value_message(&mut self.message, metric_field::GAUGE, value);
-                    wire::end(&mut self.message, start);
+                    value_message(out, metric_field::GAUGE, value);
+                    wire::end(out, start);
                 }
                 self.state_label = state_label;
             }
         }
     }
 
-    /// Appends the family as one length-delimited message; a family without series is
-    /// left out (Prometheus' parser rejects empty families).
+    /// Completes the family in `out` as one length-delimited message; a family without
+    /// series is taken out again (Prometheus' parser rejects empty families).
     pub(crate) fn write(&self, out: &mut Vec<u8>) {
         if self.series > 0 {
-            wire::delimited(out, &self.message);
+            wire::end(out, self.start);
+        } else {
+            out.truncate(self.start - 1);
         }
-    }
-}
-
-impl Drop for ProtoFamily {
-    fn drop(&mut self) {
-        keep_spare(std::mem::take(&mut self.message));
     }
 }
 

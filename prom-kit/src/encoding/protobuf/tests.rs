@@ -480,18 +480,22 @@ mod differential {
             .with_unit("seconds")
             .unwrap();
         let consts = r#"region="eu \"1\"""#;
-        let mut direct = ProtoFamily::new("family", "family", &descriptor, consts);
+        // The direct encoder writes after what the output already holds.
+        let (mut a, mut b) = (b"\x02\x0a\x00".to_vec(), Vec::new());
+        let mut direct = ProtoFamily::new(&mut a, "family", "family", &descriptor, consts);
         let mut reference = ReferenceFamily::new("family", "family", &descriptor, consts);
         for (labels, snapshot) in series {
             let mut scratch = Scratch::default();
-            snapshot(&mut scratch, &mut |s| direct.add(labels, s));
+            snapshot(&mut scratch, &mut |s| direct.add(&mut a, labels, s));
             let mut scratch = Scratch::default();
             snapshot(&mut scratch, &mut |s| reference.add(labels, s));
         }
-        let (mut a, mut b) = (Vec::new(), Vec::new());
         direct.write(&mut a);
         reference.write(&mut b);
-        (decode(&a), decode(&b))
+        let mut direct = decode(&a);
+        // The family that was there before.
+        assert_eq!(direct.remove(0).name.as_deref(), Some(""));
+        (direct, decode(&b))
     }
 
     fn rendered(values: &[String]) -> String {
@@ -585,17 +589,57 @@ mod differential {
             // One snapshot, encoded by both (a second would see the same counts, but
             // take another flip of the native copies).
             let descriptor = Descriptor::new("family", "Help.", MetricType::Histogram).unwrap();
-            let mut direct = ProtoFamily::new("family", "family", &descriptor, "");
+            let (mut a, mut b) = (Vec::new(), Vec::new());
+            let mut direct = ProtoFamily::new(&mut a, "family", "family", &descriptor, "");
             let mut reference = ReferenceFamily::new("family", "family", &descriptor, "");
             let mut scratch = Scratch::default();
-            direct.add(&labels, histogram.snapshot(&mut scratch));
+            direct.add(&mut a, &labels, histogram.snapshot(&mut scratch));
             let mut scratch = Scratch::default();
             reference.add(&labels, histogram.snapshot(&mut scratch));
-            let (mut a, mut b) = (Vec::new(), Vec::new());
             direct.write(&mut a);
             reference.write(&mut b);
             let (direct, reference) = (decode(&a), decode(&b));
             prop_assert!(same(&direct, &reference), "{direct:?}\n{reference:?}");
         }
     }
+}
+
+/// Families whose length needs one, two and three varint bytes, and an empty one between
+/// them, each framed right in one output.
+#[test]
+fn families_of_every_length_class_are_framed_in_place() {
+    let registry = Registry::new();
+    for (name, series) in [
+        ("small", 1usize),
+        ("empty", 0),
+        ("medium", 40),
+        ("large", 3_000),
+    ] {
+        let family: Family<Counter> = Family::new(["i"]).unwrap();
+        for i in 0..series {
+            family.labels(&[i.to_string()]).unwrap().inc_by(i as u64);
+        }
+        registry.register(name, "Help.", family).unwrap();
+    }
+    let mut out = Vec::new();
+    registry.encode(Format::Protobuf, &mut out).unwrap();
+    let families = decode(&out);
+    let counts: Vec<(String, usize)> = families
+        .iter()
+        .map(|f| (f.name.clone().unwrap(), f.metric.len()))
+        .collect();
+    assert_eq!(
+        counts,
+        [
+            (s("large_total"), 3_000),
+            (s("medium_total"), 40),
+            (s("small_total"), 1)
+        ]
+    );
+    let large = &families[0];
+    assert!(large.metric.iter().enumerate().all(|(i, m)| {
+        let value = m.counter.as_ref().unwrap().value.unwrap();
+        let label: usize = m.label[0].value.as_deref().unwrap().parse().unwrap();
+        value == label as f64 && i < 3_000
+    }));
 }

@@ -98,7 +98,8 @@ pub(super) fn begin(out: &mut Vec<u8>, tag: u32) -> usize {
     out.len()
 }
 
-/// Ends the nested message started at `start`: writes its length before it.
+/// Ends the nested message (or the delimited family) started at `start`: writes its
+/// length in the byte before it, moving it up when the length needs more than one.
 #[inline]
 pub(super) fn end(out: &mut Vec<u8>, start: usize) {
     let len = out.len() - start;
@@ -112,12 +113,6 @@ pub(super) fn end(out: &mut Vec<u8>, start: usize) {
     let mut prefix = Vec::with_capacity(width);
     varint(&mut prefix, len as u64);
     out[start - 1..start - 1 + width].copy_from_slice(&prefix);
-}
-
-/// Appends `message` as a length-delimited message (the delimited stream's framing).
-pub(super) fn delimited(out: &mut Vec<u8>, message: &[u8]) {
-    varint(out, message.len() as u64);
-    out.extend_from_slice(message);
 }
 
 #[cfg(test)]
