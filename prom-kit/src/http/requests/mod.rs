@@ -9,6 +9,7 @@ mod naming;
 mod route_series;
 mod route_table;
 mod tracker;
+mod values;
 
 pub use builder::HttpMetricsBuilder;
 pub use naming::{NamingScheme, OTHER_METHOD, UNMATCHED_ROUTE};

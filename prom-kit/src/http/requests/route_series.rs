@@ -5,8 +5,7 @@
 use std::fmt;
 use std::sync::{Arc, OnceLock, Weak};
 
-use super::route_table::RouteTable;
-use super::tracker::{FlightValues, SeriesValues};
+use super::values::{FlightValues, SeriesValues};
 use crate::{Counter, Family, Gauge, Histogram};
 
 /// The request metrics' families.
@@ -32,14 +31,23 @@ pub(super) struct Outcome<'a> {
     pub(super) exemplar: Option<&'a [(&'a str, &'a str)]>,
 }
 
+/// Where a request finds the entry of another route (implemented by the route table, so
+/// that an entry can lead back to its table without this module depending on it).
+pub(super) trait FindRoute: Send + Sync {
+    /// The entry of `method`, `route` and `extra`.
+    fn series(&self, method: &'static str, route: &str, extra: &[String]) -> Arc<RouteSeries>;
+    /// The route label value of requests that matched no route.
+    fn unmatched_route(&self) -> &str;
+}
+
 /// The series of one (method, route, extra label values): the in-flight gauge, and the
 /// series of each status seen, created on the first request with that status.
 pub(super) struct RouteSeries {
     families: Arc<Families>,
-    /// The number of the [`RouteTable`] this belongs to.
+    /// The number of the table this belongs to.
     pub(super) table_id: u64,
     /// That table, for requests that change route.
-    pub(super) table: Weak<RouteTable>,
+    pub(super) table: Weak<dyn FindRoute>,
     pub(super) method: &'static str,
     pub(super) route: Box<str>,
     pub(super) extra: Box<[String]>,
@@ -74,7 +82,7 @@ impl RouteSeries {
     /// found or created).
     pub(super) fn new(
         families: Arc<Families>,
-        (table_id, table): (u64, Weak<RouteTable>),
+        (table_id, table): (u64, Weak<dyn FindRoute>),
         method: &'static str,
         route: &str,
         extra: &[String],

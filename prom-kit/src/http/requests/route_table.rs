@@ -16,7 +16,7 @@ use std::sync::{Arc, Weak};
 
 use hashbrown::HashMap;
 
-use super::route_series::{Families, RouteSeries};
+use super::route_series::{Families, FindRoute, RouteSeries};
 use crate::sync::Mutex;
 
 /// Entries in each thread's cache (a power of two).
@@ -157,7 +157,7 @@ impl RouteTable {
         }
         let series = Arc::new(RouteSeries::new(
             Arc::clone(&self.families),
-            (self.id, Weak::clone(&self.me)),
+            (self.id, Weak::clone(&self.me) as Weak<dyn FindRoute>),
             method,
             route,
             extra,
@@ -180,5 +180,15 @@ impl RouteTable {
     #[cfg(test)]
     pub(super) fn kept(&self) -> usize {
         self.shared.lock().kept
+    }
+}
+
+impl FindRoute for RouteTable {
+    fn series(&self, method: &'static str, route: &str, extra: &[String]) -> Arc<RouteSeries> {
+        RouteTable::series(self, method, route, extra)
+    }
+
+    fn unmatched_route(&self) -> &str {
+        RouteTable::unmatched_route(self)
     }
 }
