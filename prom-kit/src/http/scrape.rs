@@ -5,6 +5,7 @@ mod deadline;
 mod http_types;
 mod query;
 
+use std::io::Write;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -12,7 +13,7 @@ use std::time::Duration;
 use super::accept_encoding::accepts_gzip;
 use crate::encoding::negotiate;
 use crate::error::Result;
-use crate::gzip::gzip;
+use crate::gzip::gzip_stream;
 use crate::registry::AsyncCollection;
 use crate::{Counter, Family, Gauge, Registry};
 pub use deadline::parse_scrape_timeout;
@@ -115,6 +116,10 @@ pub enum ScrapeErrorPolicy {
     Continue,
 }
 
+/// How much uncompressed output a gzipped scrape starts with room for (it drains it
+/// at family boundaries past 256 KiB).
+const STREAMED_CHUNK: usize = 512 << 10;
+
 /// Serves a [`Registry`] over HTTP, independent of any framework.
 ///
 /// - `GET`: the exposition in the format [`negotiate`] picks from `Accept`, with the
@@ -160,6 +165,10 @@ struct Inner {
     in_flight: AtomicUsize,
     /// The size of the last body, to allocate the next one at once.
     last_size: AtomicUsize,
+    /// The most uncompressed output a gzipped scrape last held at once (its largest
+    /// drained piece), so that the next one sizes its buffer once instead of growing it
+    /// (growing doubles, and holds old and new at once).
+    last_piece: AtomicUsize,
     own: Option<OwnMetrics>,
 }
 
@@ -270,6 +279,7 @@ impl MetricsHandlerBuilder {
                 deadline_margin: self.deadline_margin,
                 in_flight: AtomicUsize::new(0),
                 last_size: AtomicUsize::new(0),
+                last_piece: AtomicUsize::new(0),
                 own,
             }),
         })
@@ -397,7 +407,7 @@ impl MetricsHandler {
     ) -> ScrapeResponse {
         let inner = &*self.inner;
         let chosen = negotiate(request.accept);
-        let (mut headers, gzipped) = self.headers(request);
+        let (headers, gzipped) = self.headers(request);
         for failure in collection.failures() {
             self.count_error(failure.cause.label());
         }
@@ -406,32 +416,62 @@ impl MetricsHandler {
         {
             return failed_scrape(&failure.error);
         }
-        let mut body = Vec::with_capacity(inner.last_size.load(Ordering::Relaxed) + 1024);
         let names = request.query.map(requested_names).unwrap_or_default();
         let names: Vec<&str> = names.iter().map(|n| &**n).collect();
-        let encoded = inner.registry.encode_collected(
-            chosen.format,
-            chosen.escaping,
-            (!names.is_empty()).then_some(names.as_slice()),
-            collection,
-            &mut body,
-        );
+        let names = (!names.is_empty()).then_some(names.as_slice());
+        let last_size = inner.last_size.load(Ordering::Relaxed);
+        let (encoded, body, size) = if gzipped {
+            // Streamed through the compressor family by family: the uncompressed body is
+            // never held whole (a single family still is, until it is complete).
+            let mut compressor = gzip_stream(last_size / 8 + 1024);
+            let (mut size, mut largest) = (0, 0);
+            let mut written = Ok(());
+            let last_piece = inner.last_piece.load(Ordering::Relaxed);
+            let mut pending = Vec::with_capacity(last_piece.max(STREAMED_CHUNK) + 1024);
+            let encoded = inner.registry.encode_collected_streaming(
+                chosen.format,
+                chosen.escaping,
+                names,
+                collection,
+                &mut pending,
+                Some(&mut |chunk: &mut Vec<u8>| {
+                    size += chunk.len();
+                    largest = largest.max(chunk.len());
+                    if written.is_ok() {
+                        written = compressor.write_all(chunk);
+                    }
+                    chunk.clear();
+                }),
+            );
+            inner.last_piece.store(largest, Ordering::Relaxed);
+            let Ok(compressed) = written.and_then(|()| compressor.finish()) else {
+                // Compressing into memory does not fail; were it to, the body is lost.
+                self.count_error("gzip");
+                return failed_scrape(&crate::Error::new(
+                    crate::ErrorKind::Io,
+                    "gzip compression failed",
+                ));
+            };
+            (encoded, compressed, size)
+        } else {
+            let mut body = Vec::with_capacity(last_size + 1024);
+            let encoded = inner.registry.encode_collected(
+                chosen.format,
+                chosen.escaping,
+                names,
+                collection,
+                &mut body,
+            );
+            let size = body.len();
+            (encoded, body, size)
+        };
         if let Err(error) = encoded {
             self.count_error("encoding");
             if inner.on_error == ScrapeErrorPolicy::Fail {
                 return failed_scrape(&error);
             }
         }
-        inner.last_size.store(body.len(), Ordering::Relaxed);
-
-        if gzipped {
-            if let Ok(compressed) = gzip(&body) {
-                body = compressed;
-            } else {
-                self.count_error("gzip");
-                headers.retain(|(name, _)| *name != "content-encoding");
-            }
-        }
+        inner.last_size.store(size, Ordering::Relaxed);
         ScrapeResponse {
             status: 200,
             headers,

@@ -16,6 +16,13 @@ use crate::error::{Error, ErrorKind, Result};
 /// Which families an encoding writes: all, or those the function accepts.
 type Selection<'s> = Option<&'s dyn Fn(&Descriptor) -> bool>;
 
+/// Takes the output written so far (and leaves it empty), for a scrape that streams its
+/// body through a compressor instead of holding it whole.
+pub(crate) type Drain<'d> = &'d mut dyn FnMut(&mut Vec<u8>);
+
+/// How much output a streamed scrape gathers before it drains it (at a family boundary).
+const STREAM_CHUNK: usize = 256 << 10;
+
 /// What the async collectors gathered for this encoding; `None` for a synchronous
 /// encoder, which skips them.
 #[cfg(feature = "async")]
@@ -57,7 +64,7 @@ impl Registry {
         escaping: EscapingScheme,
         out: &mut Vec<u8>,
     ) -> Result<()> {
-        self.encode_selected(format, escaping, None, None, out)
+        self.encode_selected(format, escaping, None, None, out, None)
     }
 
     /// [`encode_escaped`](Self::encode_escaped) of only the families named in `names`,
@@ -96,7 +103,7 @@ impl Registry {
                 .chain(descriptor.exposed_names_escaped(escaping))
                 .any(|name| names.contains(&name.as_str()))
         };
-        self.encode_selected(format, escaping, Some(&is_named), None, out)
+        self.encode_selected(format, escaping, Some(&is_named), None, out, None)
     }
 
     /// Encodes with the values a run of the async collectors gathered
@@ -119,6 +126,24 @@ impl Registry {
         collection: &super::AsyncCollection,
         out: &mut Vec<u8>,
     ) -> Result<()> {
+        self.encode_collected_streaming(format, escaping, names, collection, out, None)
+    }
+
+    /// [`encode_collected`](Self::encode_collected), handing the output to `drain`
+    /// whenever a finished family leaves more than 256 KiB of it (and once at the end if
+    /// `drain` is given): the scrape handler streams a gzipped body so, without holding
+    /// it whole. A family is drained only once complete, so a collector's failure can
+    /// still take its partial family out.
+    #[cfg(feature = "async")]
+    pub(crate) fn encode_collected_streaming(
+        &self,
+        format: Format,
+        escaping: EscapingScheme,
+        names: Option<&[&str]>,
+        collection: &super::AsyncCollection,
+        out: &mut Vec<u8>,
+        drain: Option<Drain<'_>>,
+    ) -> Result<()> {
         let is_named = |descriptor: &Descriptor| {
             names.is_none_or(|names| {
                 descriptor
@@ -128,7 +153,7 @@ impl Registry {
             })
         };
         let select: Selection<'_> = names.map(|_| &is_named as &dyn Fn(&Descriptor) -> bool);
-        self.encode_selected(format, escaping, select, Some(collection), out)
+        self.encode_selected(format, escaping, select, Some(collection), out, drain)
     }
 
     /// Encodes the families `select` accepts (all without one), with the async
@@ -140,7 +165,15 @@ impl Registry {
         select: Selection<'_>,
         collection: Collection<'_>,
         out: &mut Vec<u8>,
+        mut drain: Option<Drain<'_>>,
     ) -> Result<()> {
+        let mut drain_if_full = |out: &mut Vec<u8>, at_end: bool| {
+            if let Some(drain) = drain.as_mut() {
+                if at_end || out.len() >= STREAM_CHUNK {
+                    drain(out);
+                }
+            }
+        };
         let (mut entries, collectors, created, target_first) = {
             let state = self.shared.read();
             (
@@ -188,6 +221,7 @@ impl Registry {
             let placed_first = target_first && i == 0;
             while let Some(chunk) = chunks.next_if(|c| !placed_first && c.0.as_str() < name) {
                 out.extend_from_slice(&scratch[chunk.1]);
+                drain_if_full(out, false);
             }
             let start = out.len();
             let mut slot = ProtoSlot::default();
@@ -205,13 +239,16 @@ impl Registry {
                 out.truncate(start);
                 first_error.get_or_insert(Error::with_source(ErrorKind::Collect, name, error));
             }
+            drain_if_full(out, false);
         }
         for chunk in chunks {
             out.extend_from_slice(&scratch[chunk.1]);
+            drain_if_full(out, false);
         }
         if format == Format::OpenMetrics {
             write_eof(out);
         }
+        drain_if_full(out, true);
         first_error.map_or(Ok(()), Err)
     }
 
