@@ -163,33 +163,29 @@ fn breakdown(c: &mut Criterion) {
         path: "/users/7",
         request_size: None,
     };
-    // The route as axum hands it over: shared text, the same for every request.
-    let route: std::sync::Arc<str> = "/users/{id}".into();
-    group.bench_function("core_start_finish", |b| {
-        b.iter(|| {
-            let info = prom_kit::http::RequestInfo {
-                route: Some(&route),
-                ..info
-            };
-            let tracker = metrics
-                .start(std::hint::black_box(&info), Vec::new())
-                .unwrap();
-            tracker.finish(200, Some(6));
+    // A request's start and finish with the route `route()` hands over.
+    let mut core = |name: &str, route: &dyn Fn() -> std::borrow::Cow<'static, str>| {
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                let route = route();
+                let info = prom_kit::http::RequestInfo {
+                    route: Some(&route),
+                    ..info
+                };
+                let tracker = metrics
+                    .start(std::hint::black_box(&info), Vec::new())
+                    .unwrap();
+                tracker.finish(200, Some(6));
+            });
         });
+    };
+    // As axum hands it over: the same text for every request.
+    core("core_start_finish", &|| {
+        std::borrow::Cow::Borrowed("/users/{id}")
     });
-    // actix hands over a new `String` per request.
-    group.bench_function("core_start_finish_owned_route", |b| {
-        b.iter(|| {
-            let route = String::from("/users/{id}");
-            let info = prom_kit::http::RequestInfo {
-                route: Some(&route),
-                ..info
-            };
-            let tracker = metrics
-                .start(std::hint::black_box(&info), Vec::new())
-                .unwrap();
-            tracker.finish(200, Some(6));
-        });
+    // As actix hands it over: a new `String` per request.
+    core("core_start_finish_owned_route", &|| {
+        std::borrow::Cow::Owned(String::from("/users/{id}"))
     });
     drop(held);
     group.finish();

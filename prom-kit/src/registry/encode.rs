@@ -31,6 +31,15 @@ type Collection<'c> = Option<&'c super::AsyncCollection>;
 #[cfg(not(feature = "async"))]
 type Collection<'c> = Option<std::marker::PhantomData<&'c ()>>;
 
+/// Whether the family `descriptor` is one of `names`, under any name it is exposed by
+/// (with its suffixes, and escaped as `escaping` writes it).
+fn is_named(descriptor: &Descriptor, escaping: EscapingScheme, names: &[&str]) -> bool {
+    descriptor
+        .exposed_names()
+        .chain(descriptor.exposed_names_escaped(escaping))
+        .any(|name| names.contains(&name.as_str()))
+}
+
 impl Registry {
     /// Appends the exposition of every family in `format` to `out` (which is not
     /// cleared first: reuse one buffer with `clear()` between scrapes, or take a new one
@@ -97,12 +106,7 @@ impl Registry {
         names: &[&str],
         out: &mut Vec<u8>,
     ) -> Result<()> {
-        let is_named = |descriptor: &Descriptor| {
-            descriptor
-                .exposed_names()
-                .chain(descriptor.exposed_names_escaped(escaping))
-                .any(|name| names.contains(&name.as_str()))
-        };
+        let is_named = |descriptor: &Descriptor| is_named(descriptor, escaping, names);
         self.encode_selected(format, escaping, Some(&is_named), None, out, None)
     }
 
@@ -145,12 +149,7 @@ impl Registry {
         drain: Option<Drain<'_>>,
     ) -> Result<()> {
         let is_named = |descriptor: &Descriptor| {
-            names.is_none_or(|names| {
-                descriptor
-                    .exposed_names()
-                    .chain(descriptor.exposed_names_escaped(escaping))
-                    .any(|name| names.contains(&name.as_str()))
-            })
+            names.is_none_or(|names| is_named(descriptor, escaping, names))
         };
         let select: Selection<'_> = names.map(|_| &is_named as &dyn Fn(&Descriptor) -> bool);
         self.encode_selected(format, escaping, select, Some(collection), out, drain)

@@ -6,9 +6,10 @@
 //! (as gauges) and state sets become gauges labelled with the family name, as Go's client
 //! exposes them; the classic `+Inf` bucket is implicit.
 //!
-//! Each series is written straight from its snapshot into the family's buffer in the
-//! wire format (the `wire` module): no message structs, no strings per series. The messages are
-//! those of `proto.rs` (`metrics.proto`), which the tests decode the output with.
+//! Each series is written straight from its snapshot into the scrape's output in the
+//! wire format (the `wire` module): no message structs, no strings per series. The
+//! messages are those of `proto.rs` (`metrics.proto`), which the tests decode the output
+//! with.
 
 pub(crate) mod proto;
 #[cfg(test)]
@@ -53,6 +54,18 @@ mod histogram_field {
     pub(super) const POSITIVE_DELTA: u32 = 13;
     pub(super) const CREATED: u32 = 15;
     pub(super) const EXEMPLARS: u32 = 16;
+}
+
+/// The protobuf type a family of `kind` is exposed as, and the suffix its name gets.
+pub(super) fn proto_kind(kind: MetricType) -> (proto::MetricType, &'static str) {
+    match kind {
+        MetricType::Counter => (proto::MetricType::Counter, "_total"),
+        MetricType::Info => (proto::MetricType::Gauge, "_info"),
+        MetricType::Gauge | MetricType::StateSet => (proto::MetricType::Gauge, ""),
+        MetricType::Histogram => (proto::MetricType::Histogram, ""),
+        MetricType::Summary => (proto::MetricType::Summary, ""),
+        MetricType::Unknown => (proto::MetricType::Untyped, ""),
+    }
 }
 
 /// One family being written, in the wire format, straight into the scrape's output:
@@ -245,14 +258,7 @@ impl ProtoFamily {
         descriptor: &Descriptor,
         const_labels: &str,
     ) -> Self {
-        let (kind, suffix) = match descriptor.kind() {
-            MetricType::Counter => (proto::MetricType::Counter, "_total"),
-            MetricType::Info => (proto::MetricType::Gauge, "_info"),
-            MetricType::Gauge | MetricType::StateSet => (proto::MetricType::Gauge, ""),
-            MetricType::Histogram => (proto::MetricType::Histogram, ""),
-            MetricType::Summary => (proto::MetricType::Summary, ""),
-            MetricType::Unknown => (proto::MetricType::Untyped, ""),
-        };
+        let (kind, suffix) = proto_kind(descriptor.kind());
         // The length goes in front: one byte reserved, more made room for at the end.
         out.push(0);
         let start = out.len();

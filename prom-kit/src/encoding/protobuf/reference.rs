@@ -8,7 +8,6 @@ use prost::Message;
 use super::proto;
 use crate::descriptor::Descriptor;
 use crate::labels::render::parse_rendered;
-use crate::metrics::MetricType;
 use crate::snapshot::{Number, Snapshot};
 
 /// One family being assembled.
@@ -112,14 +111,7 @@ impl ReferenceFamily {
         descriptor: &Descriptor,
         const_labels: &str,
     ) -> Self {
-        let (kind, suffix) = match descriptor.kind() {
-            MetricType::Counter => (proto::MetricType::Counter, "_total"),
-            MetricType::Info => (proto::MetricType::Gauge, "_info"),
-            MetricType::Gauge | MetricType::StateSet => (proto::MetricType::Gauge, ""),
-            MetricType::Histogram => (proto::MetricType::Histogram, ""),
-            MetricType::Summary => (proto::MetricType::Summary, ""),
-            MetricType::Unknown => (proto::MetricType::Untyped, ""),
-        };
+        let (kind, suffix) = super::proto_kind(descriptor.kind());
         Self {
             family: proto::MetricFamily {
                 name: Some(format!("{name}{suffix}")),

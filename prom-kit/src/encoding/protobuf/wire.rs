@@ -110,9 +110,13 @@ pub(super) fn end(out: &mut Vec<u8>, start: usize) {
     let width = varint_len(len as u64);
     out.resize(out.len() + width - 1, 0);
     out.copy_within(start..start + len, start + width - 1);
-    let mut prefix = Vec::with_capacity(width);
-    varint(&mut prefix, len as u64);
-    out[start - 1..start - 1 + width].copy_from_slice(&prefix);
+    // The length's varint, written in place (no buffer of its own).
+    let mut rest = len;
+    for byte in &mut out[start - 1..start - 1 + width] {
+        // The low seven bits, with the continuation bit while more follow.
+        *byte = u8::try_from(rest & 0x7f).unwrap_or(0) | if rest >= 0x80 { 0x80 } else { 0 };
+        rest >>= 7;
+    }
 }
 
 #[cfg(test)]
