@@ -92,7 +92,7 @@ def reference(entries):
     return ours[0] if ours else None
 
 
-def markdown(groups, memory, title, scaling_memory=(), scrape="", preamble=""):
+def markdown(groups, memory, title, scaling_memory=None, scrape="", preamble=""):
     lines = [f"# {title}", ""]
     if preamble:
         lines += [preamble.strip(), ""]
@@ -114,9 +114,13 @@ def markdown(groups, memory, title, scaling_memory=(), scrape="", preamble=""):
             lines.append(f"| {name} | {value:.1f} |")
         lines.append("")
     if scaling_memory:
-        lines += ["## 9_scaling_memory", "", "| prom-kit family size | bytes per series |", "|---:|---:|"]
-        for size, value in scaling_memory:
-            lines.append(f"| {size} | {value:.1f} |")
+        lines += ["## 9_scaling_memory", "",
+                  "| series in the family | `Family` bytes per series | `CompactFamily` bytes per series |",
+                  "|---:|---:|---:|"]
+        for size in sorted(scaling_memory):
+            row = scaling_memory[size]
+            cells = [f"{row[kind]:.1f}" if kind in row else "–" for kind in ("family", "compact")]
+            lines.append(f"| {size} | {cells[0]} | {cells[1]} |")
         lines.append("")
     if scrape:
         lines += ["## 10_scrape_1m_series", "", "```", scrape.strip(), "```", ""]
@@ -160,13 +164,14 @@ def main():
     parser.add_argument("--title", default="prom-kit benchmarks")
     args = parser.parse_args()
     groups = load(args.criterion)
-    memory, scaling_memory = [], []
+    memory, scaling_memory = [], {}
     if args.memory:
         with open(args.memory) as f:
             for line in f:
-                match = re.match(r"scaling (\d+) series ([\d.]+) bytes/series", line)
+                match = re.match(r"scaling (compact )?(\d+) series ([\d.]+) bytes/series", line)
                 if match:
-                    scaling_memory.append((int(match.group(1)), float(match.group(2))))
+                    kind = "compact" if match.group(1) else "family"
+                    scaling_memory.setdefault(int(match.group(2)), {})[kind] = float(match.group(3))
                     continue
                 match = re.match(r"(\S+)\s+([\d.]+) bytes/series", line)
                 if match:

@@ -70,6 +70,23 @@ fn scaling() {
         );
         black_box(family);
     }
+    println!("prom-kit CompactFamily heap bytes per series by family size");
+    for series in [1_000, 10_000, 100_000, 1_000_000] {
+        let region = Region::new(ALLOCATOR);
+        let family: prom_kit::CompactFamily<prom_kit::Counter> =
+            prom_kit::CompactFamily::new(["method", "path"]).unwrap();
+        for i in 0..series {
+            let (method, path) = labels(i);
+            family.inc(&[method, path.as_str()]).unwrap();
+        }
+        let stats = region.change();
+        let live = stats.bytes_allocated as f64 - stats.bytes_deallocated as f64;
+        println!(
+            "scaling compact {series} series {:.1} bytes/series",
+            live / series as f64
+        );
+        black_box(family);
+    }
 }
 
 fn main() {
@@ -81,6 +98,15 @@ fn main() {
         for i in 0..SERIES {
             let (method, path) = labels(i);
             family.labels(&[method, path.as_str()]).unwrap().inc();
+        }
+        family
+    });
+    per_series("prom_kit_compact", || {
+        let family: prom_kit::CompactFamily<prom_kit::Counter> =
+            prom_kit::CompactFamily::new(["method", "path"]).unwrap();
+        for i in 0..SERIES {
+            let (method, path) = labels(i);
+            family.inc(&[method, path.as_str()]).unwrap();
         }
         family
     });

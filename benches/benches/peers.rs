@@ -281,6 +281,15 @@ fn labelled_prom_kit(group: &mut BenchmarkGroup<'_, WallTime>, owned: &[[String;
             }
         });
     });
+    // The memory-optimized family (no handles): every update looks its series up by
+    // the values' stored ids, as `measured` does.
+    let compact: prom_kit::CompactFamily<prom_kit::Counter> =
+        prom_kit::CompactFamily::new(["method", "status"]).unwrap();
+    group.bench_function("prom_kit_compact_string", |b| {
+        b.iter(|| {
+            let _ = compact.inc(&owned[next()]);
+        });
+    });
     let dense: prom_kit::DenseFamily<prom_kit::Counter, (Method, Status)> =
         prom_kit::DenseFamily::new(["method", "status"]).unwrap();
     let methods = [Method::Get, Method::Post, Method::Put, Method::Delete];

@@ -157,7 +157,7 @@ mod time;
 pub use descriptor::Descriptor;
 pub use encoding::Format;
 pub use error::{Error, ErrorKind, Result};
-pub use family::{DenseFamily, Family, TypedFamily};
+pub use family::{CompactFamily, DenseFamily, Family, TypedFamily};
 pub use labels::{LabelSet, LabelValue};
 pub use metrics::HistogramConfig;
 pub use metrics::{

@@ -5,8 +5,8 @@
 #![cfg(feature = "derive")]
 
 use prom_kit::{
-    Counter, DenseFamily, ErrorKind, Family, Gauge, Histogram, LabelSet, LabelValue, Metrics,
-    Registry, Summary, TypedFamily,
+    CompactFamily, Counter, DenseFamily, ErrorKind, Family, Gauge, Histogram, LabelSet, LabelValue,
+    Metrics, Registry, Summary, TypedFamily,
 };
 
 #[derive(Clone, Copy, LabelValue)]
@@ -52,6 +52,9 @@ struct ShopMetrics {
     /// Open connections of the primary pool.
     #[metric(const_labels = [("pool", "primary"), ("zone", "eu \"1\"")])]
     connections: Gauge,
+    /// Views by product, stored compactly.
+    #[metric(labels = ["product"])]
+    views: CompactFamily<Counter>,
 }
 
 #[test]
@@ -72,6 +75,7 @@ fn every_field_is_made_and_registered_with_its_doc_as_help() {
     shop.checkout.observe(1.0);
     shop.by_kind.labels((Kind::Standard,)).inc_by(2);
     shop.connections.set(5.0);
+    shop.views.inc_by(&["sku-1"], 4).unwrap();
     let text = registry.encode_text().unwrap();
     for expected in [
         "# HELP shop_orders_total Orders placed, by kind.\n",
@@ -84,6 +88,8 @@ fn every_field_is_made_and_registered_with_its_doc_as_help() {
         "shop_checkout_count 1\n",
         "shop_by_kind_total{kind=\"standard\"} 2\n",
         "shop_connections{pool=\"primary\",zone=\"eu \\\"1\\\"\"} 5\n",
+        "# HELP shop_views_total Views by product, stored compactly.\n",
+        "shop_views_total{product=\"sku-1\"} 4\n",
     ] {
         assert!(text.contains(expected), "{expected:?} missing from\n{text}");
     }
@@ -139,6 +145,14 @@ struct BadBuckets {
     histogram: Histogram,
 }
 
+#[derive(Metrics)]
+#[expect(dead_code, reason = "its registration fails before the struct is made")]
+struct CompactWithBuckets {
+    /// A compact family holds no histograms.
+    #[metric(labels = ["a"], buckets = [1])]
+    compact: CompactFamily<Counter>,
+}
+
 #[test]
 fn attributes_a_type_cannot_take_are_typed_errors_and_register_nothing() {
     let registry = Registry::new();
@@ -149,5 +163,8 @@ fn attributes_a_type_cannot_take_are_typed_errors_and_register_nothing() {
     assert_eq!(unnamed.kind(), ErrorKind::LabelCount);
     let bad = BadBuckets::register(&registry).err().unwrap();
     assert_eq!(bad.kind(), ErrorKind::InvalidBuckets);
+    let compact = CompactWithBuckets::register(&registry).err().unwrap();
+    assert_eq!(compact.kind(), ErrorKind::InvalidValue);
+    assert!(compact.to_string().contains("CompactFamily"), "{compact}");
     assert_eq!(registry.encode_text().unwrap(), "");
 }

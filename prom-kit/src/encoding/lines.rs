@@ -7,6 +7,7 @@ use std::borrow::Cow;
 use super::exposition::{Exposition, ProtoSlot};
 use super::le::LeTexts;
 use super::number::{write_float, write_number};
+use super::stream::{Drain, STREAM_LIMIT, StreamedTo, drain_past};
 use super::{EscapingScheme, Format};
 use crate::descriptor::Descriptor;
 use crate::labels::render::{
@@ -59,6 +60,11 @@ pub(super) struct Lines<'a> {
         )
     )]
     slot: &'a mut ProtoSlot,
+    /// Where a streamed text family's output goes once it grows past
+    /// [`STREAM_LIMIT`](super::stream::STREAM_LIMIT) between two series, or past
+    /// [`STREAM_CHUNK`] between two shards; never set for protobuf, whose family is
+    /// framed by its length.
+    drain: StreamedTo<'a>,
 }
 
 impl<'a> Lines<'a> {
@@ -117,6 +123,7 @@ impl<'a> Lines<'a> {
             heads: Vec::new(),
             relabelled: String::new(),
             slot,
+            drain: StreamedTo::default(),
         };
         if descriptor.kind() == MetricType::StateSet {
             lines.state_label = lines.label_name(&lines.name).into_owned();
@@ -141,6 +148,16 @@ impl<'a> Lines<'a> {
             lines.write_metadata();
         }
         lines
+    }
+}
+
+impl<'a> Lines<'a> {
+    /// Streams the family's output to `drain` (for text formats; protobuf is never
+    /// streamed within a family).
+    pub(super) fn stream_to(&mut self, drain: Drain<'a>) {
+        if matches!(self.format, Format::Text | Format::OpenMetrics) {
+            self.drain = StreamedTo(Some(drain));
+        }
     }
 }
 
@@ -208,6 +225,7 @@ impl Lines<'_> {
     pub(super) fn write_series(&mut self, labels: &str, snapshot: Snapshot<'_>) {
         let Some(scheme) = self.escaping else {
             self.write_series_as_is(labels, snapshot);
+            self.drain_past(STREAM_LIMIT);
             return;
         };
         // Names outside the legacy set, escaped for this scraper (labels and an info
@@ -225,6 +243,13 @@ impl Lines<'_> {
         };
         self.write_series_as_is(&relabelled[..split], snapshot);
         self.relabelled = relabelled;
+        self.drain_past(STREAM_LIMIT);
+    }
+
+    /// Hands the output to the drain, if the family is streamed, once it holds at least
+    /// `at_least` bytes.
+    pub(super) fn drain_past(&mut self, at_least: usize) {
+        drain_past(self.drain.0.as_mut(), self.out, at_least);
     }
 
     /// Writes the lines of one series whose label text is as it is to be written.

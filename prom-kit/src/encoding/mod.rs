@@ -18,6 +18,7 @@ mod number;
 #[cfg(feature = "protobuf")]
 #[cfg_attr(docsrs, doc(cfg(feature = "protobuf")))]
 pub mod protobuf;
+mod stream;
 mod validate;
 mod writer;
 
@@ -26,6 +27,9 @@ pub use negotiate::{Negotiated, negotiate};
 pub use writer::FamilyWriter;
 
 pub(crate) use exposition::{Exposition, ProtoSlot, flush, write_eof};
+#[cfg(test)]
+pub(crate) use stream::STREAM_LIMIT;
+pub(crate) use stream::{Drain, STREAM_CHUNK, drain_past};
 
 /// `Content-Type` of the Prometheus text format 0.0.4.
 pub const TEXT_CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";

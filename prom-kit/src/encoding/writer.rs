@@ -7,6 +7,7 @@ use std::borrow::Cow;
 use super::Format;
 use super::exposition::{Exposition, ProtoSlot};
 use super::lines::Lines;
+use super::stream::{Drain, STREAM_CHUNK};
 use super::validate::check_snapshot;
 use crate::descriptor::Descriptor;
 use crate::error::{Error, ErrorKind, Result};
@@ -167,5 +168,17 @@ impl<'a> FamilyWriter<'a> {
     /// Writes the lines of one series. `labels` is its rendered label text.
     pub(crate) fn write_series(&mut self, labels: &str, snapshot: Snapshot<'_>) {
         self.lines.write_series(labels, snapshot);
+    }
+
+    /// Streams this family's output to `drain` as it is written (text formats only),
+    /// for a family whose collection cannot fail: what was drained cannot be taken back.
+    pub(crate) fn stream_to(&mut self, drain: Drain<'a>) {
+        self.lines.stream_to(drain);
+    }
+
+    /// A point where no lock is held (between two shards of a family): drains a
+    /// streamed family's output once it holds [`STREAM_CHUNK`].
+    pub(crate) fn between_shards(&mut self) {
+        self.lines.drain_past(STREAM_CHUNK);
     }
 }

@@ -10,6 +10,9 @@
 //!
 //! Both hand out child handles that the caller may keep for the fastest path.
 //!
+//! - [`CompactFamily`] keeps counters or gauges for very high cardinality: each series
+//!   is its label values' ids and one word, each distinct value stored once; no handles.
+//!
 //! - [`TypedFamily`] takes a typed label set (a struct deriving
 //!   [`LabelSet`](crate::labels::LabelSet)): dense when its labels have closed value sets,
 //!   hashed otherwise; its lookups cannot fail.
@@ -17,12 +20,14 @@
 //! Where things are: [`Family`] in `hashed/` (API and lookup cache; its sharded index
 //! in `hashed/index.rs`, its cardinality limit in `hashed/cardinality.rs`, expiry sweeps
 //! in `hashed/expire.rs`), [`DenseFamily`] in `dense/` (its array in `dense/table.rs`),
-//! [`TypedFamily`] in `typed.rs`, [`FamilyBuilder`] here, the expiry rule in
+//! [`TypedFamily`] in `typed.rs`, [`CompactFamily`] in `compact/` (its value store
+//! in `compact/interner.rs`, a shard's table in `compact/table.rs`), [`FamilyBuilder`] here, the expiry rule in
 //! `expiry.rs`, the per-thread lookup cache in `cache.rs`, a shard's series storage in
 //! `store.rs`.
 
 mod arity;
 mod cache;
+mod compact;
 mod dense;
 mod expiry;
 mod hashed;
@@ -30,9 +35,11 @@ mod store;
 mod typed;
 
 pub use arity::FixedArityFamily;
+pub use compact::{CompactFamily, CompactFamilyBuilder, CompactMetric};
 pub use dense::DenseFamily;
 pub(crate) use dense::table::DenseTable;
 pub use hashed::Family;
+pub(crate) use hashed::Visit;
 pub(crate) use typed::Store as TypedStore;
 pub use typed::{TypedFamily, TypedFamilyBuilder};
 
@@ -43,6 +50,15 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::metrics::Metric;
 use crate::name::NameValidation;
 use expiry::Expiry;
+
+/// How many shards a hashed family spreads its series over: four per core, a power of
+/// two from 4 to 64.
+fn shard_count() -> usize {
+    std::thread::available_parallelism()
+        .map_or(4, |n| n.get() * 4)
+        .next_power_of_two()
+        .clamp(4, 64)
+}
 
 /// Configures a [`Family`] or a [`DenseFamily`] before it is created.
 ///

@@ -117,7 +117,8 @@ pub enum ScrapeErrorPolicy {
 }
 
 /// How much uncompressed output a gzipped scrape starts with room for (it drains it
-/// at family boundaries past 256 KiB).
+/// past 256 KiB after a family or between two shards of one, and within a shard past
+/// 4 MiB).
 const STREAMED_CHUNK: usize = 512 << 10;
 
 /// Serves a [`Registry`] over HTTP, independent of any framework.

@@ -36,6 +36,24 @@ use crate::error::{Error, ErrorKind, Result};
 /// limit is reached (see [`FamilyBuilder::max_series`](crate::family::FamilyBuilder::max_series)).
 pub const OVERFLOW_LABEL_VALUE: &str = "__overflow__";
 
+/// Whether `values` are the overflow series' (every value [`OVERFLOW_LABEL_VALUE`]).
+pub(crate) fn is_overflow_values<V: LabelValues + ?Sized>(values: &V) -> bool {
+    (0..values.label_count()).all(|i| values.label_value(i) == OVERFLOW_LABEL_VALUE)
+}
+
+/// The overflow series' label values for a family of this many labels, without a
+/// vector of them.
+pub(crate) struct OverflowValues(pub(crate) usize);
+
+impl LabelValues for OverflowValues {
+    fn label_count(&self) -> usize {
+        self.0
+    }
+    fn label_value(&self, _: usize) -> &str {
+        OVERFLOW_LABEL_VALUE
+    }
+}
+
 /// Fails with [`ErrorKind::LabelCount`] unless `values` has one value per name.
 #[inline]
 pub(crate) fn check_arity<V: LabelValues + ?Sized>(names: &[Box<str>], values: &V) -> Result<()> {

@@ -9,19 +9,13 @@ use super::target_info::TARGET_FAMILY;
 use super::{CollectorEntry, CollectorOutput, ExposedName, Registry};
 use crate::descriptor::Descriptor;
 use crate::encoding::{
-    EscapingScheme, Exposition, FamilyWriter, Format, ProtoSlot, flush, write_eof,
+    Drain, EscapingScheme, Exposition, FamilyWriter, Format, ProtoSlot, STREAM_CHUNK, drain_past,
+    flush, write_eof,
 };
 use crate::error::{Error, ErrorKind, Result};
 
 /// Which families an encoding writes: all, or those the function accepts.
 type Selection<'s> = Option<&'s dyn Fn(&Descriptor) -> bool>;
-
-/// Takes the output written so far (and leaves it empty), for a scrape that streams its
-/// body through a compressor instead of holding it whole.
-pub(crate) type Drain<'d> = &'d mut dyn FnMut(&mut Vec<u8>);
-
-/// How much output a streamed scrape gathers before it drains it (at a family boundary).
-const STREAM_CHUNK: usize = 256 << 10;
 
 /// What the async collectors gathered for this encoding; `None` for a synchronous
 /// encoder, which skips them.
@@ -134,10 +128,13 @@ impl Registry {
     }
 
     /// [`encode_collected`](Self::encode_collected), handing the output to `drain`
-    /// whenever a finished family leaves more than 256 KiB of it (and once at the end if
-    /// `drain` is given): the scrape handler streams a gzipped body so, without holding
-    /// it whole. A family is drained only once complete, so a collector's failure can
-    /// still take its partial family out.
+    /// whenever it holds more than 256 KiB at a point where that is safe (and once at
+    /// the end if `drain` is given): the scrape handler streams a gzipped body so,
+    /// without holding it whole. That point is the end of a family, or, in a text
+    /// family whose collection cannot fail (a registered metric or family), also the
+    /// point between two of its shards, or between two series past 4 MiB. A family
+    /// that can fail (a collector's, a callback's) is drained only once complete, so
+    /// its failure can still take its partial output out.
     #[cfg(feature = "async")]
     pub(crate) fn encode_collected_streaming(
         &self,
@@ -166,13 +163,6 @@ impl Registry {
         out: &mut Vec<u8>,
         mut drain: Option<Drain<'_>>,
     ) -> Result<()> {
-        let mut drain_if_full = |out: &mut Vec<u8>, at_end: bool| {
-            if let Some(drain) = drain.as_mut() {
-                if at_end || out.len() >= STREAM_CHUNK {
-                    drain(out);
-                }
-            }
-        };
         let (mut entries, collectors, created, target_first) = {
             let state = self.shared.read();
             (
@@ -220,7 +210,7 @@ impl Registry {
             let placed_first = target_first && i == 0;
             while let Some(chunk) = chunks.next_if(|c| !placed_first && c.0.as_str() < name) {
                 out.extend_from_slice(&scratch[chunk.1]);
-                drain_if_full(out, false);
+                drain_past(drain.as_mut(), out, STREAM_CHUNK);
             }
             let start = out.len();
             let mut slot = ProtoSlot::default();
@@ -232,22 +222,27 @@ impl Registry {
                 &entry.descriptor,
                 &entry.const_labels,
             );
+            let streamed = entry.collect.never_fails() && drain.is_some();
+            if let (true, Some(drain)) = (streamed, drain.as_mut()) {
+                writer.stream_to(&mut **drain);
+            }
             let result = entry.collect.collect(&mut writer);
             flush(&mut slot, out);
             if let Err(error) = result {
+                debug_assert!(!streamed, "a family that never fails failed");
                 out.truncate(start);
                 first_error.get_or_insert(Error::with_source(ErrorKind::Collect, name, error));
             }
-            drain_if_full(out, false);
+            drain_past(drain.as_mut(), out, STREAM_CHUNK);
         }
         for chunk in chunks {
             out.extend_from_slice(&scratch[chunk.1]);
-            drain_if_full(out, false);
+            drain_past(drain.as_mut(), out, STREAM_CHUNK);
         }
         if format == Format::OpenMetrics {
             write_eof(out);
         }
-        drain_if_full(out, true);
+        drain_past(drain.as_mut(), out, 0);
         first_error.map_or(Ok(()), Err)
     }
 
@@ -414,3 +409,6 @@ impl Registry {
             .map_err(|e| Error::with_source(ErrorKind::Collect, "non-UTF-8 output", e))
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -3,7 +3,7 @@
 
 use super::Register;
 use crate::error::{Error, ErrorKind, Result};
-use crate::family::{DenseFamily, Family, TypedFamily};
+use crate::family::{CompactFamily, CompactMetric, DenseFamily, Family, TypedFamily};
 use crate::labels::{FixedLabelSet, LabelSet};
 use crate::metrics::{
     Buckets, Counter, Gauge, Histogram, HistogramConfig, Metric, NativeBuckets, StateNames,
@@ -69,7 +69,7 @@ impl FieldOptions<'_> {
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be a field of a `#[derive(Metrics)]` struct",
     label = "not a metric",
-    note = "fields are metrics (Counter, Gauge, Histogram, Summary, StripedCounter) or families of them (Family, DenseFamily, TypedFamily)"
+    note = "fields are metrics (Counter, Gauge, Histogram, Summary, StripedCounter) or families of them (Family, DenseFamily, TypedFamily, CompactFamily)"
 )]
 pub trait MetricField: Register + Sized {
     /// Makes the metric.
@@ -146,6 +146,15 @@ where
         Family::builder(options.label_names()?.iter().copied())
             .options(M::Options::from_field_options(options)?)
             .build()
+    }
+}
+
+impl<M: CompactMetric> MetricField for CompactFamily<M> {
+    fn from_field_options(options: &FieldOptions<'_>) -> Result<Self> {
+        let what = "CompactFamily";
+        options.refuse(options.buckets.is_some(), "buckets", what)?;
+        options.refuse(options.native.is_some(), "native", what)?;
+        CompactFamily::new(options.label_names()?.iter().copied())
     }
 }
 

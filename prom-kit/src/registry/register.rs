@@ -3,7 +3,9 @@
 
 use crate::encoding::FamilyWriter;
 use crate::error::Result;
-use crate::family::{DenseFamily, DenseTable, Family, TypedFamily, TypedStore};
+use crate::family::{
+    CompactFamily, CompactMetric, DenseFamily, DenseTable, Family, TypedFamily, TypedStore, Visit,
+};
 use crate::labels::{FixedLabelSet, LabelSet};
 use crate::metrics::{
     Counter, CounterFn, Gauge, GaugeFn, Histogram, Info, Metric, MetricType, StateSet,
@@ -18,6 +20,12 @@ pub(crate) mod sealed {
     pub trait Collect: Send + Sync + 'static {
         /// Writes every series.
         fn collect(&self, writer: &mut FamilyWriter<'_>) -> crate::Result<()>;
+
+        /// Whether `collect` always succeeds: its output may then be streamed (handed
+        /// on) before the family is complete.
+        fn never_fails(&self) -> bool {
+            false
+        }
     }
 
     /// Keeps [`Register`](super::Register) implementable only inside prom-kit.
@@ -41,8 +49,9 @@ use sealed::{Collect, Registrable};
 
 /// Something that can be registered as one metric family: [`Counter`],
 /// [`StripedCounter`], [`Gauge`],
-/// [`Histogram`], [`Summary`], [`StateSet`], [`Info`], [`CounterFn`], [`GaugeFn`], and
-/// a [`Family`], [`DenseFamily`] or [`TypedFamily`] of the first five.
+/// [`Histogram`], [`Summary`], [`StateSet`], [`Info`], [`CounterFn`], [`GaugeFn`],
+/// a [`Family`], [`DenseFamily`] or [`TypedFamily`] of the first five, and a
+/// [`CompactFamily`] of counters or gauges.
 ///
 /// Sealed. For families computed at scrape time, implement
 /// [`Collector`](crate::Collector) instead.
@@ -107,8 +116,15 @@ impl<M: Metric> Registrable for Family<M> {
 impl<M: Metric> Collect for Family<M> {
     fn collect(&self, writer: &mut FamilyWriter<'_>) -> Result<()> {
         self.sweep();
-        self.for_each_exposed(|labels, metric| write_metric(writer, labels, metric));
+        self.for_each_exposed(|visit| match visit {
+            Visit::Series(labels, metric) => write_metric(writer, labels, metric),
+            Visit::ShardDone => writer.between_shards(),
+        });
         Ok(())
+    }
+
+    fn never_fails(&self) -> bool {
+        true
     }
 }
 
@@ -133,6 +149,10 @@ impl<M: Metric> Collect for DenseTable<M> {
         self.for_each_series(|labels, metric| write_metric(writer, labels, metric));
         Ok(())
     }
+
+    fn never_fails(&self) -> bool {
+        true
+    }
 }
 
 impl<L: LabelSet + 'static, M: Metric> Registrable for TypedFamily<L, M> {
@@ -153,6 +173,32 @@ impl<L: LabelSet + 'static, M: Metric> Registrable for TypedFamily<L, M> {
             TypedStore::Dense(table) => Box::new(table.clone()),
             TypedStore::Hashed(family) => Box::new(family.clone()),
         }
+    }
+}
+
+impl<M: CompactMetric> Registrable for CompactFamily<M> {
+    fn metric_type(&self) -> MetricType {
+        M::TYPE
+    }
+    fn label_names(&self) -> &[Box<str>] {
+        CompactFamily::label_names(self)
+    }
+    fn into_collect(self) -> Box<dyn Collect> {
+        Box::new(self)
+    }
+}
+
+impl<M: CompactMetric> Collect for CompactFamily<M> {
+    fn collect(&self, writer: &mut FamilyWriter<'_>) -> Result<()> {
+        self.for_each_series(|visit| match visit {
+            Visit::Series(labels, &word) => writer.write_series(labels, M::snapshot(word)),
+            Visit::ShardDone => writer.between_shards(),
+        });
+        Ok(())
+    }
+
+    fn never_fails(&self) -> bool {
+        true
     }
 }
 

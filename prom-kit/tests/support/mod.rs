@@ -10,8 +10,9 @@
 )]
 
 use prom_kit::{
-    Buckets, Collector, CollectorOutput, Counter, CounterFn, DenseFamily, Descriptor, Family,
-    Gauge, GaugeFn, Histogram, Info, MetricType, Registry, StateSet, Summary, label_enum,
+    Buckets, Collector, CollectorOutput, CompactFamily, Counter, CounterFn, DenseFamily,
+    Descriptor, Family, Gauge, GaugeFn, Histogram, Info, MetricType, Registry, StateSet, Summary,
+    label_enum,
 };
 
 pub use prom_kit_test_support::*;
@@ -164,6 +165,29 @@ pub fn kitchen_sink() -> KitchenSink {
     }
     registry
         .register("http_requests", "Requests by method and path.", http)
+        .unwrap();
+
+    // The compact storage mode: the same tricky values, stored once and rendered at
+    // every scrape.
+    let compact: CompactFamily<Counter> = CompactFamily::new(["method", "path"]).unwrap();
+    let compact_gauges: CompactFamily<Gauge> = CompactFamily::new(["path"]).unwrap();
+    for (i, value) in TRICKY_VALUES.iter().enumerate() {
+        compact
+            .inc_by(&["PUT", value], u64::MAX - i as u64)
+            .unwrap();
+        expect(
+            "compact_requests_total",
+            &[("method", "PUT"), ("path", value)],
+            (u64::MAX - i as u64) as f64,
+        );
+        compact_gauges.set(&[value], -(i as f64) - 0.5).unwrap();
+        expect("compact_depth", &[("path", value)], -(i as f64) - 0.5);
+    }
+    registry
+        .register("compact_requests", "Requests, compact storage.", compact)
+        .unwrap();
+    registry
+        .register("compact_depth", "Depth, compact storage.", compact_gauges)
         .unwrap();
 
     let dense: DenseFamily<Counter, (Method, bool)> = DenseFamily::new(["method", "ok"]).unwrap();

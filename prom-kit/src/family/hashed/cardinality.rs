@@ -11,7 +11,7 @@ use std::sync::atomic::Ordering;
 
 use super::Family;
 use crate::labels::render::series_matches;
-use crate::labels::{LabelValues, OVERFLOW_LABEL_VALUE};
+use crate::labels::{OVERFLOW_LABEL_VALUE, OverflowValues};
 use crate::metrics::Metric;
 use crate::sync::RwLock;
 
@@ -47,23 +47,6 @@ impl<M: Clone> OverflowSlot<M> {
     /// write lock of the shard that held it. Returns whether there was one.
     pub(super) fn clear(&self) -> bool {
         self.handle.write().take().is_some()
-    }
-}
-
-/// Whether `values` are the overflow series' (every value [`OVERFLOW_LABEL_VALUE`]).
-pub(super) fn is_overflow_values<V: LabelValues + ?Sized>(values: &V) -> bool {
-    (0..values.label_count()).all(|i| values.label_value(i) == OVERFLOW_LABEL_VALUE)
-}
-
-/// The overflow series' label values, without a vector of them.
-struct OverflowValues(usize);
-
-impl LabelValues for OverflowValues {
-    fn label_count(&self) -> usize {
-        self.0
-    }
-    fn label_value(&self, _: usize) -> &str {
-        OVERFLOW_LABEL_VALUE
     }
 }
 

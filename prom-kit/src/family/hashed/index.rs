@@ -7,10 +7,10 @@ use std::sync::atomic::Ordering;
 pub(super) use hashbrown::HashTable;
 
 use super::Family;
-use super::cardinality::is_overflow_values;
 use crate::family::expiry::Watch;
 use crate::family::store::SeriesStore;
 use crate::labels::LabelValues;
+use crate::labels::is_overflow_values;
 use crate::labels::render::{hash_rendered, render_series, series_matches};
 use crate::metrics::Metric;
 use crate::sync::RwLock;

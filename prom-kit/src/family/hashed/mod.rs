@@ -126,11 +126,7 @@ impl<M: Metric> Family<M> {
         expiry: Option<Expiry>,
     ) -> Self {
         let id = NEXT_FAMILY_ID.fetch_add(1, Ordering::Relaxed);
-        let shard_count = std::thread::available_parallelism()
-            .map_or(4, |n| n.get() * 4)
-            .next_power_of_two()
-            .clamp(4, 64);
-        let shards = (0..shard_count)
+        let shards = (0..super::shard_count())
             .map(|_| CachePadded(RwLock::new(Shard::new())))
             .collect();
         let hasher = foldhash::fast::RandomState::default();
@@ -461,18 +457,31 @@ impl<M: Metric> Family<M> {
     }
 
     /// As [`for_each_series`](Self::for_each_series), for the series a scrape exposes:
-    /// all of them but those the last sweep hid as idle.
-    pub(crate) fn for_each_exposed(&self, mut visit: impl FnMut(&str, &M)) {
+    /// all of them but those the last sweep hid as idle; after each shard, with its
+    /// lock released, `visit` is told so (a streamed scrape drains its output there).
+    pub(crate) fn for_each_exposed(&self, mut visit: impl FnMut(Visit<'_, M>)) {
         for shard in &self.inner.shards {
-            let shard = shard.read();
-            let mut watches = shard.watches.iter();
-            for (labels, metric) in shard.series.iter() {
-                if !watches.next().is_some_and(|watch| watch.is_hidden()) {
-                    visit(labels, metric);
+            {
+                let shard = shard.read();
+                let mut watches = shard.watches.iter();
+                for (labels, metric) in shard.series.iter() {
+                    if !watches.next().is_some_and(|watch| watch.is_hidden()) {
+                        visit(Visit::Series(labels, metric));
+                    }
                 }
             }
+            visit(Visit::ShardDone);
         }
     }
+}
+
+/// What [`Family::for_each_exposed`] visits.
+#[derive(Debug)]
+pub(crate) enum Visit<'a, M> {
+    /// A series: its rendered label text and its metric (under its shard's read lock).
+    Series(&'a str, &'a M),
+    /// The end of a shard, whose lock is released.
+    ShardDone,
 }
 
 #[cfg(test)]

@@ -410,8 +410,8 @@ impl Collector for FailsMidFamily {
     }
 }
 
-/// A gzipped scrape is streamed through the compressor family by family (several
-/// 256 KiB drains here); decompressed it is exactly the plain scrape, in every format,
+/// A gzipped scrape is streamed through the compressor (many drains here, within
+/// families too); decompressed it is exactly the plain scrape, in every format,
 /// with a collector failing mid-family taken out of both.
 #[test]
 fn streamed_gzip_bodies_decompress_to_the_plain_body() {
@@ -428,6 +428,15 @@ fn streamed_gzip_bodies_decompress_to_the_plain_body() {
             .register(&format!("family_{f:03}"), "Help.", family)
             .unwrap();
     }
+    // One family far larger than the streamed pieces: drained between its shards and
+    // series.
+    let big: Family<Counter> = Family::new(["path"]).unwrap();
+    for i in 0..20_000 {
+        big.labels(&[format!("/one/large/family/{i}")])
+            .unwrap()
+            .inc_by(i);
+    }
+    registry.register("big_family", "Help.", big).unwrap();
     registry.register_collector(FailsMidFamily);
     let handler = MetricsHandler::builder()
         .own_metrics(false)

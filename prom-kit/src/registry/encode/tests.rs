@@ -1,0 +1,170 @@
+//! The streamed encoding: drained pieces that add up to the plain exposition, cut only
+//! where a scrape may cut.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Barrier};
+
+use crate::encoding::{EscapingScheme, Format, STREAM_LIMIT};
+use crate::{Counter, Family, Histogram, Registry};
+
+/// The exposition of `registry` in `format`, and the pieces a streamed encoding of it
+/// drained.
+fn plain_and_pieces(registry: &Registry, format: Format) -> (Vec<u8>, Vec<Vec<u8>>) {
+    let mut plain = Vec::new();
+    registry
+        .encode_escaped(format, EscapingScheme::Underscores, &mut plain)
+        .unwrap();
+    let mut pieces = Vec::new();
+    let mut out = Vec::new();
+    registry
+        .encode_selected(
+            format,
+            EscapingScheme::Underscores,
+            None,
+            None,
+            &mut out,
+            Some(&mut |piece: &mut Vec<u8>| pieces.push(std::mem::take(piece))),
+        )
+        .unwrap();
+    assert!(out.is_empty(), "everything is drained at the end");
+    (plain, pieces)
+}
+
+/// One family of `series` counters with 60-odd bytes of labels each.
+fn counters(series: u64) -> Family<Counter> {
+    let family: Family<Counter> = Family::new(["path", "tenant"]).unwrap();
+    for i in 0..series {
+        family
+            .labels(&[format!("/api/v1/items/{i}/details"), format!("t{}", i % 7)])
+            .unwrap()
+            .inc_by(i);
+    }
+    family
+}
+
+/// The most one series of these tests writes (a histogram's lines).
+const ONE_SERIES: usize = 2 << 10;
+
+#[test]
+fn one_large_text_family_is_streamed_in_bounded_pieces() {
+    let registry = Registry::new();
+    registry
+        .register("small_before", "A.", Counter::new())
+        .unwrap();
+    registry
+        .register("requests", "Requests.", counters(20_000))
+        .unwrap();
+    registry
+        .register("small_z_after", "Z.", Counter::new())
+        .unwrap();
+    for format in [Format::Text, Format::OpenMetrics] {
+        let (plain, pieces) = plain_and_pieces(&registry, format);
+        assert!(plain.len() > 16 * STREAM_LIMIT, "{}", plain.len());
+        assert_eq!(pieces.concat(), plain, "{format:?}");
+        // The family was handed on while it was written, never held whole.
+        assert!(
+            pieces.len() > plain.len() / STREAM_LIMIT,
+            "{}",
+            pieces.len()
+        );
+        for piece in &pieces {
+            assert!(piece.len() < STREAM_LIMIT + ONE_SERIES, "{}", piece.len());
+            assert!(piece.ends_with(b"\n"), "cut between two lines");
+        }
+    }
+}
+
+#[test]
+fn a_histogram_family_is_cut_between_series_only() {
+    let registry = Registry::new();
+    let family: Family<Histogram> = Family::new(["path"]).unwrap();
+    for i in 0..3_000 {
+        let histogram = family.labels(&[format!("/route/{i}")]).unwrap();
+        histogram.observe(f64::from(i) / 1_000.0);
+    }
+    registry
+        .register("latency_seconds", "Latency.", family)
+        .unwrap();
+    for format in [Format::Text, Format::OpenMetrics] {
+        let (plain, pieces) = plain_and_pieces(&registry, format);
+        assert_eq!(pieces.concat(), plain, "{format:?}");
+        assert!(pieces.len() > 2, "{}", pieces.len());
+        // OpenMetrics' last line comes after the family, on its own.
+        for piece in pieces[1..].iter().filter(|p| p.as_slice() != b"# EOF\n") {
+            let text = std::str::from_utf8(piece).unwrap();
+            let first = text.lines().next().unwrap();
+            assert!(
+                first.starts_with("latency_seconds_bucket{") && first.contains("le=\"0.005\""),
+                "a piece starts with a series' first bucket: {first}"
+            );
+        }
+    }
+}
+
+#[cfg(feature = "protobuf")]
+#[test]
+fn a_protobuf_family_is_drained_whole() {
+    let registry = Registry::new();
+    registry
+        .register("requests", "Requests.", counters(5_000))
+        .unwrap();
+    registry.register("z_after", "Z.", Counter::new()).unwrap();
+    let (plain, pieces) = plain_and_pieces(&registry, Format::Protobuf);
+    assert_eq!(pieces.concat(), plain);
+    // A family's length goes in front of it: it cannot be handed on in parts. The
+    // large family is the first piece, whole, far past the limit of a text piece.
+    assert_eq!(pieces.len(), 2);
+    assert!(pieces[0].len() > 4 * STREAM_LIMIT, "{}", pieces[0].len());
+}
+
+#[test]
+fn a_family_changing_while_it_is_streamed_gives_whole_lines() {
+    let registry = Registry::new();
+    let family = counters(8_000);
+    registry
+        .register("requests", "Requests.", family.clone())
+        .unwrap();
+    let stop = Arc::new(AtomicBool::new(false));
+    let start = Arc::new(Barrier::new(3));
+    let writers: Vec<_> = (0..2)
+        .map(|w| {
+            let (family, stop, start) = (family.clone(), stop.clone(), start.clone());
+            std::thread::spawn(move || {
+                start.wait();
+                let mut n = 0_u64;
+                while !stop.load(Ordering::Relaxed) {
+                    let values = [format!("/churn/{w}/{}", n % 500), "tx".to_owned()];
+                    family.labels(&values).unwrap().inc();
+                    if n % 3 == 0 {
+                        family.remove(&values).unwrap();
+                    }
+                    n += 1;
+                }
+            })
+        })
+        .collect();
+    start.wait();
+    for _ in 0..20 {
+        let (_, pieces) = plain_and_pieces(&registry, Format::Text);
+        let body = String::from_utf8(pieces.concat()).unwrap();
+        assert!(pieces.iter().all(|p| p.ends_with(b"\n")));
+        let samples = body.lines().filter(|l| !l.starts_with('#'));
+        let mut count = 0;
+        for line in samples {
+            assert!(line.starts_with("requests_total{path=\""), "{line}");
+            assert!(
+                line.rsplit(' ').next().unwrap().parse::<f64>().is_ok(),
+                "{line}"
+            );
+            count += 1;
+        }
+        assert!(
+            count >= 8_000,
+            "the series never removed are all there: {count}"
+        );
+    }
+    stop.store(true, Ordering::Relaxed);
+    for writer in writers {
+        writer.join().unwrap();
+    }
+}
