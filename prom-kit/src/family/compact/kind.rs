@@ -10,8 +10,8 @@ use crate::sync::AtomicU64;
 mod sealed {
     /// Keeps [`CompactMetric`](super::CompactMetric) implemented only by prom-kit.
     pub trait Sealed {}
-    impl Sealed for crate::Counter {}
-    impl Sealed for crate::Gauge {}
+    impl Sealed for crate::metrics::Counter {}
+    impl Sealed for crate::metrics::Gauge {}
 }
 
 /// A metric type whose series a [`CompactFamily`](super::CompactFamily) keeps inline, as
