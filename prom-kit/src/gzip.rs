@@ -1,8 +1,6 @@
 //! Gzip compression, shared by the scrape handler (responses) and the Pushgateway client
 //! (request bodies).
 
-use std::io::Write;
-
 use flate2::Compression;
 use flate2::write::GzEncoder;
 
@@ -10,6 +8,7 @@ use flate2::write::GzEncoder;
 /// a scrape should cost the target as little CPU as possible.
 #[cfg(any(feature = "push", test))]
 pub(crate) fn gzip(body: &[u8]) -> std::io::Result<Vec<u8>> {
+    use std::io::Write;
     let mut encoder = GzEncoder::new(Vec::with_capacity(body.len() / 4), Compression::fast());
     encoder.write_all(body)?;
     encoder.finish()
