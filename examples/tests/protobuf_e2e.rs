@@ -286,3 +286,101 @@ fn native_histograms_pushed_in_protobuf_arrive_native() {
     );
     check_native(&prometheus, "native_push");
 }
+
+/// The fields of `io.prometheus.client.MetricFamily` the split test reads (prost skips
+/// the others).
+#[derive(Clone, PartialEq, prost::Message)]
+struct SplitFamily {
+    #[prost(string, optional, tag = "1")]
+    name: Option<String>,
+    #[prost(message, repeated, tag = "4")]
+    metric: Vec<SplitMetric>,
+}
+
+/// A `Metric`, of which the split test only counts how many there are.
+#[derive(Clone, PartialEq, prost::Message)]
+struct SplitMetric {}
+
+/// A family far larger than the pieces a gzipped scrape is streamed in arrives as
+/// several `MetricFamily` messages of it; Prometheus (which asks for gzip) ingests every
+/// series of it, with no sample refused.
+#[test]
+fn prometheus_ingests_a_family_streamed_as_several_messages() {
+    use std::io::Read;
+
+    use prost::Message;
+
+    const SERIES: u64 = 30_000;
+    let Some(prometheus_binary) = tool("prometheus", "prometheus") else {
+        return;
+    };
+    let registry = Registry::new();
+    let requests: Family<Counter> = Family::new(["path"]).unwrap();
+    for i in 0..SERIES {
+        requests
+            .labels(&[format!("/items/{i}/a/fairly/long/path")])
+            .unwrap()
+            .inc_by(i);
+    }
+    registry
+        .register("split_requests", "Requests.", requests)
+        .unwrap();
+    let server = prom_kit::server::start_http_server("127.0.0.1:0", &registry).unwrap();
+    let address = server.local_addr();
+
+    // What Prometheus is answered: gzip, and the family in more than one message.
+    let answer = request(
+        address,
+        "GET",
+        "/metrics",
+        &[
+            ("Accept", PROMETHEUS_NATIVE_ACCEPT),
+            ("Accept-Encoding", "gzip"),
+        ],
+    );
+    assert_eq!(answer.header("content-encoding"), Some("gzip"));
+    let mut body = Vec::new();
+    flate2::read::GzDecoder::new(&answer.body[..])
+        .read_to_end(&mut body)
+        .unwrap();
+    let mut rest = &body[..];
+    let mut messages = 0;
+    let mut series = 0;
+    while !rest.is_empty() {
+        let family =
+            SplitFamily::decode_length_delimited(&mut rest).expect("a delimited MetricFamily");
+        if family.name.as_deref() == Some("split_requests_total") {
+            messages += 1;
+            series += family.metric.len();
+        }
+    }
+    assert!(messages > 1, "the family came in {messages} message(s)");
+    assert_eq!(u64::try_from(series).unwrap(), SERIES);
+
+    let config = format!(
+        "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\nscrape_configs:\n\
+         - job_name: split\n  static_configs:\n  - targets: ['{address}']\n"
+    );
+    let prometheus = Prometheus::start(
+        &prometheus_binary,
+        &config,
+        30,
+        &["--enable-feature=native-histograms"],
+    );
+    prometheus.wait_for("up{job=\"split\"}", Duration::from_secs(30), |v| v == 1.0);
+    let count = prometheus.wait_for(
+        "count(split_requests_total{job=\"split\"})",
+        Duration::from_secs(30),
+        |v| v == SERIES as f64,
+    );
+    assert_eq!(count, SERIES as f64);
+    let sum = prometheus
+        .value("sum(split_requests_total{job=\"split\"})")
+        .unwrap();
+    assert_eq!(sum, (SERIES * (SERIES - 1) / 2) as f64);
+    let one = prometheus
+        .value("split_requests_total{path=\"/items/12345/a/fairly/long/path\"}")
+        .unwrap();
+    assert_eq!(one, 12_345.0);
+    server.shutdown();
+}

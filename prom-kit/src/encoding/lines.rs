@@ -60,10 +60,10 @@ pub(super) struct Lines<'a> {
         )
     )]
     slot: &'a mut ProtoSlot,
-    /// Where a streamed text family's output goes once it grows past
+    /// Where a streamed family's output goes once it grows past
     /// [`STREAM_LIMIT`](super::stream::STREAM_LIMIT) between two series, or past
-    /// [`STREAM_CHUNK`] between two shards; never set for protobuf, whose family is
-    /// framed by its length.
+    /// [`STREAM_CHUNK`](super::stream::STREAM_CHUNK) between two shards (a protobuf
+    /// family as one more message of it).
     drain: StreamedTo<'a>,
 }
 
@@ -152,12 +152,10 @@ impl<'a> Lines<'a> {
 }
 
 impl<'a> Lines<'a> {
-    /// Streams the family's output to `drain` (for text formats; protobuf is never
-    /// streamed within a family).
+    /// Streams the family's output to `drain` as it is written (a protobuf family as
+    /// several messages of it).
     pub(super) fn stream_to(&mut self, drain: Drain<'a>) {
-        if matches!(self.format, Format::Text | Format::OpenMetrics) {
-            self.drain = StreamedTo(Some(drain));
-        }
+        self.drain = StreamedTo(Some(drain));
     }
 }
 
@@ -249,6 +247,13 @@ impl Lines<'_> {
     /// Hands the output to the drain, if the family is streamed, once it holds at least
     /// `at_least` bytes.
     pub(super) fn drain_past(&mut self, at_least: usize) {
+        #[cfg(feature = "protobuf")]
+        if let (Some(proto), Some(drain)) = (self.slot.as_mut(), self.drain.0.as_mut()) {
+            if self.out.len() >= at_least {
+                proto.hand_on(self.out, &mut **drain);
+            }
+            return;
+        }
         drain_past(self.drain.0.as_mut(), self.out, at_least);
     }
 

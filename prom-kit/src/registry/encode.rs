@@ -130,11 +130,13 @@ impl Registry {
     /// [`encode_collected`](Self::encode_collected), handing the output to `drain`
     /// whenever it holds more than 256 KiB at a point where that is safe (and once at
     /// the end if `drain` is given): the scrape handler streams a gzipped body so,
-    /// without holding it whole. That point is the end of a family, or, in a text
-    /// family whose collection cannot fail (a registered metric or family), also the
-    /// point between two of its shards, or between two series past 4 MiB. A family
-    /// that can fail (a collector's, a callback's) is drained only once complete, so
-    /// its failure can still take its partial output out.
+    /// without holding it whole. That point is the end of a family, or, in a family
+    /// whose collection cannot fail (a registered metric or family), also the point
+    /// between two of its shards, or between two series past 4 MiB; a protobuf family
+    /// is then sent as several `MetricFamily` messages of it, which Prometheus reads
+    /// one after the other. A family that can fail (a collector's, a callback's) is
+    /// drained only once complete, so its failure can still take its partial output
+    /// out.
     #[cfg(feature = "async")]
     pub(crate) fn encode_collected_streaming(
         &self,

@@ -76,8 +76,10 @@ pub(crate) struct ProtoFamily {
     /// Where the family's message starts in the output (one byte after the one reserved
     /// for its length).
     start: usize,
-    /// Series written.
+    /// Series written in the current message.
     series: usize,
+    /// The family's own fields (name, help, type, unit), which begin each message of it.
+    header: Vec<u8>,
     /// The constant labels' `LabelPair` fields, written ahead of every series' own.
     const_pairs: Vec<u8>,
     state_label: String,
@@ -271,6 +273,7 @@ impl ProtoFamily {
         if let Some(unit) = descriptor.unit() {
             wire::bytes(out, family_field::UNIT, unit.as_bytes());
         }
+        let header = out[start..].to_vec();
         let mut unescaped = String::new();
         let mut const_pairs = Vec::new();
         rendered_pairs(
@@ -282,6 +285,7 @@ impl ProtoFamily {
         Self {
             start,
             series: 0,
+            header,
             const_pairs,
             state_label: state_label.to_owned(),
             unescaped,
@@ -366,6 +370,23 @@ impl ProtoFamily {
                 self.state_label = state_label;
             }
         }
+    }
+
+    /// Completes the series written so far as one message of the family, hands `out` to
+    /// `drain`, and starts the next message of the same family (same name, help, type
+    /// and unit) in the emptied `out`: a streamed scrape sends a large family as several
+    /// messages, each a valid family of some of its series, which Prometheus' parser
+    /// reads one after the other. Nothing happens before a first series.
+    pub(crate) fn hand_on(&mut self, out: &mut Vec<u8>, drain: &mut dyn FnMut(&mut Vec<u8>)) {
+        if self.series == 0 {
+            return;
+        }
+        wire::end(out, self.start);
+        drain(out);
+        out.push(0);
+        self.start = out.len();
+        out.extend_from_slice(&self.header);
+        self.series = 0;
     }
 
     /// Completes the family in `out` as one length-delimited message; a family without

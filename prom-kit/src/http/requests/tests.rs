@@ -1,5 +1,4 @@
 use super::*;
-use crate::metrics::NativeBuckets;
 use crate::{ErrorKind, Gauge, Registry};
 
 fn info<'a>(method: &'a str, route: Option<&'a str>, path: &'a str) -> RequestInfo<'a> {
@@ -264,6 +263,7 @@ fn coexisting_sets_and_rollback() {
 #[test]
 fn native_duration_buckets_reach_protobuf_scrapes() {
     use crate::encoding::protobuf::proto;
+    use crate::metrics::NativeBuckets;
     use prost::Message;
     let registry = Registry::new();
     let metrics = HttpMetrics::builder()

@@ -103,18 +103,58 @@ fn a_histogram_family_is_cut_between_series_only() {
 
 #[cfg(feature = "protobuf")]
 #[test]
-fn a_protobuf_family_is_drained_whole() {
+fn a_large_protobuf_family_is_streamed_as_several_messages_of_it() {
+    use prost::Message;
+
+    use crate::encoding::protobuf::proto;
+
+    /// The delimited messages of `bytes`.
+    fn decode(mut bytes: &[u8]) -> Vec<proto::MetricFamily> {
+        let mut families = Vec::new();
+        while !bytes.is_empty() {
+            families.push(proto::MetricFamily::decode_length_delimited(&mut bytes).unwrap());
+        }
+        families
+    }
+
     let registry = Registry::new();
+    registry.register("a_before", "A.", Counter::new()).unwrap();
     registry
-        .register("requests", "Requests.", counters(5_000))
+        .register_with_unit("requests", "Requests.", "bytes", counters(20_000))
         .unwrap();
     registry.register("z_after", "Z.", Counter::new()).unwrap();
     let (plain, pieces) = plain_and_pieces(&registry, Format::Protobuf);
-    assert_eq!(pieces.concat(), plain);
-    // A family's length goes in front of it: it cannot be handed on in parts. The
-    // large family is the first piece, whole, far past the limit of a text piece.
-    assert_eq!(pieces.len(), 2);
-    assert!(pieces[0].len() > 4 * STREAM_LIMIT, "{}", pieces[0].len());
+    let whole = decode(&plain);
+    assert_eq!(whole.len(), 3);
+    assert!(
+        pieces.len() > plain.len() / STREAM_LIMIT,
+        "{}",
+        pieces.len()
+    );
+    let mut messages = Vec::new();
+    for piece in &pieces {
+        assert!(piece.len() < STREAM_LIMIT + ONE_SERIES, "{}", piece.len());
+        // Each piece is whole messages.
+        messages.extend(decode(piece));
+    }
+    let parts: Vec<&proto::MetricFamily> = messages
+        .iter()
+        .filter(|m| m.name.as_deref() == Some("requests_bytes_total"))
+        .collect();
+    assert!(parts.len() > 1, "{}", parts.len());
+    let mut series = Vec::new();
+    for part in &parts {
+        assert!(!part.metric.is_empty());
+        assert_eq!(
+            (&part.help, part.r#type, &part.unit),
+            (&whole[1].help, whole[1].r#type, &whole[1].unit)
+        );
+        series.extend(part.metric.iter().cloned());
+    }
+    // Together they are the family, series for series, in the same order.
+    assert_eq!(series, whole[1].metric);
+    assert_eq!(messages.first(), whole.first());
+    assert_eq!(messages.last(), whole.last());
 }
 
 #[test]
