@@ -43,7 +43,7 @@ const INLINE_IDS: usize = 8;
 ///   are hashed and looked up (two read locks, about 40–60 ns);
 /// - the label text is rendered at every scrape;
 /// - counters count whole numbers, and carry neither a created timestamp nor
-///   exemplars;
+///   exemplars; there is no idle-series expiry (remove series yourself);
 /// - new series and removals are serialized on the family's value store.
 ///
 /// Use it for families of hundreds of thousands of series or more, where memory is what
