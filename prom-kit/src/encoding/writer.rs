@@ -170,8 +170,9 @@ impl<'a> FamilyWriter<'a> {
         self.lines.write_series(labels, snapshot);
     }
 
-    /// Streams this family's output to `drain` as it is written (text formats only),
-    /// for a family whose collection cannot fail: what was drained cannot be taken back.
+    /// Streams this family's output to `drain` as it is written (a protobuf family as
+    /// several messages of it), for a family whose collection cannot fail: what was
+    /// drained cannot be taken back.
     pub(crate) fn stream_to(&mut self, drain: Drain<'a>) {
         self.lines.stream_to(drain);
     }

@@ -39,7 +39,6 @@ pub use compact::{CompactFamily, CompactFamilyBuilder, CompactMetric};
 pub use dense::DenseFamily;
 pub(crate) use dense::table::DenseTable;
 pub use hashed::Family;
-pub(crate) use hashed::Visit;
 pub(crate) use typed::Store as TypedStore;
 pub use typed::{TypedFamily, TypedFamilyBuilder};
 
@@ -50,6 +49,16 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::metrics::Metric;
 use crate::name::NameValidation;
 use expiry::Expiry;
+
+/// What a scrape's walk over a sharded family ([`Family`], [`CompactFamily`]) visits.
+#[derive(Debug)]
+pub(crate) enum Visit<'a, M> {
+    /// A series: its rendered label text and its metric or value (under its shard's
+    /// read lock).
+    Series(&'a str, &'a M),
+    /// The end of a shard, whose lock is released: where a streamed scrape drains.
+    ShardDone,
+}
 
 /// How many shards a hashed family spreads its series over: four per core, a power of
 /// two from 4 to 64.

@@ -14,9 +14,9 @@ use std::sync::atomic::Ordering;
 use cardinality::OverflowSlot;
 use index::Shard;
 
-use super::FamilyBuilder;
 use super::cache::{ByAddress, ByBytes, CacheKey, thread_cache};
 use super::expiry::Expiry;
+use super::{FamilyBuilder, Visit};
 use crate::atomic::CachePadded;
 use crate::error::{Error, ErrorKind, Result};
 use crate::labels::render::{hash_values, rendered_values};
@@ -473,15 +473,6 @@ impl<M: Metric> Family<M> {
             visit(Visit::ShardDone);
         }
     }
-}
-
-/// What [`Family::for_each_exposed`] visits.
-#[derive(Debug)]
-pub(crate) enum Visit<'a, M> {
-    /// A series: its rendered label text and its metric (under its shard's read lock).
-    Series(&'a str, &'a M),
-    /// The end of a shard, whose lock is released.
-    ShardDone,
 }
 
 #[cfg(test)]
