@@ -13,8 +13,8 @@ use libfuzzer_sys::fuzz_target;
 use prom_kit::metrics::{HistogramConfig, NativeBuckets};
 use prom_kit::snapshot::{CounterSnapshot, HistogramSnapshot, Number, Snapshot, StateSetSnapshot};
 use prom_kit::{
-    Buckets, Collector, CollectorOutput, Counter, Descriptor, Family, Format, Gauge, Histogram,
-    Info, MetricType, Registry, StateSet, Summary,
+    Buckets, Collector, CollectorOutput, CompactFamily, Counter, Descriptor, Family, Format, Gauge,
+    Histogram, Info, MetricType, Registry, StateSet, Summary,
 };
 use prom_kit_fuzz::{Name, read_exposition, read_protobuf};
 
@@ -24,6 +24,8 @@ enum Kind {
     Gauge,
     Histogram,
     Summary,
+    CompactCounter,
+    CompactGauge,
 }
 
 #[derive(Debug, Arbitrary)]
@@ -141,6 +143,8 @@ enum Registered {
     Gauge(Family<Gauge>),
     Histogram(Family<Histogram>),
     Summary(Family<Summary>),
+    CompactCounter(CompactFamily<Counter>),
+    CompactGauge(CompactFamily<Gauge>),
 }
 
 struct Tracked {
@@ -193,6 +197,21 @@ fn define(registry: &Registry, def: &FamilyDef<'_>) -> Option<Tracked> {
             Registered::$variant(family)
         }};
     }
+    macro_rules! compact {
+        ($metric:ty, $variant:ident) => {{
+            let mut builder = CompactFamily::<$metric>::builder(names);
+            if let Some(limit) = def.max_series {
+                builder = builder.max_series(usize::from(limit));
+            }
+            let family = builder.build().ok()?;
+            let registered = match def_unit {
+                Some(unit) => view.register_with_unit(def_name, def.help, unit, family.clone()),
+                None => view.register(def_name, def.help, family.clone()),
+            };
+            registered.ok()?;
+            Registered::$variant(family)
+        }};
+    }
     let family = match def.kind {
         Kind::Counter => family!(Counter, Counter, ()),
         Kind::Gauge => family!(Gauge, Gauge, ()),
@@ -205,9 +224,11 @@ fn define(registry: &Registry, def: &FamilyDef<'_>) -> Option<Tracked> {
             )
         ),
         Kind::Summary => family!(Summary, Summary, ()),
+        Kind::CompactCounter => compact!(Counter, CompactCounter),
+        Kind::CompactGauge => compact!(Gauge, CompactGauge),
     };
     let mut name = def_name.to_owned();
-    if matches!(def.kind, Kind::Counter) && name.len() > "_total".len() {
+    if matches!(def.kind, Kind::Counter | Kind::CompactCounter) && name.len() > "_total".len() {
         name = name.strip_suffix("_total").unwrap_or(&name).to_owned();
     }
     if let Some(unit) = def_unit {
@@ -258,6 +279,13 @@ fn update(tracked: &mut Tracked, values: &[&str], amount: f64, exemplar: Option<
             s.observe(amount);
             true
         }),
+        #[allow(
+            clippy::cast_possible_truncation,
+            clippy::cast_sign_loss,
+            reason = "any whole amount will do: the fuzzer picks the float"
+        )]
+        Registered::CompactCounter(f) => f.inc_by(values, amount as u64).is_ok(),
+        Registered::CompactGauge(f) => f.set(values, amount).is_ok(),
     };
     if ok {
         tracked
@@ -272,6 +300,8 @@ fn remove(tracked: &mut Tracked, values: &[&str]) {
         Registered::Gauge(f) => f.remove(values),
         Registered::Histogram(f) => f.remove(values),
         Registered::Summary(f) => f.remove(values),
+        Registered::CompactCounter(f) => f.remove(values),
+        Registered::CompactGauge(f) => f.remove(values),
     };
     if removed.is_ok_and(|r| r) {
         let key: Vec<String> = values.iter().map(|s| (*s).to_owned()).collect();

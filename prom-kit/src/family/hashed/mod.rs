@@ -463,12 +463,12 @@ impl<M: Metric> Family<M> {
         for shard in &self.inner.shards {
             {
                 let shard = shard.read();
-                let mut watches = shard.watches.iter();
-                for (labels, metric) in shard.series.iter() {
-                    if !watches.next().is_some_and(|watch| watch.is_hidden()) {
+                let watches = &shard.watches;
+                shard.series.for_each_warmed(|position, labels, metric| {
+                    if !watches.get(position).is_some_and(|watch| watch.is_hidden()) {
                         visit(Visit::Series(labels, metric));
                     }
-                }
+                });
             }
             visit(Visit::ShardDone);
         }
