@@ -182,9 +182,11 @@ fn define(registry: &Registry, def: &FamilyDef<'_>) -> Option<Tracked> {
     let names = def.labels.iter().map(|n| n.0.as_str());
     let def_name = def.name.0.as_str();
     let def_unit = def.unit.as_ref().map(|u| u.0.as_str());
-    macro_rules! family {
-        ($metric:ty, $variant:ident, $options:expr) => {{
-            let mut builder = Family::<$metric>::builder(names).options($options);
+    // Builds `$builder` (a `Family` or `CompactFamily` builder) with the definition's limit
+    // and registers it under the definition's name and unit.
+    macro_rules! registered {
+        ($builder:expr, $variant:ident) => {{
+            let mut builder = $builder;
             if let Some(limit) = def.max_series {
                 builder = builder.max_series(usize::from(limit));
             }
@@ -197,20 +199,18 @@ fn define(registry: &Registry, def: &FamilyDef<'_>) -> Option<Tracked> {
             Registered::$variant(family)
         }};
     }
+    macro_rules! family {
+        ($metric:ty, $variant:ident, $options:expr) => {
+            registered!(
+                Family::<$metric>::builder(names).options($options),
+                $variant
+            )
+        };
+    }
     macro_rules! compact {
-        ($metric:ty, $variant:ident) => {{
-            let mut builder = CompactFamily::<$metric>::builder(names);
-            if let Some(limit) = def.max_series {
-                builder = builder.max_series(usize::from(limit));
-            }
-            let family = builder.build().ok()?;
-            let registered = match def_unit {
-                Some(unit) => view.register_with_unit(def_name, def.help, unit, family.clone()),
-                None => view.register(def_name, def.help, family.clone()),
-            };
-            registered.ok()?;
-            Registered::$variant(family)
-        }};
+        ($metric:ty, $variant:ident) => {
+            registered!(CompactFamily::<$metric>::builder(names), $variant)
+        };
     }
     let family = match def.kind {
         Kind::Counter => family!(Counter, Counter, ()),
