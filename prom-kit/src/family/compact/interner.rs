@@ -24,10 +24,9 @@ pub(super) struct Interner {
 }
 
 impl Interner {
-    /// The id of `text`, if it is stored.
+    /// The id of `text`, whose hash is `hash`, if it is stored.
     #[inline]
-    pub(super) fn find(&self, hasher: &impl BuildHasher, text: &str) -> Option<u32> {
-        let hash = hasher.hash_one(text);
+    pub(super) fn find(&self, hash: u64, text: &str) -> Option<u32> {
         self.by_text
             .find(hash, |&id| &*self.values[slot(id)].text == text)
             .copied()
@@ -39,9 +38,9 @@ impl Interner {
         &self.values[slot(id)].text
     }
 
-    /// The id of `text`, stored if it was not, with one more use.
-    pub(super) fn acquire(&mut self, hasher: &impl BuildHasher, text: &str) -> u32 {
-        if let Some(id) = self.find(hasher, text) {
+    /// The id of `text`, whose hash is `hash`, stored if it was not, with one more use.
+    pub(super) fn acquire(&mut self, hasher: &impl BuildHasher, hash: u64, text: &str) -> u32 {
+        if let Some(id) = self.find(hash, text) {
             let value = &mut self.values[slot(id)];
             value.uses = value.uses.checked_add(1).expect(
                 "a value is used at most once per series and label, and series are fewer than u32::MAX",
@@ -63,9 +62,7 @@ impl Interner {
         };
         let values = &self.values;
         self.by_text
-            .insert_unique(hasher.hash_one(text), id, |&id| {
-                hasher.hash_one(&*values[slot(id)].text)
-            });
+            .insert_unique(hash, id, |&id| hasher.hash_one(&*values[slot(id)].text));
         id
     }
 

@@ -29,6 +29,14 @@ use crate::sync::{AtomicU64, RwLock};
 /// How many label values a lookup keeps on the stack; more take a vector.
 const INLINE_IDS: usize = 8;
 
+/// The hasher of label values and ids: seeded at random per family, so that nobody can
+/// choose values that collide; with a fixed seed under loom, whose models must run the
+/// same way every time.
+#[cfg(not(loom))]
+type SeriesHasher = foldhash::fast::RandomState;
+#[cfg(loom)]
+type SeriesHasher = foldhash::fast::FixedState;
+
 /// A labelled family of [`Counter`]s or [`Gauge`]s stored for very high cardinality:
 /// each series is its label values' ids and one 64-bit word, and each distinct label
 /// value is stored once for the whole family, however many series use it.
@@ -101,7 +109,7 @@ struct Inner {
     /// its write lock.
     values: RwLock<Interner>,
     shards: Box<[CachePadded<RwLock<Table>>]>,
-    hasher: foldhash::fast::RandomState,
+    hasher: SeriesHasher,
     max_series: Option<usize>,
     /// The series counted toward `max_series` (all but the overflow series), changed
     /// only under the write lock of `values`.
@@ -153,7 +161,7 @@ impl<M: CompactMetric> CompactFamilyBuilder<M> {
                 shards: (0..super::shard_count())
                     .map(|_| CachePadded(RwLock::new(Table::default())))
                     .collect(),
-                hasher: foldhash::fast::RandomState::default(),
+                hasher: SeriesHasher::default(),
                 max_series: self.max_series,
                 len: AtomicUsize::new(0),
             }),
@@ -250,11 +258,14 @@ impl<M: CompactMetric> CompactFamily<M> {
         let inner = &*self.inner;
         let mut ids = Ids::new(values.label_count());
         let mut stored = inner.values.write();
-        if !find_ids(&stored, &inner.hasher, values, &mut ids) {
+        let Some(shard_key) = find_ids(&stored, &inner.hasher, values, &mut ids) else {
             return Ok(false);
-        }
+        };
         let hash = inner.hasher.hash_one(&*ids);
-        let removed = self.shard(hash).write().remove(hash, &ids, &inner.hasher);
+        let removed = self
+            .shard(shard_key)
+            .write()
+            .remove(hash, &ids, &inner.hasher);
         if removed {
             for &id in ids.iter() {
                 stored.release(&inner.hasher, id);
@@ -303,11 +314,11 @@ impl<M: CompactMetric> CompactFamily<M> {
         }
     }
 
-    /// The shard of the series whose ids hash to `hash`.
-    fn shard(&self, hash: u64) -> &RwLock<Table> {
+    /// The shard of the series whose label values' text gives `shard_key` (see
+    /// [`find_ids`]).
+    fn shard(&self, shard_key: u64) -> &RwLock<Table> {
         let shards = &self.inner.shards;
-        // The top bits choose the shard; the tables use the low ones.
-        let top = usize::try_from(hash >> 32).expect("32 bits fit in usize");
+        let top = usize::try_from(shard_key >> 32).expect("32 bits fit in usize");
         &shards[top & (shards.len() - 1)]
     }
 
@@ -360,11 +371,11 @@ impl<M: CompactMetric> CompactFamily<M> {
         update: F,
     ) -> Option<F> {
         let hasher = &self.inner.hasher;
-        if !find_ids(stored, hasher, values, ids) {
+        let Some(shard_key) = find_ids(stored, hasher, values, ids) else {
             return Some(update);
-        }
+        };
         let hash = hasher.hash_one(&*ids);
-        let shard = self.shard(hash).read();
+        let shard = self.shard(shard_key).read();
         match shard.find(hash, ids) {
             Some(word) => {
                 update(word);
@@ -397,11 +408,15 @@ impl<M: CompactMetric> CompactFamily<M> {
             self.insert(&overflow, ids, update);
             return;
         }
+        let mut shard_key = 0;
         for (i, id) in ids.iter_mut().enumerate() {
-            *id = stored.acquire(&inner.hasher, values.label_value(i));
+            let text = values.label_value(i);
+            let text_hash = inner.hasher.hash_one(text);
+            *id = stored.acquire(&inner.hasher, text_hash, text);
+            shard_key = add_to_shard_key(shard_key, text_hash);
         }
         let hash = inner.hasher.hash_one(&**ids);
-        let mut shard = self.shard(hash).write();
+        let mut shard = self.shard(shard_key).write();
         update(shard.insert(hash, ids, &inner.hasher));
         if counted {
             inner.len.fetch_add(1, Ordering::Relaxed);
@@ -421,22 +436,37 @@ impl<M: CompactMetric> CompactFamily<M> {
     }
 }
 
-/// Fills `ids` with the ids of `values`; false if one of them is not stored (so no
-/// series has them).
+/// Fills `ids` with the ids of `values` and returns their shard key; `None` if one of
+/// them is not stored (so no series has them).
+///
+/// The shard key is made of the hashes of the label values' text, not of their ids: a
+/// removed series made again may get other ids (a freed id goes to the next new value),
+/// and must still land in the shard it was in. Otherwise a scrape, which reads one
+/// shard at a time, could read it in a shard it had already read and again in one it
+/// reads later: one series twice, with two values.
 #[inline]
 fn find_ids<V: LabelValues + ?Sized>(
     stored: &Interner,
-    hasher: &foldhash::fast::RandomState,
+    hasher: &SeriesHasher,
     values: &V,
     ids: &mut [u32],
-) -> bool {
+) -> Option<u64> {
+    let mut shard_key = 0;
     for (i, id) in ids.iter_mut().enumerate() {
-        match stored.find(hasher, values.label_value(i)) {
-            Some(found) => *id = found,
-            None => return false,
-        }
+        let text = values.label_value(i);
+        let text_hash = hasher.hash_one(text);
+        *id = stored.find(text_hash, text)?;
+        shard_key = add_to_shard_key(shard_key, text_hash);
     }
-    true
+    Some(shard_key)
+}
+
+/// The shard key of label values so far (`shard_key`) and one more whose text hashes to
+/// `text_hash`; the order of the values counts. The top bits choose the shard (the
+/// shards' tables use the low bits of another hash).
+#[inline]
+fn add_to_shard_key(shard_key: u64, text_hash: u64) -> u64 {
+    (shard_key.rotate_left(23) ^ text_hash).wrapping_mul(0x9E37_79B9_7F4A_7C15)
 }
 
 impl CompactFamily<Counter> {
@@ -507,3 +537,6 @@ impl CompactFamily<Gauge> {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(all(test, loom))]
+mod loom_models;

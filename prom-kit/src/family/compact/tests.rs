@@ -326,3 +326,54 @@ fn concurrent_updates_creations_removals_and_scrapes() {
     assert!(family.remove(&["shared", "all"]).unwrap());
     assert_eq!((family.len(), family.stored_values()), (0, 0));
 }
+
+/// Issue 25, defect 1: threads incrementing and removing the same 5,000 keys while a
+/// scraper encodes. A removed series recreated with other label-value ids must not show
+/// up twice in one scrape (once as its old self in a shard already read, once as its new
+/// self in a shard read later), so no scrape holds one identity twice.
+#[test]
+fn no_scrape_holds_a_series_twice_while_keys_are_removed_and_recreated() {
+    const KEYS: usize = 5_000;
+    let family: CompactFamily<Counter> = CompactFamily::new(["k"]).unwrap();
+    let registry = Registry::new();
+    registry.register("c", "C.", family.clone()).unwrap();
+    let keys: Arc<Vec<String>> = Arc::new((0..KEYS).map(|i| format!("k{i}")).collect());
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writers: Vec<_> = (0..3_u64)
+        .map(|seed| {
+            let (family, keys, stop) = (family.clone(), Arc::clone(&keys), Arc::clone(&stop));
+            std::thread::spawn(move || {
+                let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    // xorshift: a different key order per thread.
+                    state ^= state << 13;
+                    state ^= state >> 7;
+                    state ^= state << 17;
+                    let key = &keys[usize::try_from(state % KEYS as u64).unwrap()];
+                    if state % 3 == 0 {
+                        family.remove(&[key.as_str()]).unwrap();
+                    } else {
+                        family.inc(&[key.as_str()]).unwrap();
+                    }
+                }
+            })
+        })
+        .collect();
+    let mut worst = 0;
+    for _ in 0..300 {
+        let text = registry.encode_text().unwrap();
+        let mut seen = std::collections::HashSet::new();
+        let duplicates = text
+            .lines()
+            .filter(|line| !line.starts_with('#'))
+            .filter_map(|line| line.rsplit_once(' ').map(|(series, _)| series))
+            .filter(|series| !seen.insert(*series))
+            .count();
+        worst = worst.max(duplicates);
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    for writer in writers {
+        writer.join().unwrap();
+    }
+    assert_eq!(worst, 0, "a scrape held {worst} series twice");
+}
