@@ -11,8 +11,9 @@ use crate::labels::render::rendered_names;
 /// process's resource usage, a connection pool's statistics).
 ///
 /// Each scrape calls [`collect`](Self::collect), which opens a family per
-/// [`Descriptor`] and writes its series. If it returns an error, nothing it wrote is
-/// exposed and the scrape reports the error (the other families are still encoded).
+/// [`Descriptor`] and writes its series. If it returns an error or panics, nothing it
+/// wrote is exposed and the scrape reports the error (the other families are still
+/// encoded); a panic is contained unless the program is built with `panic = "abort"`.
 ///
 /// ```
 /// use prom_kit::{Collector, CollectorOutput, Descriptor, MetricType, Registry};
