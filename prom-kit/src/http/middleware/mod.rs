@@ -124,22 +124,30 @@ impl<R: ?Sized> MiddlewareCore<R> {
 
     /// Starts tracking `request` (described by `info`): runs the hooks and starts its
     /// tracker with its exemplar. `None` for an excluded path, without running the hooks.
+    ///
+    /// A hook that panics costs only its own output: the request is recorded with empty
+    /// extra label values, or without an exemplar, and the panic is counted in
+    /// `prom_kit_hook_errors_total{hook}` (`extra_labels`, `exemplar`), a family
+    /// registered beside the request metrics at the first panic.
     pub fn start(&self, request: &R, info: &RequestInfo<'_>) -> Option<RequestTracker> {
         if self.metrics.is_excluded(info.path) {
             return None;
         }
+        let hooks = self.metrics.hooks();
         let extra = self
             .extra_labels
             .as_ref()
-            .map(|hook| hook(request))
+            .and_then(|hook| hooks.run("extra_labels", || hook(request)))
             .unwrap_or_default();
         let tracker = self.metrics.start(info, extra)?;
-        Some(
-            match self.exemplar.as_ref().and_then(|hook| hook(request)) {
-                Some(labels) => tracker.with_exemplar(labels),
-                None => tracker,
-            },
-        )
+        let exemplar = self
+            .exemplar
+            .as_ref()
+            .and_then(|hook| hooks.run("exemplar", || hook(request)).flatten());
+        Some(match exemplar {
+            Some(labels) => tracker.with_exemplar(labels),
+            None => tracker,
+        })
     }
 }
 
