@@ -144,8 +144,8 @@ where
         }
         // The hook is the application's: a panic there costs the exemplar, not the call.
         let metrics = &self.layer.metrics;
-        if let Some(labels) = (self.layer.exemplar.as_ref())
-            .and_then(|hook| metrics.exemplar_from(|| hook(&parts)))
+        if let Some(labels) =
+            (self.layer.exemplar.as_ref()).and_then(|hook| metrics.exemplar_from(|| hook(&parts)))
         {
             tracker = tracker.with_exemplar(labels);
         }

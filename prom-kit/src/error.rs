@@ -133,10 +133,7 @@ impl Error {
             .copied()
             .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
             .unwrap_or("(no message)");
-        Self::new(
-            ErrorKind::Collect,
-            format!("{what} panicked: {message}"),
-        )
+        Self::new(ErrorKind::Collect, format!("{what} panicked: {message}"))
     }
 
     /// What went wrong.

@@ -241,7 +241,11 @@ async fn a_panic_before_the_future_is_returned_fails_that_collector_alone() {
     let collection = registry.collect_async(Duration::from_secs(1)).await;
     let failure = &collection.failures()[0];
     assert_eq!(failure.cause, prom_kit::registry::AsyncFailureCause::Failed);
-    assert!(failure.error.to_string().contains("panicked"), "{}", failure.error);
+    assert!(
+        failure.error.to_string().contains("panicked"),
+        "{}",
+        failure.error
+    );
 }
 
 /// Issue 25, defect 3: the collector an async collector returns panics while it is

@@ -17,8 +17,8 @@ use prom_kit::registry::{
     AsyncCollector, AsyncCollectorExt, CollectFuture, CollectorExt, collector_fn,
 };
 use prom_kit::{
-    Collector, CollectorOutput, Counter, CounterFn, Descriptor, ErrorKind, Format,
-    GaugeFn, MetricType, Registry,
+    Collector, CollectorOutput, Counter, CounterFn, Descriptor, ErrorKind, Format, GaugeFn,
+    MetricType, Registry,
 };
 
 /// Writes the family `fine`.
@@ -119,7 +119,10 @@ fn assert_scrapes_survive(registry: &Registry) {
     let response = lenient.handle(&get);
     assert_eq!(response.status, 200);
     let text = String::from_utf8(response.body).unwrap();
-    assert!(text.contains("\nkept_total 1\n") && text.contains("\nfine 1\n"), "{text}");
+    assert!(
+        text.contains("\nkept_total 1\n") && text.contains("\nfine 1\n"),
+        "{text}"
+    );
     assert!(!text.contains("evil"), "{text}");
     assert!(
         text.contains("prom_kit_scrape_errors_total{cause=\"encoding\"} 1\n"),
@@ -205,12 +208,16 @@ impl AsyncCollector for PanicsOnce {
 #[tokio::test(start_paused = true)]
 async fn a_panicking_cached_async_collector_fails_alone_and_is_tried_again() {
     let registry = registry();
-    registry
-        .register_async_collector(PanicsOnce(AtomicUsize::new(0)).cache_for(Duration::from_secs(60)));
+    registry.register_async_collector(
+        PanicsOnce(AtomicUsize::new(0)).cache_for(Duration::from_secs(60)),
+    );
     let collection = registry.collect_async(Duration::from_secs(1)).await;
     assert_eq!(collection.failures().len(), 1);
     let error = &collection.failures()[0].error;
-    assert!(error.to_string().contains("async collector panicked"), "{error}");
+    assert!(
+        error.to_string().contains("async collector panicked"),
+        "{error}"
+    );
     // The cache's lock was released by the panic, and nothing was kept.
     let collection = registry.collect_async(Duration::from_secs(1)).await;
     assert!(collection.failures().is_empty(), "{collection:?}");
@@ -225,7 +232,10 @@ async fn a_panicking_cached_async_collector_fails_alone_and_is_tried_again() {
         )
         .unwrap();
     let text = String::from_utf8(out).unwrap();
-    assert!(text.contains("\ncached 5\n") && text.contains("\nfine 1\n"), "{text}");
+    assert!(
+        text.contains("\ncached 5\n") && text.contains("\nfine 1\n"),
+        "{text}"
+    );
 }
 
 /// A push whose collection panics fails with a `Collect` error, on the async and the

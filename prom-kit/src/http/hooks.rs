@@ -37,13 +37,11 @@ impl HookRunner {
     pub(crate) fn run<T>(&self, hook: &'static str, call: impl FnOnce() -> T) -> Option<T> {
         // Nothing the hook could have left half-changed is read afterwards: its output
         // is dropped, the request it read is only read.
-        match catch_unwind(AssertUnwindSafe(call)) {
-            Ok(value) => Some(value),
-            Err(_) => {
-                self.count(hook);
-                None
-            }
+        let value = catch_unwind(AssertUnwindSafe(call)).ok();
+        if value.is_none() {
+            self.count(hook);
         }
+        value
     }
 
     /// Counts one panic of `hook`.
@@ -69,8 +67,14 @@ mod tests {
         assert_eq!(first.run("exemplar", || 7), Some(7));
         assert_eq!(registry.encode_text().unwrap(), "", "nothing until a panic");
         assert_eq!(first.run("exemplar", || -> u8 { panic!("hook bug") }), None);
-        assert_eq!(second.run("extra_labels", || -> u8 { panic!("hook bug") }), None);
-        assert_eq!(second.run("exemplar", || -> u8 { panic!("hook bug") }), None);
+        assert_eq!(
+            second.run("extra_labels", || -> u8 { panic!("hook bug") }),
+            None
+        );
+        assert_eq!(
+            second.run("exemplar", || -> u8 { panic!("hook bug") }),
+            None
+        );
         let text = registry.encode_text().unwrap();
         assert!(
             text.contains("prom_kit_hook_errors_total{hook=\"exemplar\"} 2\n"),
@@ -89,7 +93,10 @@ mod tests {
             .register(NAME, "Someone else's.", crate::Gauge::new())
             .unwrap();
         let runner = HookRunner::new(&registry);
-        assert_eq!(runner.run("exemplar", || -> u8 { panic!("hook bug") }), None);
+        assert_eq!(
+            runner.run("exemplar", || -> u8 { panic!("hook bug") }),
+            None
+        );
         assert!(!registry.encode_text().unwrap().contains("hook=\""));
     }
 }

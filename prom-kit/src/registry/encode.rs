@@ -318,14 +318,14 @@ impl Registry {
             };
             // A panicking collector fails alone, as a returned error would; the family
             // it was writing is dropped unwritten.
-            let result = match catch_unwind(AssertUnwindSafe(|| entry.collector.collect(&mut output)))
-            {
-                Ok(result) => {
-                    flush(&mut output.pending, output.out);
-                    result
-                }
-                Err(panic) => Err(Error::panicked("collector", &*panic)),
-            };
+            let result =
+                match catch_unwind(AssertUnwindSafe(|| entry.collector.collect(&mut output))) {
+                    Ok(result) => {
+                        flush(&mut output.pending, output.out);
+                        result
+                    }
+                    Err(panic) => Err(Error::panicked("collector", &*panic)),
+                };
             let families = output.families;
             // A family that could not be exposed fails the collector even if it went on.
             let result = match output.refusal {

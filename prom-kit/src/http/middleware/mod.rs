@@ -87,7 +87,8 @@ impl<R: ?Sized> MiddlewareCore<R> {
     /// Sets the hook computing the extra label values from each request (a tenant
     /// header, say): one value per name given to
     /// [`HttpMetricsBuilder::extra_labels`](super::HttpMetricsBuilder::extra_labels),
-    /// in order; missing values are empty, surplus ones ignored.
+    /// in order; missing values are empty, surplus ones ignored. Should the hook panic,
+    /// the request is recorded with empty values (see [`start`](Self::start)).
     #[must_use]
     pub fn extra_labels(
         mut self,
@@ -101,6 +102,8 @@ impl<R: ?Sized> MiddlewareCore<R> {
     /// header or a request extension); the request's count and duration carry them as
     /// exemplars, visible in OpenMetrics and protobuf scrapes. Labels an exemplar cannot
     /// hold (too long, control characters) are dropped; the request is still recorded.
+    /// Should the hook panic, the request is recorded without an exemplar (see
+    /// [`start`](Self::start)).
     #[must_use]
     pub fn exemplar(
         mut self,

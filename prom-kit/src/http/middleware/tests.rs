@@ -171,7 +171,10 @@ fn a_panicking_hook_costs_only_its_output() {
     let (registry, core, _) = setup();
     for (tenant, trace) in [("panic", Some("abc123")), ("acme", Some("panic"))] {
         let tracker = core.start(&FakeRequest { tenant, trace }, &info("/r/4"));
-        let outcome = poll_once(TrackedFuture::<_, FakeGlue>::new(ready(Ok((200, 1))), tracker));
+        let outcome = poll_once(TrackedFuture::<_, FakeGlue>::new(
+            ready(Ok((200, 1))),
+            tracker,
+        ));
         let Poll::Ready(Ok(recorder)) = outcome else {
             panic!("a ready future completes at once");
         };
