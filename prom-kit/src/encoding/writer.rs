@@ -140,24 +140,29 @@ impl<'a> FamilyWriter<'a> {
             self.check_info_labels(pairs)?;
         }
         let labels = render_series(descriptor.label_names(), values);
-        if let Some(repeats) = &mut self.repeats {
-            let identity = match snapshot {
-                Snapshot::Info(pairs) => info_identity(&labels, pairs).into_boxed_str(),
-                _ => labels.clone(),
+        let Some(repeats) = &mut self.repeats else {
+            self.lines.write_series(&labels, snapshot);
+            return Ok(());
+        };
+        let info = match snapshot {
+            Snapshot::Info(pairs) => Some(info_identity(&labels, pairs)),
+            _ => None,
+        };
+        if repeats.seen.contains(info.as_deref().unwrap_or(&labels)) {
+            let name = &self.lines.name;
+            let repeated = || {
+                Error::new(
+                    ErrorKind::InvalidValue,
+                    format!("the series {{{labels}}} of the family {name:?} is written twice"),
+                )
             };
-            if !repeats.seen.insert(identity) {
-                let name = &self.lines.name;
-                let repeated = || {
-                    Error::new(
-                        ErrorKind::InvalidValue,
-                        format!("the series {{{labels}}} of the family {name:?} is written twice"),
-                    )
-                };
-                repeats.refusal.get_or_insert_with(repeated);
-                return Err(repeated());
-            }
+            repeats.refusal.get_or_insert_with(repeated);
+            return Err(repeated());
         }
         self.lines.write_series(&labels, snapshot);
+        repeats
+            .seen
+            .insert(info.map_or(labels, String::into_boxed_str));
         Ok(())
     }
 

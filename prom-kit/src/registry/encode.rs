@@ -49,8 +49,8 @@ impl Registry {
     /// # Errors
     ///
     /// [`ErrorKind::Collect`] if a collector (or a callback metric) failed, panicked or
-    /// produced a family that clashes with another. `out` still holds a complete, valid exposition of
-    /// everything else; the error names the first failure.
+    /// produced a family that clashes with another. `out` still holds a complete, valid
+    /// exposition of everything else; the error names the first failure.
     pub fn encode(&self, format: Format, out: &mut Vec<u8>) -> Result<()> {
         self.encode_escaped(format, EscapingScheme::default(), out)
     }
