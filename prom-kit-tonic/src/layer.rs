@@ -55,7 +55,8 @@ impl GrpcMetricsLayer {
 
     /// Sets the hook extracting exemplar labels (a trace id, from a header or an
     /// extension) from each call's request head; the call's `handled` count and
-    /// duration carry them.
+    /// duration carry them. Should the hook panic, the call is recorded without an
+    /// exemplar and the panic counted (see [`GrpcMetrics::exemplar_from`]).
     ///
     /// ```
     /// # use prom_kit_tonic::GrpcMetricsLayer;
@@ -141,7 +142,11 @@ where
         {
             tracker = tracker.with_timeout(timeout);
         }
-        if let Some(labels) = self.layer.exemplar.as_ref().and_then(|hook| hook(&parts)) {
+        // The hook is the application's: a panic there costs the exemplar, not the call.
+        let metrics = &self.layer.metrics;
+        if let Some(labels) =
+            (self.layer.exemplar.as_ref()).and_then(|hook| metrics.exemplar_from(|| hook(&parts)))
+        {
             tracker = tracker.with_exemplar(labels);
         }
         let body = RequestBody::new(body, Some(tracker.request_messages()));

@@ -510,6 +510,9 @@ async fn a_server_that_is_not_there_is_unavailable_to_the_client() {
     assert_nothing_in_flight(&registry, "client");
 }
 
+/// The exemplar hook reads the request metadata; a hook that panics (here on the trace
+/// id `panic`) costs the call its exemplar only: the call is answered and recorded, and
+/// the panic counted in `prom_kit_hook_errors_total{hook="exemplar"}`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn exemplars_come_from_the_request_metadata() {
     let registry = Registry::new();
@@ -522,6 +525,7 @@ async fn exemplars_come_from_the_request_metadata() {
     let (shutdown, stop) = oneshot::channel::<()>();
     let layer = GrpcMetricsLayer::new(metrics).exemplar(|parts| {
         let trace = parts.headers.get("x-trace-id")?.to_str().ok()?;
+        assert_ne!(trace, "panic", "a bug in the hook");
         Some(vec![("trace_id".to_owned(), trace.to_owned())])
     });
     let server = tokio::spawn(
@@ -543,16 +547,26 @@ async fn exemplars_come_from_the_request_metadata() {
         .metadata_mut()
         .insert("x-trace-id", "4bf92f3577b34da6".parse().unwrap());
     client.unary(traced).await.unwrap();
+    let mut panicking = Request::new(request("hook panics"));
+    panicking
+        .metadata_mut()
+        .insert("x-trace-id", "panic".parse().unwrap());
+    let reply = client.unary(panicking).await.unwrap();
+    assert_eq!(reply.into_inner().message, "hook panics");
     let deadline = Instant::now() + Duration::from_secs(5);
     let text = loop {
         let text = registry.encode_openmetrics().unwrap();
-        if text.contains("grpc_code=\"OK\"} 1") || Instant::now() > deadline {
+        if text.contains("grpc_code=\"OK\"} 2") || Instant::now() > deadline {
             break text;
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
     };
     assert!(
-        text.contains("grpc_code=\"OK\"} 1 # {trace_id=\"4bf92f3577b34da6\"} 1"),
+        text.contains("grpc_code=\"OK\"} 2 # {trace_id=\"4bf92f3577b34da6\"} 1"),
+        "{text}"
+    );
+    assert!(
+        text.contains("\nprom_kit_hook_errors_total{hook=\"exemplar\"} 1\n"),
         "{text}"
     );
     let _ = shutdown.send(());

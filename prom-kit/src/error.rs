@@ -125,6 +125,17 @@ impl Error {
         Self::new(kind, format!("{input:?}"))
     }
 
+    /// The error standing for a panic of user code (`what`: "collector", "async
+    /// collector"), with the panic's message: the call is contained, and fails alone.
+    pub(crate) fn panicked(what: &str, payload: &(dyn std::any::Any + Send)) -> Self {
+        let message = payload
+            .downcast_ref::<&str>()
+            .copied()
+            .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+            .unwrap_or("(no message)");
+        Self::new(ErrorKind::Collect, format!("{what} panicked: {message}"))
+    }
+
     /// What went wrong.
     pub fn kind(&self) -> ErrorKind {
         self.kind

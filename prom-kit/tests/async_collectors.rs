@@ -76,6 +76,24 @@ impl AsyncCollector for Panicking {
     }
 }
 
+/// Panics in `collect` itself, before it returns a future.
+struct PanicsWhenCalled;
+
+impl AsyncCollector for PanicsWhenCalled {
+    fn collect(&self) -> CollectFuture<'_> {
+        panic!("collector bug before the future")
+    }
+}
+
+/// Gathers fine, but the collector it returns panics while it is encoded.
+struct PanicsWhenEncoded;
+
+impl AsyncCollector for PanicsWhenEncoded {
+    fn collect(&self) -> CollectFuture<'_> {
+        Box::pin(async { Ok(collector_fn(|_| panic!("collector bug while encoding"))) })
+    }
+}
+
 fn get(timeout: Option<&str>) -> OwnedScrapeRequest {
     OwnedScrapeRequest {
         method: "GET".into(),
@@ -199,6 +217,66 @@ async fn failures_and_panics_are_counted_and_follow_the_policy() {
         "{}",
         body(&response)
     );
+}
+
+/// Issue 25, defect 2: a panic in `AsyncCollector::collect()` before it returns its
+/// future costs that collector, not the scrape.
+#[tokio::test(start_paused = true)]
+async fn a_panic_before_the_future_is_returned_fails_that_collector_alone() {
+    let registry = registry_with_sync_family();
+    registry.register_async_collector(PanicsWhenCalled);
+    registry.register_async_collector(Fetch::new("fine", 3.0, Duration::ZERO));
+    let lenient = handler(&registry, ScrapeErrorPolicy::Continue);
+    let response = lenient.handle_async(get(Some("5"))).await;
+    assert_eq!(response.status, 200);
+    let text = body(&response);
+    assert!(
+        text.contains("\nfine 3\n") && text.contains("jobs_total 7\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("prom_kit_scrape_errors_total{cause=\"collector_error\"} 1\n"),
+        "{text}"
+    );
+    let collection = registry.collect_async(Duration::from_secs(1)).await;
+    let failure = &collection.failures()[0];
+    assert_eq!(failure.cause, prom_kit::registry::AsyncFailureCause::Failed);
+    assert!(
+        failure.error.to_string().contains("panicked"),
+        "{}",
+        failure.error
+    );
+}
+
+/// Issue 25, defect 3: the collector an async collector returns panics while it is
+/// encoded: under `Continue` its families are dropped and the failure counted, as for
+/// any failing collector, and every other family is served.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_panic_in_the_returned_collector_is_dropped_and_counted() {
+    let registry = registry_with_sync_family();
+    registry.register_async_collector(PanicsWhenEncoded);
+    registry.register_async_collector(Fetch::new("fine", 3.0, Duration::ZERO));
+    let lenient = handler(&registry, ScrapeErrorPolicy::Continue);
+    let first = lenient.handle_async(get(Some("5"))).await;
+    assert_eq!(first.status, 200, "{}", body(&first));
+    let text = body(&first);
+    assert!(
+        text.contains("\nfine 3\n") && text.contains("jobs_total 7\n"),
+        "{text}"
+    );
+    // Counted after the encoding, like a failing synchronous collector: the next
+    // scrape shows it.
+    let text = body(&lenient.handle_async(get(Some("5"))).await);
+    assert!(
+        text.contains("prom_kit_scrape_errors_total{cause=\"encoding\"} 1\n"),
+        "{text}"
+    );
+    let strict_registry = registry_with_sync_family();
+    strict_registry.register_async_collector(PanicsWhenEncoded);
+    let strict = handler(&strict_registry, ScrapeErrorPolicy::Fail);
+    let response = strict.handle_async(get(Some("5"))).await;
+    assert_eq!(response.status, 500);
+    assert!(body(&response).contains("panicked"), "{}", body(&response));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -345,3 +345,55 @@ fn invalid_native_buckets_are_refused() {
         assert_refused(&registry, ErrorKind::InvalidValue);
     }
 }
+
+/// Issue 25, defect 4: a collector that writes one series twice (the same family, the
+/// same label values) is refused like any other invalid output — whether it passes the
+/// error on or goes on regardless — so no scraper sees the repeated identity.
+#[test]
+fn repeated_series_are_refused() {
+    for propagate in [true, false] {
+        let registry = registry_with(Hostile(move |out: &mut CollectorOutput<'_>| {
+            let d = descriptor("evil_twice", MetricType::Gauge, &["a"]);
+            let mut family = out.family(&d);
+            family.gauge(&["x"], 1.0)?;
+            let repeated = family.gauge(&["x"], 2.0);
+            if propagate {
+                repeated?;
+            }
+            Ok(())
+        }));
+        assert_refused(&registry, ErrorKind::InvalidValue);
+    }
+    // An info series' identity includes its own pairs, in any order.
+    let registry = registry_with(Hostile(|out: &mut CollectorOutput<'_>| {
+        let d = descriptor("evil_build", MetricType::Info, &["host"]);
+        let mut family = out.family(&d);
+        family.series(&["a"], Snapshot::Info("version=\"1\",os=\"linux\""))?;
+        family.series(&["a"], Snapshot::Info("os=\"linux\",version=\"1\""))
+    }));
+    assert_refused(&registry, ErrorKind::InvalidValue);
+    // Distinct series of one family, and the same values in two families, are fine.
+    let registry = Registry::new();
+    registry.register_collector(Hostile(|out: &mut CollectorOutput<'_>| {
+        let d = descriptor("twice", MetricType::Gauge, &["a"]);
+        let mut family = out.family(&d);
+        family.gauge(&["x"], 1.0)?;
+        family.gauge(&["y"], 2.0)?;
+        let e = descriptor("also", MetricType::Gauge, &["a"]);
+        out.family(&e).gauge(&["x"], 3.0)?;
+        let info = descriptor("build", MetricType::Info, &["host"]);
+        let mut family = out.family(&info);
+        family.series(&["a"], Snapshot::Info("version=\"1\""))?;
+        family.series(&["a"], Snapshot::Info("version=\"2\""))
+    }));
+    let text = registry.encode_text().unwrap();
+    for line in [
+        "twice{a=\"x\"} 1\n",
+        "twice{a=\"y\"} 2\n",
+        "also{a=\"x\"} 3\n",
+        "build_info{host=\"a\",version=\"1\"} 1\n",
+        "build_info{host=\"a\",version=\"2\"} 1\n",
+    ] {
+        assert!(text.contains(line), "{line:?} missing from {text}");
+    }
+}

@@ -3,6 +3,7 @@
 //! [`Lines`].
 
 use std::borrow::Cow;
+use std::collections::HashSet;
 
 use super::Format;
 use super::exposition::{Exposition, ProtoSlot};
@@ -11,7 +12,7 @@ use super::stream::{Drain, STREAM_CHUNK};
 use super::validate::check_snapshot;
 use crate::descriptor::Descriptor;
 use crate::error::{Error, ErrorKind, Result};
-use crate::labels::render::{check_rendered, render_series, rendered_names};
+use crate::labels::render::{check_rendered, info_identity, render_series, rendered_names};
 use crate::labels::{LabelValues, check_arity};
 use crate::name::{NameValidation, check_distinct_when_escaped};
 use crate::snapshot::{CounterSnapshot, Number, Scratch, Snapshot};
@@ -30,6 +31,20 @@ pub struct FamilyWriter<'a> {
     scratch: Scratch,
     /// Set when the family itself cannot be exposed: every series is refused so.
     refused: Option<ErrorKind>,
+    /// For a collector's family (untrusted output), what refuses a series written twice.
+    repeats: Option<Repeats<'a>>,
+}
+
+/// The series a collector's family has written, to refuse one written again, and where
+/// that refusal fails the collector.
+#[derive(Debug)]
+struct Repeats<'a> {
+    /// The identity of each series written: its label text (with an info sample's own
+    /// pairs, in name order).
+    seen: HashSet<Box<str>>,
+    /// The collector's refusal: set by a repeat, so that its output is dropped even if
+    /// it ignores the error and goes on.
+    refusal: &'a mut Option<Error>,
 }
 
 /// Writes series of a [`FamilyWriter`] whose snapshots borrow its scratch storage.
@@ -62,6 +77,7 @@ impl<'a> FamilyWriter<'a> {
                 ..Scratch::default()
             },
             refused: None,
+            repeats: None,
         }
     }
 
@@ -101,8 +117,11 @@ impl<'a> FamilyWriter<'a> {
     ///
     /// [`ErrorKind::LabelCount`] if `values` does not match the descriptor's label names,
     /// [`ErrorKind::TypeMismatch`] if the snapshot is not of the family's type, and
-    /// [`ErrorKind::InvalidValue`] for a negative or NaN counter total or a histogram
-    /// whose counts do not match its bounds. Nothing is written on error.
+    /// [`ErrorKind::InvalidValue`] for a negative or NaN counter total, a histogram
+    /// whose counts do not match its bounds, or — in a collector's family — a series
+    /// already written (the same label values, and for an info sample the same pairs;
+    /// the collector's whole output is then left out of the scrape, even if it goes
+    /// on). Nothing is written on error.
     pub fn series<V: LabelValues + ?Sized>(
         &mut self,
         values: &V,
@@ -121,8 +140,40 @@ impl<'a> FamilyWriter<'a> {
             self.check_info_labels(pairs)?;
         }
         let labels = render_series(descriptor.label_names(), values);
+        let Some(repeats) = &mut self.repeats else {
+            self.lines.write_series(&labels, snapshot);
+            return Ok(());
+        };
+        let info = match snapshot {
+            Snapshot::Info(pairs) => Some(info_identity(&labels, pairs)),
+            _ => None,
+        };
+        if repeats.seen.contains(info.as_deref().unwrap_or(&labels)) {
+            let name = &self.lines.name;
+            let repeated = || {
+                Error::new(
+                    ErrorKind::InvalidValue,
+                    format!("the series {{{labels}}} of the family {name:?} is written twice"),
+                )
+            };
+            repeats.refusal.get_or_insert_with(repeated);
+            return Err(repeated());
+        }
         self.lines.write_series(&labels, snapshot);
+        repeats
+            .seen
+            .insert(info.map_or(labels, String::into_boxed_str));
         Ok(())
+    }
+
+    /// Refuses a series written twice (the same label values, and an info sample's
+    /// same pairs), as a collector might: the repeat is not written, and `refusal` (the
+    /// collector's) is set, so that its whole output is dropped.
+    pub(crate) fn refuse_repeats(&mut self, refusal: &'a mut Option<Error>) {
+        self.repeats = Some(Repeats {
+            seen: HashSet::new(),
+            refusal,
+        });
     }
 
     /// Refuses every series from now on with an error of `kind`: the family cannot be

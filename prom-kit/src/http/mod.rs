@@ -27,6 +27,7 @@
 mod accept_encoding;
 mod client;
 mod grpc;
+mod hooks;
 mod middleware;
 mod requests;
 mod scope;

@@ -210,6 +210,28 @@ fn rendered_pairs(text: &str) -> impl Iterator<Item = (Cow<'_, str>, &str)> {
     })
 }
 
+/// The identity of a series with label text `labels` (as [`render_series`] makes it) and
+/// an info sample's own `pairs` (checked by [`check_rendered`]): the pairs in name
+/// order, so that one set of pairs written in two orders is one series.
+pub(crate) fn info_identity(labels: &str, pairs: &str) -> String {
+    let mut sorted: Vec<(Cow<'_, str>, &str)> = rendered_pairs(pairs).collect();
+    sorted.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    let mut identity = String::with_capacity(labels.len() + pairs.len() + 1);
+    identity.push_str(labels);
+    // No label text holds a raw newline: the two parts cannot run into each other.
+    identity.push('\n');
+    for (i, (name, escaped)) in sorted.iter().enumerate() {
+        if i > 0 {
+            identity.push(',');
+        }
+        render_label_name(&mut identity, name);
+        identity.push_str("=\"");
+        identity.push_str(escaped);
+        identity.push('"');
+    }
+    identity
+}
+
 /// Checks rendered label text that did not come from [`render_pairs`] (an info metric's
 /// pairs from a collector) as strictly as the real parsers read it: `name="value"` pairs
 /// separated by single commas, names non-empty and unreserved (quoted if outside the

@@ -17,7 +17,9 @@ use std::sync::Arc;
 pub struct GaugeFn(Arc<dyn Fn() -> f64 + Send + Sync>);
 
 impl GaugeFn {
-    /// Wraps `read`, called once per scrape.
+    /// Wraps `read`, called once per scrape. Should `read` panic, the scrape leaves this
+    /// family out and reports an [`ErrorKind::Collect`](crate::ErrorKind::Collect)
+    /// error; the other families are still encoded.
     pub fn new(read: impl Fn() -> f64 + Send + Sync + 'static) -> Self {
         Self(Arc::new(read))
     }
@@ -53,7 +55,9 @@ impl fmt::Debug for GaugeFn {
 pub struct CounterFn(Arc<dyn Fn() -> f64 + Send + Sync>);
 
 impl CounterFn {
-    /// Wraps `read`, called once per scrape.
+    /// Wraps `read`, called once per scrape. Should `read` panic, the scrape leaves this
+    /// family out and reports an [`ErrorKind::Collect`](crate::ErrorKind::Collect)
+    /// error; the other families are still encoded.
     pub fn new(read: impl Fn() -> f64 + Send + Sync + 'static) -> Self {
         Self(Arc::new(read))
     }

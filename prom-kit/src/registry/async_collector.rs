@@ -30,9 +30,11 @@ pub type CollectFuture<'a> = Pin<Box<dyn Future<Output = Result<Box<dyn Collecto
 /// The async scrape paths (the axum and actix endpoints, the standalone server, and
 /// [`Registry::collect_async`]) run every async collector of a registry concurrently, each
 /// within a deadline derived from the scraper's `X-Prometheus-Scrape-Timeout-Seconds`
-/// header. One that fails or misses the deadline is counted in
-/// `prom_kit_scrape_errors_total{cause}` and handled by the handler's
-/// [`ScrapeErrorPolicy`](crate::http::ScrapeErrorPolicy). The synchronous encoders
+/// header. One that fails, panics (in `collect` itself or in its future) or misses the
+/// deadline is counted in `prom_kit_scrape_errors_total{cause}` and handled by the
+/// handler's [`ScrapeErrorPolicy`](crate::http::ScrapeErrorPolicy). The collector it
+/// returns is then run like a registered [`Collector`]: if it fails or panics, its
+/// families are left out and the encoding reports the error. The synchronous encoders
 /// ([`Registry::encode`] and friends) never block on them: they leave their families out
 /// and report them as skipped.
 ///
@@ -221,8 +223,10 @@ impl Registry {
             return self.skipped_async_collectors();
         }
         let runs = entries.iter().map(|entry| async move {
-            // A panicking collector fails alone, as a returned error would.
-            let run = AssertUnwindSafe(entry.collector.collect()).catch_unwind();
+            // A panicking collector fails alone, as a returned error would: whether it
+            // panics in `collect` itself (called inside this future, so caught with it)
+            // or in the future `collect` returns.
+            let run = AssertUnwindSafe(async { entry.collector.collect().await }).catch_unwind();
             let outcome = tokio::time::timeout(deadline, run).await;
             (entry, outcome)
         });
@@ -241,10 +245,10 @@ impl Registry {
                     cause: AsyncFailureCause::Failed,
                     error: Error::with_source(ErrorKind::Collect, "async collector", error),
                 }),
-                Ok(Err(_panic)) => collection.failures.push(AsyncFailure {
+                Ok(Err(panic)) => collection.failures.push(AsyncFailure {
                     collector,
                     cause: AsyncFailureCause::Failed,
-                    error: Error::new(ErrorKind::Collect, "async collector panicked"),
+                    error: Error::panicked("async collector", &*panic),
                 }),
                 Err(_) => collection.failures.push(AsyncFailure {
                     collector,

@@ -11,8 +11,9 @@ use crate::labels::render::rendered_names;
 /// process's resource usage, a connection pool's statistics).
 ///
 /// Each scrape calls [`collect`](Self::collect), which opens a family per
-/// [`Descriptor`] and writes its series. If it returns an error, nothing it wrote is
-/// exposed and the scrape reports the error (the other families are still encoded).
+/// [`Descriptor`] and writes its series. If it returns an error or panics, nothing it
+/// wrote is exposed and the scrape reports the error (the other families are still
+/// encoded); a panic is contained unless the program is built with `panic = "abort"`.
 ///
 /// ```
 /// use prom_kit::{Collector, CollectorOutput, Descriptor, MetricType, Registry};
@@ -74,7 +75,9 @@ impl CollectorOutput<'_> {
     /// that one of the registry view's constant labels already uses, or a state set whose
     /// prefixed name is no valid label name — refuses every series, and the collector's
     /// whole output is then left out of the scrape with an
-    /// [`ErrorKind::Collect`](crate::ErrorKind::Collect) error.
+    /// [`ErrorKind::Collect`](crate::ErrorKind::Collect) error. So is the output of a
+    /// collector that writes one series of a family twice (see
+    /// [`FamilyWriter::series`]).
     pub fn family<'w>(&'w mut self, descriptor: &'w Descriptor) -> FamilyWriter<'w> {
         // The previous family is complete once the next one starts.
         flush(&mut self.pending, self.out);
@@ -88,6 +91,11 @@ impl CollectorOutput<'_> {
         };
         self.families
             .push((name.clone(), descriptor.clone(), self.out.len()));
+        let refused = checked.err().map(|error| {
+            let kind = error.kind();
+            self.refusal.get_or_insert(error);
+            kind
+        });
         let mut writer = FamilyWriter::new(
             self.out,
             &mut self.pending,
@@ -96,10 +104,10 @@ impl CollectorOutput<'_> {
             descriptor,
             self.const_labels,
         );
-        if let Err(error) = checked {
-            writer.refuse(error.kind());
-            self.refusal.get_or_insert(error);
+        if let Some(kind) = refused {
+            writer.refuse(kind);
         }
+        writer.refuse_repeats(&mut self.refusal);
         writer
     }
 

@@ -3,6 +3,7 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::sync::Arc;
 
 use super::target_info::TARGET_FAMILY;
@@ -47,9 +48,9 @@ impl Registry {
     ///
     /// # Errors
     ///
-    /// [`ErrorKind::Collect`] if a collector (or a callback counter) failed or produced a
-    /// family that clashes with another. `out` still holds a complete, valid exposition of
-    /// everything else; the error names the first failure.
+    /// [`ErrorKind::Collect`] if a collector (or a callback metric) failed, panicked or
+    /// produced a family that clashes with another. `out` still holds a complete, valid
+    /// exposition of everything else; the error names the first failure.
     pub fn encode(&self, format: Format, out: &mut Vec<u8>) -> Result<()> {
         self.encode_escaped(format, EscapingScheme::default(), out)
     }
@@ -228,8 +229,18 @@ impl Registry {
             if let (true, Some(drain)) = (streamed, drain.as_mut()) {
                 writer.stream_to(&mut **drain);
             }
-            let result = entry.collect.collect(&mut writer);
-            flush(&mut slot, out);
+            // A callback (`GaugeFn`, `CounterFn`) is user code: its panic costs its own
+            // family. The families streamed run no user code (and what they drained
+            // cannot be taken back): a panic there is prom-kit's own bug, passed on.
+            let result = match catch_unwind(AssertUnwindSafe(|| entry.collect.collect(&mut writer)))
+            {
+                Ok(result) => {
+                    flush(&mut slot, out);
+                    result
+                }
+                Err(panic) if streamed => resume_unwind(panic),
+                Err(panic) => Err(Error::panicked("metric callback", &*panic)),
+            };
             if let Err(error) = result {
                 debug_assert!(!streamed, "a family that never fails failed");
                 out.truncate(start);
@@ -305,8 +316,16 @@ impl Registry {
                 pending: ProtoSlot::default(),
                 refusal: None,
             };
-            let result = entry.collector.collect(&mut output);
-            flush(&mut output.pending, output.out);
+            // A panicking collector fails alone, as a returned error would; the family
+            // it was writing is dropped unwritten.
+            let result =
+                match catch_unwind(AssertUnwindSafe(|| entry.collector.collect(&mut output))) {
+                    Ok(result) => {
+                        flush(&mut output.pending, output.out);
+                        result
+                    }
+                    Err(panic) => Err(Error::panicked("collector", &*panic)),
+                };
             let families = output.families;
             // A family that could not be exposed fails the collector even if it went on.
             let result = match output.refusal {

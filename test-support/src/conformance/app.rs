@@ -15,17 +15,34 @@ pub const TENANT_HEADER: &str = "x-tenant";
 /// The request header whose value is the `trace_id` exemplar label.
 pub const TRACE_HEADER: &str = "x-trace-id";
 
+/// The header value on which the app's hooks ([`tenant`], [`exemplar`]) panic, as a
+/// buggy hook might.
+pub const PANICKING_HOOK: &str = "panic";
+
 /// The `tenant` label of a request, from its [`TENANT_HEADER`] (`None` when absent or
 /// not visible ASCII): the adapter's extra-labels hook.
+///
+/// # Panics
+///
+/// On the header value [`PANICKING_HOOK`], for the cases that check a hook's panic is
+/// contained.
 pub fn tenant(header: Option<&str>) -> String {
-    header.unwrap_or("none").to_owned()
+    let tenant = header.unwrap_or("none");
+    assert_ne!(tenant, PANICKING_HOOK, "the tenant hook panics");
+    tenant.to_owned()
 }
 
 /// The exemplar of a request, from its [`TRACE_HEADER`]: the adapter's exemplar hook.
 /// It decodes `%00` to a NUL, as a client-controlled decoder might, so that a request
 /// can hand the registry an exemplar it must refuse.
+///
+/// # Panics
+///
+/// On the header value [`PANICKING_HOOK`], as [`tenant`].
 pub fn exemplar(header: Option<&str>) -> Option<Vec<(String, String)>> {
-    Some(vec![("trace_id".to_owned(), header?.replace("%00", "\0"))])
+    let trace = header?;
+    assert_ne!(trace, PANICKING_HOOK, "the exemplar hook panics");
+    Some(vec![("trace_id".to_owned(), trace.replace("%00", "\0"))])
 }
 
 /// How many threads serve the app's requests.

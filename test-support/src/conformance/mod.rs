@@ -41,7 +41,10 @@ pub mod samples;
 mod server;
 mod suite;
 
-pub use app::{AppSpec, Framework, Gate, Runtime, TENANT_HEADER, TRACE_HEADER, exemplar, tenant};
+pub use app::{
+    AppSpec, Framework, Gate, PANICKING_HOOK, Runtime, TENANT_HEADER, TRACE_HEADER, exemplar,
+    tenant,
+};
 pub use server::{RunningApp, Stop, StopSignal};
 
 /// A framework adapter under the suite: how the framework serves the standard app.

@@ -11,6 +11,7 @@ use super::tracker::GrpcCallTracker;
 use super::{GrpcCode, GrpcMethods};
 use crate::error::Result;
 use crate::http::NamingScheme;
+use crate::http::hooks::HookRunner;
 use crate::http::scope::RegistryScope;
 use crate::metrics::HistogramConfig;
 use crate::{Buckets, Counter, Family, Histogram, Registry};
@@ -59,6 +60,8 @@ struct GrpcInner {
     series: hashbrown::HashMap<Box<str>, Arc<MethodSeries>>,
     unknown: Arc<MethodSeries>,
     side: GrpcSide,
+    /// Runs the adapter's exemplar hook, counting its panics.
+    hooks: HookRunner,
 }
 
 impl fmt::Debug for GrpcMetrics {
@@ -90,6 +93,32 @@ impl GrpcMetrics {
     /// The methods recorded under their own names.
     pub fn methods(&self) -> &GrpcMethods {
         &self.inner.methods
+    }
+
+    /// Runs an adapter's exemplar hook for one call (`hook` reads the call's request and
+    /// returns the exemplar labels, for [`GrpcCallTracker::with_exemplar`]). A panic in
+    /// the hook is contained: the call goes on without an exemplar, and the panic is
+    /// counted in `prom_kit_hook_errors_total{hook="exemplar"}`, a family registered
+    /// beside these metrics at the first panic.
+    ///
+    /// ```
+    /// use prom_kit::http::GrpcMetrics;
+    /// use prom_kit::Registry;
+    ///
+    /// let registry = Registry::new();
+    /// let metrics = GrpcMetrics::server().build(&registry)?;
+    /// let trace = "4bf92f35";
+    /// let labels = metrics.exemplar_from(|| Some(vec![("trace_id".to_owned(), trace.to_owned())]));
+    /// assert_eq!(labels.unwrap()[0].1, "4bf92f35");
+    /// assert_eq!(metrics.exemplar_from(|| panic!("a bug in the hook")), None);
+    /// assert!(registry.encode_text()?.contains("prom_kit_hook_errors_total{hook=\"exemplar\"} 1\n"));
+    /// # Ok::<(), prom_kit::Error>(())
+    /// ```
+    pub fn exemplar_from(
+        &self,
+        hook: impl FnOnce() -> Option<Vec<(String, String)>>,
+    ) -> Option<Vec<(String, String)>> {
+        self.inner.hooks.run("exemplar", hook).flatten()
     }
 
     /// Starts a call to `path` (`/package.Service/Method`): counts it started and returns
@@ -273,6 +302,7 @@ impl GrpcMetricsBuilder {
             families,
             methods: self.methods,
             side: self.side,
+            hooks: HookRunner::new(&registry),
         };
         if self.preinitialize {
             preinitialize(&inner);

@@ -87,7 +87,8 @@ impl<R: ?Sized> MiddlewareCore<R> {
     /// Sets the hook computing the extra label values from each request (a tenant
     /// header, say): one value per name given to
     /// [`HttpMetricsBuilder::extra_labels`](super::HttpMetricsBuilder::extra_labels),
-    /// in order; missing values are empty, surplus ones ignored.
+    /// in order; missing values are empty, surplus ones ignored. Should the hook panic,
+    /// the request is recorded with empty values (see [`start`](Self::start)).
     #[must_use]
     pub fn extra_labels(
         mut self,
@@ -101,6 +102,8 @@ impl<R: ?Sized> MiddlewareCore<R> {
     /// header or a request extension); the request's count and duration carry them as
     /// exemplars, visible in OpenMetrics and protobuf scrapes. Labels an exemplar cannot
     /// hold (too long, control characters) are dropped; the request is still recorded.
+    /// Should the hook panic, the request is recorded without an exemplar (see
+    /// [`start`](Self::start)).
     #[must_use]
     pub fn exemplar(
         mut self,
@@ -124,22 +127,30 @@ impl<R: ?Sized> MiddlewareCore<R> {
 
     /// Starts tracking `request` (described by `info`): runs the hooks and starts its
     /// tracker with its exemplar. `None` for an excluded path, without running the hooks.
+    ///
+    /// A hook that panics costs only its own output: the request is recorded with empty
+    /// extra label values, or without an exemplar, and the panic is counted in
+    /// `prom_kit_hook_errors_total{hook}` (`extra_labels`, `exemplar`), a family
+    /// registered beside the request metrics at the first panic.
     pub fn start(&self, request: &R, info: &RequestInfo<'_>) -> Option<RequestTracker> {
         if self.metrics.is_excluded(info.path) {
             return None;
         }
+        let hooks = self.metrics.hooks();
         let extra = self
             .extra_labels
             .as_ref()
-            .map(|hook| hook(request))
+            .and_then(|hook| hooks.run("extra_labels", || hook(request)))
             .unwrap_or_default();
         let tracker = self.metrics.start(info, extra)?;
-        Some(
-            match self.exemplar.as_ref().and_then(|hook| hook(request)) {
-                Some(labels) => tracker.with_exemplar(labels),
-                None => tracker,
-            },
-        )
+        let exemplar = self
+            .exemplar
+            .as_ref()
+            .and_then(|hook| hooks.run("exemplar", || hook(request)).flatten());
+        Some(match exemplar {
+            Some(labels) => tracker.with_exemplar(labels),
+            None => tracker,
+        })
     }
 }
 

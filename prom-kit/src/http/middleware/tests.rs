@@ -57,9 +57,11 @@ fn setup() -> (Registry, MiddlewareCore<FakeRequest>, Arc<AtomicUsize>) {
     let core = MiddlewareCore::new(metrics)
         .extra_labels(move |request: &FakeRequest| {
             calls.fetch_add(1, Ordering::Relaxed);
+            assert_ne!(request.tenant, "panic", "a bug in the hook");
             vec![request.tenant.to_owned()]
         })
         .exemplar(|request| {
+            assert_ne!(request.trace, Some("panic"), "a bug in the hook");
             request
                 .trace
                 .map(|trace| vec![("trace_id".to_owned(), trace.to_owned())])
@@ -160,4 +162,31 @@ fn a_future_dropped_before_its_response_only_leaves_the_in_flight_gauge() {
     let text = registry.encode_text().unwrap();
     assert!(text.contains("http_requests_in_flight{method=\"GET\",tenant=\"t\"} 0\n"));
     assert!(!text.contains("http_requests_total{"), "{text}");
+}
+
+/// The hooks are user code: one that panics costs only its output (an empty extra label
+/// value, no exemplar); the request is recorded, and the panic counted.
+#[test]
+fn a_panicking_hook_costs_only_its_output() {
+    let (registry, core, _) = setup();
+    for (tenant, trace) in [("panic", Some("abc123")), ("acme", Some("panic"))] {
+        let tracker = core.start(&FakeRequest { tenant, trace }, &info("/r/4"));
+        let outcome = poll_once(TrackedFuture::<_, FakeGlue>::new(
+            ready(Ok((200, 1))),
+            tracker,
+        ));
+        let Poll::Ready(Ok(recorder)) = outcome else {
+            panic!("a ready future completes at once");
+        };
+        drop(recorder);
+    }
+    let text = registry.encode_openmetrics().unwrap();
+    for expected in [
+        "http_requests_total{method=\"GET\",route=\"/r\",status=\"200\",tenant=\"\"} 1 # {trace_id=\"abc123\"} 1 ",
+        "http_requests_total{method=\"GET\",route=\"/r\",status=\"200\",tenant=\"acme\"} 1\n",
+        "\nprom_kit_hook_errors_total{hook=\"extra_labels\"} 1\n",
+        "\nprom_kit_hook_errors_total{hook=\"exemplar\"} 1\n",
+    ] {
+        assert!(text.contains(expected), "no {expected:?} in\n{text}");
+    }
 }

@@ -7,6 +7,7 @@ use super::route_series::Families;
 use super::route_table::RouteTable;
 use super::{HttpMetrics, Inner, NamingScheme};
 use crate::error::Result;
+use crate::http::hooks::HookRunner;
 use crate::http::scope::RegistryScope;
 use crate::metrics::{HistogramConfig, NativeBuckets};
 use crate::{Buckets, Family, Histogram, Registry};
@@ -126,15 +127,16 @@ impl HttpMetricsBuilder {
         crate::stopwatch::calibrate();
         let registry = self.scope.apply(registry)?;
         let names = self.naming.names();
-        let inner = self.families(&names)?;
+        let inner = self.families(&names, &registry)?;
         register_all(&registry, &names, &inner)?;
         Ok(HttpMetrics {
             inner: Arc::new(inner),
         })
     }
 
-    /// Creates (but does not register) the families.
-    fn families(self, names: &Names) -> Result<Inner> {
+    /// Creates (but does not register) the families; hook panics are counted in
+    /// `registry`.
+    fn families(self, names: &Names, registry: &Registry) -> Result<Inner> {
         let series_labels: Vec<&str> = [names.method, names.route, names.status]
             .into_iter()
             .chain(self.extra_labels.iter().map(String::as_str))
@@ -199,6 +201,7 @@ impl HttpMetricsBuilder {
                 .map(String::into_boxed_str)
                 .collect(),
             extra_count: self.extra_labels.len(),
+            hooks: HookRunner::new(registry),
         })
     }
 }

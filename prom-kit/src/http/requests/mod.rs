@@ -18,6 +18,8 @@ pub use tracker::{RequestTracker, ResponseRecorder};
 pub(crate) use naming::normalize_method;
 use route_table::RouteTable;
 
+use super::hooks::HookRunner;
+
 /// The request metrics of one application: create once with
 /// [`builder`](Self::builder), share (it is a cheap clone) with the middleware.
 ///
@@ -46,6 +48,8 @@ pub(super) struct Inner {
     routes: Arc<RouteTable>,
     pub(super) excluded: Vec<Box<str>>,
     pub(super) extra_count: usize,
+    /// Runs the middleware's hooks, counting their panics.
+    pub(super) hooks: HookRunner,
 }
 
 impl fmt::Debug for HttpMetrics {
@@ -79,6 +83,11 @@ impl HttpMetrics {
     /// Whether requests to `path` are not recorded.
     pub fn is_excluded(&self, path: &str) -> bool {
         self.inner.excluded.iter().any(|p| **p == *path)
+    }
+
+    /// Runs the middleware's hooks, counting their panics.
+    pub(crate) fn hooks(&self) -> &HookRunner {
+        &self.inner.hooks
     }
 
     /// How many extra label values the hook must produce per request.

@@ -11,6 +11,7 @@ mod deadline;
 mod endpoint;
 mod exemplars;
 mod flood;
+mod hooks;
 mod labels;
 mod lifecycle;
 mod storm;
@@ -27,6 +28,7 @@ pub use exemplars::{
     exemplar_hook_attaches_trace_ids, exemplar_hook_with_control_characters_counts_without_exemplar,
 };
 pub use flood::unmatched_request_flood_keeps_series_and_memory_bounded;
+pub use hooks::panicking_hooks_cost_only_their_output;
 pub use labels::{
     case_variant_methods_are_labelled_other, requests_are_labelled_by_route_and_status,
 };
