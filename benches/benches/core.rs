@@ -159,7 +159,10 @@ fn histogram(c: &mut Criterion) {
 
 fn encode(c: &mut Criterion) {
     let registry = Registry::new();
-    let counters: Family<Counter> = Family::new(["method", "path"]).unwrap();
+    let counters: Family<Counter> = Family::builder(["method", "path"])
+        .max_series(None)
+        .build()
+        .unwrap();
     for i in 0..10_000 {
         counters
             .labels(&[METHODS[i % 4], &format!("/api/v1/item/{i}")])

@@ -30,7 +30,10 @@ fn value(i: usize) -> f64 {
 fn prom_kit_registry() -> prom_kit::Registry {
     let registry = prom_kit::Registry::new();
     let counters: prom_kit::Family<prom_kit::Counter> =
-        prom_kit::Family::new(["method", "path"]).unwrap();
+        prom_kit::Family::builder(["method", "path"])
+            .max_series(None)
+            .build()
+            .unwrap();
     for i in 0..COUNTERS {
         counters
             .labels(&[METHODS[i % 4], &path(i)])

@@ -74,7 +74,10 @@ fn scaling() {
     for series in [1_000, 10_000, 100_000, 1_000_000] {
         let region = Region::new(ALLOCATOR);
         let family: prom_kit::CompactFamily<prom_kit::Counter> =
-            prom_kit::CompactFamily::new(["method", "path"]).unwrap();
+            prom_kit::CompactFamily::builder(["method", "path"])
+                .max_series(None)
+                .build()
+                .unwrap();
         for i in 0..series {
             let (method, path) = labels(i);
             family.inc(&[method, path.as_str()]).unwrap();
@@ -94,7 +97,10 @@ fn main() {
     println!("heap bytes per series, {SERIES}-series counter family with 2 labels");
     per_series("prom_kit", || {
         let family: prom_kit::Family<prom_kit::Counter> =
-            prom_kit::Family::new(["method", "path"]).unwrap();
+            prom_kit::Family::builder(["method", "path"])
+                .max_series(None)
+                .build()
+                .unwrap();
         for i in 0..SERIES {
             let (method, path) = labels(i);
             family.labels(&[method, path.as_str()]).unwrap().inc();
@@ -103,7 +109,10 @@ fn main() {
     });
     per_series("prom_kit_compact", || {
         let family: prom_kit::CompactFamily<prom_kit::Counter> =
-            prom_kit::CompactFamily::new(["method", "path"]).unwrap();
+            prom_kit::CompactFamily::builder(["method", "path"])
+                .max_series(None)
+                .build()
+                .unwrap();
         for i in 0..SERIES {
             let (method, path) = labels(i);
             family.inc(&[method, path.as_str()]).unwrap();

@@ -315,7 +315,7 @@ fn prometheus_ingests_a_family_streamed_as_several_messages() {
         return;
     };
     let registry = Registry::new();
-    let requests: Family<Counter> = Family::new(["path"]).unwrap();
+    let requests: Family<Counter> = Family::builder(["path"]).max_series(None).build().unwrap();
     for i in 0..SERIES {
         requests
             .labels(&[format!("/items/{i}/a/fairly/long/path")])

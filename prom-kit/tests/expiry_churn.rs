@@ -35,6 +35,7 @@ const TTL: Duration = Duration::from_secs(60);
 fn a_churning_family_returns_to_its_baseline_memory() {
     let clock = ManualClock::new();
     let family: Family<Counter> = Family::builder(["tenant", "request"])
+        .max_series(None)
         .expire_after(TTL)
         .clock(clock.clone())
         .build()

@@ -103,11 +103,17 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
-/// Counts a face search call under its method and path.
+/// Counts a face search call under its method and route.
+///
+/// The route's template, not `request.path()`: actix routes the percent-decoded path, so
+/// `/vesionbook/v1.0/user/%73earch` reaches this handler too, and a raw path label would
+/// make a new series of every spelling a client sends.
 async fn search(request: HttpRequest, face_search: web::Data<FaceSearch>) -> HttpResponse {
+    let route = request.match_pattern();
+    let route = route.as_deref().unwrap_or("<unmatched>");
     match face_search
         .calls
-        .labels(&[request.method().as_str(), request.path(), PROJECT])
+        .labels(&[request.method().as_str(), route, PROJECT])
     {
         Ok(gauge) => {
             gauge.inc();

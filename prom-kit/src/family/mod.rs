@@ -69,6 +69,18 @@ fn shard_count() -> usize {
         .clamp(4, 64)
 }
 
+/// The series a [`Family`], a hashed [`TypedFamily`] or a [`CompactFamily`] holds at most
+/// unless its builder's `max_series` says otherwise: 2,000, as OpenTelemetry's SDKs limit
+/// each instrument by default.
+///
+/// A label that takes user input (a raw path, a user id) makes a series per value; past
+/// this limit, new values all go to the one overflow series instead of growing memory and
+/// the exposition without bound, and the scrape handler counts
+/// `prom_kit_scrape_errors_total{cause="series_overflow"}` at every scrape that exposes an
+/// overflow series. Set a larger limit for families that are meant to be larger, or
+/// `max_series(None)` for none.
+pub const DEFAULT_MAX_SERIES: usize = 2_000;
+
 /// Configures a [`Family`] or a [`DenseFamily`] before it is created.
 ///
 /// ```
@@ -96,7 +108,7 @@ impl<M: Metric> FamilyBuilder<M> {
         Self {
             label_names: label_names.into_iter().map(Into::into).collect(),
             options: M::Options::default(),
-            max_series: None,
+            max_series: Some(DEFAULT_MAX_SERIES),
             expire_after: None,
             clock: Clock::system(),
         }
@@ -108,17 +120,38 @@ impl<M: Metric> FamilyBuilder<M> {
         self
     }
 
-    /// The cardinality guard: at most `limit` series. Once it is reached, lookups of new
-    /// label combinations all return one overflow series whose every label value is
+    /// The cardinality guard: at most `limit` series ([`DEFAULT_MAX_SERIES`], 2,000, unless
+    /// set; `None` for no limit). Once it is reached, lookups of new label combinations
+    /// all return one overflow series whose every label value is
     /// [`OVERFLOW_LABEL_VALUE`](crate::labels::OVERFLOW_LABEL_VALUE), so memory stops
-    /// growing and the overflow stays visible in the exposition. The overflow series
-    /// does not count toward the limit, and room freed by
+    /// growing and the overflow stays visible in the exposition (and in the scrape
+    /// handler's `prom_kit_scrape_errors_total{cause="series_overflow"}`). The overflow
+    /// series does not count toward the limit, and room freed by
     /// [`remove`](Family::remove) is used by the next new combination. A full family
     /// answers new combinations without allocating or taking a write lock, so a client
     /// that controls a label value cannot make each request expensive. Ignored by
     /// [`DenseFamily`], whose size is fixed by its label types.
-    pub fn max_series(mut self, limit: usize) -> Self {
-        self.max_series = Some(limit);
+    ///
+    /// ```
+    /// use prom_kit::family::DEFAULT_MAX_SERIES;
+    /// use prom_kit::{Counter, Family};
+    ///
+    /// let by_user: Family<Counter> = Family::new(["user"])?;
+    /// for user in 0..DEFAULT_MAX_SERIES + 10 {
+    ///     by_user.labels(&[user.to_string()])?.inc();
+    /// }
+    /// // The limit, and the overflow series, which counted the other 10.
+    /// assert_eq!(by_user.len(), DEFAULT_MAX_SERIES + 1);
+    ///
+    /// let unbounded: Family<Counter> = Family::builder(["user"]).max_series(None).build()?;
+    /// for user in 0..DEFAULT_MAX_SERIES + 10 {
+    ///     unbounded.labels(&[user.to_string()])?.inc();
+    /// }
+    /// assert_eq!(unbounded.len(), DEFAULT_MAX_SERIES + 10);
+    /// # Ok::<(), prom_kit::Error>(())
+    /// ```
+    pub fn max_series(mut self, limit: impl Into<Option<usize>>) -> Self {
+        self.max_series = limit.into();
         self
     }
 

@@ -95,7 +95,9 @@ impl<L: LabelSet, M: Metric> fmt::Debug for TypedFamily<L, M> {
 }
 
 impl<L: LabelSet, M: Metric> TypedFamily<L, M> {
-    /// Creates the family with default child options.
+    /// Creates the family with default child options and, if hashed, the default series
+    /// limit, [`DEFAULT_MAX_SERIES`](crate::family::DEFAULT_MAX_SERIES) (see
+    /// [`TypedFamilyBuilder::max_series`]).
     ///
     /// # Errors
     ///
@@ -298,8 +300,9 @@ impl<L: LabelSet, M: Metric> TypedFamilyBuilder<L, M> {
         self
     }
 
-    /// The cardinality guard of a hashed family (see [`FamilyBuilder::max_series`]).
-    pub fn max_series(mut self, limit: usize) -> Self {
+    /// The cardinality guard of a hashed family (see [`FamilyBuilder::max_series`]:
+    /// [`DEFAULT_MAX_SERIES`](super::DEFAULT_MAX_SERIES) unless set, `None` for no limit).
+    pub fn max_series(mut self, limit: impl Into<Option<usize>>) -> Self {
         self.inner = self.inner.max_series(limit);
         self
     }

@@ -134,7 +134,10 @@ const STREAMED_CHUNK: usize = 512 << 10;
 ///
 /// Unless disabled, it registers three metrics about its own scrapes in the registry it
 /// serves: `prom_kit_scrapes_total{code}`, `prom_kit_scrapes_in_flight` and
-/// `prom_kit_scrape_errors_total{cause}` (Go's `promhttp_metric_handler_*`).
+/// `prom_kit_scrape_errors_total{cause}` (Go's `promhttp_metric_handler_*`). A scrape
+/// that exposes a family holding its overflow series (at its
+/// [`max_series`](crate::family::FamilyBuilder::max_series)) counts
+/// `cause="series_overflow"`, so a label that explodes shows in the same counter.
 ///
 /// ```
 /// use prom_kit::http::{MetricsHandler, ScrapeRequest};
@@ -258,7 +261,7 @@ impl MetricsHandlerBuilder {
                 "Scrapes being served right now.",
                 in_flight.clone(),
             )?;
-            registered.register("prom_kit_scrape_errors", "Scrapes that hit an error, by cause (encoding, gzip, collector_timeout, collector_error, collector_skipped).",
+            registered.register("prom_kit_scrape_errors", "Scrapes that hit an error, by cause (encoding, gzip, collector_timeout, collector_error, collector_skipped, series_overflow: a family at its max_series).",
                 errors.clone(),
             )?;
             registered.commit();
@@ -466,6 +469,9 @@ impl MetricsHandler {
             let size = body.len();
             (encoded, body, size)
         };
+        if inner.own.is_some() && inner.registry.any_family_overflowed() {
+            self.count_error("series_overflow");
+        }
         if let Err(error) = encoded {
             self.count_error("encoding");
             if inner.on_error == ScrapeErrorPolicy::Fail {

@@ -442,4 +442,11 @@ impl Registry {
     pub fn set_openmetrics_created(&self, enabled: bool) {
         self.shared.write().omit_created = !enabled;
     }
+
+    /// Whether a registered family holds its overflow series (it has reached its
+    /// `max_series`): what the scrape handler counts as a `series_overflow` error.
+    pub(crate) fn any_family_overflowed(&self) -> bool {
+        let families: Vec<Arc<Entry>> = self.shared.read().families.values().cloned().collect();
+        families.iter().any(|entry| entry.collect.overflowed())
+    }
 }

@@ -26,6 +26,12 @@ pub(crate) mod sealed {
         fn never_fails(&self) -> bool {
             false
         }
+
+        /// Whether the family holds its overflow series: it has reached its
+        /// `max_series` and new label values are folded into that one series.
+        fn overflowed(&self) -> bool {
+            false
+        }
     }
 
     /// Keeps [`Register`](super::Register) implementable only inside prom-kit.
@@ -126,6 +132,10 @@ impl<M: Metric> Collect for Family<M> {
     fn never_fails(&self) -> bool {
         true
     }
+
+    fn overflowed(&self) -> bool {
+        self.has_overflow_series()
+    }
 }
 
 impl<M: Metric, L: FixedLabelSet + 'static> Registrable for DenseFamily<M, L> {
@@ -199,6 +209,10 @@ impl<M: CompactMetric> Collect for CompactFamily<M> {
 
     fn never_fails(&self) -> bool {
         true
+    }
+
+    fn overflowed(&self) -> bool {
+        self.has_overflow_series()
     }
 }
 

@@ -248,7 +248,10 @@ fn shutdown_does_not_wait_for_incomplete_requests() {
 #[tokio::test(flavor = "current_thread")]
 async fn large_scrapes_do_not_stall_a_current_thread_runtime() {
     let registry = Registry::new();
-    let family: crate::Family<Counter> = crate::Family::new(["id"]).unwrap();
+    let family: crate::Family<Counter> = crate::Family::builder(["id"])
+        .max_series(None)
+        .build()
+        .unwrap();
     for i in 0..200_000 {
         family.with(&[i.to_string()], Counter::inc).unwrap();
     }

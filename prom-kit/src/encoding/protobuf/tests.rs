@@ -615,7 +615,7 @@ fn families_of_every_length_class_are_framed_in_place() {
         ("medium", 40),
         ("large", 3_000),
     ] {
-        let family: Family<Counter> = Family::new(["i"]).unwrap();
+        let family: Family<Counter> = Family::builder(["i"]).max_series(None).build().unwrap();
         for i in 0..series {
             family.labels(&[i.to_string()]).unwrap().inc_by(i as u64);
         }

@@ -138,12 +138,14 @@ pub struct CompactFamilyBuilder<M: CompactMetric> {
 
 impl<M: CompactMetric> CompactFamilyBuilder<M> {
     /// The cardinality guard, as [`FamilyBuilder::max_series`](crate::family::FamilyBuilder::max_series):
-    /// at most `limit` series; updates of new label combinations past it all go to one
+    /// at most `limit` series ([`DEFAULT_MAX_SERIES`](crate::family::DEFAULT_MAX_SERIES)
+    /// unless set, `None` for no limit: a family meant for hundreds of thousands of
+    /// series says how many); updates of new label combinations past it all go to one
     /// overflow series whose every value is
     /// [`OVERFLOW_LABEL_VALUE`](crate::labels::OVERFLOW_LABEL_VALUE), without storing
     /// the new values.
-    pub fn max_series(mut self, limit: usize) -> Self {
-        self.max_series = Some(limit);
+    pub fn max_series(mut self, limit: impl Into<Option<usize>>) -> Self {
+        self.max_series = limit.into();
         self
     }
 
@@ -206,7 +208,9 @@ impl std::ops::DerefMut for Ids {
 }
 
 impl<M: CompactMetric> CompactFamily<M> {
-    /// A family with label names `label_names` and no series limit.
+    /// A family with label names `label_names` and the default series limit,
+    /// [`DEFAULT_MAX_SERIES`](crate::family::DEFAULT_MAX_SERIES) (see
+    /// [`CompactFamilyBuilder::max_series`]).
     ///
     /// # Errors
     ///
@@ -221,7 +225,7 @@ impl<M: CompactMetric> CompactFamily<M> {
     ) -> CompactFamilyBuilder<M> {
         CompactFamilyBuilder {
             label_names: label_names.into_iter().map(Into::into).collect(),
-            max_series: None,
+            max_series: Some(crate::family::DEFAULT_MAX_SERIES),
             kind: PhantomData,
         }
     }
@@ -285,6 +289,13 @@ impl<M: CompactMetric> CompactFamily<M> {
         }
         *stored = Interner::default();
         self.inner.len.store(0, Ordering::Relaxed);
+    }
+
+    /// Whether the overflow series exists: the family has been full, and has not been
+    /// cleared (nor its overflow series removed) since.
+    pub(crate) fn has_overflow_series(&self) -> bool {
+        self.read(&OverflowValues(self.inner.label_names.len()))
+            .is_ok_and(|word| word.is_some())
     }
 
     /// Calls `visit` with each series' rendered label text and word, shard by shard,

@@ -59,6 +59,12 @@ impl<M: Metric> Family<M> {
             && series_matches(labels, names, &OverflowValues(names.len()))
     }
 
+    /// Whether the overflow series exists: the family has been full, and has not been
+    /// cleared (nor its overflow series removed) since.
+    pub(crate) fn has_overflow_series(&self) -> bool {
+        self.inner.overflow.get().is_some()
+    }
+
     /// Whether `max_series` series (the overflow series not counted) exist.
     #[inline]
     pub(super) fn is_full(&self) -> bool {

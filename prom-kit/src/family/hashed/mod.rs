@@ -103,7 +103,9 @@ impl<M: Metric> fmt::Debug for Family<M> {
 }
 
 impl<M: Metric> Family<M> {
-    /// Creates a family with the given label names and default child options.
+    /// Creates a family with the given label names, default child options and the
+    /// default series limit, [`DEFAULT_MAX_SERIES`](crate::family::DEFAULT_MAX_SERIES)
+    /// (see [`FamilyBuilder::max_series`]).
     ///
     /// # Errors
     ///

@@ -499,3 +499,58 @@ fn merged_families(body: &[u8]) -> Vec<crate::encoding::protobuf::proto::MetricF
     }
     families
 }
+
+/// Issue 25, defect 10: a family whose label takes user input (a raw path) stops at the
+/// default limit, and every scrape that exposes its overflow series counts a
+/// `series_overflow` error; a family with no limit (`max_series(None)`) grows, and a
+/// family below its limit counts nothing.
+#[test]
+fn a_family_past_the_default_limit_overflows_and_the_scrape_counts_it() {
+    use crate::family::DEFAULT_MAX_SERIES;
+    use crate::labels::OVERFLOW_LABEL_VALUE;
+
+    let registry = Registry::new();
+    let by_path: Family<Counter> = Family::new(["path"]).unwrap();
+    let unbounded: Family<Counter> = Family::builder(["path"]).max_series(None).build().unwrap();
+    registry
+        .register("by_path", "By path.", by_path.clone())
+        .unwrap();
+    registry
+        .register("unbounded", "Unbounded.", unbounded.clone())
+        .unwrap();
+    let handler = MetricsHandler::new(&registry).unwrap();
+    let errors = |handler: &MetricsHandler| {
+        let body = String::from_utf8(handler.handle(&get(None, None)).body).unwrap();
+        body.lines()
+            .find_map(|line| {
+                line.strip_prefix("prom_kit_scrape_errors_total{cause=\"series_overflow\"} ")
+            })
+            .map(str::to_owned)
+    };
+    for i in 0..DEFAULT_MAX_SERIES {
+        unbounded.labels(&[format!("/user/{i}")]).unwrap().inc();
+        by_path.labels(&[format!("/user/{i}")]).unwrap().inc();
+    }
+    assert_eq!(errors(&handler), None, "no family is past its limit yet");
+    for i in DEFAULT_MAX_SERIES..DEFAULT_MAX_SERIES + 500 {
+        unbounded.labels(&[format!("/user/{i}")]).unwrap().inc();
+        by_path.labels(&[format!("/user/%7{i}")]).unwrap().inc();
+    }
+    assert_eq!(
+        by_path.len(),
+        DEFAULT_MAX_SERIES + 1,
+        "the limit and the overflow series"
+    );
+    assert_eq!(unbounded.len(), DEFAULT_MAX_SERIES + 500);
+    assert_eq!(
+        by_path
+            .get(&[OVERFLOW_LABEL_VALUE])
+            .unwrap()
+            .map(|c| c.get()),
+        Some(500.0)
+    );
+    // Counted after encoding: each scrape shows the ones before it.
+    handler.handle(&get(None, None));
+    assert_eq!(errors(&handler).as_deref(), Some("1"));
+    assert_eq!(errors(&handler).as_deref(), Some("2"));
+}

@@ -32,7 +32,10 @@ fn plain_and_pieces(registry: &Registry, format: Format) -> (Vec<u8>, Vec<Vec<u8
 
 /// One family of `series` counters with 60-odd bytes of labels each.
 fn counters(series: u64) -> Family<Counter> {
-    let family: Family<Counter> = Family::new(["path", "tenant"]).unwrap();
+    let family: Family<Counter> = Family::builder(["path", "tenant"])
+        .max_series(None)
+        .build()
+        .unwrap();
     for i in 0..series {
         family
             .labels(&[format!("/api/v1/items/{i}/details"), format!("t{}", i % 7)])

@@ -74,7 +74,7 @@ const LATENESS_LIMIT: Duration = Duration::from_millis(150);
 /// When a check fails.
 pub fn large_scrapes_do_not_stall_the_server<A: Adapter>(runtime: Runtime) {
     let _machine = exclusive();
-    let family: Family<Counter> = Family::new(["id"]).unwrap();
+    let family: Family<Counter> = Family::builder(["id"]).max_series(None).build().unwrap();
     for i in 0..LARGE {
         family.with(&[i.to_string()], Counter::inc).unwrap();
     }
