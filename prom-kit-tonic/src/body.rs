@@ -1,6 +1,6 @@
-//! The bodies of a tracked call: the request's counts its messages
-//! ([`RequestBody`]); the response's counts its messages and finishes the call with the
-//! status its trailers carry ([`ResponseBody`]).
+//! The bodies of a tracked call: the request's counts its messages and tells the call
+//! when the client cut it short ([`RequestBody`]); the response's counts its messages
+//! and finishes the call with the status its trailers carry ([`ResponseBody`]).
 
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -10,10 +10,14 @@ use http_body::{Body, Frame, SizeHint};
 use pin_project_lite::pin_project;
 use prom_kit::http::{GrpcCallTracker, GrpcCode, GrpcMessageCounter};
 
-use crate::status::{code_in, code_of_error};
+use crate::status::{BoxError, code_in, code_of_error, peer_gone};
 
 pin_project! {
-    /// A request body whose messages are counted as they stream past.
+    /// A request body whose messages are counted as they stream past. On a server, a
+    /// body the client cuts short — it resets the stream, its connection closes or
+    /// breaks, or the body ends inside a message — makes the call `Canceled`, whatever
+    /// status the handler then makes of the broken body (tonic: `Internal` or
+    /// `Unknown`); see [`GrpcMessageCounter::cut`].
     #[derive(Debug)]
     pub struct RequestBody<B> {
         #[pin]
@@ -28,22 +32,43 @@ impl<B> RequestBody<B> {
     }
 }
 
-impl<B: Body<Data = Bytes>> Body for RequestBody<B> {
+impl<B> Body for RequestBody<B>
+where
+    B: Body<Data = Bytes>,
+    B::Error: Into<BoxError>,
+{
     type Data = Bytes;
-    type Error = B::Error;
+    type Error = BoxError;
 
     fn poll_frame(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, B::Error>>> {
+    ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
         let this = self.project();
         let polled = this.inner.poll_frame(cx);
-        if let (Poll::Ready(Some(Ok(frame))), Some(messages)) = (&polled, this.messages) {
-            if let Some(data) = frame.data_ref() {
-                messages.feed(data);
+        let Some(messages) = this.messages else {
+            return polled.map_err(Into::into);
+        };
+        match polled {
+            Poll::Ready(Some(Ok(frame))) => {
+                if let Some(data) = frame.data_ref() {
+                    messages.feed(data);
+                }
+                Poll::Ready(Some(Ok(frame)))
             }
+            Poll::Ready(Some(Err(error))) => {
+                let error: BoxError = error.into();
+                if peer_gone(&*error) {
+                    messages.cut();
+                }
+                Poll::Ready(Some(Err(error)))
+            }
+            Poll::Ready(None) => {
+                messages.ended();
+                Poll::Ready(None)
+            }
+            Poll::Pending => Poll::Pending,
         }
-        polled
     }
 
     fn is_end_stream(&self) -> bool {

@@ -10,8 +10,9 @@
 //! - `grpc_server_started_total` and `grpc_server_handled_total{grpc_code}` (the code
 //!   from the `grpc-status` trailer, or the headers of a trailers-only response; a
 //!   stream that ends without a status is `Unknown`, a cancelled or reset call
-//!   `Canceled`, one cancelled at its `grpc-timeout` deadline `DeadlineExceeded` — no
-//!   call is lost);
+//!   `Canceled` — on a server also one whose request the client cut short (a reset
+//!   stream, a closed connection), whatever the handler made of the broken request —
+//!   one cancelled at its `grpc-timeout` deadline `DeadlineExceeded`; no call is lost);
 //! - `grpc_server_msg_received_total` and `grpc_server_msg_sent_total`, counted per
 //!   gRPC message in both directions as the bodies stream;
 //! - optionally `grpc_server_handling_seconds` (classic and/or native buckets), from the

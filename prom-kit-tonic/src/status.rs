@@ -57,6 +57,31 @@ pub(crate) fn code_of_error(error: &(dyn Error + 'static)) -> GrpcCode {
     GrpcCode::Unknown
 }
 
+/// Whether a request body failed because its peer gave up on it: the stream reset by the
+/// peer (`RST_STREAM`, whatever its reason, or a `GOAWAY` it sent) or the connection lost
+/// (closed, reset, aborted). Not an error the server's side raised itself — a stream h2
+/// reset for a protocol error, a body limit or timeout of the server's — whose status the
+/// client does see.
+pub(crate) fn peer_gone(error: &(dyn Error + 'static)) -> bool {
+    let mut source = Some(error);
+    while let Some(error) = source {
+        if let Some(h2) = error.downcast_ref::<h2::Error>() {
+            return h2.is_io() || h2.is_remote();
+        }
+        if let Some(io) = error.downcast_ref::<io::Error>() {
+            return matches!(
+                io.kind(),
+                io::ErrorKind::UnexpectedEof
+                    | io::ErrorKind::ConnectionReset
+                    | io::ErrorKind::ConnectionAborted
+                    | io::ErrorKind::BrokenPipe
+            );
+        }
+        source = error.source();
+    }
+    false
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -90,6 +115,24 @@ mod tests {
             code_of_error(&tonic::TimeoutExpired(())),
             GrpcCode::Canceled
         );
+    }
+
+    #[test]
+    fn only_the_peer_giving_up_cuts_a_request_body() {
+        // (h2 makes its remote resets and lost connections itself: those are driven
+        // over TCP in tests/cancellations.rs.) A reason without a remote peer is the
+        // server's own doing.
+        let reset = h2::Error::from(h2::Reason::CANCEL);
+        assert!(!peer_gone(&reset));
+        assert!(!peer_gone(&Wrapped(Box::new(reset))));
+        // As tonic hands it over: a Status whose source holds the transport's error.
+        let lost = Wrapped(Box::new(io::Error::from(io::ErrorKind::UnexpectedEof)));
+        let status = tonic::Status::from_error(Box::new(lost));
+        assert!(peer_gone(&status), "{status:?}");
+        let closed = Wrapped(Box::new(io::Error::from(io::ErrorKind::ConnectionReset)));
+        assert!(peer_gone(&closed));
+        assert!(!peer_gone(&io::Error::other("body limit")));
+        assert!(!peer_gone(&tonic::Status::internal("too big")));
     }
 
     #[test]

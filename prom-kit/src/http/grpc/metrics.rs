@@ -3,6 +3,7 @@
 use crate::stopwatch::Stopwatch;
 use std::fmt;
 use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 
 use super::families::GrpcFamilies;
 use super::naming::{GrpcNames, GrpcSide};
@@ -140,6 +141,8 @@ impl GrpcMetrics {
             sent,
             exemplar: None,
             timeout: None,
+            request_cut: matches!(inner.side, GrpcSide::Server)
+                .then(|| Arc::new(AtomicBool::new(false))),
             finished: false,
         }
     }

@@ -233,3 +233,79 @@ fn prefix_and_constant_labels_scope_every_family_and_bad_ones_are_refused() {
     }
     assert_eq!(registry.encode_text().unwrap(), text);
 }
+
+/// The handled counts of `/a.B/C` (an unknown path) by code, as `code count` pairs.
+fn handled_codes(registry: &Registry, side: &str) -> Vec<String> {
+    let text = registry.encode_text().unwrap();
+    let prefix = format!("grpc_{side}_handled_total{{");
+    let mut codes: Vec<String> = text
+        .lines()
+        .filter(|line| line.starts_with(&prefix))
+        .map(|line| {
+            let code = line.split("grpc_code=\"").nth(1).unwrap();
+            let (code, rest) = code.split_once('"').unwrap();
+            format!("{code} {}", rest.trim_start_matches("} "))
+        })
+        .collect();
+    codes.sort();
+    codes
+}
+
+#[test]
+fn a_request_body_the_client_cut_short_makes_the_call_canceled() {
+    let registry = Registry::new();
+    let metrics = GrpcMetrics::server().build(&registry).unwrap();
+    // The client reset the stream mid-body: the handler's Internal (tonic's reading of
+    // the broken body) is Canceled.
+    let call = metrics.start("/a.B/C");
+    call.request_messages().cut();
+    call.finish(GrpcCode::Internal);
+    // The body ended inside a message (an RST_STREAM(NO_ERROR) as hyper reads it).
+    let call = metrics.start("/a.B/C");
+    let mut request = call.request_messages();
+    request.feed(&[0, 0, 0, 0, 1, 7, 0, 0]);
+    assert_eq!(request.messages(), 1);
+    request.ended();
+    call.finish(GrpcCode::Unknown);
+    // Cut at the deadline: DeadlineExceeded, as a cancellation there is.
+    let call = metrics
+        .start("/a.B/C")
+        .with_timeout(std::time::Duration::ZERO);
+    call.request_messages().cut();
+    call.finish(GrpcCode::Internal);
+    // A body that ends after its last message ends well: the handler's code stands,
+    // as it does when the body is never cut (the handler failed on its own).
+    let call = metrics.start("/a.B/C");
+    let mut request = call.request_messages();
+    request.feed(&[0, 0, 0, 0, 1, 7]);
+    request.ended();
+    call.finish(GrpcCode::Internal);
+    let call = metrics.start("/a.B/C");
+    let _open = call.request_messages();
+    call.finish(GrpcCode::Internal);
+    // The response body cannot cut a call: its end is the call's status.
+    let call = metrics.start("/a.B/C");
+    call.response_messages().cut();
+    call.finish(GrpcCode::DataLoss);
+    assert_eq!(
+        handled_codes(&registry, "server"),
+        [
+            "Canceled 2",
+            "DataLoss 1",
+            "DeadlineExceeded 1",
+            "Internal 2"
+        ]
+    );
+}
+
+#[test]
+fn a_client_s_own_request_body_does_not_cut_its_call() {
+    let registry = Registry::new();
+    let metrics = GrpcMetrics::client().build(&registry).unwrap();
+    let call = metrics.start("/a.B/C");
+    let request = call.request_messages();
+    request.cut();
+    request.ended();
+    call.finish(GrpcCode::Unavailable);
+    assert_eq!(handled_codes(&registry, "client"), ["Unavailable 1"]);
+}
