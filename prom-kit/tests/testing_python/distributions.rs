@@ -7,7 +7,7 @@
 //! quantile value, a series split in two, timestamps mixed, going back or forward within
 //! a series — and both parsers must agree.
 
-use super::{Path, agree_with_python, label_value, python_utf8, sample_line};
+use super::{Path, Syntax, agree_with_python, label_value, parse, python_utf8, sample_line};
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use proptest::test_runner::{Config, TestRunner};
@@ -195,6 +195,16 @@ fn set_label(line: &mut String, name: &str, value: Option<&str>) {
     }
 }
 
+/// The type of the family line `i` belongs to (from the `# TYPE` above it).
+fn family_kind(lines: &[String], i: usize) -> &str {
+    lines[..i]
+        .iter()
+        .rev()
+        .find_map(|l| l.strip_prefix("# TYPE "))
+        .and_then(|l| l.split(' ').nth(1))
+        .unwrap_or("")
+}
+
 /// Whether a sample line carries a timestamp.
 fn has_timestamp(line: &str) -> bool {
     value_start(line).is_some_and(|start| line[start..].contains(' '))
@@ -304,13 +314,22 @@ fn mutate(mut lines: Vec<String>, how: usize, at: usize) -> Vec<String> {
                 None => l.push_str(" 5"),
             }
         }),
-        22 => with(&|l| count(l) && has_timestamp(l), &mut lines, &|l| {
-            // A later timestamp on the count: a new group for a histogram's checks.
-            let start = value_start(l).unwrap_or(0);
-            if let Some(space) = l[start..].find(' ') {
-                l.replace_range(start + space + 1.., "1800000000");
+        22 | 25 => {
+            // A later timestamp on a count: a new group for a histogram's checks (22),
+            // valid in a summary (25).
+            let summary = how == 25;
+            let found: Vec<usize> = (0..lines.len())
+                .filter(|&i| count(&lines[i]) && has_timestamp(&lines[i]))
+                .filter(|&i| (family_kind(&lines, i) == "summary") == summary)
+                .collect();
+            if !found.is_empty() {
+                let line = &mut lines[found[at % found.len()]];
+                let start = value_start(line).unwrap_or(0);
+                if let Some(space) = line[start..].find(' ') {
+                    line.replace_range(start + space + 1.., "1800000000");
+                }
             }
-        }),
+        }
         23 => with(&|l| l.contains("le=\"2\""), &mut lines, &|l| {
             set_label(l, "le", Some("2.0e0"));
         }),
@@ -327,6 +346,9 @@ fn mutate(mut lines: Vec<String>, how: usize, at: usize) -> Vec<String> {
     lines
 }
 
+/// How many ways [`mutate`] knows, counting its "none" past the last.
+const WAYS: usize = 30;
+
 #[test]
 fn holds_distributions_to_the_rules_pythons_openmetrics_parser_does() {
     let Some(python) = python_utf8() else {
@@ -336,27 +358,46 @@ fn holds_distributions_to_the_rules_pythons_openmetrics_parser_does() {
         cases: 1,
         ..Config::default()
     });
+    // Each of the 30 ways (the last few: none) on as many cases.
     let strategy = prop::collection::vec(
-        (
-            prop::collection::vec(distribution(), 1..3),
-            0usize..30,
-            any::<usize>(),
-        ),
-        600,
+        (prop::collection::vec(distribution(), 1..3), any::<usize>()),
+        WAYS * 30,
     );
-    let cases = strategy.new_tree(&mut runner).unwrap().current();
-    let texts: Vec<String> = cases
+    let cases: Vec<(usize, String)> = strategy
+        .new_tree(&mut runner)
+        .unwrap()
+        .current()
         .iter()
-        .map(|(distributions, how, at)| {
-            let mut text = mutate(render(distributions), *how, *at).join("\n");
+        .enumerate()
+        .map(|(i, (distributions, at))| {
+            let how = i % WAYS;
+            let mut text = mutate(render(distributions), how, *at).join("\n");
             text.push('\n');
-            text
+            (how, text)
         })
         .collect();
+    let texts: Vec<String> = cases.iter().map(|(_, text)| text.clone()).collect();
     let python: &Path = &python;
     let (accepted, refused) = agree_with_python(python, &texts);
     assert!(
         accepted > 60 && refused > 200,
         "{accepted} accepted, {refused} refused"
     );
+    // Both agree; each way of breaking was refused at least once, each valid variation
+    // accepted at least once (so the cases reach every rule).
+    let mut tally = [(0, 0); WAYS];
+    for (how, text) in &cases {
+        let refused = parse(text, Syntax::OpenMetrics).is_err();
+        tally[*how].0 += usize::from(!refused);
+        tally[*how].1 += usize::from(refused);
+    }
+    eprintln!("accepted, refused by way: {tally:?}");
+    for (how, (accepted, refused)) in tally.iter().enumerate() {
+        match how {
+            0 => assert_eq!(*refused, 0, "generated cases refused: {tally:?}"),
+            1..=22 => assert!(*refused > 0, "way {how} never refused: {tally:?}"),
+            23..=25 => assert!(*accepted > 0, "way {how} never accepted: {tally:?}"),
+            _ => {}
+        }
+    }
 }
