@@ -69,7 +69,8 @@ fn timed(job: &mut impl FnMut()) -> Duration {
         use rustix::time::{ClockId, clock_gettime};
         let now = || {
             let t = clock_gettime(ClockId::ThreadCPUTime);
-            Duration::new(t.tv_sec.unsigned_abs(), t.tv_nsec.unsigned_abs() as u32)
+            Duration::from_secs(t.tv_sec.unsigned_abs())
+                + Duration::from_nanos(t.tv_nsec.unsigned_abs())
         };
         let start = now();
         job();

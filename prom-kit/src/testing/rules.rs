@@ -243,9 +243,9 @@ struct HistogramGroup {
     bound: Option<f64>,
     bucket: f64,
     negative_buckets: bool,
-    sum: bool,
-    gsum: bool,
-    negative_gsum: bool,
+    /// The `_sum` and `_gsum` values.
+    sum: Option<f64>,
+    gsum: Option<f64>,
 }
 
 impl HistogramGroup {
@@ -268,30 +268,28 @@ impl HistogramGroup {
                 self.bucket = value;
             }
             "_count" | "_gcount" => self.count = Some(value),
-            "_sum" => self.sum = true,
-            "_gsum" => {
-                self.gsum = true;
-                self.negative_gsum |= value < 0.0;
-            }
+            "_sum" => self.sum = Some(value),
+            "_gsum" => self.gsum = Some(value),
             _ => {}
         }
         Ok(())
     }
 
     fn check(&self) -> Result<(), String> {
+        let (sum, gsum) = (self.sum.is_some(), self.gsum.is_some());
         let problem = if self.bound != Some(f64::INFINITY) {
             "a histogram series without its +Inf bucket"
         } else if self.count.is_some_and(|count| count != self.bucket) {
             "a histogram's count differs from its +Inf bucket"
-        } else if self.sum && self.count.is_none() {
+        } else if sum && self.count.is_none() {
             "a histogram's _sum without its _count"
-        } else if self.gsum && self.count.is_none() {
+        } else if gsum && self.count.is_none() {
             "a histogram's _gsum without its _gcount"
-        } else if !(self.sum || self.gsum) && self.count.is_some() {
+        } else if !(sum || gsum) && self.count.is_some() {
             "a histogram's count without its sum"
-        } else if self.negative_buckets && self.sum {
+        } else if self.negative_buckets && sum {
             "a histogram's _sum beside negative buckets"
-        } else if !self.negative_buckets && self.negative_gsum {
+        } else if !self.negative_buckets && self.gsum.is_some_and(|gsum| gsum < 0.0) {
             "a negative _gsum without negative buckets"
         } else {
             return Ok(());

@@ -185,13 +185,12 @@ fn set_label(line: &mut String, name: &str, value: Option<&str>) {
     let Some(len) = line[value_at..].find('"') else {
         return;
     };
-    match value {
-        Some(value) => line.replace_range(value_at..value_at + len, value),
-        None => {
-            // `{le="x"}` goes whole (the label set held only it); `,le="x"` with its comma.
-            let end = value_at + len + if line[..at].ends_with('{') { 2 } else { 1 };
-            line.replace_range(at - 1..end, "");
-        }
+    if let Some(value) = value {
+        line.replace_range(value_at..value_at + len, value);
+    } else {
+        // `{le="x"}` goes whole (the label set held only it); `,le="x"` with its comma.
+        let end = value_at + len + if line[..at].ends_with('{') { 2 } else { 1 };
+        line.replace_range(at - 1..end, "");
     }
 }
 
@@ -212,6 +211,10 @@ fn has_timestamp(line: &str) -> bool {
 
 /// Breaks (or validly varies) `lines` in way `how` at the `at`-th line it applies to;
 /// past the last way, leaves them as they are.
+#[expect(
+    clippy::too_many_lines,
+    reason = "one arm per way of breaking, each a line or a few"
+)]
 fn mutate(mut lines: Vec<String>, how: usize, at: usize) -> Vec<String> {
     let bucket = |l: &str| sample_name(l).ends_with("_bucket");
     let count = |l: &str| sample_name(l).ends_with("count");
@@ -291,7 +294,7 @@ fn mutate(mut lines: Vec<String>, how: usize, at: usize) -> Vec<String> {
             },
         ),
         17 => with(&quantile, &mut lines, &|l| {
-            set_label(l, "quantile", Some("2"))
+            set_label(l, "quantile", Some("2"));
         }),
         18 => with(&quantile, &mut lines, &|l| set_value(l, "-1")),
         19 => with(&quantile, &mut lines, &|l| set_label(l, "quantile", None)),
