@@ -15,7 +15,7 @@
 //! Go's parser does.
 
 use std::collections::HashSet;
-use std::fmt::Write as _;
+use std::hash::{BuildHasher, BuildHasherDefault, Hash, Hasher, RandomState};
 
 use super::parse::{ParseError, Sample};
 use super::tokens::parse_value;
@@ -58,15 +58,17 @@ pub(super) struct FamilyRules {
     openmetrics: bool,
     /// The groups seen so far, the current one included (for plain families and the text
     /// format, the series).
-    seen: HashSet<String>,
+    seen: KeySet,
     /// The current group's key.
-    group: Option<String>,
+    group: Option<Key>,
     /// The timestamp of the current group's last sample.
     timestamp: Option<f64>,
     /// The series of the current group.
-    series: HashSet<String>,
+    series: KeySet,
     /// The histogram checks of the current group at its timestamp.
     histogram: Option<HistogramGroup>,
+    /// Hashes the keys.
+    hasher: RandomState,
 }
 
 impl FamilyRules {
@@ -75,11 +77,12 @@ impl FamilyRules {
         Self {
             kind: Kind::of(kind),
             openmetrics,
-            seen: HashSet::new(),
+            seen: KeySet::default(),
             group: None,
             timestamp: None,
-            series: HashSet::new(),
+            series: KeySet::default(),
             histogram: None,
+            hasher: RandomState::new(),
         }
     }
 
@@ -98,18 +101,23 @@ impl FamilyRules {
             } else {
                 self.text_rules(suffix, sample).map_err(fail)?;
             }
-            if !self.seen.insert(key(&sample.name, &sample.labels, None)) {
+            if !self
+                .seen
+                .insert(self.key(&sample.name, &sample.labels, None))
+            {
                 return Err(fail(format!("{} repeats a series", sample.name)));
             }
             return Ok(());
         }
         self.sample_rules(family, suffix, sample).map_err(fail)?;
         let group = match self.kind {
-            Kind::Info => String::new(),
-            Kind::Summary if suffix.is_empty() => key("", &sample.labels, Some("quantile")),
-            Kind::StateSet => key("", &sample.labels, Some(family)),
-            kind if kind.histogram() && suffix == "_bucket" => key("", &sample.labels, Some("le")),
-            _ => key("", &sample.labels, None),
+            Kind::Info => self.key("", &[], None),
+            Kind::Summary if suffix.is_empty() => self.key("", &sample.labels, Some("quantile")),
+            Kind::StateSet => self.key("", &sample.labels, Some(family)),
+            kind if kind.histogram() && suffix == "_bucket" => {
+                self.key("", &sample.labels, Some("le"))
+            }
+            _ => self.key("", &sample.labels, None),
         };
         let new_group = self.group.as_ref() != Some(&group);
         let retimed = !new_group && self.timestamp != sample.timestamp;
@@ -140,7 +148,10 @@ impl FamilyRules {
             }
         }
         self.timestamp = sample.timestamp;
-        if !self.series.insert(key(&sample.name, &sample.labels, None)) {
+        if !self
+            .series
+            .insert(self.key(&sample.name, &sample.labels, None))
+        {
             return Err(fail(format!("{} repeats a series", sample.name)));
         }
         if self.kind.histogram() {
@@ -321,26 +332,71 @@ fn integral(name: &str, value: f64) -> Result<(), String> {
     }
 }
 
-/// An unambiguous key for `name` and the label set `labels` in any order, leaving out
-/// the label `skip`: each part prefixed by its length.
-fn key(name: &str, labels: &[(String, String)], skip: Option<&str>) -> String {
-    let mut pairs: Vec<&(String, String)> = labels
-        .iter()
-        .filter(|(n, _)| Some(n.as_str()) != skip)
-        .collect();
-    if !pairs.is_sorted_by(|a, b| a.0 <= b.0) {
-        pairs.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+/// A name and label set as a set holds it: unambiguous bytes, and their hash computed
+/// once (a set re-hashes its entries as it grows; this spares it reading every key
+/// again).
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Key {
+    hash: u64,
+    bytes: Box<[u8]>,
+}
+
+impl Hash for Key {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        state.write_u64(self.hash);
     }
-    let length: usize = pairs.iter().map(|(n, v)| n.len() + v.len() + 8).sum();
-    let mut key = String::with_capacity(name.len() + 4 + length);
-    let mut push = |part: &str| {
-        let _ = write!(key, "{}:", part.len());
-        key.push_str(part);
-    };
-    push(name);
-    for (n, v) in pairs {
-        push(n);
-        push(v);
+}
+
+/// Hands a [`Key`]'s hash through.
+#[derive(Debug, Default)]
+struct KeyHasher(u64);
+
+impl Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
     }
-    key
+
+    fn write(&mut self, bytes: &[u8]) {
+        // Only `write_u64` is called (from `Key::hash`); fold anything else in anyway.
+        for byte in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(*byte);
+        }
+    }
+
+    fn write_u64(&mut self, hash: u64) {
+        self.0 = hash;
+    }
+}
+
+/// A set of [`Key`]s.
+type KeySet = HashSet<Key, BuildHasherDefault<KeyHasher>>;
+
+impl FamilyRules {
+    /// The key of `name` and the label set `labels` in any order, leaving out the label
+    /// `skip`: each part prefixed by its length.
+    fn key(&self, name: &str, labels: &[(String, String)], skip: Option<&str>) -> Key {
+        let mut pairs: Vec<&(String, String)> = labels
+            .iter()
+            .filter(|(n, _)| Some(n.as_str()) != skip)
+            .collect();
+        if !pairs.is_sorted_by(|a, b| a.0 <= b.0) {
+            pairs.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        }
+        let prefix = size_of::<usize>();
+        let length: usize = pairs.iter().map(|(n, v)| n.len() + v.len()).sum();
+        let mut bytes = Vec::with_capacity(name.len() + length + (1 + 2 * pairs.len()) * prefix);
+        let mut push = |part: &str| {
+            bytes.extend_from_slice(&part.len().to_le_bytes());
+            bytes.extend_from_slice(part.as_bytes());
+        };
+        push(name);
+        for (n, v) in pairs {
+            push(n);
+            push(v);
+        }
+        Key {
+            hash: self.hasher.hash_one(&bytes),
+            bytes: bytes.into_boxed_slice(),
+        }
+    }
 }

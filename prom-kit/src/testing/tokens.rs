@@ -92,23 +92,23 @@ pub(super) fn read_quoted_name(text: &str) -> Result<(String, &str), String> {
 
 /// Reads a quoted label value (escapes `\\`, `\"`, `\n`); returns it and the rest.
 fn read_quoted(text: &str) -> Result<(String, &str), String> {
-    let mut chars = text
-        .strip_prefix('"')
-        .ok_or("a label value is quoted")?
-        .char_indices();
+    let mut rest = text.strip_prefix('"').ok_or("a label value is quoted")?;
     let mut value = String::new();
     loop {
-        match chars.next() {
-            None => return Err("unterminated label value".into()),
-            Some((i, '"')) => return Ok((value, &text[i + 2..])),
-            Some((_, '\\')) => match chars.next() {
-                Some((_, '\\')) => value.push('\\'),
-                Some((_, '"')) => value.push('"'),
-                Some((_, 'n')) => value.push('\n'),
-                other => return Err(format!("invalid escape {:?}", other.map(|o| o.1))),
-            },
-            Some((_, c)) => value.push(c),
+        // The text up to the next quote or backslash goes in whole.
+        let at = rest.find(['"', '\\']).ok_or("unterminated label value")?;
+        value.push_str(&rest[..at]);
+        if rest[at..].starts_with('"') {
+            return Ok((value, &rest[at + 1..]));
         }
+        let mut escaped = rest[at + 1..].chars();
+        match escaped.next() {
+            Some('\\') => value.push('\\'),
+            Some('"') => value.push('"'),
+            Some('n') => value.push('\n'),
+            other => return Err(format!("invalid escape {other:?}")),
+        }
+        rest = escaped.as_str();
     }
 }
 
