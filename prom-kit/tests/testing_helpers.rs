@@ -325,6 +325,10 @@ fn the_parser_holds_openmetrics_distributions_to_their_rules() {
             panic!("refused ({e}):\n{good}");
         }
     }
+    // A check at a series' end names its last line.
+    let error = om("# TYPE h histogram\nh_bucket{le=\"1\"} 1\n# TYPE g gauge\ng 1\n").unwrap_err();
+    assert_eq!(error.line, 2, "{error}");
+    assert!(error.message.contains("+Inf"), "{error}");
     // The text format takes what Go's parser takes: `le` and `quantile` are numbers.
     assert!(parse("# TYPE h histogram\nh_bucket{le=\"x\"} 1\n", Syntax::Text).is_err());
     assert!(parse("# TYPE s summary\ns{quantile=\"x\"} 1\n", Syntax::Text).is_err());

@@ -2,7 +2,9 @@
 //! Python's `get_sample_value`, give their users.
 //!
 //! - [`parse`]: a strict parser of the text expositions (text 0.0.4, OpenMetrics 1.0)
-//!   into families, samples, labels, exemplars and timestamps;
+//!   into families, samples, labels, exemplars and timestamps, holding OpenMetrics
+//!   histograms, summaries, state sets and info to their rules as Python's strict parser
+//!   does, in time linear in the text;
 //! - [`sample_value`] and [`series_count`]: read one value, count a family's series;
 //! - [`assert_exposition`] / [`compare_exposition`]: a registry's exposition against an
 //!   expected text, independent of family and series order, with a readable diff (Go's

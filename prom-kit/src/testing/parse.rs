@@ -128,7 +128,8 @@ fn suffixes(kind: Option<&str>, syntax: Syntax) -> &'static [&'static str] {
 ///
 /// # Errors
 ///
-/// The first line that breaks the format.
+/// The first line that breaks the format; a rule on a whole histogram series (its `+Inf`
+/// bucket, its count and sum) names the series' last line.
 pub fn parse(text: &str, syntax: Syntax) -> Result<Exposition, ParseError> {
     Parser::new(syntax).run(text)
 }
