@@ -160,6 +160,182 @@ fn the_parser_refuses_what_the_formats_forbid() {
     assert_eq!(error.line, 2, "{error}");
 }
 
+/// OpenMetrics families broken against their type's rules, each with what is wrong:
+/// Python's strict parser (`prometheus_client` 0.26) refuses every one.
+const BROKEN_DISTRIBUTIONS: &[(&str, &str)] = &[
+    (
+        "no +Inf bucket",
+        "# TYPE h histogram\nh_bucket{le=\"1\"} 1\nh_sum 1\nh_count 1\n",
+    ),
+    ("no buckets", "# TYPE h histogram\nh_sum 1\nh_count 2\n"),
+    (
+        "bucket counts decrease",
+        "# TYPE h histogram\nh_bucket{le=\"1\"} 2\nh_bucket{le=\"+Inf\"} 1\n",
+    ),
+    (
+        "le is not a number",
+        "# TYPE h histogram\nh_bucket{le=\"x\"} 1\nh_bucket{le=\"+Inf\"} 1\n",
+    ),
+    (
+        "le is NaN",
+        "# TYPE h histogram\nh_bucket{le=\"NaN\"} 1\nh_bucket{le=\"+Inf\"} 1\n",
+    ),
+    (
+        "+Inf not written +Inf",
+        "# TYPE h histogram\nh_bucket{le=\"Inf\"} 1\n",
+    ),
+    ("a bucket without le", "# TYPE h histogram\nh_bucket 1\n"),
+    (
+        "le decreases",
+        "# TYPE h histogram\nh_bucket{le=\"2\"} 1\nh_bucket{le=\"1\"} 1\nh_bucket{le=\"+Inf\"} 1\n",
+    ),
+    (
+        "count is not the +Inf bucket",
+        "# TYPE h histogram\nh_bucket{le=\"+Inf\"} 2\nh_sum 1\nh_count 3\n",
+    ),
+    (
+        "a sum without a count",
+        "# TYPE h histogram\nh_bucket{le=\"+Inf\"} 2\nh_sum 1\n",
+    ),
+    (
+        "a count without a sum",
+        "# TYPE h histogram\nh_bucket{le=\"+Inf\"} 2\nh_count 2\n",
+    ),
+    (
+        "a sum with negative buckets",
+        "# TYPE h histogram\nh_bucket{le=\"-1\"} 0\nh_bucket{le=\"+Inf\"} 1\nh_sum 1\nh_count 1\n",
+    ),
+    (
+        "a fractional bucket count",
+        "# TYPE h histogram\nh_bucket{le=\"+Inf\"} 1.5\n",
+    ),
+    (
+        "an infinite bucket count",
+        "# TYPE h histogram\nh_bucket{le=\"+Inf\"} +Inf\n",
+    ),
+    (
+        "a negative bucket count",
+        "# TYPE h histogram\nh_bucket{le=\"+Inf\"} -1\n",
+    ),
+    (
+        "a fractional count",
+        "# TYPE h histogram\nh_bucket{le=\"+Inf\"} 2\nh_sum 1\nh_count 2.5\n",
+    ),
+    (
+        "a NaN sum",
+        "# TYPE h histogram\nh_bucket{le=\"+Inf\"} 2\nh_sum NaN\nh_count 2\n",
+    ),
+    (
+        "a negative sum",
+        "# TYPE h histogram\nh_bucket{le=\"+Inf\"} 2\nh_sum -1\nh_count 2\n",
+    ),
+    (
+        "sum and count at another time than the buckets",
+        "# TYPE h histogram\nh_bucket{le=\"+Inf\"} 1 1\nh_sum 1 2\nh_count 1 2\n",
+    ),
+    (
+        "a series split in two",
+        "# TYPE h histogram\nh_bucket{a=\"1\",le=\"+Inf\"} 1\nh_bucket{a=\"2\",le=\"+Inf\"} 1\nh_created{a=\"1\"} 1\n",
+    ),
+    (
+        "a negative gsum with non-negative buckets",
+        "# TYPE g gaugehistogram\ng_bucket{le=\"+Inf\"} 1\ng_gsum -1\ng_gcount 1\n",
+    ),
+    (
+        "a gsum without a gcount",
+        "# TYPE g gaugehistogram\ng_bucket{le=\"+Inf\"} 1\ng_gsum 1\n",
+    ),
+    (
+        "a NaN gsum",
+        "# TYPE g gaugehistogram\ng_bucket{le=\"+Inf\"} 1\ng_gsum NaN\ng_gcount 1\n",
+    ),
+    (
+        "a timestamp on part of a series",
+        "# TYPE s summary\ns_sum 1 1\ns_count 1\n",
+    ),
+    (
+        "timestamps going back",
+        "# TYPE s summary\ns_sum 1 2\ns_count 1 1\n",
+    ),
+    (
+        "a quantile above 1",
+        "# TYPE s summary\ns{quantile=\"2\"} 1\n",
+    ),
+    (
+        "a quantile that is not a number",
+        "# TYPE s summary\ns{quantile=\"x\"} 1\n",
+    ),
+    (
+        "a quantile sample without quantile",
+        "# TYPE s summary\ns 1\n",
+    ),
+    (
+        "a negative quantile value",
+        "# TYPE s summary\ns{quantile=\"0.5\"} -1\n",
+    ),
+    (
+        "a fractional summary count",
+        "# TYPE s summary\ns_sum 1\ns_count 1.5\n",
+    ),
+    (
+        "a counter split in two",
+        "# TYPE c counter\nc_total{a=\"1\"} 1\nc_total{a=\"2\"} 1\nc_created{a=\"1\"} 1\n",
+    ),
+    (
+        "a state neither 0 nor 1",
+        "# TYPE m stateset\nm{m=\"a\"} 2\n",
+    ),
+    (
+        "a state without its label",
+        "# TYPE m stateset\nm{x=\"a\"} 1\n",
+    ),
+    ("an info value other than 1", "# TYPE i info\ni_info 2\n"),
+    (
+        "a unit on info",
+        "# TYPE i_seconds info\n# UNIT i_seconds seconds\n",
+    ),
+];
+
+/// OpenMetrics families on the edges of their type's rules, which Python's strict parser
+/// accepts.
+const VALID_DISTRIBUTIONS: &[&str] = &[
+    "# TYPE h histogram\nh_bucket{le=\"1\"} 1\nh_bucket{le=\"+Inf\"} 2\n",
+    "# TYPE h histogram\nh_bucket{le=\"-1\"} 1\nh_bucket{le=\"+Inf\"} 2\n",
+    "# TYPE h histogram\nh_bucket{le=\"1e0\"} 1\nh_bucket{le=\"+Inf\"} 1\nh_sum 2\nh_count 1.0\n",
+    "# TYPE h histogram\nh_bucket{a=\"1\",le=\"+Inf\"} 1 1\nh_sum{a=\"1\"} 1 1\nh_count{a=\"1\"} 1 1\nh_bucket{a=\"2\",le=\"+Inf\"} 1\nh_created{a=\"2\"} 1\n",
+    "# TYPE g gaugehistogram\ng_bucket{le=\"-1\"} 1\ng_bucket{le=\"+Inf\"} 1\ng_gsum -3\ng_gcount 1\n",
+    "# TYPE s summary\ns{quantile=\"0.5\"} NaN\ns_sum 1\ns_count 1\n",
+    "# TYPE s summary\ns_sum 1 1\ns_count 1 2\n",
+    "# TYPE s summary\ns_count 1\n",
+];
+
+/// OpenMetrics' rules for histograms, gauge histograms, summaries, state sets and info,
+/// as Python's strict parser holds them.
+#[test]
+fn the_parser_holds_openmetrics_distributions_to_their_rules() {
+    let om = |body: &str| parse(&format!("{body}# EOF\n"), Syntax::OpenMetrics);
+    let accepted: Vec<&str> = BROKEN_DISTRIBUTIONS
+        .iter()
+        .filter(|(_, bad)| om(bad).is_ok())
+        .map(|(why, _)| *why)
+        .collect();
+    assert!(accepted.is_empty(), "accepted: {accepted:#?}");
+    for good in VALID_DISTRIBUTIONS {
+        if let Err(e) = om(good) {
+            panic!("refused ({e}):\n{good}");
+        }
+    }
+    // A check at a series' end names its last line.
+    let error = om("# TYPE h histogram\nh_bucket{le=\"1\"} 1\n# TYPE g gauge\ng 1\n").unwrap_err();
+    assert_eq!(error.line, 2, "{error}");
+    assert!(error.message.contains("+Inf"), "{error}");
+    // The text format takes what Go's parser takes: `le` and `quantile` are numbers.
+    assert!(parse("# TYPE h histogram\nh_bucket{le=\"x\"} 1\n", Syntax::Text).is_err());
+    assert!(parse("# TYPE s summary\ns{quantile=\"x\"} 1\n", Syntax::Text).is_err());
+    let text = "# TYPE h histogram\nh_bucket{le=\"1\"} 1\nh_count 1\n";
+    assert!(parse(text, Syntax::Text).is_ok());
+}
+
 #[test]
 fn helpers_read_a_live_registry() {
     let registry = kitchen_sink();

@@ -2,12 +2,17 @@
 //! 0.26) on generated expositions: valid ones and ones broken in the ways real output
 //! breaks (no `# EOF`, a blank line, a repeated or invalid label name, an unterminated
 //! quote, a bad value, metadata after samples, a family split in two, a negative counter,
-//! an exemplar on a gauge, a unit the name does not end with). Both must accept the same
-//! inputs and read the same samples from them.
+//! an exemplar on a gauge, a unit the name does not end with), and histograms, gauge
+//! histograms and summaries broken in the ways `distributions.rs` lists. Both must accept
+//! the same inputs and read the same samples from them.
 #![cfg(feature = "testing")]
+
+#[path = "testing_python/distributions.rs"]
+mod distributions;
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
+use std::path::Path;
 
 use prom_kit::testing::{Syntax, parse};
 use prom_kit_test_support::tools::{python_utf8, run_with_stdin};
@@ -251,14 +256,25 @@ fn accepts_and_reads_what_pythons_openmetrics_parser_does() {
             text
         })
         .collect();
-    let input = serde_json::to_vec(&texts).unwrap();
+    let (accepted, refused) = agree_with_python(&python, &texts);
+    assert!(
+        accepted > 50 && refused > 50,
+        "{accepted} accepted, {refused} refused"
+    );
+}
+
+/// Asserts that our OpenMetrics parser and Python's accept the same `texts` and read
+/// the same samples from them; returns how many both accepted and both refused.
+fn agree_with_python(python: &Path, texts: &[String]) -> (usize, usize) {
+    let input = serde_json::to_vec(texts).unwrap();
     let (ok, stdout, stderr) = run_with_stdin(
-        &python,
+        python,
         &["-c", &python_script("prometheus_client.openmetrics.parser")],
         &input,
     );
     assert!(ok, "python failed: {stderr}");
     let theirs: Vec<Option<Vec<Read<String>>>> = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(theirs.len(), texts.len());
     let (mut accepted, mut refused) = (0, 0);
     for (text, theirs) in texts.iter().zip(theirs) {
         let ours = ours(text);
@@ -295,10 +311,7 @@ fn accepts_and_reads_what_pythons_openmetrics_parser_does() {
         }
     }
     eprintln!("{accepted} accepted and {refused} refused by both parsers");
-    assert!(
-        accepted > 50 && refused > 50,
-        "{accepted} accepted, {refused} refused"
-    );
+    (accepted, refused)
 }
 
 /// Renders families as text 0.0.4 (counters named with their `_total`, millisecond

@@ -2,7 +2,9 @@
 //! Python's `get_sample_value`, give their users.
 //!
 //! - [`parse`]: a strict parser of the text expositions (text 0.0.4, OpenMetrics 1.0)
-//!   into families, samples, labels, exemplars and timestamps;
+//!   into families, samples, labels, exemplars and timestamps, holding OpenMetrics
+//!   histograms, summaries, state sets and info to their rules as Python's strict parser
+//!   does, in time linear in the text;
 //! - [`sample_value`] and [`series_count`]: read one value, count a family's series;
 //! - [`assert_exposition`] / [`compare_exposition`]: a registry's exposition against an
 //!   expected text, independent of family and series order, with a readable diff (Go's
@@ -31,12 +33,14 @@
 
 mod lint;
 mod parse;
+mod rules;
 mod tokens;
 
 pub use lint::{Problem, lint};
 pub use parse::{Exposition, MetricFamily, ParseError, Sample, Syntax, parse};
 pub use tokens::Exemplar;
 
+use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 
 use crate::Registry;
@@ -54,6 +58,9 @@ fn scraped(registry: &Registry) -> Result<Exposition, String> {
 /// The value of the sample `name` whose labels are exactly `labels` (in any order), as
 /// a scrape would see it now; `None` if there is none (Python's `get_sample_value`).
 pub fn sample_value(registry: &Registry, name: &str, labels: &[(&str, &str)]) -> Option<f64> {
+    // A sample whose every label is one of `labels`, as many as them, has exactly them
+    // (its names are distinct): one look-up per label, not a scan of `labels`.
+    let wanted: HashMap<&str, &str> = labels.iter().copied().collect();
     scraped(registry)
         .ok()?
         .families
@@ -62,9 +69,9 @@ pub fn sample_value(registry: &Registry, name: &str, labels: &[(&str, &str)]) ->
         .find(|s| {
             s.name == name
                 && s.labels.len() == labels.len()
-                && labels
+                && s.labels
                     .iter()
-                    .all(|(n, v)| s.labels.iter().any(|(sn, sv)| sn == n && sv == v))
+                    .all(|(n, v)| wanted.get(n.as_str()) == Some(&v.as_str()))
         })
         .map(|s| s.value)
 }
@@ -158,11 +165,13 @@ pub fn compare_exposition(
     if expected == actual {
         return Ok(());
     }
+    let (expected_set, actual_set): (HashSet<&String>, HashSet<&String>) =
+        (expected.iter().collect(), actual.iter().collect());
     let mut diff = String::from("the exposition differs from the expected text:\n");
-    for line in expected.iter().filter(|l| !actual.contains(l)) {
+    for line in expected.iter().filter(|l| !actual_set.contains(l)) {
         let _ = writeln!(diff, "- {line}");
     }
-    for line in actual.iter().filter(|l| !expected.contains(l)) {
+    for line in actual.iter().filter(|l| !expected_set.contains(l)) {
         let _ = writeln!(diff, "+ {line}");
     }
     Err(diff)

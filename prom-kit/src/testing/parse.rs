@@ -1,16 +1,19 @@
 //! A strict parser of the text expositions — Prometheus text 0.0.4 and 1.0.0, OpenMetrics
 //! 1.0 — into [`Exposition`]: families with their metadata and samples. Strict like
 //! Python's OpenMetrics parser: every line must be well formed, a family's lines stay
-//! together, metadata comes before samples, and OpenMetrics ends with `# EOF`. Names
+//! together, metadata comes before samples, OpenMetrics ends with `# EOF`, and each type's
+//! rules hold (`rules.rs`: histogram buckets, summary quantiles, counts, groups). Names
 //! outside the legacy set are read in Prometheus 3's quoted form (`{"a.b","c.d"="x"} 1`,
 //! `# TYPE "a.b" counter`), which text 1.0.0 and UTF-8 OpenMetrics scrapes carry.
 //! The line's pieces (names, label sets, values, exemplars) are read in `tokens.rs`.
 
+use std::collections::HashSet;
 use std::fmt;
 
+use super::rules::FamilyRules;
 use super::tokens::{
     Exemplar, is_metric_name, parse_exemplar, parse_timestamp, parse_value, read_label_pairs,
-    read_quoted_name, same_labels, unescape_help,
+    read_quoted_name, unescape_help,
 };
 
 /// Which text format to parse.
@@ -125,14 +128,24 @@ fn suffixes(kind: Option<&str>, syntax: Syntax) -> &'static [&'static str] {
 ///
 /// # Errors
 ///
-/// The first line that breaks the format.
+/// The first line that breaks the format; a rule on a whole histogram series (its `+Inf`
+/// bucket, its count and sum) names the series' last line.
 pub fn parse(text: &str, syntax: Syntax) -> Result<Exposition, ParseError> {
     Parser::new(syntax).run(text)
 }
 
+/// The parser's state. Every check is a set lookup, so parsing takes time linear in the
+/// text.
 struct Parser {
     syntax: Syntax,
     families: Vec<MetricFamily>,
+    /// The names of the families so far, the current one's included.
+    names: HashSet<String>,
+    /// The sample names the types of the families before the current one claim
+    /// (OpenMetrics: a later sample with one of them splits its family).
+    claimed: HashSet<String>,
+    /// The current family's rules, from its first sample on.
+    rules: Option<FamilyRules>,
     /// Whether the current (last) family has had a sample yet.
     sampled: bool,
     line: usize,
@@ -143,6 +156,9 @@ impl Parser {
         Self {
             syntax,
             families: Vec::new(),
+            names: HashSet::new(),
+            claimed: HashSet::new(),
+            rules: None,
             sampled: false,
             line: 0,
         }
@@ -175,6 +191,7 @@ impl Parser {
             self.line += 1;
             self.read_line(line)?;
         }
+        self.close_family()?;
         Ok(Exposition {
             families: self.families,
         })
@@ -232,14 +249,16 @@ impl Parser {
         if !quoted && !is_metric_name(name) {
             return Err(self.error(format!("invalid metric name {name:?} in # {keyword}")));
         }
-        let family = self.family_for_metadata(name)?;
+        self.family_for_metadata(name)?;
+        let line = self.line;
+        let fail = |message: String| ParseError { line, message };
+        let family = self.current();
         match keyword {
             "HELP" => {
                 if family.help.is_some() {
-                    return Err(self.error(format!("second # HELP for {name}")));
+                    return Err(fail(format!("second # HELP for {name}")));
                 }
-                let help = unescape_help(value, openmetrics).map_err(|e| self.error(e))?;
-                self.current().help = Some(help);
+                family.help = Some(unescape_help(value, openmetrics).map_err(fail)?);
             }
             "TYPE" => {
                 let types = if openmetrics {
@@ -248,46 +267,73 @@ impl Parser {
                     TEXT_TYPES
                 };
                 if !types.contains(&value) {
-                    return Err(self.error(format!("unknown type {value:?}")));
+                    return Err(fail(format!("unknown type {value:?}")));
                 }
                 if family.kind.is_some() {
-                    return Err(self.error(format!("second # TYPE for {name}")));
+                    return Err(fail(format!("second # TYPE for {name}")));
                 }
-                self.current().kind = Some(value.to_owned());
+                family.kind = Some(value.to_owned());
             }
             _ => {
                 if family.unit.is_some() {
-                    return Err(self.error(format!("second # UNIT for {name}")));
+                    return Err(fail(format!("second # UNIT for {name}")));
                 }
                 if !value.is_empty() && !name.ends_with(&format!("_{value}")) {
-                    return Err(self.error(format!("{name} does not end with its unit {value}")));
+                    return Err(fail(format!("{name} does not end with its unit {value}")));
                 }
-                self.current().unit = Some(value.to_owned());
+                family.unit = Some(value.to_owned());
             }
+        }
+        let unitless = matches!(family.kind.as_deref(), Some("info" | "stateset"));
+        if unitless && family.unit.as_deref().is_some_and(|unit| !unit.is_empty()) {
+            return Err(fail(format!("{name}: an info or state set has no unit")));
         }
         Ok(())
     }
 
     /// The family a metadata line for `name` belongs to: the current one if it is
     /// `name` and has no samples yet, else a new one (never one seen before).
-    fn family_for_metadata(&mut self, name: &str) -> Result<MetricFamily, ParseError> {
+    fn family_for_metadata(&mut self, name: &str) -> Result<(), ParseError> {
         if let Some(current) = self.families.last() {
             if current.name == name {
                 if self.sampled {
                     return Err(self.error(format!("metadata for {name} after its samples")));
                 }
-                return Ok(current.clone());
+                return Ok(());
             }
         }
-        if self.families.iter().any(|f| f.name == name) {
+        if self.names.contains(name) {
             return Err(self.error(format!("the lines of {name} are not together")));
         }
+        self.open_family(name)
+    }
+
+    /// Ends the current family (its last checks; in OpenMetrics, the sample names it
+    /// claims) and starts the family `name`.
+    fn open_family(&mut self, name: &str) -> Result<(), ParseError> {
+        self.close_family()?;
+        self.names.insert(name.to_owned());
         self.families.push(MetricFamily {
             name: name.to_owned(),
             ..MetricFamily::default()
         });
         self.sampled = false;
-        Ok(self.families.last().cloned().unwrap_or_default())
+        Ok(())
+    }
+
+    /// The checks only a family's end allows, and the sample names it claims.
+    fn close_family(&mut self) -> Result<(), ParseError> {
+        if let Some(mut rules) = self.rules.take() {
+            rules.finish()?;
+        }
+        if self.syntax == Syntax::OpenMetrics {
+            if let Some(family) = self.families.last() {
+                for suffix in suffixes(family.kind.as_deref(), self.syntax) {
+                    self.claimed.insert(format!("{}{suffix}", family.name));
+                }
+            }
+        }
+        Ok(())
     }
 
     fn current(&mut self) -> &mut MetricFamily {
@@ -363,26 +409,21 @@ impl Parser {
     /// suffixes, else a new untyped family (never one seen before).
     fn place_sample(&mut self, sample: Sample) -> Result<(), ParseError> {
         let syntax = self.syntax;
-        let fits = |family: &MetricFamily| {
+        let belongs = self.families.last().is_some_and(|family| {
             suffixes(family.kind.as_deref(), syntax)
                 .iter()
                 .any(|suffix| sample.name.strip_suffix(suffix) == Some(family.name.as_str()))
-        };
-        let belongs = self.families.last().is_some_and(fits);
+        });
         if !belongs {
-            if syntax == Syntax::OpenMetrics && self.families.iter().any(fits) {
+            let claimed = syntax == Syntax::OpenMetrics && self.claimed.contains(&sample.name);
+            if claimed || self.names.contains(&sample.name) {
                 return Err(self.error(format!("the lines of {} are not together", sample.name)));
             }
-            if self.families.iter().any(|f| f.name == sample.name) {
-                return Err(self.error(format!("the lines of {} are not together", sample.name)));
-            }
-            self.families.push(MetricFamily {
-                name: sample.name.clone(),
-                ..MetricFamily::default()
-            });
+            self.open_family(&sample.name)?;
         }
+        let line = self.line;
+        let family = self.current();
         if sample.exemplar.is_some() {
-            let family = self.current();
             let allowed = match family.kind.as_deref() {
                 Some("counter") => sample.name.ends_with("_total"),
                 Some("histogram" | "gaugehistogram") => sample.name.ends_with("_bucket"),
@@ -392,27 +433,15 @@ impl Parser {
                 return Err(self.error("exemplars go on counter totals and histogram buckets"));
             }
         }
-        let family = self.current();
-        let counts = matches!(
-            family.kind.as_deref(),
-            Some("counter" | "histogram" | "gaugehistogram" | "summary")
-        ) && ["_total", "_count", "_bucket", "_created", "_gcount"]
-            .iter()
-            .any(|suffix| sample.name.ends_with(suffix));
-        if counts && (sample.value.is_nan() || sample.value < 0.0) {
-            return Err(self.error(format!(
-                "{} counts, so it cannot be negative or NaN",
-                sample.name
-            )));
-        }
-        let family = self.current();
-        if family
-            .samples
-            .iter()
-            .any(|s| s.name == sample.name && same_labels(&s.labels, &sample.labels))
-        {
-            return Err(self.error(format!("{} repeats a series", sample.name)));
-        }
+        let family = self.families.last_mut().ok_or_else(|| ParseError {
+            line,
+            message: "a sample outside a family".into(),
+        })?;
+        let openmetrics = syntax == Syntax::OpenMetrics;
+        let rules = self
+            .rules
+            .get_or_insert_with(|| FamilyRules::new(family.kind.as_deref(), openmetrics));
+        rules.check(&family.name, &sample, line)?;
         family.samples.push(sample);
         self.sampled = true;
         Ok(())

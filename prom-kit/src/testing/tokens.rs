@@ -1,10 +1,7 @@
 //! The pieces of an exposition line the parser reads: names, quoted label values and
 //! names, label sets, `# HELP` text, values, timestamps and exemplars.
 
-/// Whether two label sets are equal regardless of order.
-pub(super) fn same_labels(a: &[(String, String)], b: &[(String, String)]) -> bool {
-    a.len() == b.len() && a.iter().all(|pair| b.contains(pair))
-}
+use std::collections::HashSet;
 
 /// Whether `name` is a valid metric name.
 pub(super) fn is_metric_name(name: &str) -> bool {
@@ -27,8 +24,31 @@ fn is_label_name(name: &str) -> bool {
 /// Label pairs in the order written.
 pub(super) type Labels = Vec<(String, String)>;
 
-/// Reads `name="value",…}` (after `{`); returns the pairs and the rest after `}`.
-pub(super) fn read_label_pairs(mut rest: &str) -> Result<(Labels, &str), String> {
+/// Reads `name="value",…}` (after `{`); returns the pairs and the rest after `}`. No
+/// label name may repeat.
+pub(super) fn read_label_pairs(rest: &str) -> Result<(Labels, &str), String> {
+    let (labels, rest) = read_pairs(rest)?;
+    // A few names compare with those before them; more go through a set, where comparing
+    // each with all before it would be quadratic in a line's labels.
+    let repeated = if labels.len() <= 8 {
+        (1..labels.len())
+            .find(|&i| labels[..i].iter().any(|(n, _)| *n == labels[i].0))
+            .map(|i| labels[i].0.as_str())
+    } else {
+        let mut names = HashSet::with_capacity(labels.len());
+        labels
+            .iter()
+            .map(|(n, _)| n.as_str())
+            .find(|n| !names.insert(*n))
+    };
+    match repeated {
+        Some(name) => Err(format!("label {name} repeated")),
+        None => Ok((labels, rest)),
+    }
+}
+
+/// Reads `name="value",…}` (after `{`), repeats allowed.
+fn read_pairs(mut rest: &str) -> Result<(Labels, &str), String> {
     let mut labels: Labels = Vec::new();
     if let Some(after) = rest.strip_prefix('}') {
         return Ok((labels, after));
@@ -50,9 +70,6 @@ pub(super) fn read_label_pairs(mut rest: &str) -> Result<(Labels, &str), String>
             .strip_prefix('=')
             .ok_or_else(|| format!("expected = after the label name {name:?}"))?;
         let (value, after) = read_quoted(after_eq)?;
-        if labels.iter().any(|(n, _)| n == name) {
-            return Err(format!("label {name} repeated"));
-        }
         labels.push((name.to_owned(), value));
         if let Some(after) = after.strip_prefix('}') {
             return Ok((labels, after));
@@ -75,23 +92,23 @@ pub(super) fn read_quoted_name(text: &str) -> Result<(String, &str), String> {
 
 /// Reads a quoted label value (escapes `\\`, `\"`, `\n`); returns it and the rest.
 fn read_quoted(text: &str) -> Result<(String, &str), String> {
-    let mut chars = text
-        .strip_prefix('"')
-        .ok_or("a label value is quoted")?
-        .char_indices();
+    let mut rest = text.strip_prefix('"').ok_or("a label value is quoted")?;
     let mut value = String::new();
     loop {
-        match chars.next() {
-            None => return Err("unterminated label value".into()),
-            Some((i, '"')) => return Ok((value, &text[i + 2..])),
-            Some((_, '\\')) => match chars.next() {
-                Some((_, '\\')) => value.push('\\'),
-                Some((_, '"')) => value.push('"'),
-                Some((_, 'n')) => value.push('\n'),
-                other => return Err(format!("invalid escape {:?}", other.map(|o| o.1))),
-            },
-            Some((_, c)) => value.push(c),
+        // The text up to the next quote or backslash goes in whole.
+        let at = rest.find(['"', '\\']).ok_or("unterminated label value")?;
+        value.push_str(&rest[..at]);
+        if rest[at..].starts_with('"') {
+            return Ok((value, &rest[at + 1..]));
         }
+        let mut escaped = rest[at + 1..].chars();
+        match escaped.next() {
+            Some('\\') => value.push('\\'),
+            Some('"') => value.push('"'),
+            Some('n') => value.push('\n'),
+            other => return Err(format!("invalid escape {other:?}")),
+        }
+        rest = escaped.as_str();
     }
 }
 
