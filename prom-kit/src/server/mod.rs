@@ -21,7 +21,9 @@
 //! # Ok::<(), prom_kit::Error>(())
 //! ```
 
+mod body;
 mod connection;
+mod eviction;
 mod service;
 
 use std::net::{SocketAddr, ToSocketAddrs};
@@ -52,8 +54,13 @@ pub const DEFAULT_MAX_CONNECTIONS: usize = 512;
 ///   after an idle spell (10 s by default; Go's `ReadHeaderTimeout`);
 /// - a keep-alive connection is closed after the [idle timeout](Self::idle_timeout)
 ///   without a new request (90 s);
-/// - at most [`max_connections`](Self::max_connections) are open at once (512); further
-///   clients wait in the listen backlog until one closes;
+/// - a response must be read within the idle timeout of its head, so that a client that
+///   stops reading cannot hold its connection;
+/// - at most [`max_connections`](Self::max_connections) are open at once (512). At the
+///   limit, a new client takes the place of the connection that has waited longest for a
+///   complete request head (a slowloris client's, say) or, if none is, of the one idle
+///   longest between keep-alive requests; a connection serving a request or sending its
+///   response is never cut, and when all are, the new client waits until one closes;
 /// - a shutdown closes at once the connections that have not sent a complete request and
 ///   gives requests in progress the [shutdown grace](Self::shutdown_grace) (5 s);
 /// - accept errors (out of file descriptors, say) are retried with a back-off of 5 ms
@@ -106,15 +113,16 @@ impl Server {
         self
     }
 
-    /// How long a keep-alive connection may wait for its next request
-    /// ([`DEFAULT_IDLE_TIMEOUT`]).
+    /// How long a keep-alive connection may wait for its next request, and a client may
+    /// take to read a response from its head ([`DEFAULT_IDLE_TIMEOUT`]).
     pub fn idle_timeout(mut self, timeout: Duration) -> Self {
         self.idle_timeout = timeout;
         self
     }
 
     /// How many connections are open at once, at most ([`DEFAULT_MAX_CONNECTIONS`];
-    /// at least 1).
+    /// at least 1). At the limit a new connection evicts one that is not in use (see
+    /// [`Server`]).
     pub fn max_connections(mut self, limit: usize) -> Self {
         self.max_connections = limit.max(1);
         self

@@ -16,7 +16,9 @@ use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
 
+use super::body::TrackedBody;
 use super::connection::{Activity, Timeouts, WatchedStream, drive};
+use super::eviction::OpenConnections;
 use crate::http::{MetricsHandler, OwnedScrapeRequest, ScrapeRequest};
 
 /// What the accept loop and its connections are configured with.
@@ -32,7 +34,9 @@ pub(super) struct Settings {
 const MAX_HEADER_BYTES: usize = 64 * 1024;
 
 /// Accepts connections until `stopped` turns true, then closes the connections that have
-/// not sent a complete request and waits up to `grace` for the others.
+/// not sent a complete request and waits up to `grace` for the others. At the connection
+/// limit, a new connection evicts one that is not serving a request (see
+/// [`OpenConnections::evict_one`]).
 pub(super) async fn run(
     listener: TcpListener,
     handler: MetricsHandler,
@@ -40,17 +44,11 @@ pub(super) async fn run(
     mut stopped: watch::Receiver<bool>,
 ) {
     let permits = Arc::new(Semaphore::new(settings.max_connections.max(1)));
+    let mut open = OpenConnections::default();
     let mut connections = JoinSet::new();
     let mut backoff = AcceptBackoff::default();
     loop {
         while connections.try_join_next().is_some() {}
-        // At the connection limit, wait for a slot before accepting more (Go's
-        // `netutil.LimitListener`): new clients wait in the listen backlog.
-        let permit = tokio::select! {
-            permit = Arc::clone(&permits).acquire_owned() => permit,
-            () = stop_requested(&mut stopped) => break,
-        };
-        let Ok(permit) = permit else { break };
         let accepted = tokio::select! {
             accepted = listener.accept() => accepted,
             () = stop_requested(&mut stopped) => break,
@@ -70,7 +68,27 @@ pub(super) async fn run(
                 continue;
             }
         };
+        let permit = match Arc::clone(&permits).try_acquire_owned() {
+            Ok(permit) => permit,
+            Err(_) => {
+                // At the limit: let the connections read what has arrived (a request head
+                // completed is never cut), then evict one not using its connection.
+                tokio::task::yield_now().await;
+                if permits.available_permits() == 0 {
+                    open.evict_one();
+                }
+                // Its slot is free once its task has closed it; if every connection is
+                // serving, wait for one to finish (Go's `netutil.LimitListener`).
+                let permit = tokio::select! {
+                    permit = Arc::clone(&permits).acquire_owned() => permit,
+                    () = stop_requested(&mut stopped) => break,
+                };
+                let Ok(permit) = permit else { break };
+                permit
+            }
+        };
         let activity = Activity::accepted();
+        open.add(&activity);
         let service = service_fn({
             let (handler, path, activity) = (
                 handler.clone(),
@@ -83,8 +101,7 @@ pub(super) async fn run(
                 let activity = Arc::clone(&activity);
                 async move {
                     let response = answer.await;
-                    activity.served();
-                    Ok::<_, Infallible>(response)
+                    Ok::<_, Infallible>(response.map(|body| TrackedBody::new(body, activity)))
                 }
             }
         });
