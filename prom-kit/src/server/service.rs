@@ -7,7 +7,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use http::header::{CONTENT_TYPE, HeaderValue};
 use http::{Request, Response, StatusCode};
-use http_body_util::Full;
+use http_body_util::{Either, Full};
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
@@ -19,7 +19,7 @@ use tokio::task::JoinSet;
 use super::body::TrackedBody;
 use super::connection::{Activity, Timeouts, WatchedStream, drive};
 use super::eviction::OpenConnections;
-use crate::http::{MetricsHandler, OwnedScrapeRequest, ScrapeRequest};
+use crate::http::{MetricsHandler, OwnedScrapeRequest, ScrapeBody, ScrapeRequest};
 
 /// What the accept loop and its connections are configured with.
 #[derive(Clone, Debug)]
@@ -68,24 +68,23 @@ pub(super) async fn run(
                 continue;
             }
         };
-        let permit = match Arc::clone(&permits).try_acquire_owned() {
-            Ok(permit) => permit,
-            Err(_) => {
-                // At the limit: let the connections read what has arrived (a request head
-                // completed is never cut), then evict one not using its connection.
-                tokio::task::yield_now().await;
-                if permits.available_permits() == 0 {
-                    open.evict_one();
-                }
-                // Its slot is free once its task has closed it; if every connection is
-                // serving, wait for one to finish (Go's `netutil.LimitListener`).
-                let permit = tokio::select! {
-                    permit = Arc::clone(&permits).acquire_owned() => permit,
-                    () = stop_requested(&mut stopped) => break,
-                };
-                let Ok(permit) = permit else { break };
-                permit
+        let permit = if let Ok(permit) = Arc::clone(&permits).try_acquire_owned() {
+            permit
+        } else {
+            // At the limit: let the connections read what has arrived (a request head
+            // completed is never cut), then evict one not using its connection.
+            tokio::task::yield_now().await;
+            if permits.available_permits() == 0 {
+                open.evict_one();
             }
+            // Its slot is free once its task has closed it; if every connection is
+            // serving, wait for one to finish (Go's `netutil.LimitListener`).
+            let permit = tokio::select! {
+                permit = Arc::clone(&permits).acquire_owned() => permit,
+                () = stop_requested(&mut stopped) => break,
+            };
+            let Ok(permit) = permit else { break };
+            permit
         };
         let activity = Activity::accepted();
         open.add(&activity);
@@ -181,16 +180,17 @@ impl AcceptBackoff {
 /// [`MetricsHandler::handle_async`]: async collectors within the scrape's deadline, the
 /// encoding on tokio's blocking pool, so that a large registry never stalls the
 /// runtime's workers (a current-thread runtime has only one).
+/// Scrapes answer with their [`ScrapeBody`] (it holds the scrape's slot until sent).
 async fn respond(
     handler: MetricsHandler,
     path: Arc<str>,
     request: Request<Incoming>,
-) -> Response<Full<Bytes>> {
+) -> Response<Either<ScrapeBody, Full<Bytes>>> {
     let request_path = request.uri().path();
     if request_path == &*path {
         let owned = OwnedScrapeRequest::from(ScrapeRequest::from(&request));
         let scrape = handler.handle_async(owned).await;
-        Response::<Vec<u8>>::from(scrape).map(|body| Full::new(Bytes::from(body)))
+        Response::<ScrapeBody>::from(scrape).map(Either::Left)
     } else if request_path == "/-/healthy" {
         text(StatusCode::OK, "OK\n")
     } else {
@@ -201,8 +201,10 @@ async fn respond(
     }
 }
 
-fn text(status: StatusCode, body: &'static str) -> Response<Full<Bytes>> {
-    let mut response = Response::new(Full::new(Bytes::from_static(body.as_bytes())));
+fn text(status: StatusCode, body: &'static str) -> Response<Either<ScrapeBody, Full<Bytes>>> {
+    let mut response = Response::new(Either::Right(Full::new(Bytes::from_static(
+        body.as_bytes(),
+    ))));
     *response.status_mut() = status;
     response.headers_mut().insert(
         CONTENT_TYPE,

@@ -383,7 +383,7 @@ fn half_open(address: SocketAddr) -> Option<TcpStream> {
 fn closed_now(stream: &mut TcpStream) -> bool {
     let mut buffer = [0u8; 64];
     match stream.read(&mut buffer) {
-        Ok(_) => true,
+        Ok(read) => read == 0,
         Err(error) => error.kind() != std::io::ErrorKind::WouldBlock,
     }
 }
