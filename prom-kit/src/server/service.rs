@@ -1,14 +1,8 @@
-//! The accept loop and the request routing of the exporter server.
+//! The accept loop of the server, and the service of each connection.
 
-use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
 
-use bytes::Bytes;
-use http::header::{CONTENT_TYPE, HeaderValue};
-use http::{Request, Response, StatusCode};
-use http_body_util::{Either, Full};
-use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
@@ -19,18 +13,18 @@ use tokio::task::JoinSet;
 use super::body::TrackedBody;
 use super::connection::{Activity, Timeouts, WatchedStream, drive};
 use super::eviction::OpenConnections;
-use crate::http::{MetricsHandler, OwnedScrapeRequest, ScrapeBody, ScrapeRequest};
+use super::routes::{AppError, Routes};
 
 /// What the accept loop and its connections are configured with.
 #[derive(Clone, Debug)]
 pub(super) struct Settings {
-    pub(super) path: Arc<str>,
     pub(super) timeouts: Timeouts,
     pub(super) max_connections: usize,
     pub(super) grace: Duration,
 }
 
-/// The largest request head accepted (a scrape's is a few hundred bytes).
+/// The largest request head accepted (a scrape's is a few hundred bytes; hyper's own
+/// default is about 400 KiB).
 const MAX_HEADER_BYTES: usize = 64 * 1024;
 
 /// Accepts connections until `stopped` turns true, then closes the connections that have
@@ -39,7 +33,7 @@ const MAX_HEADER_BYTES: usize = 64 * 1024;
 /// [`OpenConnections::evict_one`]).
 pub(super) async fn run(
     listener: TcpListener,
-    handler: MetricsHandler,
+    routes: Routes,
     settings: Settings,
     mut stopped: watch::Receiver<bool>,
 ) {
@@ -89,18 +83,14 @@ pub(super) async fn run(
         let activity = Activity::accepted();
         open.add(&activity);
         let service = service_fn({
-            let (handler, path, activity) = (
-                handler.clone(),
-                Arc::clone(&settings.path),
-                Arc::clone(&activity),
-            );
+            let (routes, activity) = (routes.clone(), Arc::clone(&activity));
             move |request| {
                 activity.serving();
-                let answer = respond(handler.clone(), Arc::clone(&path), request);
+                let answer = routes.answer(request);
                 let activity = Arc::clone(&activity);
                 async move {
-                    let response = answer.await;
-                    Ok::<_, Infallible>(response.map(|body| TrackedBody::new(body, activity)))
+                    let response = answer.await?;
+                    Ok::<_, AppError>(response.map(|body| TrackedBody::new(body, activity)))
                 }
             }
         });
@@ -174,41 +164,4 @@ impl AcceptBackoff {
     fn reset(&mut self) {
         self.delay = None;
     }
-}
-
-/// Routes one request: the metrics path, `/-/healthy`, or 404. Scrapes go through
-/// [`MetricsHandler::handle_async`]: async collectors within the scrape's deadline, the
-/// encoding on tokio's blocking pool, so that a large registry never stalls the
-/// runtime's workers (a current-thread runtime has only one).
-/// Scrapes answer with their [`ScrapeBody`] (it holds the scrape's slot until sent).
-async fn respond(
-    handler: MetricsHandler,
-    path: Arc<str>,
-    request: Request<Incoming>,
-) -> Response<Either<ScrapeBody, Full<Bytes>>> {
-    let request_path = request.uri().path();
-    if request_path == &*path {
-        let owned = OwnedScrapeRequest::from(ScrapeRequest::from(&request));
-        let scrape = handler.handle_async(owned).await;
-        Response::<ScrapeBody>::from(scrape).map(Either::Left)
-    } else if request_path == "/-/healthy" {
-        text(StatusCode::OK, "OK\n")
-    } else {
-        text(
-            StatusCode::NOT_FOUND,
-            "not found; metrics are served elsewhere\n",
-        )
-    }
-}
-
-fn text(status: StatusCode, body: &'static str) -> Response<Either<ScrapeBody, Full<Bytes>>> {
-    let mut response = Response::new(Either::Right(Full::new(Bytes::from_static(
-        body.as_bytes(),
-    ))));
-    *response.status_mut() = status;
-    response.headers_mut().insert(
-        CONTENT_TYPE,
-        HeaderValue::from_static("text/plain; charset=utf-8"),
-    );
-    response
 }
