@@ -7,7 +7,8 @@
 //! | `basic` | the core crate alone, behind a minimal blocking listener |
 //! | `grpc-app` | a tonic gRPC service (unary and server-streaming) with go-grpc-middleware's metrics, and a client mode |
 //!
-//! This library holds the little they share: where to listen and when to stop.
+//! This library holds the little they share: where to listen, when to stop, and how long
+//! requests in progress get to finish then.
 
 pub mod greeter;
 
@@ -20,6 +21,17 @@ pub fn listen_addr(default: &str) -> String {
 /// protocol: `METRICS_ADDR` if set, else `default`.
 pub fn metrics_addr(default: &str) -> String {
     std::env::var("METRICS_ADDR").unwrap_or_else(|_| default.to_owned())
+}
+
+/// How long requests (or calls) in progress get to finish once the app is told to stop:
+/// `SHUTDOWN_GRACE` in seconds (`5`, `0.5`) if set to a positive number, else 5 s.
+pub fn shutdown_grace() -> std::time::Duration {
+    std::env::var("SHUTDOWN_GRACE")
+        .ok()
+        .and_then(|seconds| seconds.trim().parse::<f64>().ok())
+        .filter(|seconds| seconds.is_finite() && *seconds > 0.0)
+        .and_then(|seconds| std::time::Duration::try_from_secs_f64(seconds).ok())
+        .unwrap_or(prom_kit::server::DEFAULT_SHUTDOWN_GRACE)
 }
 
 /// Listens for Ctrl-C (SIGINT) and SIGTERM from now on, and returns what completes on the

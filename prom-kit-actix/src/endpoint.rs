@@ -1,9 +1,18 @@
 //! The `/metrics` handler.
 
+use std::convert::Infallible;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use actix_web::body::{BodySize, MessageBody};
 use actix_web::http::StatusCode;
 use actix_web::http::header::{ACCEPT, ACCEPT_ENCODING, HeaderName, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, Resource, web};
-use prom_kit::http::{MetricsHandler, OwnedScrapeRequest, ScrapeRequest, ScrapeResponse};
+use bytes::Bytes;
+use http_body::Body;
+use prom_kit::http::{
+    MetricsHandler, OwnedScrapeRequest, ScrapeBody, ScrapeRequest, ScrapeResponse,
+};
 
 /// Answers one scrape request through `handler`, encoding on the calling thread (see
 /// [`scrape_off_worker`] for async handlers).
@@ -31,11 +40,12 @@ fn scrape_request(request: &HttpRequest) -> ScrapeRequest<'_> {
     }
 }
 
-/// The scrape's answer as an actix response (actix has header types of its own).
-fn into_response(scrape: ScrapeResponse) -> HttpResponse {
+/// The scrape's answer as an actix response (actix has header types of its own); its
+/// body holds the scrape's slot until it has been sent.
+fn into_response(mut scrape: ScrapeResponse) -> HttpResponse {
     let status = StatusCode::from_u16(scrape.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let mut response = HttpResponse::build(status);
-    for (name, value) in scrape.headers {
+    for (name, value) in std::mem::take(&mut scrape.headers) {
         if let (Ok(name), Ok(value)) = (
             HeaderName::from_bytes(name.as_bytes()),
             HeaderValue::from_str(value),
@@ -43,7 +53,28 @@ fn into_response(scrape: ScrapeResponse) -> HttpResponse {
             response.insert_header((name, value));
         }
     }
-    response.body(scrape.body)
+    response.body(ActixScrapeBody(scrape.into_body()))
+}
+
+/// A [`ScrapeBody`] as an actix body.
+struct ActixScrapeBody(ScrapeBody);
+
+impl MessageBody for ActixScrapeBody {
+    type Error = Infallible;
+
+    fn size(&self) -> BodySize {
+        BodySize::Sized(self.0.size_hint().exact().unwrap_or_default())
+    }
+
+    fn poll_next(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Bytes, Infallible>>> {
+        // A scrape body has data frames only, always ready.
+        Pin::new(&mut self.get_mut().0)
+            .poll_frame(cx)
+            .map(|frame| frame.and_then(|frame| frame.ok()?.into_data().ok().map(Ok)))
+    }
 }
 
 /// [`scrape`] through [`MetricsHandler::handle_async`]: async collectors run within the

@@ -8,7 +8,9 @@ use std::task::{Context, Poll};
 
 use axum::body::Body;
 use http::{Request, Response};
-use prom_kit::http::{MetricsHandler, OwnedScrapeRequest, ScrapeRequest, ScrapeResponse};
+use prom_kit::http::{
+    MetricsHandler, OwnedScrapeRequest, ScrapeBody, ScrapeRequest, ScrapeResponse,
+};
 use tower_service::Service;
 
 /// A tower service answering scrapes of a registry through a [`MetricsHandler`]; mount
@@ -64,7 +66,8 @@ impl Future for ScrapeFuture {
         let Poll::Ready(scrape) = self.scrape.as_mut().poll(cx) else {
             return Poll::Pending;
         };
-        let response = Response::<Vec<u8>>::from(scrape).map(Body::from);
+        // The body holds the scrape's slot until it has been sent.
+        let response = Response::<ScrapeBody>::from(scrape).map(Body::new);
         Poll::Ready(Ok(response))
     }
 }

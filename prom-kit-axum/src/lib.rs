@@ -7,6 +7,10 @@
 //!   route template ([`MatchedPath`](axum::extract::MatchedPath), never the raw path) and
 //!   status, and in-flight requests by method.
 //!
+//! - `app_server` (feature `server`) serves the router through prom-kit's server, with
+//!   the header-read and idle timeouts, connection limit and bounded graceful shutdown
+//!   that `axum::serve` leaves out.
+//!
 //! All behaviour and every metric name comes from [`prom_kit::http`], shared with the
 //! actix-web adapter, so both export the same series.
 //!
@@ -30,15 +34,22 @@
 //! count in full. A request whose handler future is dropped before a response exists (the
 //! client disconnected) leaves the in-flight gauge and is not counted as a request.
 
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
 mod body;
 mod endpoint;
 mod future;
 mod layer;
+#[cfg(feature = "server")]
+mod server;
 
 pub use body::MetricsBody;
 pub use endpoint::{MetricsEndpoint, ScrapeFuture};
 pub use future::{HttpResponses, ResponseFuture};
 pub use layer::{MetricsLayer, MetricsService};
+#[cfg(feature = "server")]
+#[cfg_attr(docsrs, doc(cfg(feature = "server")))]
+pub use server::app_server;
 
 /// The README's examples, compiled and run as doc tests.
 #[cfg(doctest)]

@@ -1,6 +1,10 @@
 //! An axum service that counts its requests: the Rust counterpart of the aiohttp example
 //! (`requests_total`), plus prom-kit's request metrics middleware and `/metrics`.
 //!
+//! It is served by `prom_kit_axum::app_server` rather than `axum::serve`: connections
+//! get a header-read timeout and an idle timeout, and on SIGTERM or Ctrl-C requests in
+//! progress get a grace period (`SHUTDOWN_GRACE`, 5 s) instead of an unbounded wait.
+//!
 //! ```text
 //! cargo run -p prom-kit-examples --bin axum-app      # LISTEN_ADDR, default 127.0.0.1:3000
 //! curl http://127.0.0.1:3000/users/7
@@ -84,13 +88,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         }))
         .with_state(app_metrics);
 
-    let listener =
-        tokio::net::TcpListener::bind(prom_kit_examples::listen_addr("127.0.0.1:3000")).await?;
     let stop = prom_kit_examples::shutdown_signal()?;
-    println!("axum-app listening on http://{}", listener.local_addr()?);
-    axum::serve(listener, app)
-        .with_graceful_shutdown(stop)
+    // Header-read and idle timeouts, a connection limit, and a bounded graceful shutdown.
+    let server = prom_kit_axum::app_server(app)
+        .shutdown_grace(prom_kit_examples::shutdown_grace())
+        .start(prom_kit_examples::listen_addr("127.0.0.1:3000"))
         .await?;
+    println!("axum-app listening on http://{}", server.local_addr());
+    stop.await;
+    server.shutdown().await;
     Ok(())
 }
 

@@ -4,6 +4,12 @@
 //! histogram (classic and native buckets); prom-kit's standalone server serves them, with
 //! the process collector, on their own address.
 //!
+//! On SIGTERM or Ctrl-C it stops accepting and lets calls in progress finish for a grace
+//! period (`SHUTDOWN_GRACE`, 5 s), then stops anyway: a call left unfinished (a client
+//! that never sends its request, a stream nobody reads) cannot hold the process. A call's
+//! handler gets 30 s at most, and HTTP/2 keep-alive pings close connections to clients
+//! that have gone away.
+//!
 //! In client mode it calls a running server — `count` greetings, one for an empty name,
 //! one countdown — through a client-metrics layer, and prints its `grpc_client_*`.
 //!
@@ -95,14 +101,34 @@ async fn serve() -> Result<(), Box<dyn std::error::Error>> {
         metrics_server.local_addr()
     );
 
-    tonic::transport::Server::builder()
+    // The grace runs from the signal: `serve_with_incoming_shutdown` alone would wait for
+    // every call in progress, however long.
+    let grace = prom_kit_examples::shutdown_grace();
+    let (signalled, signal) = tokio::sync::oneshot::channel();
+    let serving = tonic::transport::Server::builder()
+        // A call's handler gets 30 s at most (a client's shorter `grpc-timeout` wins).
+        .timeout(Duration::from_secs(30))
+        .http2_keepalive_interval(Some(Duration::from_secs(30)))
+        .http2_keepalive_timeout(Some(Duration::from_secs(10)))
         .layer(GrpcMetricsLayer::new(metrics))
         .add_service(GreeterServer::new(Greetings))
         .serve_with_incoming_shutdown(
             tokio_stream::wrappers::TcpListenerStream::new(listener),
-            stop,
-        )
-        .await?;
+            async move {
+                stop.await;
+                let _ = signalled.send(());
+            },
+        );
+    let grace_over = async move {
+        match signal.await {
+            Ok(()) => tokio::time::sleep(grace).await,
+            Err(_) => std::future::pending().await,
+        }
+    };
+    tokio::select! {
+        served = serving => served?,
+        () = grace_over => eprintln!("grpc-app: calls still in progress after {grace:?}; stopping"),
+    }
     metrics_server.shutdown().await;
     Ok(())
 }

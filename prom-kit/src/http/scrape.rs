@@ -1,9 +1,11 @@
 //! [`MetricsHandler`]: answers scrapes of a registry.
 
 mod async_handle;
+mod body;
 mod deadline;
 mod http_types;
 mod query;
+mod response;
 
 use std::io::Write;
 use std::sync::Arc;
@@ -16,9 +18,12 @@ use crate::error::Result;
 use crate::gzip::gzip_stream;
 use crate::registry::AsyncCollection;
 use crate::{Counter, Family, Gauge, Registry};
+pub use body::ScrapeBody;
 pub use deadline::parse_scrape_timeout;
 use deadline::{DEFAULT_DEADLINE_MARGIN, DEFAULT_SCRAPE_TIMEOUT};
 use query::requested_names;
+pub use response::ScrapeResponse;
+use response::{failed_scrape, plain};
 
 /// What the handler needs to know about a scrape request.
 #[derive(Clone, Copy, Debug, Default)]
@@ -93,17 +98,6 @@ impl From<ScrapeRequest<'_>> for OwnedScrapeRequest {
     }
 }
 
-/// The answer to a scrape, for the adapter to turn into its framework's response.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ScrapeResponse {
-    /// The HTTP status code.
-    pub status: u16,
-    /// Response headers (lowercase name, value).
-    pub headers: Vec<(&'static str, &'static str)>,
-    /// The response body (empty for `HEAD`).
-    pub body: Vec<u8>,
-}
-
 /// What to do when encoding reports an error (a collector failed).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
@@ -130,7 +124,9 @@ const STREAMED_CHUNK: usize = 512 << 10;
 /// - `HEAD`: the headers a `GET` would get, with status 200 and no body; the registry is
 ///   not encoded (so a failing collector shows only on `GET`);
 /// - any other method: `405` with `Allow: GET, HEAD`;
-/// - beyond the concurrent-scrape limit: `503`.
+/// - beyond the concurrent-scrape limit: `503`. A scrape holds its slot until its
+///   response is dropped or its [`ScrapeBody`] sent, so that slow readers cannot pile up
+///   rendered bodies: at most the limit's number are in memory at once.
 ///
 /// Unless disabled, it registers three metrics about its own scrapes in the registry it
 /// serves: `prom_kit_scrapes_total{code}`, `prom_kit_scrapes_in_flight` and
@@ -196,8 +192,13 @@ pub struct MetricsHandlerBuilder {
 }
 
 impl MetricsHandlerBuilder {
-    /// At most `limit` scrapes are encoded at once; more get `503 Service Unavailable`.
-    /// No limit by default, as in Go's `promhttp`.
+    /// At most `limit` scrapes are served at once — encoded, and their bodies sent; more
+    /// get `503 Service Unavailable`. No limit by default, as in Go's `promhttp`.
+    ///
+    /// A scrape holds its slot from admission until its response is dropped or its
+    /// [`ScrapeBody`] has handed over its last chunk, so the limit also bounds the
+    /// rendered bodies in memory: clients that read slowly (or not at all) hold at most
+    /// `limit` of them, and the others get `503` until they are done.
     pub fn max_concurrent_scrapes(mut self, limit: usize) -> Self {
         self.max_concurrent = Some(limit);
         self
@@ -291,8 +292,15 @@ impl MetricsHandlerBuilder {
 }
 
 /// A concurrent-scrape slot, released when dropped; owned, so that an async scrape can
-/// hold it across its collection and its encoding on another thread.
+/// hold it across its collection and its encoding on another thread, and its response
+/// until the body has been sent (see [`ScrapeBody`]).
 struct Slot(Arc<Inner>);
+
+impl std::fmt::Debug for Slot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Slot")
+    }
+}
 
 impl Drop for Slot {
     fn drop(&mut self) {
@@ -379,11 +387,7 @@ impl MetricsHandler {
         if head {
             // The headers a GET would get, without encoding a body only to drop it.
             let (headers, _) = self.headers(request);
-            return Admission::Answered(ScrapeResponse {
-                status: 200,
-                headers,
-                body: Vec::new(),
-            });
+            return Admission::Answered(ScrapeResponse::new(200, headers, Vec::new()));
         }
         Admission::Admitted(slot)
     }
@@ -407,7 +411,7 @@ impl MetricsHandler {
         &self,
         request: &ScrapeRequest<'_>,
         collection: &AsyncCollection,
-        _slot: Slot,
+        slot: Slot,
     ) -> ScrapeResponse {
         let inner = &*self.inner;
         let chosen = negotiate(request.accept);
@@ -479,11 +483,7 @@ impl MetricsHandler {
             }
         }
         inner.last_size.store(size, Ordering::Relaxed);
-        ScrapeResponse {
-            status: 200,
-            headers,
-            body,
-        }
+        ScrapeResponse::new(200, headers, body).holding(slot)
     }
 
     fn count_error(&self, cause: &str) {
@@ -501,40 +501,6 @@ enum Admission {
     Admitted(Slot),
     /// Answered without encoding.
     Answered(ScrapeResponse),
-}
-
-/// The `500` of a scrape that failed under [`ScrapeErrorPolicy::Fail`].
-fn failed_scrape(error: &crate::Error) -> ScrapeResponse {
-    ScrapeResponse {
-        status: 500,
-        headers: vec![("content-type", "text/plain; charset=utf-8")],
-        body: format!("error encoding metrics: {}\n", error_chain(error)).into_bytes(),
-    }
-}
-
-/// An error and its causes, `: `-separated.
-fn error_chain(error: &crate::Error) -> String {
-    let mut message = error.to_string();
-    let mut source = std::error::Error::source(error);
-    while let Some(cause) = source {
-        message.push_str(": ");
-        message.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    message
-}
-
-fn plain(
-    status: u16,
-    message: &str,
-    mut headers: Vec<(&'static str, &'static str)>,
-) -> ScrapeResponse {
-    headers.insert(0, ("content-type", "text/plain; charset=utf-8"));
-    ScrapeResponse {
-        status,
-        headers,
-        body: message.as_bytes().to_vec(),
-    }
 }
 
 #[cfg(test)]

@@ -1,16 +1,19 @@
 //! One client connection of the exporter server: its time limits and its part in a
 //! graceful shutdown.
 //!
-//! A connection is in one of three phases, told apart by watching its reads and the
-//! service calls:
+//! A connection is in one of four phases, told apart by watching its reads, the service
+//! calls and the response bodies:
 //! - **reading a request head** — from accept, or from the first byte after an idle
 //!   spell — bounded by the header-read timeout (Go's `ReadHeaderTimeout`);
 //! - **serving** a request — not bounded here (the handler's own work);
+//! - **sending** the response body — bounded by the idle timeout, counted from the
+//!   response head, so that a client that stops reading cannot hold its connection;
 //! - **idle** between keep-alive requests — bounded by the idle timeout (Go's
 //!   `IdleTimeout`).
 //!
 //! A shutdown closes at once every connection that has not sent a complete request, and
-//! lets the others finish the request they are serving.
+//! lets the others finish the request they are serving. At the connection limit, one that
+//! is reading a head or idle may be [evicted](Activity::evict) for a new one.
 
 use std::io;
 use std::pin::Pin;
@@ -40,8 +43,12 @@ enum Phase {
     ReadingHead(Instant),
     /// A request is being served.
     Serving,
+    /// The response head is out and its body being sent since the instant given.
+    Sending(Instant),
     /// The last response is out; no byte of the next request since the instant given.
     Idle(Instant),
+    /// Evicted to make room for a new connection: to be closed at once.
+    Evicted,
 }
 
 /// A connection's phase, shared by its reads, its service and its watchdog.
@@ -62,8 +69,13 @@ impl Activity {
         })
     }
 
+    /// Moves to `phase`, unless the connection is evicted (it stays so until closed).
     fn enter(&self, phase: Phase) {
-        *self.phase.lock() = phase;
+        let mut current = self.phase.lock();
+        if *current != Phase::Evicted {
+            *current = phase;
+        }
+        drop(current);
         self.changed.notify_one();
     }
 
@@ -72,9 +84,40 @@ impl Activity {
         self.enter(Phase::Serving);
     }
 
-    /// The service returned its response.
+    /// The service returned its response: the body is being sent.
+    pub(super) fn responded(&self) {
+        self.enter(Phase::Sending(Instant::now()));
+    }
+
+    /// The response body has ended (or was dropped): the connection waits for the next
+    /// request.
     pub(super) fn served(&self) {
         self.enter(Phase::Idle(Instant::now()));
+    }
+
+    /// How eager a connection is to be evicted, lowest first: one reading a request head
+    /// (`0`, since the instant given), then one idle between requests (`1`); `None` for
+    /// one serving or sending a response, which is never evicted.
+    pub(super) fn eviction_rank(&self) -> Option<(u8, Instant)> {
+        match *self.phase.lock() {
+            Phase::ReadingHead(since) => Some((0, since)),
+            Phase::Idle(since) => Some((1, since)),
+            Phase::Serving | Phase::Sending(_) | Phase::Evicted => None,
+        }
+    }
+
+    /// Marks the connection to be closed at once, if it is still reading a head or
+    /// idle (checked under the same lock as the phase changes, so a request that has
+    /// just begun is never cut); returns whether it was.
+    pub(super) fn evict(&self) -> bool {
+        let mut phase = self.phase.lock();
+        if !matches!(*phase, Phase::ReadingHead(_) | Phase::Idle(_)) {
+            return false;
+        }
+        *phase = Phase::Evicted;
+        drop(phase);
+        self.changed.notify_one();
+        true
     }
 
     /// Bytes arrived: an idle connection starts its next request head.
@@ -87,19 +130,22 @@ impl Activity {
         }
     }
 
-    /// When the connection's current phase runs out, if it can.
+    /// When the connection's current phase runs out, if it can (an evicted one has run
+    /// out already).
     fn deadline(&self, timeouts: Timeouts) -> Option<Instant> {
         match *self.phase.lock() {
             Phase::ReadingHead(since) => Some(since + timeouts.header_read),
             Phase::Serving => None,
-            Phase::Idle(since) => Some(since + timeouts.idle),
+            Phase::Sending(since) | Phase::Idle(since) => Some(since + timeouts.idle),
+            Phase::Evicted => Some(Instant::now()),
         }
     }
 
-    /// Whether a shutdown may let the connection finish: it is serving a request, or
-    /// idle after one (hyper then closes it at once). One still reading a head is cut.
+    /// Whether a shutdown may let the connection finish: it is serving a request or
+    /// sending its response, or idle after one (hyper then closes it at once). One still
+    /// reading a head, or evicted, is cut.
     fn may_finish(&self) -> bool {
-        !matches!(*self.phase.lock(), Phase::ReadingHead(_))
+        !matches!(*self.phase.lock(), Phase::ReadingHead(_) | Phase::Evicted)
     }
 }
 
@@ -241,5 +287,32 @@ mod tests {
             Some(idle_since + Duration::from_secs(5) + timeouts.header_read)
         );
         assert!(!activity.may_finish());
+        // A response being sent is bounded by the idle timeout, from its head.
+        activity.serving();
+        tokio::time::advance(Duration::from_secs(2)).await;
+        activity.responded();
+        let sending_since = Instant::now();
+        assert_eq!(
+            activity.deadline(timeouts),
+            Some(sending_since + timeouts.idle)
+        );
+        assert!(activity.may_finish());
+        assert!(!activity.evict(), "a response being sent is never evicted");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_evicted_connection_stays_evicted() {
+        let timeouts = Timeouts {
+            header_read: Duration::from_secs(10),
+            idle: Duration::from_secs(60),
+        };
+        let activity = Activity::accepted();
+        assert!(activity.evict());
+        assert!(!activity.evict(), "once");
+        // Its head completes just after: it is still to be closed at once.
+        activity.serving();
+        assert_eq!(activity.deadline(timeouts), Some(Instant::now()));
+        assert!(!activity.may_finish());
+        assert_eq!(activity.eviction_rank(), None);
     }
 }

@@ -8,6 +8,11 @@
 //! returning, so port 0 works and [`local_addr`](RunningServer::local_addr) tells the
 //! port; both shut down gracefully, letting scrapes in progress finish.
 //!
+//! The same server, with the same time limits, connection limit and bounded graceful
+//! shutdown, can serve an application instead ([`Server::for_service`];
+//! `prom_kit_axum::app_server` for an axum `Router`), which frameworks' own `serve`
+//! functions often leave without a header-read or idle timeout.
+//!
 //! ```
 //! use prom_kit::{Counter, Registry};
 //!
@@ -21,14 +26,23 @@
 //! # Ok::<(), prom_kit::Error>(())
 //! ```
 
+mod body;
 mod connection;
+mod eviction;
+mod routes;
 mod service;
 
+use std::future::Future;
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::sync::Arc;
 use std::time::Duration;
 
+use bytes::Bytes;
+use http::{Request, Response};
+use hyper::body::Incoming;
 use tokio::sync::watch;
+
+use routes::{BoxError, Routes};
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::MetricsHandler;
@@ -43,7 +57,8 @@ pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(90);
 /// How many connections are served at once, by default.
 pub const DEFAULT_MAX_CONNECTIONS: usize = 512;
 
-/// Configures the exporter server.
+/// Configures the server: the exporter of a [`MetricsHandler`], or an application's
+/// [service](Self::for_service).
 ///
 /// Connections are bounded in time and number, so that slow or abusive clients cannot
 /// exhaust the process (the limits of Go's `http.Server`):
@@ -52,8 +67,13 @@ pub const DEFAULT_MAX_CONNECTIONS: usize = 512;
 ///   after an idle spell (10 s by default; Go's `ReadHeaderTimeout`);
 /// - a keep-alive connection is closed after the [idle timeout](Self::idle_timeout)
 ///   without a new request (90 s);
-/// - at most [`max_connections`](Self::max_connections) are open at once (512); further
-///   clients wait in the listen backlog until one closes;
+/// - a response must be read within the idle timeout of its head, so that a client that
+///   stops reading cannot hold its connection;
+/// - at most [`max_connections`](Self::max_connections) are open at once (512). At the
+///   limit, a new client takes the place of the connection that has waited longest for a
+///   complete request head (a slowloris client's, say) or, if none is, of the one idle
+///   longest between keep-alive requests; a connection serving a request or sending its
+///   response is never cut, and when all are, the new client waits until one closes;
 /// - a shutdown closes at once the connections that have not sent a complete request and
 ///   gives requests in progress the [shutdown grace](Self::shutdown_grace) (5 s);
 /// - accept errors (out of file descriptors, say) are retried with a back-off of 5 ms
@@ -63,8 +83,7 @@ pub const DEFAULT_MAX_CONNECTIONS: usize = 512;
 #[derive(Clone, Debug)]
 #[must_use = "a server does nothing until started"]
 pub struct Server {
-    handler: MetricsHandler,
-    path: String,
+    routes: Routes,
     header_read_timeout: Duration,
     idle_timeout: Duration,
     max_connections: usize,
@@ -74,9 +93,49 @@ pub struct Server {
 impl Server {
     /// Serves what `handler` serves (configure scrape limits, gzip, own metrics there).
     pub fn new(handler: MetricsHandler) -> Self {
-        Self {
+        Self::with_routes(Routes::Metrics {
             handler,
-            path: "/metrics".to_owned(),
+            path: Arc::from("/metrics"),
+        })
+    }
+
+    /// Serves an application instead of metrics: every request goes to `service`, an
+    /// async function from a request to a response (what hyper's `service_fn` takes),
+    /// with the same time limits, connection limit and graceful shutdown. HTTP/1.1, no
+    /// upgrades. A panic in `service` (or its future) answers its request with `500`.
+    /// For an axum `Router`, `prom_kit_axum::app_server` does this.
+    ///
+    /// ```
+    /// use prom_kit::server::Server;
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// let server = Server::for_service(|request: http::Request<_>| async move {
+    ///     let answer = format!("you asked for {}\n", request.uri().path());
+    ///     Ok::<_, std::convert::Infallible>(http::Response::new(http_body_util::Full::new(
+    ///         bytes::Bytes::from(answer),
+    ///     )))
+    /// })
+    /// .start("127.0.0.1:0")
+    /// .await?;
+    /// println!("serving on http://{}", server.local_addr());
+    /// server.shutdown().await;
+    /// # Ok::<(), prom_kit::Error>(())
+    /// # }).unwrap();
+    /// ```
+    pub fn for_service<F, Fut, B, E>(service: F) -> Self
+    where
+        F: Fn(Request<Incoming>) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = std::result::Result<Response<B>, E>> + Send + 'static,
+        B: http_body::Body<Data = Bytes> + Send + 'static,
+        B::Error: Into<BoxError>,
+        E: Into<BoxError>,
+    {
+        Self::with_routes(Routes::app(service))
+    }
+
+    fn with_routes(routes: Routes) -> Self {
+        Self {
+            routes,
             header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
             idle_timeout: DEFAULT_IDLE_TIMEOUT,
             max_connections: DEFAULT_MAX_CONNECTIONS,
@@ -93,9 +152,12 @@ impl Server {
         Ok(Self::new(MetricsHandler::new(registry)?))
     }
 
-    /// The path of the metrics (default `/metrics`).
+    /// The path of the metrics (default `/metrics`; no effect on a
+    /// [service](Self::for_service)).
     pub fn path(mut self, path: &str) -> Self {
-        path.clone_into(&mut self.path);
+        if let Routes::Metrics { path: current, .. } = &mut self.routes {
+            *current = Arc::from(path);
+        }
         self
     }
 
@@ -106,15 +168,16 @@ impl Server {
         self
     }
 
-    /// How long a keep-alive connection may wait for its next request
-    /// ([`DEFAULT_IDLE_TIMEOUT`]).
+    /// How long a keep-alive connection may wait for its next request, and a client may
+    /// take to read a response from its head ([`DEFAULT_IDLE_TIMEOUT`]).
     pub fn idle_timeout(mut self, timeout: Duration) -> Self {
         self.idle_timeout = timeout;
         self
     }
 
     /// How many connections are open at once, at most ([`DEFAULT_MAX_CONNECTIONS`];
-    /// at least 1).
+    /// at least 1). At the limit a new connection evicts one that is not in use (see
+    /// [`Server`]).
     pub fn max_connections(mut self, limit: usize) -> Self {
         self.max_connections = limit.max(1);
         self
@@ -126,9 +189,8 @@ impl Server {
         self
     }
 
-    fn into_parts(self) -> (MetricsHandler, service::Settings) {
+    fn into_parts(self) -> (Routes, service::Settings) {
         let settings = service::Settings {
-            path: Arc::from(self.path),
             timeouts: connection::Timeouts {
                 header_read: self.header_read_timeout,
                 idle: self.idle_timeout,
@@ -136,7 +198,7 @@ impl Server {
             max_connections: self.max_connections,
             grace: self.shutdown_grace,
         };
-        (self.handler, settings)
+        (self.routes, settings)
     }
 
     /// Binds `address` and serves on the current tokio runtime until
@@ -154,8 +216,8 @@ impl Server {
             .local_addr()
             .map_err(|e| Error::with_source(ErrorKind::Io, "reading the bound address", e))?;
         let (stop, stopped) = watch::channel(false);
-        let (handler, settings) = self.into_parts();
-        let task = tokio::spawn(service::run(listener, handler, settings, stopped));
+        let (routes, settings) = self.into_parts();
+        let task = tokio::spawn(service::run(listener, routes, settings, stopped));
         Ok(RunningServer {
             local_addr,
             stop,
@@ -181,14 +243,14 @@ impl Server {
             .build()
             .map_err(|e| Error::with_source(ErrorKind::Io, "starting the server runtime", e))?;
         let (stop, stopped) = watch::channel(false);
-        let (handler, settings) = self.into_parts();
+        let (routes, settings) = self.into_parts();
         let thread = std::thread::Builder::new()
             .name("prom-kit-server".to_owned())
             .spawn(move || {
                 runtime.block_on(async move {
                     match tokio::net::TcpListener::from_std(listener) {
                         Ok(listener) => {
-                            service::run(listener, handler, settings, stopped).await;
+                            service::run(listener, routes, settings, stopped).await;
                         }
                         Err(error) => {
                             eprintln!("prom-kit server: cannot use the listener: {error}");

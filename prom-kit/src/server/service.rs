@@ -1,14 +1,8 @@
-//! The accept loop and the request routing of the exporter server.
+//! The accept loop of the server, and the service of each connection.
 
-use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
 
-use bytes::Bytes;
-use http::header::{CONTENT_TYPE, HeaderValue};
-use http::{Request, Response, StatusCode};
-use http_body_util::Full;
-use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
@@ -16,41 +10,39 @@ use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
 
+use super::body::TrackedBody;
 use super::connection::{Activity, Timeouts, WatchedStream, drive};
-use crate::http::{MetricsHandler, OwnedScrapeRequest, ScrapeRequest};
+use super::eviction::OpenConnections;
+use super::routes::{AppError, Routes};
 
 /// What the accept loop and its connections are configured with.
 #[derive(Clone, Debug)]
 pub(super) struct Settings {
-    pub(super) path: Arc<str>,
     pub(super) timeouts: Timeouts,
     pub(super) max_connections: usize,
     pub(super) grace: Duration,
 }
 
-/// The largest request head accepted (a scrape's is a few hundred bytes).
+/// The largest request head accepted (a scrape's is a few hundred bytes; hyper's own
+/// default is about 400 KiB).
 const MAX_HEADER_BYTES: usize = 64 * 1024;
 
 /// Accepts connections until `stopped` turns true, then closes the connections that have
-/// not sent a complete request and waits up to `grace` for the others.
+/// not sent a complete request and waits up to `grace` for the others. At the connection
+/// limit, a new connection evicts one that is not serving a request (see
+/// [`OpenConnections::evict_one`]).
 pub(super) async fn run(
     listener: TcpListener,
-    handler: MetricsHandler,
+    routes: Routes,
     settings: Settings,
     mut stopped: watch::Receiver<bool>,
 ) {
     let permits = Arc::new(Semaphore::new(settings.max_connections.max(1)));
+    let mut open = OpenConnections::default();
     let mut connections = JoinSet::new();
     let mut backoff = AcceptBackoff::default();
     loop {
         while connections.try_join_next().is_some() {}
-        // At the connection limit, wait for a slot before accepting more (Go's
-        // `netutil.LimitListener`): new clients wait in the listen backlog.
-        let permit = tokio::select! {
-            permit = Arc::clone(&permits).acquire_owned() => permit,
-            () = stop_requested(&mut stopped) => break,
-        };
-        let Ok(permit) = permit else { break };
         let accepted = tokio::select! {
             accepted = listener.accept() => accepted,
             () = stop_requested(&mut stopped) => break,
@@ -70,21 +62,35 @@ pub(super) async fn run(
                 continue;
             }
         };
+        let permit = if let Ok(permit) = Arc::clone(&permits).try_acquire_owned() {
+            permit
+        } else {
+            // At the limit: let the connections read what has arrived (a request head
+            // completed is never cut), then evict one not using its connection.
+            tokio::task::yield_now().await;
+            if permits.available_permits() == 0 {
+                open.evict_one();
+            }
+            // Its slot is free once its task has closed it; if every connection is
+            // serving, wait for one to finish (Go's `netutil.LimitListener`).
+            let permit = tokio::select! {
+                permit = Arc::clone(&permits).acquire_owned() => permit,
+                () = stop_requested(&mut stopped) => break,
+            };
+            let Ok(permit) = permit else { break };
+            permit
+        };
         let activity = Activity::accepted();
+        open.add(&activity);
         let service = service_fn({
-            let (handler, path, activity) = (
-                handler.clone(),
-                Arc::clone(&settings.path),
-                Arc::clone(&activity),
-            );
+            let (routes, activity) = (routes.clone(), Arc::clone(&activity));
             move |request| {
                 activity.serving();
-                let answer = respond(handler.clone(), Arc::clone(&path), request);
+                let answer = routes.answer(request);
                 let activity = Arc::clone(&activity);
                 async move {
-                    let response = answer.await;
-                    activity.served();
-                    Ok::<_, Infallible>(response)
+                    let response = answer.await?;
+                    Ok::<_, AppError>(response.map(|body| TrackedBody::new(body, activity)))
                 }
             }
         });
@@ -158,38 +164,4 @@ impl AcceptBackoff {
     fn reset(&mut self) {
         self.delay = None;
     }
-}
-
-/// Routes one request: the metrics path, `/-/healthy`, or 404. Scrapes go through
-/// [`MetricsHandler::handle_async`]: async collectors within the scrape's deadline, the
-/// encoding on tokio's blocking pool, so that a large registry never stalls the
-/// runtime's workers (a current-thread runtime has only one).
-async fn respond(
-    handler: MetricsHandler,
-    path: Arc<str>,
-    request: Request<Incoming>,
-) -> Response<Full<Bytes>> {
-    let request_path = request.uri().path();
-    if request_path == &*path {
-        let owned = OwnedScrapeRequest::from(ScrapeRequest::from(&request));
-        let scrape = handler.handle_async(owned).await;
-        Response::<Vec<u8>>::from(scrape).map(|body| Full::new(Bytes::from(body)))
-    } else if request_path == "/-/healthy" {
-        text(StatusCode::OK, "OK\n")
-    } else {
-        text(
-            StatusCode::NOT_FOUND,
-            "not found; metrics are served elsewhere\n",
-        )
-    }
-}
-
-fn text(status: StatusCode, body: &'static str) -> Response<Full<Bytes>> {
-    let mut response = Response::new(Full::new(Bytes::from_static(body.as_bytes())));
-    *response.status_mut() = status;
-    response.headers_mut().insert(
-        CONTENT_TYPE,
-        HeaderValue::from_static("text/plain; charset=utf-8"),
-    );
-    response
 }

@@ -201,22 +201,56 @@ fn idle_keep_alive_connections_are_closed_after_the_idle_timeout() {
     server.shutdown();
 }
 
-/// At the connection limit, a new client waits until a slot frees up.
+/// At the connection limit a new client takes the place of the connection waiting for a
+/// request head, not of the one idle between requests.
 #[test]
-fn connections_beyond_the_limit_wait_for_a_slot() {
-    let server = limited_server(Duration::from_millis(700), Duration::from_secs(60), 2);
+fn at_the_limit_a_new_client_evicts_a_connection_not_in_use() {
+    let server = limited_server(Duration::from_secs(30), Duration::from_secs(60), 2);
     let address = server.local_addr();
-    let holders: Vec<TcpStream> = (0..2)
-        .map(|_| TcpStream::connect(address).unwrap())
+    let mut idle = TcpStream::connect(address).unwrap();
+    idle.write_all(b"GET /-/healthy HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
+    assert!(read_health_response(&mut idle).starts_with("HTTP/1.1 200 OK"));
+    let mut partial = half_open(address).unwrap();
+    partial.set_nonblocking(false).unwrap();
+    std::thread::sleep(Duration::from_millis(100));
+    let started = std::time::Instant::now();
+    let response = scrape_within(address, Duration::from_secs(2)).unwrap();
+    assert!(response.contains("served_total 9\n"), "{response}");
+    assert!(started.elapsed() < Duration::from_secs(1));
+    assert!(closed_by_server(&mut partial, Duration::from_secs(1)));
+    // The idle connection was spared: it is served again.
+    idle.write_all(b"GET /-/healthy HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
+    assert!(read_health_response(&mut idle).starts_with("HTTP/1.1 200 OK"));
+    server.shutdown();
+}
+
+/// At the connection limit, when every connection is serving a request, a new client
+/// waits until one is done.
+#[test]
+fn at_the_limit_a_new_client_waits_while_every_connection_serves() {
+    let registry = registry();
+    registry.register_collector(Slow);
+    let server = Server::for_registry(&registry)
+        .unwrap()
+        .max_connections(2)
+        .start_on_thread("127.0.0.1:0")
+        .unwrap();
+    let address = server.local_addr();
+    let scrapes: Vec<_> = (0..2)
+        .map(|_| std::thread::spawn(move || get(address, "/metrics", "")))
         .collect();
     std::thread::sleep(Duration::from_millis(100));
     let started = std::time::Instant::now();
     let response = get(address, "/metrics", "");
     let waited = started.elapsed();
-    assert!(response.contains("served_total 9\n"), "{response}");
-    // Served only once a holder timed out.
+    assert!(response.contains("slow_value 1\n"), "{response}");
+    // Served once a scrape in progress (300 ms each) was done, in 300 ms more.
     assert!(waited >= Duration::from_millis(400), "{waited:?}");
-    drop(holders);
+    for scrape in scrapes {
+        assert!(scrape.join().unwrap().contains("slow_value 1\n"));
+    }
     server.shutdown();
 }
 
@@ -334,5 +368,92 @@ fn the_server_bounds_async_collectors_by_the_scrape_timeout() {
         elapsed >= Duration::from_millis(200) && elapsed < Duration::from_secs(5),
         "{elapsed:?}"
     );
+    server.shutdown();
+}
+
+/// Opens a connection that sends part of a request head and then nothing.
+fn half_open(address: SocketAddr) -> Option<TcpStream> {
+    let mut stream = TcpStream::connect(address).ok()?;
+    stream
+        .write_all(b"GET /metrics HTTP/1.1\r\nHost: x\r\n")
+        .ok()?;
+    stream.set_nonblocking(true).ok()?;
+    Some(stream)
+}
+
+/// Whether the server has closed `stream` (a non-blocking read sees end of stream or an
+/// error other than "nothing yet").
+fn closed_now(stream: &mut TcpStream) -> bool {
+    let mut buffer = [0u8; 64];
+    match stream.read(&mut buffer) {
+        Ok(read) => read == 0,
+        Err(error) => error.kind() != std::io::ErrorKind::WouldBlock,
+    }
+}
+
+/// A scrape with `Connection: close` that must be answered within `within`.
+fn scrape_within(address: SocketAddr, within: Duration) -> std::io::Result<String> {
+    let mut stream = TcpStream::connect(address)?;
+    stream.set_read_timeout(Some(within))?;
+    stream.write_all(b"GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response)?;
+    Ok(response)
+}
+
+/// A reconnecting slowloris attacker holds three times the connection limit in half-open
+/// connections, replacing each one the server closes at once; the header-read timeout is
+/// far away. Scrapes still succeed, promptly: at the limit a new connection takes the
+/// place of the oldest one without a complete request head.
+#[test]
+fn scrapes_succeed_under_a_reconnecting_slowloris_attacker() {
+    const LIMIT: usize = 8;
+    let server = limited_server(Duration::from_secs(30), Duration::from_secs(60), LIMIT);
+    let address = server.local_addr();
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let attacker = std::thread::spawn({
+        let stop = std::sync::Arc::clone(&stop);
+        move || {
+            let mut held: Vec<TcpStream> = Vec::new();
+            let mut opened = 0usize;
+            // Bounded: until told to stop, or 2000 rounds of 5 ms.
+            for _ in 0..2000 {
+                if stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    break;
+                }
+                held.retain_mut(|stream| !closed_now(stream));
+                while held.len() < 3 * LIMIT {
+                    let Some(stream) = half_open(address) else {
+                        break;
+                    };
+                    held.push(stream);
+                    opened += 1;
+                }
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            opened
+        }
+    });
+    // The attacker fills the limit (and the listen backlog behind it) first.
+    std::thread::sleep(Duration::from_millis(300));
+    let mut outcomes = Vec::new();
+    for _ in 0..10 {
+        let started = std::time::Instant::now();
+        let response = scrape_within(address, Duration::from_secs(2));
+        let ok = response
+            .as_ref()
+            .is_ok_and(|r| r.contains("served_total 9\n"));
+        outcomes.push((ok, started.elapsed(), response.err()));
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let opened = attacker.join().unwrap();
+    assert!(opened >= 3 * LIMIT, "the attacker opened {opened}");
+    let failed: Vec<_> = outcomes.iter().filter(|(ok, ..)| !ok).collect();
+    assert!(
+        failed.is_empty(),
+        "failed scrapes: {failed:?} of {outcomes:?}"
+    );
+    let slowest = outcomes.iter().map(|(_, took, _)| *took).max().unwrap();
+    assert!(slowest < Duration::from_secs(1), "{outcomes:?}");
     server.shutdown();
 }

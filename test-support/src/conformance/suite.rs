@@ -23,6 +23,7 @@ macro_rules! conformance_suite {
                 large_scrapes_do_not_stall_the_server,
                 unmatched_request_flood_keeps_series_and_memory_bounded,
                 scrape_storm_is_limited_and_leaves_other_routes_responsive,
+                a_stalled_reader_holds_its_scrape_slot,
                 graceful_shutdown_completes_requests_in_flight,
                 async_collectors_meet_the_scrape_deadline,
             );

@@ -5,7 +5,7 @@
 use http::header::{ACCEPT, ACCEPT_ENCODING, HeaderName, HeaderValue};
 use http::{Request, Response, StatusCode};
 
-use super::{ScrapeRequest, ScrapeResponse, plain};
+use super::{ScrapeBody, ScrapeRequest, ScrapeResponse, plain};
 
 /// The header Prometheus sends with its scrape timeout in seconds.
 const SCRAPE_TIMEOUT: HeaderName = HeaderName::from_static("x-prometheus-scrape-timeout-seconds");
@@ -30,14 +30,17 @@ impl<'a, B> From<&'a Request<B>> for ScrapeRequest<'a> {
     }
 }
 
-impl From<ScrapeResponse> for Response<Vec<u8>> {
-    /// The response, with its status and headers; map the body into the framework's
-    /// body type.
-    fn from(scrape: ScrapeResponse) -> Self {
-        let mut response = Response::new(scrape.body);
-        *response.status_mut() =
+impl From<ScrapeResponse> for Response<ScrapeBody> {
+    /// The response, with its status and headers; its body holds the scrape's slot until
+    /// it has been sent (map it into the framework's body type, `axum::body::Body::new`
+    /// say, never into bytes collected beforehand).
+    fn from(mut scrape: ScrapeResponse) -> Self {
+        let status =
             StatusCode::from_u16(scrape.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        for (name, value) in scrape.headers {
+        let headers = std::mem::take(&mut scrape.headers);
+        let mut response = Response::new(scrape.into_body());
+        *response.status_mut() = status;
+        for (name, value) in headers {
             if let (Ok(name), Ok(value)) = (
                 HeaderName::from_bytes(name.as_bytes()),
                 HeaderValue::from_str(value),
@@ -80,19 +83,30 @@ mod tests {
         assert_eq!(scrape.scrape_timeout, Some("1.5"));
     }
 
+    /// The body's bytes, all ready at once.
+    fn bytes(body: ScrapeBody) -> Vec<u8> {
+        let collected = http_body_util::BodyExt::collect(body);
+        let mut collected = std::pin::pin!(collected);
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        match collected.as_mut().poll(&mut cx) {
+            std::task::Poll::Ready(Ok(all)) => all.to_bytes().to_vec(),
+            other => panic!("not ready at once: {other:?}"),
+        }
+    }
+
     #[test]
     fn responses_convert_with_status_and_headers() {
-        let response = Response::<Vec<u8>>::from(ScrapeResponse {
-            status: 405,
-            headers: vec![("allow", "GET, HEAD"), ("bad name", "x"), ("vary", "a\nb")],
-            body: b"no\n".to_vec(),
-        });
+        let response = Response::<ScrapeBody>::from(ScrapeResponse::new(
+            405,
+            vec![("allow", "GET, HEAD"), ("bad name", "x"), ("vary", "a\nb")],
+            b"no\n".to_vec(),
+        ));
         assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
         assert_eq!(response.headers()["allow"], "GET, HEAD");
         assert_eq!(response.headers().len(), 1, "invalid headers are left out");
-        assert_eq!(response.body(), b"no\n");
+        assert_eq!(bytes(response.into_body()), b"no\n");
 
-        let failed = Response::<Vec<u8>>::from(ScrapeResponse::failed());
+        let failed = Response::<ScrapeBody>::from(ScrapeResponse::failed());
         assert_eq!(failed.status(), StatusCode::INTERNAL_SERVER_ERROR);
         assert_eq!(
             failed.headers()["content-type"],
@@ -102,11 +116,8 @@ mod tests {
 
     #[test]
     fn out_of_range_statuses_become_500() {
-        let response = Response::<Vec<u8>>::from(ScrapeResponse {
-            status: 1000,
-            headers: Vec::new(),
-            body: Vec::new(),
-        });
+        let response =
+            Response::<ScrapeBody>::from(ScrapeResponse::new(1000, Vec::new(), Vec::new()));
         assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
     }
 }

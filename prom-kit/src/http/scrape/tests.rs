@@ -176,6 +176,9 @@ fn limits_concurrent_scrapes() {
     let outer = handler.handle(&get(None, None));
     assert_eq!(outer.status, 200);
     assert_eq!(shared.lock().unwrap().as_ref().unwrap().1, 503);
+    // Its response holds the slot until it is dropped.
+    assert_eq!(handler.inner.in_flight.load(Ordering::SeqCst), 1);
+    drop(outer);
     assert_eq!(handler.inner.in_flight.load(Ordering::SeqCst), 0);
 }
 

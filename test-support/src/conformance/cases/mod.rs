@@ -36,7 +36,10 @@ pub use lifecycle::{
     cancelled_requests_leave_the_in_flight_gauge, duration_includes_the_streamed_body,
     graceful_shutdown_completes_requests_in_flight,
 };
-pub use storm::scrape_storm_is_limited_and_leaves_other_routes_responsive;
+pub use storm::{
+    a_stalled_reader_holds_its_scrape_slot,
+    scrape_storm_is_limited_and_leaves_other_routes_responsive,
+};
 
 /// The machine the cases of one test binary share.
 static MACHINE: RwLock<()> = RwLock::new(());

@@ -1,17 +1,18 @@
-//! A storm of concurrent scrapes against a slow registry: limited, and other routes stay
-//! responsive.
+//! The concurrent-scrape limit: a storm of scrapes against a slow registry is limited
+//! while other routes stay responsive, and a scrape holds its slot until its body is sent.
 
 use std::collections::BTreeMap;
-use std::net::SocketAddr;
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Barrier};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use prom_kit::{Collector, CollectorOutput, Descriptor, MetricType};
+use prom_kit::{Collector, CollectorOutput, Descriptor, Family, Gauge, MetricType};
 
-use super::exclusive;
-use crate::conformance::client::{Connection, IO_TIMEOUT};
+use super::{exclusive, shared};
+use crate::conformance::client::{Connection, IO_TIMEOUT, request};
 use crate::conformance::handlers::HEALTH;
 use crate::conformance::samples::{scrape, value};
 use crate::conformance::{Adapter, AppSpec, Runtime};
@@ -129,5 +130,55 @@ pub fn scrape_storm_is_limited_and_leaves_other_routes_responsive<A: Adapter>(ru
             Some(statuses[&code] as f64),
             "scrapes counted with code {code}"
         );
+    }
+}
+
+/// A client that asks for a large scrape (about 9 MB, twice the largest socket send
+/// buffer, so the body cannot all wait in the kernel) and then stops reading, against a
+/// `/metrics` limited to one scrape at a time. Proves: the stalled scrape holds its slot
+/// until its body is sent — another scrape gets 503 meanwhile — and gives it back when
+/// the client goes away, so slow readers never hold more rendered bodies than the limit.
+///
+/// # Panics
+///
+/// When a check fails.
+pub fn a_stalled_reader_holds_its_scrape_slot<A: Adapter>(runtime: Runtime) {
+    let _machine = shared();
+    let spec = AppSpec::with_scrape_limit(runtime, 1);
+    let wide: Family<Gauge> = Family::new(["id", "pad"]).unwrap();
+    let pad = "p".repeat(160);
+    for id in 0..50_000 {
+        wide.labels(&[&id.to_string(), &pad]).unwrap().set(1.0);
+    }
+    spec.registry
+        .register("wide", "Wide series.", wide)
+        .unwrap();
+    let app = A::start(spec);
+
+    let mut stalled = TcpStream::connect(app.addr()).unwrap();
+    stalled.set_read_timeout(Some(IO_TIMEOUT)).unwrap();
+    stalled
+        .write_all(b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
+    let mut status = [0u8; 12];
+    stalled.read_exact(&mut status).unwrap();
+    assert_eq!(&status, b"HTTP/1.1 200", "the first scrape is admitted");
+    let busy = request(app.addr(), "GET", "/metrics", &[]).unwrap();
+    assert_eq!(busy.status, 503, "{} while a body is unsent", A::NAME);
+
+    drop(stalled);
+    let deadline = Instant::now() + IO_TIMEOUT;
+    loop {
+        let response = request(app.addr(), "GET", "/metrics", &[]).unwrap();
+        if response.status == 200 {
+            assert!(response.body.len() > 8_000_000, "{}", response.body.len());
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{}: the slot was not given back after the reader left",
+            A::NAME
+        );
+        thread::sleep(Duration::from_millis(50));
     }
 }
