@@ -355,40 +355,7 @@ fn accepted_generated_names_escape_as_python_does_and_parse_under_every_scheme()
     let Some(python) = python_utf8() else {
         return;
     };
-    let registry = Registry::with_name_validation(NameValidation::Utf8);
-    // The family name and label name (if accepted) of each family registered.
-    let mut accepted: Vec<(String, Option<String>)> = Vec::new();
-    let (mut refused_labels, mut refused_families) = (0, 0);
-    let names = generated(1500, 0x5eed_0004);
-    for (i, name) in names.iter().enumerate() {
-        // Each name as a label name, and (another one) as a family name.
-        let metric = &names[(i * 7 + 3) % names.len()];
-        // Half of the label names start with a legacy letter: most generated names
-        // start with a character that `dots` writes `__` (refused), the rest of the name
-        // is what the escaping is tested on.
-        let label = if i % 2 == 0 {
-            name.clone()
-        } else {
-            format!("l{name}")
-        };
-        let family = Family::<Gauge>::new([label.as_str()]);
-        refused_labels += usize::from(family.is_err());
-        let gauge = Gauge::new();
-        let registered = match &family {
-            Ok(family) => registry.register(metric, "", family.clone()),
-            Err(_) => registry.register(metric, "", gauge.clone()),
-        };
-        if registered.is_err() {
-            refused_families += 1;
-            continue;
-        }
-        let value = accepted.len() as f64;
-        match &family {
-            Ok(family) => family.labels(&["v"]).unwrap().set(value),
-            Err(_) => gauge.set(value),
-        }
-        accepted.push((metric.clone(), family.is_ok().then_some(label)));
-    }
+    let (registry, accepted, refused) = registry_of_generated_names();
     let schemes = [
         ("underscores", EscapingScheme::Underscores),
         ("dots", EscapingScheme::Dots),
@@ -424,7 +391,7 @@ fn accepted_generated_names_escape_as_python_does_and_parse_under_every_scheme()
         let escaped = &python["escaped"][param];
         for sample in samples {
             // The value is the family's index in `accepted`.
-            let i = sample[2].as_f64().unwrap() as usize;
+            let i: usize = sample[2].as_f64().unwrap().to_string().parse().unwrap();
             let (metric, label) = &accepted[i];
             let read_metric = sample[0].as_str().unwrap();
             let labels = sample[1].as_object().unwrap();
@@ -467,13 +434,57 @@ fn accepted_generated_names_escape_as_python_does_and_parse_under_every_scheme()
     }
     eprintln!(
         "{} families of generated names parse under every scheme ({compared} escaped names \
-         equal to Python's); {refused_labels} label names and {refused_families} family \
-         names refused",
-        accepted.len()
+         equal to Python's); {} label names and {} family names refused",
+        accepted.len(),
+        refused.0,
+        refused.1
     );
     assert!(
         accepted.len() > 700 && compared > 3000,
         "{} {compared}",
         accepted.len()
     );
+}
+
+/// The family name and label name (if accepted) of each family registered.
+type Accepted = Vec<(String, Option<String>)>;
+
+/// A UTF-8 registry of one gauge family per generated name that it accepts, the name
+/// as a label name, another generated name as the family name (a gauge without labels
+/// if the label name is refused); each family's value is its index in the list
+/// returned, with the counts of label names and family names refused.
+fn registry_of_generated_names() -> (Registry, Accepted, (usize, usize)) {
+    let registry = Registry::with_name_validation(NameValidation::Utf8);
+    let mut accepted: Accepted = Vec::new();
+    let (mut refused_labels, mut refused_families) = (0, 0);
+    let names = generated(1500, 0x5eed_0004);
+    for (i, name) in names.iter().enumerate() {
+        let metric = &names[(i * 7 + 3) % names.len()];
+        // Half of the label names start with a legacy letter: most generated names
+        // start with a character that `dots` writes `__` (refused), the rest of the name
+        // is what the escaping is tested on.
+        let label = if i % 2 == 0 {
+            name.clone()
+        } else {
+            format!("l{name}")
+        };
+        let family = Family::<Gauge>::new([label.as_str()]);
+        refused_labels += usize::from(family.is_err());
+        let gauge = Gauge::new();
+        let registered = match &family {
+            Ok(family) => registry.register(metric, "", family.clone()),
+            Err(_) => registry.register(metric, "", gauge.clone()),
+        };
+        if registered.is_err() {
+            refused_families += 1;
+            continue;
+        }
+        let value = accepted.len() as f64;
+        match &family {
+            Ok(family) => family.labels(&["v"]).unwrap().set(value),
+            Err(_) => gauge.set(value),
+        }
+        accepted.push((metric.clone(), family.is_ok().then_some(label)));
+    }
+    (registry, accepted, (refused_labels, refused_families))
 }
