@@ -157,11 +157,7 @@ impl Descriptor {
     /// Fails if any of the family's labels, or `extra` labels, is one the type adds
     /// itself (`le`, `quantile`, a state set's own name).
     pub(crate) fn check_reserved_labels(&self, extra: &[&str]) -> Result<()> {
-        let reserved = match self.kind {
-            MetricType::StateSet => Some(&*self.name),
-            kind => kind.reserved_label(),
-        };
-        if let Some(reserved) = reserved {
+        if let Some(reserved) = self.own_label() {
             let clash = self
                 .label_names
                 .iter()
@@ -175,10 +171,19 @@ impl Descriptor {
         Ok(())
     }
 
+    /// The label the family's type adds to its series: `le`, `quantile`, a state set's
+    /// name.
+    fn own_label(&self) -> Option<&str> {
+        match self.kind {
+            MetricType::StateSet => Some(&self.name),
+            kind => kind.reserved_label(),
+        }
+    }
+
     /// Fails if a label of the family (its own, or one its type adds: `le`, `quantile`,
     /// a state set's name) is also one of the constant labels `const_names` of the view
     /// exposing it — in a UTF-8 registry also if an escaping scheme would write two of
-    /// them alike.
+    /// them alike (a state set `a.b` with a label `a_b`).
     pub(crate) fn check_with_constant_labels(
         &self,
         const_names: &[&str],
@@ -197,7 +202,8 @@ impl Descriptor {
                 const_names
                     .iter()
                     .copied()
-                    .chain(self.label_names.iter().map(|n| &**n)),
+                    .chain(self.label_names.iter().map(|n| &**n))
+                    .chain(self.own_label()),
             )?;
         }
         Ok(())

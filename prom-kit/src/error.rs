@@ -15,8 +15,9 @@ pub enum ErrorKind {
     InvalidMetricName,
     /// A label name does not match `[a-zA-Z_][a-zA-Z0-9_]*`.
     InvalidLabelName,
-    /// A label name is reserved: it starts with `__`, or it is `le` on a histogram,
-    /// `quantile` on a summary, or the family's own name on a state set.
+    /// A label name is reserved: it starts with `__` (in a UTF-8 registry, also once an
+    /// escaping scheme writes it: `1x` is `__x` with `dots`), or it is `le` on a
+    /// histogram, `quantile` on a summary, or the family's own name on a state set.
     ReservedLabelName,
     /// The same label name appears twice in one label set.
     DuplicateLabelName,

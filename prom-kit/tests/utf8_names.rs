@@ -333,11 +333,12 @@ impl Collector for RawInfo {
 
 #[test]
 fn label_names_that_a_scheme_writes_alike_or_reserved_are_refused() {
-    // Found by the utf8_names fuzz target: `{` and `"` are both `_` with underscores.
+    // Found by the utf8_names fuzz target: `{` and `"` are both `_` with underscores
+    // (and `__`, a reserved name, with dots).
     let registry = Registry::with_name_validation(NameValidation::Utf8);
     assert_eq!(
         registry
-            .set_target_info([("{", ""), ("\"", "")])
+            .set_target_info([("a{", ""), ("a\"", "")])
             .unwrap_err()
             .kind(),
         ErrorKind::DuplicateLabelName
@@ -351,9 +352,10 @@ fn label_names_that_a_scheme_writes_alike_or_reserved_are_refused() {
         Family::<Counter>::new(["a.b", "a_b"]).unwrap_err().kind(),
         ErrorKind::DuplicateLabelName
     );
-    // `._name._` is `__name__` with underscores: it would overwrite the metric name.
-    assert!(Family::<Counter>::new(["_.x", "花火"]).is_ok());
-    for reserved in ["._name._", "-_type-_", "._unit_."] {
+    // `._name._` is `__name__` with underscores: it would overwrite the metric name;
+    // `_.x` is `__x` with underscores, `花火` is `____` with dots.
+    assert!(Family::<Counter>::new(["x_.", "y花火"]).is_ok());
+    for reserved in ["._name._", "-_type-_", "._unit_.", "_.x", "花火", "{", "\""] {
         assert_eq!(
             Family::<Counter>::new([reserved]).unwrap_err().kind(),
             ErrorKind::ReservedLabelName,
@@ -379,4 +381,74 @@ fn label_names_that_a_scheme_writes_alike_or_reserved_are_refused() {
     let text = String::from_utf8(out).unwrap();
     assert!(!text.contains("raw_info"), "{text}");
     assert!(text.contains("ok 0\n"), "{text}");
+}
+
+/// UTF-8 label names that an escaping scheme writes with a leading `__` (reserved for
+/// Prometheus: Python's parser refuses the whole exposition, Prometheus 2 stores the
+/// label as an ordinary one), the scheme, and what it writes.
+const ESCAPED_TO_RESERVED: [(&str, &str, &str); 6] = [
+    ("._x", "underscores", "__x"),
+    ("-.", "underscores", "__"),
+    ("1x", "dots", "__x"),
+    ("été", "dots", "__t__"),
+    ("🔥", "dots", "__"),
+    ("_x.y", "dots", "__x_dot_y"),
+];
+
+#[test]
+fn label_names_escaped_to_a_reserved_name_are_refused_naming_the_scheme() {
+    let registry = Registry::with_name_validation(NameValidation::Utf8);
+    registry.register("ok", "", Gauge::new()).unwrap();
+    for (name, scheme, escaped) in ESCAPED_TO_RESERVED {
+        let check = |what: &str, result: prom_kit::Result<()>| {
+            let error = result.expect_err(&format!("{what} {name:?}"));
+            assert_eq!(
+                error.kind(),
+                ErrorKind::ReservedLabelName,
+                "{what} {name:?}"
+            );
+            let message = error.to_string();
+            assert!(
+                message.contains(scheme) && message.contains(&format!("{escaped:?}")),
+                "{what} {name:?}: {message}"
+            );
+        };
+        check("family", Family::<Counter>::new(["ok", name]).map(drop));
+        check(
+            "compact family",
+            prom_kit::CompactFamily::<Counter>::new([name]).map(drop),
+        );
+        check(
+            "descriptor",
+            Descriptor::new("d", "", MetricType::Gauge)
+                .and_then(|d| d.with_label_names([name]))
+                .map(drop),
+        );
+        check(
+            "constant label",
+            registry.with_labels([(name, "v")]).map(drop),
+        );
+        check("info", Info::new([("ok", "v"), (name, "v")]).map(drop));
+        check("target info", registry.set_target_info([(name, "v")]));
+        let mode = StateSet::new(["on"]).unwrap();
+        check("state set", registry.register(name, "", mode));
+        // A collector's info pairs, checked at every scrape: the family is dropped.
+        let pairs: &'static str = Box::leak(format!("{name:?}=\"v\"").into_boxed_str());
+        let id = registry.register_collector(RawInfo(pairs));
+        let error = registry.encode_text().unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::Collect);
+        let cause = std::error::Error::source(&error).map(ToString::to_string);
+        assert!(
+            cause.is_some_and(|c| c.contains(scheme) && c.contains("reserved")),
+            "collector {name:?}: {error}"
+        );
+        let mut text = Vec::new();
+        let _ = registry.encode_escaped(Format::Text, EscapingScheme::Dots, &mut text);
+        assert_eq!(text, b"# TYPE ok gauge\nok 0\n", "collector {name:?}");
+        assert!(registry.unregister_collector(id));
+    }
+    // Names that no scheme writes with a leading `__` stay accepted.
+    for fine in ["_x", "x_", "x.y", "a花", "a1", "x.__", "_dot_"] {
+        assert!(Family::<Counter>::new([fine]).is_ok(), "{fine}");
+    }
 }

@@ -221,8 +221,9 @@ impl<M: Metric> FamilyBuilder<M> {
     ///
     /// # Errors
     ///
-    /// An invalid, reserved (`le` on histograms, `quantile` on summaries, a `__` prefix)
-    /// or repeated label name, options a child cannot be made from, or an expiry time
+    /// An invalid, reserved (`le` on histograms, `quantile` on summaries, a `__` prefix,
+    /// also once escaped: see [`NameValidation`]) or repeated
+    /// label name, options a child cannot be made from, or an expiry time
     /// of zero ([`ErrorKind::InvalidValue`]).
     pub fn build(self) -> Result<Family<M>> {
         let names = self.checked_names()?;

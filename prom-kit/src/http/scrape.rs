@@ -21,7 +21,7 @@ use crate::{Counter, Family, Gauge, Registry};
 pub use body::ScrapeBody;
 pub use deadline::parse_scrape_timeout;
 use deadline::{DEFAULT_DEADLINE_MARGIN, DEFAULT_SCRAPE_TIMEOUT};
-use query::requested_names;
+use query::{MAX_QUERY_BYTES, requested_names};
 pub use response::ScrapeResponse;
 use response::{failed_scrape, plain};
 
@@ -35,7 +35,8 @@ pub struct ScrapeRequest<'a> {
     /// The `Accept-Encoding` header, if any.
     pub accept_encoding: Option<&'a str>,
     /// The query string (after `?`, still percent-encoded), if any: `name[]=a&name[]=b`
-    /// limits the scrape to the families named.
+    /// limits the scrape to the families named (see [`MetricsHandler`] for how it is
+    /// read, and its bound).
     pub query: Option<&'a str>,
     /// The `X-Prometheus-Scrape-Timeout-Seconds` header, if any: how long the scraper
     /// waits, which bounds the async collectors (see
@@ -120,9 +121,16 @@ const STREAMED_CHUNK: usize = 512 << 10;
 /// - `GET`: the exposition in the format [`negotiate`] picks from `Accept`, with the
 ///   matching `Content-Type` and names escaped as the `Accept` header's `escaping=`
 ///   asks, gzipped when `Accept-Encoding` allows it; with `name[]` query parameters,
-///   only the families named (see [`Registry::encode_named`]);
+///   only the families named (see [`Registry::encode_named`]): any number of them,
+///   percent-decoded with `+` as a space (as Go's `promhttp` reads them); a value that
+///   is not UTF-8 once decoded names no family, so a query naming only unknown or
+///   undecodable names gets an empty exposition, never the whole registry;
 /// - `HEAD`: the headers a `GET` would get, with status 200 and no body; the registry is
 ///   not encoded (so a failing collector shows only on `GET`);
+/// - a query string longer than 1 MiB (1,048,576 bytes, the most Go's `net/http`
+///   reads of a request's head by default): `414 URI Too Long` with the reason in
+///   plain text, for `GET` and `HEAD` alike (the server in front may cut earlier: hyper
+///   answers `414` past 64 KiB of URI, actix-web refuses a request head past 128 KiB);
 /// - any other method: `405` with `Allow: GET, HEAD`;
 /// - beyond the concurrent-scrape limit: `503`. A scrape holds its slot until its
 ///   response is dropped or its [`ScrapeBody`] sent, so that slow readers cannot pile up
@@ -365,7 +373,8 @@ impl MetricsHandler {
     }
 
     /// Takes a concurrent-scrape slot for a `GET`, or answers at once: `405` for other
-    /// methods, `503` beyond the limit, the headers for a `HEAD`.
+    /// methods, `414` for a query string past [`MAX_QUERY_BYTES`], `503` beyond the
+    /// limit, the headers for a `HEAD`.
     fn admit(&self, request: &ScrapeRequest<'_>) -> Admission {
         let head = request.method.eq_ignore_ascii_case("HEAD");
         if !head && !request.method.eq_ignore_ascii_case("GET") {
@@ -374,6 +383,12 @@ impl MetricsHandler {
                 "method not allowed; use GET or HEAD\n",
                 vec![("allow", "GET, HEAD")],
             ));
+        }
+        if let Some(length) = request.query.map(str::len).filter(|&n| n > MAX_QUERY_BYTES) {
+            let reason = format!(
+                "query string of {length} bytes; at most {MAX_QUERY_BYTES} bytes are read\n"
+            );
+            return Admission::Answered(plain(414, &reason, Vec::new()));
         }
         let inner = &*self.inner;
         let previous = inner.in_flight.fetch_add(1, Ordering::AcqRel);
@@ -424,9 +439,10 @@ impl MetricsHandler {
         {
             return failed_scrape(&failure.error);
         }
-        let names = request.query.map(requested_names).unwrap_or_default();
-        let names: Vec<&str> = names.iter().map(|n| &**n).collect();
-        let names = (!names.is_empty()).then_some(names.as_slice());
+        // No `name[]` parameter: every family; some: those named, none if no name
+        // decodes (the filter never falls away).
+        let names = request.query.and_then(requested_names);
+        let names = names.as_ref();
         let last_size = inner.last_size.load(Ordering::Relaxed);
         let (encoded, body, size) = if gzipped {
             // Streamed through the compressor family by family: the uncompressed body is
@@ -463,12 +479,13 @@ impl MetricsHandler {
             (encoded, compressed, size)
         } else {
             let mut body = Vec::with_capacity(last_size + 1024);
-            let encoded = inner.registry.encode_collected(
+            let encoded = inner.registry.encode_collected_streaming(
                 chosen.format,
                 chosen.escaping,
                 names,
                 collection,
                 &mut body,
+                None,
             );
             let size = body.len();
             (encoded, body, size)

@@ -35,7 +35,8 @@ impl Info {
     ///
     /// # Errors
     ///
-    /// An empty, reserved (`__` prefix) or repeated label name.
+    /// An empty, reserved (`__` prefix, or written with one by an escaping scheme:
+    /// see [`NameValidation`](crate::NameValidation)) or repeated label name.
     pub fn new<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<Self> {
         let pairs: Vec<(&str, &str)> = pairs.into_iter().collect();
         let names: Vec<Box<str>> = pairs.iter().map(|(n, _)| Box::from(*n)).collect();

@@ -15,7 +15,10 @@ use crate::error::{Error, ErrorKind, Result};
 /// Prometheus 3 stores any UTF-8 name (`http.server.request.duration`); older servers,
 /// and every scraper that does not negotiate UTF-8, receive such names escaped (see
 /// [`EscapingScheme`]). Both modes reject empty names and label names starting with
-/// `__` (reserved for Prometheus' own use), and a type's own labels (`le`, `quantile`).
+/// `__` (reserved for Prometheus' own use), and a type's own labels (`le`, `quantile`);
+/// the UTF-8 mode also rejects a label name that an escaping scheme would write with
+/// `__` in front (`1x`, `été` and `🔥` with `dots`, `._x` with `underscores`), and two
+/// names of one series, or two families' names, that a scheme would write alike.
 ///
 /// ```
 /// use prom_kit::{Counter, ErrorKind, NameValidation, Registry};
@@ -26,6 +29,9 @@ use crate::error::{Error, ErrorKind, Result};
 ///
 /// let utf8 = Registry::with_name_validation(NameValidation::Utf8);
 /// utf8.register("http.server.requests", "Requests.", Counter::new())?;
+/// let error = utf8.with_labels([("1x", "a")]).unwrap_err();
+/// assert_eq!(error.kind(), ErrorKind::ReservedLabelName);
+/// assert!(error.to_string().contains(r#""1x" is written "__x" with dots"#));
 /// # Ok::<(), prom_kit::Error>(())
 /// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -54,9 +60,10 @@ impl NameValidation {
     }
 
     /// Checks a label name, and rejects the reserved `__` prefix — in a UTF-8 registry
-    /// also a name that an escaping scheme would write as one of Prometheus' own labels
-    /// (`._name._` is `__name__` with underscores), which would overwrite the metric name
-    /// at an older scraper.
+    /// also a name that an escaping scheme writes with that prefix (`._x` is `__x` with
+    /// underscores, `1x` is `__x` with dots; `._name._` would even overwrite the metric
+    /// name): Python's parser refuses an exposition holding one, Prometheus 2 stores it as
+    /// an ordinary label. The error names the scheme and what it writes.
     pub(crate) fn check_label_name(self, name: &str) -> Result<()> {
         let valid = match self {
             Self::Legacy => is_legacy_label_name(name),
@@ -65,13 +72,23 @@ impl NameValidation {
         if !valid {
             return Err(Error::about(ErrorKind::InvalidLabelName, name));
         }
-        let reserved = name.starts_with("__")
-            || (self == Self::Utf8
-                && ESCAPING_SCHEMES
-                    .iter()
-                    .any(|scheme| PROMETHEUS_LABELS.contains(&&*scheme.escape_label_name(name))));
-        if reserved {
+        if name.starts_with(RESERVED_PREFIX) {
             return Err(Error::about(ErrorKind::ReservedLabelName, name));
+        }
+        if self == Self::Utf8 && !is_legacy_label_name(name) {
+            for scheme in ESCAPING_SCHEMES {
+                let escaped = scheme.escape_label_name(name);
+                if escaped.starts_with(RESERVED_PREFIX) {
+                    return Err(Error::new(
+                        ErrorKind::ReservedLabelName,
+                        format!(
+                            "{name:?} is written {escaped:?} with {}, and label names \
+                             starting with `__` are reserved",
+                            scheme.as_param()
+                        ),
+                    ));
+                }
+            }
         }
         Ok(())
     }
@@ -93,9 +110,9 @@ impl NameValidation {
     }
 }
 
-/// The labels Prometheus gives a meaning of its own (the metric name; the type and unit
-/// of Prometheus 3's type-and-unit labels).
-const PROMETHEUS_LABELS: [&str; 3] = ["__name__", "__type__", "__unit__"];
+/// How the label names reserved for Prometheus' own use start (`__name__`, and the
+/// `__type__` and `__unit__` of Prometheus 3's type-and-unit labels among them).
+const RESERVED_PREFIX: &str = "__";
 
 /// The schemes that rewrite names.
 pub(crate) const ESCAPING_SCHEMES: [EscapingScheme; 3] = [
@@ -206,7 +223,17 @@ mod tests {
         let utf8 = NameValidation::Utf8;
         for ok in ["a", "9a", "a.b", "花火", "a b", "\n", "a\"b"] {
             assert!(utf8.check_metric_name(ok).is_ok(), "{ok}");
+        }
+        for ok in ["a", "a9", "a.b", "x花火", "a b", "a\n", "a\"b", "_a"] {
             assert!(utf8.check_label_name(ok).is_ok(), "{ok}");
+        }
+        // As label names these start with `__` once escaped with dots (or underscores).
+        for reserved in ["9a", "花火", "\n", "\"b", "_.", "_a.b", "._a"] {
+            assert_eq!(
+                utf8.check_label_name(reserved).unwrap_err().kind(),
+                ErrorKind::ReservedLabelName,
+                "{reserved}"
+            );
         }
         assert_eq!(
             utf8.check_metric_name("").unwrap_err().kind(),

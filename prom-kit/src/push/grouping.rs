@@ -143,14 +143,21 @@ mod tests {
         key.insert("service.name", "shop", NameValidation::Utf8)
             .unwrap();
         key.insert("zone", "eu", NameValidation::Utf8).unwrap();
-        key.insert("花火", "a/b", NameValidation::Utf8).unwrap();
+        key.insert("x花火", "a/b", NameValidation::Utf8).unwrap();
         assert_eq!(
             key.path(),
-            "/metrics/job/j/U__service_2e_name/shop/zone/eu/U___82b1__706b_@base64/YS9i"
+            "/metrics/job/j/U__service_2e_name/shop/U__x_82b1__706b_@base64/YS9i/zone/eu"
         );
         assert_eq!(
             key.names().collect::<Vec<_>>(),
-            ["job", "service.name", "zone", "花火"]
+            ["job", "service.name", "x花火", "zone"]
+        );
+        // `花火` is `____` with dots: reserved at a scraper that asks for dots.
+        assert_eq!(
+            key.insert("花火", "1", NameValidation::Utf8)
+                .unwrap_err()
+                .kind(),
+            ErrorKind::ReservedLabelName
         );
         assert_eq!(
             key.insert("__x", "1", NameValidation::Utf8)

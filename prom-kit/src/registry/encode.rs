@@ -2,7 +2,7 @@
 //! names as the scraper negotiated.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::sync::Arc;
 
@@ -26,13 +26,22 @@ type Collection<'c> = Option<&'c super::AsyncCollection>;
 #[cfg(not(feature = "async"))]
 type Collection<'c> = Option<std::marker::PhantomData<&'c ()>>;
 
+/// The names a selection asks for, looked up in constant time (a scrape's `name[]`
+/// list is untrusted input of any length).
+pub(crate) type NameSet<'n> = HashSet<Cow<'n, str>>;
+
+/// The set of `names`, borrowed.
+fn name_set<'n>(names: &[&'n str]) -> NameSet<'n> {
+    names.iter().map(|n| Cow::Borrowed(*n)).collect()
+}
+
 /// Whether the family `descriptor` is one of `names`, under any name it is exposed by
 /// (with its suffixes, and escaped as `escaping` writes it).
-fn is_named(descriptor: &Descriptor, escaping: EscapingScheme, names: &[&str]) -> bool {
+fn is_named(descriptor: &Descriptor, escaping: EscapingScheme, names: &NameSet<'_>) -> bool {
     descriptor
         .exposed_names()
         .chain(descriptor.exposed_names_escaped(escaping))
-        .any(|name| names.contains(&name.as_str()))
+        .any(|name| names.contains(name.as_str()))
 }
 
 impl Registry {
@@ -76,7 +85,9 @@ impl Registry {
     /// them too). A family is named by its family name or any sample name it exposes
     /// (`http_requests`, `http_requests_total`, `latency_bucket`), as registered or as
     /// `escaping` writes it; a named family is written whole. Unknown names select
-    /// nothing; collectors run, and their families are selected the same way.
+    /// nothing (an empty list, nothing at all); collectors run, and their families are
+    /// selected the same way. Each name is looked up in constant time, so the cost grows
+    /// with the families and the length of the list, never their product.
     ///
     /// ```
     /// use prom_kit::encoding::{EscapingScheme, Format};
@@ -101,14 +112,16 @@ impl Registry {
         names: &[&str],
         out: &mut Vec<u8>,
     ) -> Result<()> {
-        let is_named = |descriptor: &Descriptor| is_named(descriptor, escaping, names);
+        let names = name_set(names);
+        let is_named = |descriptor: &Descriptor| is_named(descriptor, escaping, &names);
         self.encode_selected(format, escaping, Some(&is_named), None, out, None)
     }
 
     /// Encodes with the values a run of the async collectors gathered
     /// ([`collect_async`](Self::collect_async)): as
-    /// [`encode_escaped`](Self::encode_escaped), or [`encode_named`](Self::encode_named)
-    /// with `names`, the gathered families sorted in with the others. The collection's
+    /// [`encode_escaped`](Self::encode_escaped) with `names` `None`, or
+    /// [`encode_named`](Self::encode_named) with `Some` (an empty list selects nothing),
+    /// the gathered families sorted in with the others. The collection's
     /// failures are not repeated in the result: they are in
     /// [`AsyncCollection::failures`](super::AsyncCollection::failures).
     ///
@@ -125,10 +138,12 @@ impl Registry {
         collection: &super::AsyncCollection,
         out: &mut Vec<u8>,
     ) -> Result<()> {
-        self.encode_collected_streaming(format, escaping, names, collection, out, None)
+        let names = names.map(name_set);
+        self.encode_collected_streaming(format, escaping, names.as_ref(), collection, out, None)
     }
 
-    /// [`encode_collected`](Self::encode_collected), handing the output to `drain`
+    /// [`encode_collected`](Self::encode_collected) of the families in `names` (all
+    /// without), handing the output to `drain`
     /// whenever it holds more than 256 KiB at a point where that is safe (and once at
     /// the end if `drain` is given): the scrape handler streams a gzipped body so,
     /// without holding it whole. That point is the end of a family, or, in a family
@@ -143,7 +158,7 @@ impl Registry {
         &self,
         format: Format,
         escaping: EscapingScheme,
-        names: Option<&[&str]>,
+        names: Option<&NameSet<'_>>,
         collection: &super::AsyncCollection,
         out: &mut Vec<u8>,
         drain: Option<Drain<'_>>,

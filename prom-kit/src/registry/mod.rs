@@ -20,6 +20,7 @@ pub use async_collector::{
 pub use cached::{AsyncCollectorExt, CachedAsync};
 pub use cached::{Cached, CollectorExt};
 pub use collector::{Collector, CollectorOutput};
+pub(crate) use encode::NameSet;
 pub use metric_field::{ChildOptions, FieldOptions, MetricField};
 pub use register::Register;
 

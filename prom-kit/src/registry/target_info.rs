@@ -51,7 +51,8 @@ impl Registry {
     /// # Errors
     ///
     /// - [`ErrorKind::InvalidLabelName`] for an empty attribute name,
-    ///   [`ErrorKind::ReservedLabelName`] for one starting with `__`;
+    ///   [`ErrorKind::ReservedLabelName`] for one starting with `__` (in a UTF-8
+    ///   registry also once escaped: `1x` is `__x` with `dots`);
     /// - [`ErrorKind::DuplicateLabelName`] for a name given twice (also once escaped:
     ///   `a.b` and `a_b` in a legacy registry);
     /// - [`ErrorKind::AlreadyRegistered`] if a family of the registry's own already uses

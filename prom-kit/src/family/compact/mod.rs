@@ -153,7 +153,8 @@ impl<M: CompactMetric> CompactFamilyBuilder<M> {
     ///
     /// # Errors
     ///
-    /// An invalid (`__` prefix included) or repeated label name.
+    /// An invalid (`__` prefix included, also once escaped: see
+    /// [`NameValidation`](crate::NameValidation)) or repeated label name.
     pub fn build(self) -> Result<CompactFamily<M>> {
         NameValidation::Utf8.check_label_names(&self.label_names)?;
         Ok(CompactFamily {
