@@ -36,11 +36,13 @@ async fn readme_axum_snippet() -> Result<(), Box<dyn std::error::Error>> {
             MetricsEndpoint::new(MetricsHandler::new(&registry)?),
         )
         .layer(MetricsLayer::new(http));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let address = listener.local_addr()?;
-    let server = tokio::spawn(async move { axum::serve(listener, app).await });
+    // prom-kit-axum's `server` feature: timeouts, a connection limit and a bounded
+    // shutdown, which `axum::serve` leaves out.
+    let server = prom_kit_axum::app_server(app).start("127.0.0.1:0").await?;
+    let address = server.local_addr();
     tokio::task::spawn_blocking(move || check_served(address)).await?;
-    server.abort();
+    // The README waits for Ctrl-C here.
+    server.shutdown().await; // requests in progress get up to 5 s
     Ok(())
 }
 

@@ -72,10 +72,31 @@ impl Descriptor {
         self.check_state_label_in(NameValidation::Utf8)
     }
 
-    /// [`check_state_label`](Self::check_state_label) under `validation`.
+    /// [`check_state_label`](Self::check_state_label) under `validation`. The name must
+    /// also be escaped alike as a family name and as a label name by every scheme: a
+    /// state set `a:b` is the family `a:b` but the label `a_b` with underscores (`:` is
+    /// not allowed in label names), and a strict parser (Python's) refuses states whose
+    /// label is not their family's name.
     fn check_state_label_in(&self, validation: NameValidation) -> Result<()> {
-        if self.kind == MetricType::StateSet {
-            validation.check_label_name(&self.name)?;
+        if self.kind != MetricType::StateSet {
+            return Ok(());
+        }
+        validation.check_label_name(&self.name)?;
+        for scheme in crate::name::ESCAPING_SCHEMES {
+            let (family, label) = (
+                scheme.escape_metric_name(&self.name),
+                scheme.escape_label_name(&self.name),
+            );
+            if family != label {
+                return Err(Error::new(
+                    ErrorKind::InvalidLabelName,
+                    format!(
+                        "state set {:?} is written {family:?} as a family but {label:?} as its states' label with {} escaping, which strict parsers refuse",
+                        self.name,
+                        scheme.as_param()
+                    ),
+                ));
+            }
         }
         Ok(())
     }

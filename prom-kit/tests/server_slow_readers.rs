@@ -83,7 +83,10 @@ fn stalled_readers_hold_at_most_the_scrape_limit_in_bodies() {
     // About 8 MiB of exposition: twice the largest socket send buffer, so a body cannot
     // hide in the kernel.
     let registry = Registry::new();
-    let family: Family<Gauge> = Family::new(["id", "pad"]).unwrap();
+    let family: Family<Gauge> = Family::builder(["id", "pad"])
+        .max_series(None)
+        .build()
+        .unwrap();
     let pad = "p".repeat(160);
     for id in 0..50_000 {
         family.labels(&[&id.to_string(), &pad]).unwrap().set(1.0);

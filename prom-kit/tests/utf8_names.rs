@@ -452,3 +452,30 @@ fn label_names_escaped_to_a_reserved_name_are_refused_naming_the_scheme() {
         assert!(Family::<Counter>::new([fine]).is_ok(), "{fine}");
     }
 }
+
+/// A state set's name is its family's name and its states' label name; a name escaped
+/// differently as the two (`:` stays in a family name but not in a label name) would
+/// give states whose label is not their family's name, which Python's strict parser
+/// refuses (found by `escaping_properties` once the parser checked state sets).
+#[test]
+fn state_set_names_escaped_differently_as_family_and_label_are_refused() {
+    let registry = utf8_registry();
+    for name in ["a:", "mode:x", "a.b:c"] {
+        let mode = StateSet::new(["on", "off"]).unwrap();
+        let error = registry.register(name, "Mode.", mode).unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::InvalidLabelName, "{name}: {error}");
+        assert!(error.to_string().contains("underscores"), "{name}: {error}");
+    }
+    // Escaped alike as both: accepted, and the states carry their family's name.
+    let mode = StateSet::new(["on", "off"]).unwrap();
+    registry.register("deploy.mode", "Mode.", mode).unwrap();
+    let mut text = Vec::new();
+    registry
+        .encode_escaped(Format::OpenMetrics, EscapingScheme::Underscores, &mut text)
+        .unwrap();
+    let text = String::from_utf8(text).unwrap();
+    assert!(
+        text.contains("deploy_mode{deploy_mode=\"on\"} 0\n"),
+        "{text}"
+    );
+}

@@ -154,7 +154,7 @@ mod tests {
     #[test]
     fn the_slot_is_held_until_the_body_is_sent() {
         let registry = Registry::new();
-        let family: Family<Counter> = Family::new(["id"]).unwrap();
+        let family: Family<Counter> = Family::builder(["id"]).max_series(None).build().unwrap();
         for id in 0..20_000 {
             family.with(&[id.to_string()], Counter::inc).unwrap();
         }

@@ -145,7 +145,10 @@ pub fn scrape_storm_is_limited_and_leaves_other_routes_responsive<A: Adapter>(ru
 pub fn a_stalled_reader_holds_its_scrape_slot<A: Adapter>(runtime: Runtime) {
     let _machine = shared();
     let spec = AppSpec::with_scrape_limit(runtime, 1);
-    let wide: Family<Gauge> = Family::new(["id", "pad"]).unwrap();
+    let wide: Family<Gauge> = Family::builder(["id", "pad"])
+        .max_series(None)
+        .build()
+        .unwrap();
     let pad = "p".repeat(160);
     for id in 0..50_000 {
         wide.labels(&[&id.to_string(), &pad]).unwrap().set(1.0);
