@@ -50,6 +50,6 @@ pub use requests::{
     ResponseRecorder, UNMATCHED_ROUTE,
 };
 pub use scrape::{
-    MetricsHandler, MetricsHandlerBuilder, OwnedScrapeRequest, ScrapeBody, ScrapeErrorPolicy,
-    ScrapeRequest, ScrapeResponse, parse_scrape_timeout,
+    DEFAULT_MAX_CONCURRENT_SCRAPES, MetricsHandler, MetricsHandlerBuilder, OwnedScrapeRequest,
+    ScrapeBody, ScrapeErrorPolicy, ScrapeRequest, ScrapeResponse, parse_scrape_timeout,
 };

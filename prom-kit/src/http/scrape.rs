@@ -199,16 +199,26 @@ pub struct MetricsHandlerBuilder {
     own_metrics: bool,
 }
 
+/// How many scrapes a [`MetricsHandler`] serves at once unless its builder's
+/// [`max_concurrent_scrapes`](MetricsHandlerBuilder::max_concurrent_scrapes) says
+/// otherwise: room for a Prometheus HA pair, an agent or a federation, and a few people
+/// with `curl`, while bounding the rendered bodies that slow readers can hold.
+pub const DEFAULT_MAX_CONCURRENT_SCRAPES: usize = 8;
+
 impl MetricsHandlerBuilder {
     /// At most `limit` scrapes are served at once — encoded, and their bodies sent; more
-    /// get `503 Service Unavailable`. No limit by default, as in Go's `promhttp`.
+    /// get `503 Service Unavailable`. [`DEFAULT_MAX_CONCURRENT_SCRAPES`] (8) unless set;
+    /// `None` for no limit, as in Go's `promhttp`.
     ///
     /// A scrape holds its slot from admission until its response is dropped or its
     /// [`ScrapeBody`] has handed over its last chunk, so the limit also bounds the
     /// rendered bodies in memory: clients that read slowly (or not at all) hold at most
-    /// `limit` of them, and the others get `503` until they are done.
-    pub fn max_concurrent_scrapes(mut self, limit: usize) -> Self {
-        self.max_concurrent = Some(limit);
+    /// `limit` of them, and the others get `503` until they are done (the standalone
+    /// server and `prom_kit_axum::app_server` close a connection idle for 90 s, a reader
+    /// that stopped reading included). Without a limit, each stalled reader holds a
+    /// whole rendered exposition for as long as its connection lives.
+    pub fn max_concurrent_scrapes(mut self, limit: impl Into<Option<usize>>) -> Self {
+        self.max_concurrent = limit.into();
         self
     }
 
@@ -332,7 +342,7 @@ impl MetricsHandler {
     /// Starts configuring a handler.
     pub fn builder() -> MetricsHandlerBuilder {
         MetricsHandlerBuilder {
-            max_concurrent: None,
+            max_concurrent: Some(DEFAULT_MAX_CONCURRENT_SCRAPES),
             gzip: true,
             on_error: ScrapeErrorPolicy::Fail,
             default_scrape_timeout: DEFAULT_SCRAPE_TIMEOUT,

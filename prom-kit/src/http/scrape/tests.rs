@@ -184,6 +184,31 @@ fn limits_concurrent_scrapes() {
     assert_eq!(handler.inner.in_flight.load(Ordering::SeqCst), 0);
 }
 
+/// Issue 25, defect 14: without a setting, a handler still bounds the scrapes (and so
+/// the rendered bodies) in flight; `None` opts out.
+#[test]
+fn scrapes_in_flight_are_bounded_by_default() {
+    let registry = registry_with_counter();
+    let handler = MetricsHandler::new(&registry).unwrap();
+    let held: Vec<ScrapeResponse> = (0..DEFAULT_MAX_CONCURRENT_SCRAPES)
+        .map(|_| handler.handle(&get(None, None)))
+        .collect();
+    assert!(held.iter().all(|response| response.status == 200));
+    assert_eq!(handler.handle(&get(None, None)).status, 503);
+    drop(held);
+    assert_eq!(handler.handle(&get(None, None)).status, 200);
+
+    let unbounded = MetricsHandler::builder()
+        .own_metrics(false)
+        .max_concurrent_scrapes(None)
+        .build(&registry)
+        .unwrap();
+    let held: Vec<ScrapeResponse> = (0..4 * DEFAULT_MAX_CONCURRENT_SCRAPES)
+        .map(|_| unbounded.handle(&get(None, None)))
+        .collect();
+    assert!(held.iter().all(|response| response.status == 200));
+}
+
 struct Failing;
 
 impl Collector for Failing {
