@@ -12,17 +12,8 @@
 use std::collections::BTreeSet;
 
 use libfuzzer_sys::fuzz_target;
-use prom_kit::testing::{MetricFamily, Sample, Syntax, parse};
+use prom_kit::testing::{MetricFamily, Syntax, parse};
 use prom_kit_fuzz::{is_label_name, is_metric_name};
-
-/// The value of `sample`'s label `name`.
-fn label<'a>(sample: &'a Sample, name: &str) -> Option<&'a str> {
-    sample
-        .labels
-        .iter()
-        .find(|(n, _)| n == name)
-        .map(|(_, v)| v.as_str())
-}
 
 /// A label value as a number (`+Inf` and `-Inf` included).
 fn number(text: &str) -> Option<f64> {
@@ -41,7 +32,9 @@ fn check_openmetrics_rules(family: &MetricFamily) {
         // Per series (its labels but `le`, in order), the last bucket's bound.
         let mut last = Vec::<(Vec<(String, String)>, f64)>::new();
         for sample in family.samples.iter().filter(|s| s.name == bucket_name) {
-            let le = label(sample, "le").unwrap_or_else(|| panic!("no le: {sample:?}"));
+            let le = sample
+                .label("le")
+                .unwrap_or_else(|| panic!("no le: {sample:?}"));
             let bound = number(le).unwrap_or_else(|| panic!("le {le:?}: {sample:?}"));
             assert!(!bound.is_nan(), "{sample:?}");
             assert!(
@@ -66,7 +59,7 @@ fn check_openmetrics_rules(family: &MetricFamily) {
     }
     if kind == "summary" {
         for sample in family.samples.iter().filter(|s| s.name == family.name) {
-            let quantile = label(sample, "quantile").and_then(number);
+            let quantile = sample.label("quantile").and_then(number);
             assert!(
                 quantile.is_some_and(|q| (0.0..=1.0).contains(&q)),
                 "{sample:?}"

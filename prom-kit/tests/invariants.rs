@@ -33,11 +33,27 @@ fn value(key: usize) -> String {
     }
 }
 
+/// The harness's settings: CI's, or `PROM_KIT_INVARIANTS_SCALE` times as many scrapes
+/// and operations (and as long a time limit) for a long run.
+fn settings() -> Run {
+    let scale: u32 = std::env::var("PROM_KIT_INVARIANTS_SCALE")
+        .ok()
+        .and_then(|scale| scale.parse().ok())
+        .unwrap_or(1);
+    let run = Run::default();
+    Run {
+        min_scrapes: run.min_scrapes * scale as usize,
+        min_operations: run.min_operations * u64::from(scale),
+        max_time: run.max_time * scale,
+        ..run
+    }
+}
+
 /// Runs `subject` through the harness and checks that it ran long enough to mean
 /// something.
 fn run(registry: &Registry, subject: impl Subject + 'static) -> Report {
     let subject: Arc<dyn Subject> = Arc::new(subject);
-    let report = check(registry, "subject", &subject, Run::default());
+    let report = check(registry, "subject", &subject, settings());
     eprintln!("{report:?}");
     assert!(report.scrapes >= 20, "only {} scrapes", report.scrapes);
     assert!(

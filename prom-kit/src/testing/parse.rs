@@ -63,6 +63,26 @@ pub struct Sample {
     pub exemplar: Option<Exemplar>,
 }
 
+impl Sample {
+    /// The value of the label `name`, if the sample has one.
+    ///
+    /// ```
+    /// use prom_kit::testing::{Syntax, parse};
+    ///
+    /// let exposition = parse("# TYPE jobs counter\njobs_total{queue=\"mail\"} 3\n", Syntax::Text)?;
+    /// let sample = &exposition.families[0].samples[0];
+    /// assert_eq!(sample.label("queue"), Some("mail"));
+    /// assert_eq!(sample.label("le"), None);
+    /// # Ok::<(), prom_kit::testing::ParseError>(())
+    /// ```
+    pub fn label(&self, name: &str) -> Option<&str> {
+        self.labels
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
 /// Why an exposition does not parse: the line (1-based) and what is wrong there.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ParseError {

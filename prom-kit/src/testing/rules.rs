@@ -183,7 +183,9 @@ impl FamilyRules {
         let name = &sample.name;
         match (self.kind, suffix) {
             (kind, "_bucket") if kind.histogram() => {
-                let le = label(sample, "le").ok_or_else(|| format!("{name} without le"))?;
+                let le = sample
+                    .label("le")
+                    .ok_or_else(|| format!("{name} without le"))?;
                 let bound = number(le, "le")?;
                 if bound.is_nan() || (bound == f64::INFINITY && le != "+Inf") {
                     return Err(format!("{name}: invalid le {le:?}"));
@@ -193,8 +195,9 @@ impl FamilyRules {
             (Kind::Histogram | Kind::GaugeHistogram | Kind::Summary, "_count")
             | (Kind::GaugeHistogram, "_gcount") => integral(name, value)?,
             (Kind::Summary, "") => {
-                let quantile =
-                    label(sample, "quantile").ok_or_else(|| format!("{name} without quantile"))?;
+                let quantile = sample
+                    .label("quantile")
+                    .ok_or_else(|| format!("{name} without quantile"))?;
                 if !(0.0..=1.0).contains(&number(quantile, "quantile")?) {
                     return Err(format!("{name}: quantile {quantile} outside 0..=1"));
                 }
@@ -203,7 +206,7 @@ impl FamilyRules {
                 }
             }
             (Kind::StateSet, _) => {
-                if label(sample, family).is_none() {
+                if sample.label(family).is_none() {
                     return Err(format!("{name} without its state label {family}"));
                 }
                 if value != 0.0 && value != 1.0 {
@@ -240,7 +243,9 @@ impl FamilyRules {
             (Kind::Summary, "") => "quantile",
             _ => return Ok(()),
         };
-        label(sample, bound).map_or(Ok(()), |text| number(text, bound).map(|_| ()))
+        sample
+            .label(bound)
+            .map_or(Ok(()), |text| number(text, bound).map(|_| ()))
     }
 }
 
@@ -265,7 +270,8 @@ impl HistogramGroup {
         match suffix {
             "_bucket" => {
                 // `sample_rules` has read `le` as a number.
-                let bound = label(sample, "le")
+                let bound = sample
+                    .label("le")
                     .and_then(|le| parse_value(le).ok())
                     .unwrap_or(f64::NAN);
                 self.negative_buckets |= bound < 0.0;
@@ -307,15 +313,6 @@ impl HistogramGroup {
         };
         Err(problem.to_owned())
     }
-}
-
-/// The value of the label `name` of `sample`.
-fn label<'a>(sample: &'a Sample, name: &str) -> Option<&'a str> {
-    sample
-        .labels
-        .iter()
-        .find(|(n, _)| n == name)
-        .map(|(_, v)| v.as_str())
 }
 
 /// The label value `text` of the label `name` as a number.
