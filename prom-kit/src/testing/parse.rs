@@ -69,7 +69,7 @@ impl Sample {
     /// ```
     /// use prom_kit::testing::{Syntax, parse};
     ///
-    /// let exposition = parse("# TYPE jobs counter\njobs_total{queue=\"mail\"} 3\n", Syntax::Text)?;
+    /// let exposition = parse("jobs_total{queue=\"mail\"} 3\n", Syntax::Text)?;
     /// let sample = &exposition.families[0].samples[0];
     /// assert_eq!(sample.label("queue"), Some("mail"));
     /// assert_eq!(sample.label("le"), None);
