@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use super::parse::{Exposition, MetricFamily};
+use super::exposition::{Exposition, MetricFamily};
 
 /// One rule a family breaks.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]

@@ -31,13 +31,15 @@
 //! # Ok::<(), prom_kit::Error>(())
 //! ```
 
+mod exposition;
 mod lint;
 mod parse;
 mod rules;
 mod tokens;
 
+pub use exposition::{Exposition, MetricFamily, ParseError, Sample, Syntax};
 pub use lint::{Problem, lint};
-pub use parse::{Exposition, MetricFamily, ParseError, Sample, Syntax, parse};
+pub use parse::parse;
 pub use tokens::Exemplar;
 
 use std::collections::{HashMap, HashSet};

@@ -17,7 +17,7 @@
 use std::collections::HashSet;
 use std::hash::{BuildHasher, BuildHasherDefault, Hash, Hasher, RandomState};
 
-use super::parse::{ParseError, Sample};
+use super::exposition::{ParseError, Sample};
 use super::tokens::parse_value;
 
 /// What the rules know of a family's type.
