@@ -119,9 +119,7 @@ pub fn check(registry: &Registry, family: &str, subject: &Arc<dyn Subject>, run:
         .map(|key| (sorted(subject.labels(key)), key))
         .collect();
     assert_eq!(identities.len(), subject.keys(), "two keys share labels");
-    // Incremented before each removal, so a scrape that saw the removal sees it counted.
-    let removals: Arc<Vec<AtomicU64>> =
-        Arc::new((0..subject.keys()).map(|_| AtomicU64::new(0)).collect());
+    let removals = Arc::new(Removals::new(subject.keys()));
     let stop = Arc::new(AtomicBool::new(false));
     let warmed_up = Arc::new(AtomicUsize::new(0));
     let deadline = Instant::now() + run.max_time;
@@ -143,9 +141,9 @@ pub fn check(registry: &Registry, family: &str, subject: &Arc<dyn Subject>, run:
             && Instant::now() < deadline
         {
             let format = formats()[report.scrapes % 3];
-            let before: Vec<u64> = removals.iter().map(|r| r.load(Ordering::SeqCst)).collect();
+            let finished_before = read_counts(&removals.finished);
             let series = scrape(registry, family, format);
-            let after: Vec<u64> = removals.iter().map(|r| r.load(Ordering::SeqCst)).collect();
+            let started_after = read_counts(&removals.started);
             report.most_series = report.most_series.max(series.len());
             for (labels, value) in series {
                 let Some(&key) = identities.get(&labels) else {
@@ -155,9 +153,11 @@ pub fn check(registry: &Registry, family: &str, subject: &Arc<dyn Subject>, run:
                     )
                 };
                 check_value(&**subject, key, value, format);
-                if let Some((previous, removals_then)) = last.get(&key)
+                // A decrease needs a removal that had not finished before the scrape
+                // that saw the larger value began (in progress then, or later).
+                if let Some((previous, finished_then)) = last.get(&key)
                     && value < *previous
-                    && after[key] == *removals_then
+                    && started_after[key] == *finished_then
                     && !subject.expires()
                 {
                     panic!(
@@ -165,7 +165,7 @@ pub fn check(registry: &Registry, family: &str, subject: &Arc<dyn Subject>, run:
                         report.scrapes
                     );
                 }
-                last.insert(key, (value, before[key]));
+                last.insert(key, (value, finished_before[key]));
             }
             report.scrapes += 1;
         }
@@ -196,10 +196,35 @@ pub fn check(registry: &Registry, family: &str, subject: &Arc<dyn Subject>, run:
     report
 }
 
+/// Per key, the removals started and finished: a scrape that overlaps a removal sees it
+/// started when it ends, and one that begins after it sees it finished.
+struct Removals {
+    started: Vec<AtomicU64>,
+    finished: Vec<AtomicU64>,
+}
+
+impl Removals {
+    fn new(keys: usize) -> Self {
+        let counts = || (0..keys).map(|_| AtomicU64::new(0)).collect();
+        Self {
+            started: counts(),
+            finished: counts(),
+        }
+    }
+}
+
+/// The counts `counts` (a [`Removals`]' `started` or `finished`) hold now.
+fn read_counts(counts: &[AtomicU64]) -> Vec<u64> {
+    counts
+        .iter()
+        .map(|count| count.load(Ordering::SeqCst))
+        .collect()
+}
+
 /// What the writers and the scraper share.
 struct Shared {
-    /// Per key, incremented before each removal.
-    removals: Arc<Vec<AtomicU64>>,
+    /// Per key, the removals started and finished.
+    removals: Arc<Removals>,
     /// Set when the scraper is done.
     stop: Arc<AtomicBool>,
     /// How many writers have made their minimum of operations.
@@ -235,8 +260,9 @@ fn write(
         let key = mine[usize::try_from(state % mine.len() as u64).expect("fits")];
         operations += 1;
         if subject.can_remove() && state % run.remove_one_in == 0 {
-            shared.removals[key].fetch_add(1, Ordering::SeqCst);
+            shared.removals.started[key].fetch_add(1, Ordering::SeqCst);
             subject.remove(key);
+            shared.removals.finished[key].fetch_add(1, Ordering::SeqCst);
             values.remove(&key);
             removed += 1;
         } else {
