@@ -136,7 +136,7 @@ fn unfinished_call(authority: SocketAddr) -> Vec<u8> {
 #[test]
 fn grpc_app_exits_within_the_grace_with_an_unfinished_call() {
     const GRACE: Duration = Duration::from_secs(1);
-    const MARGIN: Duration = Duration::from_secs(2);
+    const MARGIN: Duration = Duration::from_secs(5);
     let (mut app, addresses) = start_app_with(
         env!("CARGO_BIN_EXE_grpc-app"),
         &[

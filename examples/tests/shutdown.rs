@@ -51,7 +51,7 @@ fn actix_app_stops_on_sigterm_and_sigint() {
 /// The shutdown grace the apps are given here (`SHUTDOWN_GRACE`, seconds), and the time
 /// allowed on top of it to exit.
 const GRACE: Duration = Duration::from_secs(1);
-const MARGIN: Duration = Duration::from_secs(2);
+const MARGIN: Duration = Duration::from_secs(5);
 
 /// SIGTERM while a client holds a connection on which it sent half a request head (and
 /// another idles after a request): the app neither waits for them nor hangs, and exits

@@ -37,17 +37,23 @@ impl Descriptor {
     /// Names are checked here as UTF-8 names (non-empty; label names not starting with
     /// `__`), and again by the registry that exposes the family, under its
     /// [`NameValidation`]: a registry in the default legacy mode refuses
-    /// `http.server.duration`, or a state set named `app:mode` (a state set's name is also
-    /// the label name of its states, and `:` is not allowed in legacy label names).
+    /// `http.server.duration`. A state set's name is also the label name of its states,
+    /// so it must be one, and be written alike as both by every escaping scheme: a state
+    /// set named `app:mode` is refused here (`:` is allowed in family names, not in label
+    /// names, and escaping would write the family `app:mode` with states labelled
+    /// `app_mode`, which strict parsers refuse).
     ///
     /// # Errors
     ///
     /// [`ErrorKind::InvalidMetricName`] if `name` is empty;
-    /// [`ErrorKind::ReservedLabelName`] if a state set's name starts with `__`.
+    /// [`ErrorKind::ReservedLabelName`] if a state set's name starts with `__` (or an
+    /// escaping scheme writes it so); [`ErrorKind::InvalidLabelName`] if a state set's
+    /// name is not written alike as a family name and as a label name.
     ///
     /// ```
     /// # use prom_kit::{Descriptor, ErrorKind, MetricType, Registry, StateSet};
-    /// assert!(Descriptor::new("app:mode", "", MetricType::StateSet).is_ok());
+    /// let error = Descriptor::new("app:mode", "", MetricType::StateSet).unwrap_err();
+    /// assert_eq!(error.kind(), ErrorKind::InvalidLabelName);
     /// let error = Registry::new().register("app:mode", "", StateSet::new(["on", "off"])?).unwrap_err();
     /// assert_eq!(error.kind(), ErrorKind::InvalidLabelName);
     /// assert_eq!(Descriptor::new("", "", MetricType::Gauge).unwrap_err().kind(), ErrorKind::InvalidMetricName);
