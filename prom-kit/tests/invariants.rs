@@ -54,7 +54,10 @@ fn settings() -> Run {
 fn run(registry: &Registry, subject: impl Subject + 'static) -> Report {
     let subject: Arc<dyn Subject> = Arc::new(subject);
     let report = check(registry, "subject", &subject, settings());
-    eprintln!("{report:?}");
+    eprintln!(
+        "{}: {report:?}",
+        std::thread::current().name().unwrap_or("subject")
+    );
     assert!(report.scrapes >= 20, "only {} scrapes", report.scrapes);
     assert!(
         report.operations >= 3 * 20_000 || report.scrapes >= 60,
