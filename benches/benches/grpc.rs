@@ -8,9 +8,9 @@ use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use http_body_util::BodyExt;
-use prom_kit::Registry;
-use prom_kit::http::{GrpcMethods, GrpcMetrics, GrpcType};
+use prom_kit::grpc::{GrpcMethods, GrpcMetrics, GrpcType};
 use prom_kit::metrics::{HistogramConfig, NativeBuckets};
+use prom_kit::{Buckets, Registry};
 use prom_kit_test_support::grpc::{ECHO_SERVICE, Echo, EchoRequest, EchoServer};
 use prom_kit_tonic::GrpcMetricsLayer;
 use prost::Message;
@@ -83,7 +83,7 @@ fn grpc(c: &mut Criterion) {
     let registry = Registry::new();
     let classic = GrpcMetrics::server()
         .methods(methods())
-        .handling_time()
+        .duration_histogram(Buckets::DEFAULT)
         .build(&registry)
         .unwrap();
     let layered = GrpcMetricsLayer::new(classic).layer(routes.clone());
@@ -93,7 +93,7 @@ fn grpc(c: &mut Criterion) {
     let registry = Registry::new();
     let native = GrpcMetrics::server()
         .methods(methods())
-        .handling_time_histogram(HistogramConfig::both(
+        .duration_histogram(HistogramConfig::both(
             prom_kit::Buckets::DEFAULT,
             NativeBuckets::new(1.1).unwrap(),
         ))

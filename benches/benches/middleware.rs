@@ -157,7 +157,7 @@ fn breakdown(c: &mut Criterion) {
             gauge.dec();
         });
     });
-    let info = prom_kit::http::RequestInfo {
+    let info = prom_kit::adapter::RequestInfo {
         method: "GET",
         route: Some("/users/{id}"),
         path: "/users/7",
@@ -168,7 +168,7 @@ fn breakdown(c: &mut Criterion) {
         group.bench_function(name, |b| {
             b.iter(|| {
                 let route = route();
-                let info = prom_kit::http::RequestInfo {
+                let info = prom_kit::adapter::RequestInfo {
                     route: Some(&route),
                     ..info
                 };

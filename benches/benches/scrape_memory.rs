@@ -1,4 +1,4 @@
-//! A 1M-series scrape through the real handler ([`prom_kit::http::MetricsHandler`], what
+//! A 1M-series scrape through the real handler ([`prom_kit::scrape::MetricsHandler`], what
 //! the adapters and the standalone server call), as one family and as 1,000: for text and
 //! protobuf, without and with gzip, the time the handler takes and the peak heap it
 //! allocates on top of what the registry holds — measured with a peak-tracking global
@@ -9,7 +9,8 @@
 use std::time::Instant;
 
 use peak_alloc::PeakAlloc;
-use prom_kit::http::{MetricsHandler, ScrapeRequest};
+use prom_kit::adapter::ScrapeRequest;
+use prom_kit::scrape::MetricsHandler;
 use prom_kit::{Counter, Family, Registry};
 
 /// Tracks the live heap and its peak (no unsafe code of ours).

@@ -2,7 +2,7 @@
 //! by hand), the code tonic-build generated for it (`build.rs`), and the method table
 //! the metrics layer records it by.
 
-use prom_kit::http::{GrpcMethods, GrpcType};
+use prom_kit::grpc::{GrpcMethods, GrpcType};
 
 /// `SayHello`'s request.
 #[derive(Clone, PartialEq, ::prost::Message)]

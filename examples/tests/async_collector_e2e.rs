@@ -13,8 +13,8 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use axum::Router;
-use prom_kit::http::{MetricsHandler, ScrapeErrorPolicy};
 use prom_kit::registry::{AsyncCollector, CollectFuture, collector_fn};
+use prom_kit::scrape::{MetricsHandler, ScrapeErrorPolicy};
 use prom_kit::{Counter, Descriptor, MetricType, Registry};
 use prom_kit_axum::MetricsEndpoint;
 use support::{Prometheus, tool};

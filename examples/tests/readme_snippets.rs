@@ -22,7 +22,8 @@ fn check_served(address: SocketAddr) {
 async fn readme_axum_snippet() -> Result<(), Box<dyn std::error::Error>> {
     use axum::{Router, routing::get};
     use prom_kit::Registry;
-    use prom_kit::http::{HttpMetrics, MetricsHandler};
+    use prom_kit::http::HttpMetrics;
+    use prom_kit::scrape::MetricsHandler;
     use prom_kit_axum::{MetricsEndpoint, MetricsLayer};
 
     let registry = Registry::new();
@@ -50,7 +51,8 @@ async fn readme_axum_snippet() -> Result<(), Box<dyn std::error::Error>> {
 async fn readme_actix_snippet() -> Result<(), Box<dyn std::error::Error>> {
     use actix_web::{App, HttpResponse, HttpServer, web};
     use prom_kit::Registry;
-    use prom_kit::http::{HttpMetrics, MetricsHandler};
+    use prom_kit::http::HttpMetrics;
+    use prom_kit::scrape::MetricsHandler;
     use prom_kit_actix::{Metrics, metrics_resource};
 
     let registry = Registry::new();
@@ -218,8 +220,8 @@ impl prom_kit_examples::greeter::generated::greeter_server::Greeter for MyGreete
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn readme_grpc_snippet() -> Result<(), Box<dyn std::error::Error>> {
-    use prom_kit::Registry;
-    use prom_kit::http::{GrpcMethods, GrpcMetrics, GrpcType};
+    use prom_kit::grpc::{GrpcMethods, GrpcMetrics, GrpcType};
+    use prom_kit::{Buckets, Registry};
     use prom_kit_examples::greeter::HelloRequest;
     use prom_kit_examples::greeter::generated::greeter_client::GreeterClient;
     use prom_kit_examples::greeter::generated::greeter_server::GreeterServer;
@@ -235,7 +237,7 @@ async fn readme_grpc_snippet() -> Result<(), Box<dyn std::error::Error>> {
     );
     let grpc = GrpcMetrics::server()
         .methods(methods)
-        .handling_time()
+        .duration_histogram(Buckets::DEFAULT)
         .build(&registry)?;
     let metrics = prom_kit::server::serve("127.0.0.1:0", &registry).await?; // /metrics
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;

@@ -7,8 +7,9 @@ mod support;
 
 use std::time::Duration;
 
+use prom_kit::adapter::RequestInfo;
 use prom_kit::encoding::{EscapingScheme, Format};
-use prom_kit::http::{HttpMetrics, NamingScheme, RequestInfo};
+use prom_kit::http::{HttpMetrics, NamingScheme};
 use prom_kit::push::PushClient;
 use prom_kit::{Counter, Family, Histogram, NameValidation, Registry};
 use prom_kit_test_support::tools::promtool;

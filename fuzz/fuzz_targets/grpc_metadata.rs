@@ -8,7 +8,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use prom_kit::http::{GrpcCode, GrpcFrameCounter, GrpcMethod, parse_grpc_timeout};
+use prom_kit::adapter::{GrpcFrameCounter, parse_grpc_timeout};
+use prom_kit::grpc::{GrpcCode, GrpcMethod};
 
 /// The messages a body holds, read the simple way: whole prefixes and payloads only.
 fn messages_in(mut body: &[u8]) -> (u64, bool) {

@@ -16,7 +16,8 @@ use std::sync::LazyLock;
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
 use prom_kit::encoding::{Format, negotiate};
-use prom_kit::http::{MetricsHandler, ScrapeRequest};
+use prom_kit::adapter::ScrapeRequest;
+use prom_kit::scrape::MetricsHandler;
 use prom_kit::{Counter, Registry};
 use prom_kit_fuzz::{read_exposition, read_protobuf, reference_accepts_gzip};
 
@@ -112,7 +113,7 @@ fuzz_target!(|input: Input<'_>| {
     });
     if let Some(timeout) = input
         .scrape_timeout
-        .and_then(prom_kit::http::parse_scrape_timeout)
+        .and_then(prom_kit::adapter::parse_scrape_timeout)
     {
         // Positive and at most an hour, whatever the header says.
         assert!(

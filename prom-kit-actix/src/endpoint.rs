@@ -10,9 +10,8 @@ use actix_web::http::header::{ACCEPT, ACCEPT_ENCODING, HeaderName, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, Resource, web};
 use bytes::Bytes;
 use http_body::Body;
-use prom_kit::http::{
-    MetricsHandler, OwnedScrapeRequest, ScrapeBody, ScrapeRequest, ScrapeResponse,
-};
+use prom_kit::adapter::{OwnedScrapeRequest, ScrapeBody, ScrapeRequest, ScrapeResponse};
+use prom_kit::scrape::MetricsHandler;
 
 /// Answers one scrape request through `handler`, encoding on the calling thread (see
 /// [`scrape_off_worker`] for async handlers).

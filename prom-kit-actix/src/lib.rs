@@ -12,7 +12,8 @@
 //!
 //! ```
 //! use actix_web::{web, App, HttpResponse};
-//! use prom_kit::http::{HttpMetrics, MetricsHandler};
+//! use prom_kit::http::HttpMetrics;
+//! use prom_kit::scrape::MetricsHandler;
 //! use prom_kit::Registry;
 //! use prom_kit_actix::{metrics_resource, Metrics};
 //!

@@ -7,9 +7,10 @@ use std::task::{Context, Poll};
 use actix_web::body::MessageBody;
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform};
 use actix_web::http::header::CONTENT_LENGTH;
-use prom_kit::http::{
-    HttpMetrics, MiddlewareCore, RequestInfo, ResponseGlue, ResponseRecorder, TrackedFuture,
+use prom_kit::adapter::{
+    MiddlewareCore, RequestInfo, ResponseGlue, ResponseRecorder, TrackedFuture,
 };
+use prom_kit::http::HttpMetrics;
 
 use crate::body::MetricsBody;
 

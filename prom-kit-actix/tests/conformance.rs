@@ -5,7 +5,8 @@
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::{App, HttpResponse, HttpServer, web};
-use prom_kit::http::{HttpMetrics, MetricsHandler};
+use prom_kit::http::HttpMetrics;
+use prom_kit::scrape::MetricsHandler;
 use prom_kit_actix::{Metrics, metrics_resource};
 use prom_kit_test_support::conformance::{
     Adapter, AppSpec, Framework, Gate, RunningApp, Runtime, Stop, TENANT_HEADER, TRACE_HEADER,

@@ -6,7 +6,7 @@ use std::task::{Context, Poll};
 use bytes::Buf;
 use http_body::{Body, Frame, SizeHint};
 use pin_project_lite::pin_project;
-use prom_kit::http::ResponseRecorder;
+use prom_kit::adapter::ResponseRecorder;
 
 pin_project! {
     /// Wraps a response body, counting the bytes streamed; the request is recorded with

@@ -8,9 +8,8 @@ use std::task::{Context, Poll};
 
 use axum::body::Body;
 use http::{Request, Response};
-use prom_kit::http::{
-    MetricsHandler, OwnedScrapeRequest, ScrapeBody, ScrapeRequest, ScrapeResponse,
-};
+use prom_kit::adapter::{OwnedScrapeRequest, ScrapeBody, ScrapeRequest, ScrapeResponse};
+use prom_kit::scrape::MetricsHandler;
 use tower_service::Service;
 
 /// A tower service answering scrapes of a registry through a [`MetricsHandler`]; mount

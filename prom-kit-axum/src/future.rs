@@ -2,7 +2,7 @@
 //! response body.
 
 use http::Response;
-use prom_kit::http::{ResponseGlue, ResponseRecorder, TrackedFuture};
+use prom_kit::adapter::{ResponseGlue, ResponseRecorder, TrackedFuture};
 
 use crate::body::MetricsBody;
 

@@ -6,7 +6,8 @@ use axum::extract::MatchedPath;
 use http::request::Parts;
 use http::{Extensions, HeaderMap, Method, Request, Response, Uri, header::CONTENT_LENGTH};
 use http_body::Body;
-use prom_kit::http::{HttpMetrics, MiddlewareCore, RequestInfo};
+use prom_kit::adapter::{MiddlewareCore, RequestInfo};
+use prom_kit::http::HttpMetrics;
 use tower_layer::Layer;
 use tower_service::Service;
 

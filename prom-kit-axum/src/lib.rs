@@ -16,7 +16,8 @@
 //!
 //! ```
 //! use axum::{routing::get, Router};
-//! use prom_kit::http::{HttpMetrics, MetricsHandler};
+//! use prom_kit::http::HttpMetrics;
+//! use prom_kit::scrape::MetricsHandler;
 //! use prom_kit::Registry;
 //! use prom_kit_axum::{MetricsEndpoint, MetricsLayer};
 //!

@@ -8,7 +8,8 @@ use std::task::{Context, Poll};
 use bytes::Bytes;
 use http_body::{Body, Frame, SizeHint};
 use pin_project_lite::pin_project;
-use prom_kit::http::{GrpcCallTracker, GrpcCode, GrpcMessageCounter};
+use prom_kit::adapter::{GrpcCallTracker, GrpcMessageCounter};
+use prom_kit::grpc::GrpcCode;
 
 use crate::status::{BoxError, code_in, code_of_error, peer_gone};
 

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use prom_kit::http::{GrpcMethods, GrpcType};
+use prom_kit::grpc::{GrpcMethods, GrpcType};
 use prost::Message;
 use prost_types::FileDescriptorSet;
 

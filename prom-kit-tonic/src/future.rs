@@ -7,7 +7,8 @@ use std::task::{Context, Poll, ready};
 
 use http::Response;
 use pin_project_lite::pin_project;
-use prom_kit::http::{GrpcCallTracker, GrpcCode};
+use prom_kit::adapter::GrpcCallTracker;
+use prom_kit::grpc::GrpcCode;
 
 use crate::body::ResponseBody;
 use crate::status::{BoxError, code_in, code_of_error};

@@ -9,7 +9,8 @@ use bytes::Bytes;
 use http::request::Parts;
 use http::{HeaderMap, Request, Response, header::CONTENT_TYPE};
 use http_body::Body;
-use prom_kit::http::{GrpcMetrics, parse_grpc_timeout};
+use prom_kit::adapter::parse_grpc_timeout;
+use prom_kit::grpc::GrpcMetrics;
 use tower_layer::Layer;
 use tower_service::Service;
 
@@ -60,7 +61,7 @@ impl GrpcMetricsLayer {
     ///
     /// ```
     /// # use prom_kit_tonic::GrpcMetricsLayer;
-    /// # let metrics = prom_kit::http::GrpcMetrics::server().build(&prom_kit::Registry::new()).unwrap();
+    /// # let metrics = prom_kit::grpc::GrpcMetrics::server().build(&prom_kit::Registry::new()).unwrap();
     /// let layer = GrpcMetricsLayer::new(metrics).exemplar(|parts| {
     ///     let trace = parts.headers.get("x-trace-id")?.to_str().ok()?;
     ///     Some(vec![("trace_id".to_owned(), trace.to_owned())])

@@ -3,8 +3,8 @@
 //! the names every gRPC dashboard and alert is written for.
 //!
 //! [`GrpcMetricsLayer`] is one tower layer for both ends: around a tonic server with
-//! [`GrpcMetrics::server`](prom_kit::http::GrpcMetrics::server) metrics, around a
-//! client's `Channel` with [`GrpcMetrics::client`](prom_kit::http::GrpcMetrics::client)
+//! [`GrpcMetrics::server`](prom_kit::grpc::GrpcMetrics::server) metrics, around a
+//! client's `Channel` with [`GrpcMetrics::client`](prom_kit::grpc::GrpcMetrics::client)
 //! ones. It records
 //!
 //! - `grpc_server_started_total` and `grpc_server_handled_total{grpc_code}` (the code
@@ -20,23 +20,23 @@
 //!
 //! labelled `grpc_type`, `grpc_service`, `grpc_method` (and `grpc_code`). Client metrics
 //! are the same with `grpc_client_`. The OpenTelemetry RPC names are an option
-//! ([`GrpcMetricsBuilder::naming`](prom_kit::http::GrpcMetricsBuilder::naming)).
+//! ([`GrpcMetricsBuilder::naming`](prom_kit::grpc::GrpcMetricsBuilder::naming)).
 //!
 //! gRPC's wire format does not say whether a call streams, so the layer learns each
-//! method's kind from a [`GrpcMethods`](prom_kit::http::GrpcMethods) table (written
+//! method's kind from a [`GrpcMethods`](prom_kit::grpc::GrpcMethods) table (written
 //! out, or read from the service's descriptors with the `descriptors` feature); a path
 //! the table does not hold is recorded under `<unknown>`, so clients sending made-up
 //! paths cannot create series.
 //!
 //! ```no_run
-//! use prom_kit::http::{GrpcMethods, GrpcMetrics, GrpcType};
+//! use prom_kit::grpc::{GrpcMethods, GrpcMetrics, GrpcType};
 //! use prom_kit::Registry;
 //! use prom_kit_tonic::GrpcMetricsLayer;
 //!
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! let registry = Registry::new();
 //! let methods = GrpcMethods::new().service("demo.Greeter", [("SayHello", GrpcType::Unary)]);
-//! let metrics = GrpcMetrics::server().methods(methods).handling_time().build(&registry)?;
+//! let metrics = GrpcMetrics::server().methods(methods).duration_histogram(Buckets::DEFAULT).build(&registry)?;
 //! tonic::transport::Server::builder()
 //!     .layer(GrpcMetricsLayer::new(metrics))
 //!     // .add_service(GreeterServer::new(MyGreeter))

@@ -5,7 +5,7 @@ use std::error::Error;
 use std::io;
 
 use http::{HeaderMap, HeaderName};
-use prom_kit::http::GrpcCode;
+use prom_kit::grpc::GrpcCode;
 
 /// The error type of the layered service (tonic's `BoxError`).
 pub type BoxError = Box<dyn Error + Send + Sync>;

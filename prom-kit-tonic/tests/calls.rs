@@ -5,9 +5,9 @@
 
 use std::time::{Duration, Instant};
 
-use prom_kit::Registry;
-use prom_kit::http::{GrpcMethods, GrpcMetrics, GrpcType, UNKNOWN_GRPC};
+use prom_kit::grpc::{GrpcMethods, GrpcMetrics, GrpcType, UNKNOWN_GRPC};
 use prom_kit::testing::{Syntax, parse, sample_value};
+use prom_kit::{Buckets, Registry};
 use prom_kit_test_support::grpc::{
     ECHO_SERVICE, Echo, EchoClient, EchoReply, EchoRequest, EchoServer, bind_loopback,
 };
@@ -45,7 +45,7 @@ impl Harness {
         let server_registry = Registry::new();
         let server_metrics = GrpcMetrics::server()
             .methods(echo_methods())
-            .handling_time()
+            .duration_histogram(Buckets::DEFAULT)
             .build(&server_registry)
             .unwrap();
         let (incoming, addr) = bind_loopback().await;
@@ -129,7 +129,7 @@ async fn layered_client(
 ) -> Result<EchoClient<GrpcMetricsService<Channel>>, tonic::transport::Error> {
     let metrics = GrpcMetrics::client()
         .methods(echo_methods())
-        .handling_time()
+        .duration_histogram(Buckets::DEFAULT)
         .build(registry)
         .unwrap();
     let channel = Endpoint::from_shared(uri.to_owned())?.connect().await?;
@@ -217,7 +217,7 @@ async fn every_code_of_a_unary_call_is_recorded_on_both_sides() {
         assert_eq!(i32::from(status.code()), number);
     }
     for number in 0..=16u32 {
-        let code = prom_kit::http::GrpcCode::from_number(number).name();
+        let code = prom_kit::grpc::GrpcCode::from_number(number).name();
         h.server_handled("unary", "Unary", code, 1.0).await;
         assert_eq!(
             h.client_value(
@@ -518,7 +518,7 @@ async fn exemplars_come_from_the_request_metadata() {
     let registry = Registry::new();
     let metrics = GrpcMetrics::server()
         .methods(echo_methods())
-        .handling_time()
+        .duration_histogram(Buckets::DEFAULT)
         .build(&registry)
         .unwrap();
     let (incoming, addr) = bind_loopback().await;

@@ -11,9 +11,9 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use h2::Reason;
-use prom_kit::Registry;
-use prom_kit::http::{GrpcMethods, GrpcMetrics, GrpcType};
+use prom_kit::grpc::{GrpcMethods, GrpcMetrics, GrpcType};
 use prom_kit::testing::{Syntax, parse, sample_value};
+use prom_kit::{Buckets, Registry};
 use prom_kit_test_support::grpc::{ECHO_SERVICE, Echo, EchoRequest, EchoServer, bind_loopback};
 use prom_kit_tonic::GrpcMetricsLayer;
 use prost::Message;
@@ -46,7 +46,7 @@ impl EchoUnderTest {
         );
         let metrics = GrpcMetrics::server()
             .methods(methods)
-            .handling_time()
+            .duration_histogram(Buckets::DEFAULT)
             .build(&registry)
             .unwrap();
         let (incoming, addr) = bind_loopback().await;

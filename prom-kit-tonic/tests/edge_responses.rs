@@ -13,7 +13,7 @@ use http::{HeaderMap, Request, Response};
 use http_body::{Body, Frame};
 use http_body_util::BodyExt;
 use prom_kit::Registry;
-use prom_kit::http::{GrpcMethods, GrpcMetrics, GrpcType};
+use prom_kit::grpc::{GrpcMethods, GrpcMetrics, GrpcType};
 use prom_kit::testing::sample_value;
 use prom_kit_tonic::GrpcMetricsLayer;
 use tower_layer::Layer;

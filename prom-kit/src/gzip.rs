@@ -16,7 +16,7 @@ pub(crate) fn gzip(body: &[u8]) -> std::io::Result<Vec<u8>> {
 
 /// A gzip stream at the fastest level, fed piece by piece (a scrape's body, family by
 /// family), into a buffer of `capacity` to start with.
-#[cfg(feature = "http")]
+#[cfg(feature = "scrape")]
 pub(crate) fn gzip_stream(capacity: usize) -> GzEncoder<Vec<u8>> {
     GzEncoder::new(Vec::with_capacity(capacity), Compression::fast())
 }

@@ -49,7 +49,7 @@
 //! Modules in layers; a module imports only from its own layer and the layers below (the
 //! test `tests/layering.rs` reads this table and the code's `crate::` paths and fails on
 //! an import from a lower layer to a higher one). An observation goes down into
-//! `metrics` and stops; a scrape goes registry → snapshot → encoding → http → adapter.
+//! `metrics` and stops; a scrape goes registry → snapshot → encoding → scrape → adapter.
 //!
 //! | layer | modules | what they hold |
 //! |-------|---------|----------------|
@@ -60,8 +60,10 @@
 //! | 5 | `descriptor` | a family's validated name, help, unit, type and labels |
 //! | 6 | `encoding` | text, OpenMetrics, protobuf and negotiation: snapshots in, bytes out |
 //! | 7 | `registry` | the families and collectors one endpoint exposes |
-//! | 8 | `collectors`, `http` | standard collectors; scrape handling and request metrics |
-//! | 9 | `push`, `server`, `testing` | the Pushgateway client; the standalone exporter server; test helpers and lint |
+//! | 8 | `collectors`, `scrape`, `instrument` | standard collectors; serving scrapes; what the bundled metric sets share (naming scheme, scope, hook runner) |
+//! | 9 | `http`, `http_client`, `grpc` | the bundled metric sets: HTTP server requests, HTTP client requests, gRPC calls |
+//! | 10 | `adapter`, `push`, `testing` | the adapter authors' API; the Pushgateway client; test helpers and lint |
+//! | 11 | `server` | the standalone exporter server |
 //!
 //! ## Cargo features
 //!
@@ -123,6 +125,12 @@ macro_rules! build_info {
     };
 }
 
+#[cfg(any(feature = "scrape", feature = "http", feature = "grpc"))]
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "scrape", feature = "http", feature = "grpc")))
+)]
+pub mod adapter;
 mod atomic;
 pub mod clock;
 #[cfg(any(feature = "process", feature = "tokio"))]
@@ -131,11 +139,19 @@ mod descriptor;
 pub mod encoding;
 pub mod error;
 pub mod family;
-#[cfg(any(feature = "http", feature = "push"))]
+#[cfg(feature = "grpc")]
+#[cfg_attr(docsrs, doc(cfg(feature = "grpc")))]
+pub mod grpc;
+#[cfg(any(feature = "scrape", feature = "push"))]
 mod gzip;
 #[cfg(feature = "http")]
 #[cfg_attr(docsrs, doc(cfg(feature = "http")))]
 pub mod http;
+#[cfg(feature = "http-client")]
+#[cfg_attr(docsrs, doc(cfg(feature = "http-client")))]
+pub mod http_client;
+#[cfg(any(feature = "http", feature = "http-client", feature = "grpc"))]
+mod instrument;
 pub mod labels;
 pub mod metrics;
 mod name;
@@ -143,6 +159,9 @@ mod name;
 #[cfg_attr(docsrs, doc(cfg(feature = "push")))]
 pub mod push;
 pub mod registry;
+#[cfg(feature = "scrape")]
+#[cfg_attr(docsrs, doc(cfg(feature = "scrape")))]
+pub mod scrape;
 #[cfg(feature = "server")]
 #[cfg_attr(docsrs, doc(cfg(feature = "server")))]
 pub mod server;

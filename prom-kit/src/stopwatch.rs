@@ -36,7 +36,7 @@ impl Stopwatch {
 }
 
 /// Calibrates the clock now, if it is not yet (see the module documentation).
-#[cfg(feature = "http")]
+#[cfg(any(feature = "http", feature = "http-client", feature = "grpc"))]
 pub(crate) fn calibrate() {
     let _ = quanta::Instant::now();
 }

@@ -11,13 +11,14 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+use prom_kit::adapter::{OwnedScrapeRequest, ScrapeResponse};
 use prom_kit::clock::ManualClock;
 use prom_kit::encoding::EscapingScheme;
-use prom_kit::http::{MetricsHandler, OwnedScrapeRequest, ScrapeErrorPolicy, ScrapeResponse};
 use prom_kit::registry::{
     AsyncCollector, AsyncCollectorExt, CollectFuture, Collector, CollectorExt, CollectorOutput,
     collector_fn,
 };
+use prom_kit::scrape::{MetricsHandler, ScrapeErrorPolicy};
 use prom_kit::{Counter, Descriptor, ErrorKind, MetricType, Registry};
 use tokio::time::Instant;
 

@@ -14,7 +14,7 @@ use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use prom_kit::Registry;
-use prom_kit::http::{HttpClientLayer, HttpClientMetrics, HttpClientService};
+use prom_kit::http_client::{HttpClientLayer, HttpClientMetrics, HttpClientService};
 use prom_kit::testing::sample_value;
 use tokio::net::TcpListener;
 use tower_layer::Layer;

@@ -12,10 +12,11 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use prom_kit::http::{MetricsHandler, ScrapeErrorPolicy, ScrapeRequest};
+use prom_kit::adapter::ScrapeRequest;
 use prom_kit::registry::{
     AsyncCollector, AsyncCollectorExt, CollectFuture, CollectorExt, collector_fn,
 };
+use prom_kit::scrape::{MetricsHandler, ScrapeErrorPolicy};
 use prom_kit::{
     Collector, CollectorOutput, Counter, CounterFn, Descriptor, ErrorKind, Format, GaugeFn,
     MetricType, Registry,

@@ -10,7 +10,7 @@
 use std::alloc::System;
 use std::time::Duration;
 
-use prom_kit::http::MetricsHandler;
+use prom_kit::scrape::MetricsHandler;
 use prom_kit::server::Server;
 use prom_kit::{Family, Gauge, Registry};
 use stats_alloc::{INSTRUMENTED_SYSTEM, StatsAlloc};

@@ -14,9 +14,10 @@ use std::time::Duration;
 
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use prom_kit::collectors::ProcessCollector;
-use prom_kit::http::{HttpMetrics, MetricsHandler};
+use prom_kit::http::HttpMetrics;
 use prom_kit::metrics::NativeBuckets;
-use prom_kit::{Family, Gauge, GaugeFn, Registry};
+use prom_kit::scrape::MetricsHandler;
+use prom_kit::{Buckets, Family, Gauge, GaugeFn, HistogramConfig, Registry};
 use prom_kit_actix::{Metrics, metrics_resource};
 
 const PROJECT: &str = "vesionbook";
@@ -68,7 +69,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Native buckets too (stored natively by a Prometheus with native histograms on).
     let http = HttpMetrics::builder()
         .exclude_path("/metrics")
-        .native_histograms(NativeBuckets::new(1.1)?)
+        .duration_histogram(HistogramConfig::both(
+            Buckets::DEFAULT,
+            NativeBuckets::new(1.1)?,
+        ))
         .build(&registry)?;
     let handler = MetricsHandler::new(&registry)?;
     let address = prom_kit_examples::listen_addr("127.0.0.1:3001");

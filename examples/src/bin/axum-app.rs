@@ -19,9 +19,12 @@ use axum::http::StatusCode;
 use axum::http::header::{CONTENT_TYPE, HeaderName};
 use axum::routing::{get, post};
 use prom_kit::collectors::ProcessCollector;
-use prom_kit::http::{HttpMetrics, MetricsHandler};
+use prom_kit::http::HttpMetrics;
 use prom_kit::metrics::NativeBuckets;
-use prom_kit::{Counter, LabelSet, LabelValue, Metrics, Registry, TypedFamily};
+use prom_kit::scrape::MetricsHandler;
+use prom_kit::{
+    Buckets, Counter, HistogramConfig, LabelSet, LabelValue, Metrics, Registry, TypedFamily,
+};
 use prom_kit_axum::{MetricsEndpoint, MetricsLayer};
 
 /// The products on sale: a closed set, so the `product` label stays bounded.
@@ -67,7 +70,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let http = HttpMetrics::builder()
         .exclude_path("/metrics")
         .exclude_path("/health")
-        .native_histograms(NativeBuckets::new(1.1)?)
+        .duration_histogram(HistogramConfig::both(
+            Buckets::DEFAULT,
+            NativeBuckets::new(1.1)?,
+        ))
         .build(&registry)?;
 
     let app = Router::new()

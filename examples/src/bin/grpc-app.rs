@@ -24,7 +24,7 @@ use std::pin::Pin;
 use std::time::Duration;
 
 use prom_kit::collectors::ProcessCollector;
-use prom_kit::http::GrpcMetrics;
+use prom_kit::grpc::GrpcMetrics;
 use prom_kit::metrics::{HistogramConfig, NativeBuckets};
 use prom_kit::{Buckets, Registry, server::Server};
 use prom_kit_examples::greeter::generated::greeter_client::GreeterClient;
@@ -81,7 +81,7 @@ async fn serve() -> Result<(), Box<dyn std::error::Error>> {
     registry.register_collector(ProcessCollector::new());
     let metrics = GrpcMetrics::server()
         .methods(methods())
-        .handling_time_histogram(HistogramConfig::both(
+        .duration_histogram(HistogramConfig::both(
             Buckets::DEFAULT,
             NativeBuckets::new(1.1)?,
         ))
@@ -137,7 +137,7 @@ async fn call(address: String, count: u32) -> Result<(), Box<dyn std::error::Err
     let registry = Registry::new();
     let metrics = GrpcMetrics::client()
         .methods(methods())
-        .handling_time()
+        .duration_histogram(Buckets::DEFAULT)
         .build(&registry)?;
     let channel = tonic::transport::Endpoint::from_shared(address)?
         .timeout(Duration::from_secs(10))

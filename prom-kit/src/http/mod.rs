@@ -1,55 +1,122 @@
-//! The framework-neutral HTTP layer shared by the framework adapters and the standalone
-//! server: everything about serving metrics and recording request metrics that is not
-//! framework glue lives here once, so every entry point behaves and names things alike.
-//!
-//! - [`MetricsHandler`] answers a scrape: content negotiation, gzip, `HEAD`, `405` for
-//!   other methods, a limit on concurrent scrapes (`503` beyond it), and metrics about
-//!   its own scrapes.
-//! - [`HttpMetrics`] is the request-metric set the middlewares record into: request
-//!   count, duration and in-flight requests by method, route template and status, in the
-//!   classic or the OpenTelemetry naming scheme.
-//! - [`MiddlewareCore`] and [`TrackedFuture`] are a middleware's framework-neutral
-//!   part: the user's hooks, the tracker started with its exemplar, the tracker handed
-//!   to the response body ([`ResponseRecorder`]); an adapter adds only its glue
-//!   ([`ResponseGlue`]).
-//!
-//! - [`GrpcMetrics`] is the gRPC call-metric set (go-grpc-middleware's names, or the
-//!   OpenTelemetry RPC ones) with its vocabulary — [`GrpcCode`], [`GrpcType`],
-//!   [`GrpcMethods`] — and the per-call [`GrpcCallTracker`] and [`GrpcFrameCounter`] the
-//!   gRPC adapters drive.
-//!
-//! - [`HttpClientMetrics`] records the application's own outgoing requests (by method,
-//!   `server_address` and status or error cause); with the `http-client` feature,
-//!   [`HttpClientLayer`] records them around any tower HTTP client.
-//!
-//! Types here speak plain strings and numbers, not any framework's request types.
+//! [`HttpMetrics`]: the request metrics every framework adapter records, named and
+//! labelled identically whichever framework serves the request.
 
-mod accept_encoding;
-mod client;
-mod grpc;
-mod hooks;
-mod middleware;
-mod requests;
-mod scope;
-mod scrape;
+use std::fmt;
+use std::sync::Arc;
 
-pub use client::{
-    ClientErrorCause, ClientRequestTracker, HttpClientMetrics, HttpClientMetricsBuilder,
-    UNKNOWN_SERVER,
-};
-#[cfg(feature = "http-client")]
-pub use client::{HttpClientFuture, HttpClientLayer, HttpClientService, RequestTimedOut};
-pub use grpc::{
-    GrpcCallLabels, GrpcCallTracker, GrpcCode, GrpcFrameCounter, GrpcMessageCounter, GrpcMethod,
-    GrpcMethods, GrpcMetrics, GrpcMetricsBuilder, GrpcSide, GrpcType, UNKNOWN_GRPC,
-    parse_grpc_timeout,
-};
-pub use middleware::{MiddlewareCore, ResponseGlue, TrackedFuture};
-pub use requests::{
-    HttpMetrics, HttpMetricsBuilder, NamingScheme, OTHER_METHOD, RequestInfo, RequestTracker,
-    ResponseRecorder, UNMATCHED_ROUTE,
-};
-pub use scrape::{
-    DEFAULT_MAX_CONCURRENT_SCRAPES, MetricsHandler, MetricsHandlerBuilder, OwnedScrapeRequest,
-    ScrapeBody, ScrapeErrorPolicy, ScrapeRequest, ScrapeResponse, parse_scrape_timeout,
-};
+mod builder;
+mod exclusions;
+mod naming;
+mod route_series;
+mod route_table;
+pub(crate) mod tracker;
+mod values;
+
+pub use crate::instrument::{NamingScheme, OTHER_METHOD};
+pub use builder::HttpMetricsBuilder;
+pub use naming::UNMATCHED_ROUTE;
+
+use crate::instrument::normalize_method;
+use exclusions::Exclusions;
+use route_table::RouteTable;
+use tracker::{RequestInfo, RequestTracker};
+
+use crate::instrument::HookRunner;
+
+/// The request metrics of one application: create once with
+/// [`builder`](Self::builder), share (it is a cheap clone) with the middleware.
+///
+/// ```
+/// use prom_kit::adapter::RequestInfo;
+/// use prom_kit::http::HttpMetrics;
+/// use prom_kit::Registry;
+///
+/// let registry = Registry::new();
+/// let metrics = HttpMetrics::builder().exclude_path("/metrics").build(&registry)?;
+/// let tracker = metrics
+///     .start(&RequestInfo { method: "GET", route: Some("/users/{id}"), path: "/users/7", request_size: None }, Vec::new())
+///     .expect("not excluded");
+/// tracker.finish(200, None);
+/// let text = registry.encode_text()?;
+/// assert!(text.contains("http_requests_total{method=\"GET\",route=\"/users/{id}\",status=\"200\"} 1\n"));
+/// assert!(metrics.start(&RequestInfo { method: "GET", route: None, path: "/metrics", request_size: None }, Vec::new()).is_none());
+/// # Ok::<(), prom_kit::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct HttpMetrics {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    /// The series of each (method, route, extra values), over the families.
+    routes: Arc<RouteTable>,
+    /// The paths and route templates not recorded.
+    excluded: Exclusions,
+    /// How many extra label values each request carries.
+    extra_count: usize,
+    /// Runs the middleware's hooks, counting their panics.
+    hooks: HookRunner,
+}
+
+impl fmt::Debug for HttpMetrics {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HttpMetrics")
+            .field("excluded", &self.inner.excluded)
+            .field("extra_labels", &self.inner.extra_count)
+            .finish_non_exhaustive()
+    }
+}
+
+impl HttpMetrics {
+    /// Starts configuring the request metrics.
+    pub fn builder() -> HttpMetricsBuilder {
+        HttpMetricsBuilder::new()
+    }
+
+    /// Whether a request to `path`, matched to the route template `route` (`None` if no
+    /// route matched), is not recorded: its path was excluded with
+    /// [`exclude_path`](HttpMetricsBuilder::exclude_path) or its route with
+    /// [`exclude_route`](HttpMetricsBuilder::exclude_route).
+    pub fn is_excluded(&self, path: &str, route: Option<&str>) -> bool {
+        self.inner.excluded.contains(path, route)
+    }
+
+    /// Runs the middleware's hooks, counting their panics.
+    pub(crate) fn hooks(&self) -> &HookRunner {
+        &self.inner.hooks
+    }
+
+    /// How many extra label values the hook must produce per request.
+    pub fn extra_label_count(&self) -> usize {
+        self.inner.extra_count
+    }
+
+    /// Starts tracking a request: counts it in flight until the returned tracker is
+    /// finished or dropped. Returns `None` for excluded paths and routes.
+    ///
+    /// `extra_values` are the values of the extra labels, in order; missing ones are
+    /// empty, surplus ones ignored.
+    pub fn start(
+        &self,
+        request: &RequestInfo<'_>,
+        mut extra_values: Vec<String>,
+    ) -> Option<RequestTracker> {
+        if self.is_excluded(request.path, request.route) {
+            return None;
+        }
+        extra_values.resize(self.inner.extra_count, String::new());
+        let method = normalize_method(request.method);
+        let route = request.route.unwrap_or(self.inner.routes.unmatched_route());
+        let series = self.inner.routes.series(method, route, &extra_values);
+        Some(RequestTracker::start(series, request.request_size))
+    }
+}
+
+impl fmt::Debug for Inner {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Inner").finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -32,7 +32,7 @@ pub type CollectFuture<'a> = Pin<Box<dyn Future<Output = Result<Box<dyn Collecto
 /// within a deadline derived from the scraper's `X-Prometheus-Scrape-Timeout-Seconds`
 /// header. One that fails, panics (in `collect` itself or in its future) or misses the
 /// deadline is counted in `prom_kit_scrape_errors_total{cause}` and handled by the
-/// handler's [`ScrapeErrorPolicy`](crate::http::ScrapeErrorPolicy). The collector it
+/// handler's [`ScrapeErrorPolicy`](crate::scrape::ScrapeErrorPolicy). The collector it
 /// returns is then run like a registered [`Collector`]: if it fails or panics, its
 /// families are left out and the encoding reports the error. The synchronous encoders
 /// ([`Registry::encode`] and friends) never block on them: they leave their families out

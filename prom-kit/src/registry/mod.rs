@@ -20,7 +20,7 @@ pub use async_collector::{
 pub use cached::{AsyncCollectorExt, CachedAsync};
 pub use cached::{Cached, CollectorExt};
 pub use collector::{Collector, CollectorOutput};
-#[cfg(feature = "http")]
+#[cfg(feature = "scrape")]
 pub(crate) use encode::NameSet;
 pub use metric_field::{ChildOptions, FieldOptions, MetricField};
 pub use register::Register;
@@ -447,7 +447,7 @@ impl Registry {
 
     /// Whether a registered family holds its overflow series (it has reached its
     /// `max_series`): what the scrape handler counts as a `series_overflow` error.
-    #[cfg(feature = "http")]
+    #[cfg(feature = "scrape")]
     pub(crate) fn any_family_overflowed(&self) -> bool {
         let families: Vec<Arc<Entry>> = self.shared.read().families.values().cloned().collect();
         families.iter().any(|entry| entry.collect.overflowed())

@@ -45,8 +45,8 @@ use tokio::sync::watch;
 use routes::{BoxError, Routes};
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::http::MetricsHandler;
 use crate::registry::Registry;
+use crate::scrape::MetricsHandler;
 
 /// How long a graceful shutdown waits for requests in progress, by default.
 pub const DEFAULT_SHUTDOWN_GRACE: Duration = Duration::from_secs(5);

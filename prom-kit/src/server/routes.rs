@@ -15,7 +15,8 @@ use http_body_util::combinators::UnsyncBoxBody;
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 
-use crate::http::{MetricsHandler, OwnedScrapeRequest, ScrapeBody, ScrapeRequest};
+use crate::adapter::{OwnedScrapeRequest, ScrapeBody, ScrapeRequest};
+use crate::scrape::MetricsHandler;
 
 /// An error of an application's service or body, as hyper takes it.
 pub(super) type BoxError = Box<dyn std::error::Error + Send + Sync>;

@@ -345,7 +345,7 @@ fn the_server_bounds_async_collectors_by_the_scrape_timeout() {
     let registry = registry();
     registry.register_async_collector(Stuck);
     let handler = MetricsHandler::builder()
-        .on_error(crate::http::ScrapeErrorPolicy::Continue)
+        .on_error(crate::scrape::ScrapeErrorPolicy::Continue)
         .build(&registry)
         .unwrap();
     let server = Server::new(handler).start_on_thread("127.0.0.1:0").unwrap();

@@ -4,9 +4,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use prom_kit::http::{
-    HttpMetrics, MetricsHandler, MetricsHandlerBuilder, NamingScheme, ScrapeErrorPolicy,
-};
+use prom_kit::http::{HttpMetrics, NamingScheme};
+use prom_kit::scrape::{MetricsHandler, MetricsHandlerBuilder, ScrapeErrorPolicy};
 use prom_kit::{NameValidation, Registry};
 use tokio::sync::Notify;
 

@@ -155,9 +155,10 @@ fn every_type_round_trips_through_prost() {
 
 #[test]
 fn the_handler_serves_protobuf_to_prometheus_with_native_histograms() {
-    #[cfg(feature = "http")]
+    #[cfg(feature = "scrape")]
     {
-        use crate::http::{MetricsHandler, ScrapeRequest};
+        use crate::adapter::ScrapeRequest;
+        use crate::scrape::MetricsHandler;
         let registry = Registry::new();
         registry
             .register("up_and_running", "Up.", Gauge::new())
