@@ -98,7 +98,7 @@ fn run_actix(variant: &'static str, iters: u64) -> Duration {
             "prom_kit" => {
                 let registry = Registry::new();
                 let metrics = HttpMetrics::builder().build(&registry).unwrap();
-                measure!(App::new().wrap(prom_kit_actix::Metrics::new(metrics)))
+                measure!(App::new().wrap(prom_kit_actix::RequestMetrics::new(metrics)))
             }
             "actix_web_prom" => {
                 let prometheus = actix_web_prom::PrometheusMetricsBuilder::new("api")

@@ -53,7 +53,7 @@ async fn readme_actix_snippet() -> Result<(), Box<dyn std::error::Error>> {
     use prom_kit::Registry;
     use prom_kit::http::HttpMetrics;
     use prom_kit::scrape::MetricsHandler;
-    use prom_kit_actix::{Metrics, metrics_resource};
+    use prom_kit_actix::{RequestMetrics, metrics_resource};
 
     let registry = Registry::new();
     let http = HttpMetrics::builder()
@@ -62,7 +62,7 @@ async fn readme_actix_snippet() -> Result<(), Box<dyn std::error::Error>> {
     let handler = MetricsHandler::new(&registry)?;
     let server = HttpServer::new(move || {
         App::new()
-            .wrap(Metrics::new(http.clone()))
+            .wrap(RequestMetrics::new(http.clone()))
             .service(metrics_resource("/metrics", handler.clone()))
             .route(
                 "/users/{id}",

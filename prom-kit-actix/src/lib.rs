@@ -3,7 +3,7 @@
 //! - [`metrics_resource`] serves a registry at a path (usually `/metrics`) with content
 //!   negotiation, gzip, `HEAD`, `405` and a concurrent-scrape limit; [`scrape`] answers
 //!   one request, for mounting it some other way (behind a guard, in a scope).
-//! - [`Metrics`] is a middleware recording request count and duration labelled by
+//! - [`RequestMetrics`] is a middleware recording request count and duration labelled by
 //!   method, the route pattern (`match_pattern()` of the routed request, never the raw
 //!   path) and status, and in-flight requests by method.
 //!
@@ -15,13 +15,13 @@
 //! use prom_kit::http::HttpMetrics;
 //! use prom_kit::scrape::MetricsHandler;
 //! use prom_kit::Registry;
-//! use prom_kit_actix::{metrics_resource, Metrics};
+//! use prom_kit_actix::{metrics_resource, RequestMetrics};
 //!
 //! let registry = Registry::new();
 //! let metrics = HttpMetrics::builder().exclude_path("/metrics").build(&registry)?;
 //! let handler = MetricsHandler::new(&registry)?;
 //! let app = App::new()
-//!     .wrap(Metrics::new(metrics))
+//!     .wrap(RequestMetrics::new(metrics))
 //!     .service(metrics_resource("/metrics", handler))
 //!     .route("/users/{id}", web::get().to(|| async { HttpResponse::Ok().body("a user") }));
 //! # Ok::<(), prom_kit::Error>(())
@@ -39,7 +39,7 @@ mod middleware;
 
 pub use body::MetricsBody;
 pub use endpoint::{metrics_resource, scrape, scrape_off_worker};
-pub use middleware::{Metrics, MetricsMiddleware, MetricsResponseFuture, ServiceResponses};
+pub use middleware::{RequestMetrics, RequestMetricsFuture, RequestMetricsMiddleware};
 
 /// The README's examples, compiled and run as doc tests.
 #[cfg(doctest)]

@@ -1,4 +1,4 @@
-//! [`Metrics`]: the request metrics middleware.
+//! [`RequestMetrics`]: the request metrics middleware.
 
 use std::future::{Ready, ready};
 use std::rc::Rc;
@@ -17,11 +17,11 @@ use crate::body::MetricsBody;
 /// Middleware recording [`HttpMetrics`] for every request of an `App` (add it with
 /// `App::wrap`).
 #[derive(Clone, Debug)]
-pub struct Metrics {
+pub struct RequestMetrics {
     core: MiddlewareCore<ServiceRequest>,
 }
 
-impl Metrics {
+impl RequestMetrics {
     /// Records into `metrics`.
     pub fn new(metrics: HttpMetrics) -> Self {
         Self {
@@ -54,40 +54,40 @@ impl Metrics {
     }
 }
 
-impl<S, B> Transform<S, ServiceRequest> for Metrics
+impl<S, B> Transform<S, ServiceRequest> for RequestMetrics
 where
     S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error>,
     B: MessageBody,
 {
     type Response = ServiceResponse<MetricsBody<B>>;
     type Error = actix_web::Error;
-    type Transform = MetricsMiddleware<S>;
+    type Transform = RequestMetricsMiddleware<S>;
     type InitError = ();
     type Future = Ready<Result<Self::Transform, Self::InitError>>;
 
     fn new_transform(&self, service: S) -> Self::Future {
-        ready(Ok(MetricsMiddleware {
+        ready(Ok(RequestMetricsMiddleware {
             service: Rc::new(service),
             core: self.core.clone(),
         }))
     }
 }
 
-/// The service [`Metrics`] wraps around an app.
+/// The service [`RequestMetrics`] wraps around an app.
 #[derive(Debug)]
-pub struct MetricsMiddleware<S> {
+pub struct RequestMetricsMiddleware<S> {
     service: Rc<S>,
     core: MiddlewareCore<ServiceRequest>,
 }
 
-impl<S, B> Service<ServiceRequest> for MetricsMiddleware<S>
+impl<S, B> Service<ServiceRequest> for RequestMetricsMiddleware<S>
 where
     S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error>,
     B: MessageBody,
 {
     type Response = ServiceResponse<MetricsBody<B>>;
     type Error = actix_web::Error;
-    type Future = MetricsResponseFuture<S::Future>;
+    type Future = RequestMetricsFuture<S::Future>;
 
     fn poll_ready(&self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         self.service.poll_ready(cx)
@@ -114,16 +114,20 @@ where
     }
 }
 
-/// The future of [`MetricsMiddleware`]: the core's [`TrackedFuture`] with actix's glue.
+/// The future of [`RequestMetricsMiddleware`]: the core's [`TrackedFuture`] with actix's glue.
 /// Dropped before it completes (the client went away), it drops the tracker: the
 /// request leaves the in-flight gauge uncounted.
-pub type MetricsResponseFuture<F> = TrackedFuture<F, ServiceResponses>;
+pub type RequestMetricsFuture<F> = TrackedFuture<F, ServiceResponses>;
 
 /// The glue between [`TrackedFuture`] and actix-web: the route is read from the routed
 /// request of the response; an inner service's `Err` (a middleware inside this one
 /// refusing the request, before routing) is recorded with the status actix answers it
 /// with (the error's own), under the unmatched route — an error carries no request.
+///
+/// Public only as [`RequestMetricsFuture`]'s type parameter, not nameable outside this
+/// crate.
 #[derive(Debug)]
+#[allow(unreachable_pub)]
 pub enum ServiceResponses {}
 
 impl<B> ResponseGlue<ServiceResponse<B>, actix_web::Error> for ServiceResponses {

@@ -1,5 +1,5 @@
 //! The adapter conformance suite of `prom-kit-test-support`, run against the actix-web
-//! adapter: the standard app as an actix `App` wrapped in `Metrics`, served by a real
+//! adapter: the standard app as an actix `App` wrapped in `RequestMetrics`, served by a real
 //! `HttpServer` in a `System` of its own (as actix-server's own `TestServer` does).
 
 use actix_web::body::MessageBody;
@@ -7,7 +7,7 @@ use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::{App, HttpResponse, HttpServer, web};
 use prom_kit::http::HttpMetrics;
 use prom_kit::scrape::MetricsHandler;
-use prom_kit_actix::{Metrics, metrics_resource};
+use prom_kit_actix::{RequestMetrics, metrics_resource};
 use prom_kit_test_support::conformance::{
     Adapter, AppSpec, Framework, Gate, RunningApp, Runtime, Stop, TENANT_HEADER, TRACE_HEADER,
     exemplar, handlers, tenant,
@@ -85,7 +85,7 @@ fn app(
 > {
     App::new()
         .wrap(
-            Metrics::new(metrics)
+            RequestMetrics::new(metrics)
                 .extra_labels(|request| vec![tenant(header(request, TENANT_HEADER))])
                 .exemplar(|request| exemplar(header(request, TRACE_HEADER))),
         )

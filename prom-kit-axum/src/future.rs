@@ -13,8 +13,10 @@ use crate::body::MetricsBody;
 pub type ResponseFuture<F> = TrackedFuture<F, HttpResponses>;
 
 /// The glue between [`TrackedFuture`] and `http` responses: an inner service's error
-/// has no response, and hyper answers it with `500`.
+/// has no response, and hyper answers it with `500`. Public only as
+/// [`ResponseFuture`]'s type parameter, not nameable outside this crate.
 #[derive(Debug)]
+#[allow(unreachable_pub)]
 pub enum HttpResponses {}
 
 impl<B, E> ResponseGlue<Response<B>, E> for HttpResponses {

@@ -46,7 +46,7 @@ mod server;
 
 pub use body::MetricsBody;
 pub use endpoint::{MetricsEndpoint, ScrapeFuture};
-pub use future::{HttpResponses, ResponseFuture};
+pub use future::ResponseFuture;
 pub use layer::{MetricsLayer, MetricsService};
 #[cfg(feature = "server")]
 #[cfg_attr(docsrs, doc(cfg(feature = "server")))]

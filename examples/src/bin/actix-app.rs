@@ -18,7 +18,7 @@ use prom_kit::http::HttpMetrics;
 use prom_kit::metrics::NativeBuckets;
 use prom_kit::scrape::MetricsHandler;
 use prom_kit::{Buckets, Family, Gauge, GaugeFn, HistogramConfig, Registry};
-use prom_kit_actix::{Metrics, metrics_resource};
+use prom_kit_actix::{RequestMetrics, metrics_resource};
 
 const PROJECT: &str = "vesionbook";
 
@@ -78,7 +78,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let address = prom_kit_examples::listen_addr("127.0.0.1:3001");
     let server = HttpServer::new(move || {
         App::new()
-            .wrap(Metrics::new(http.clone()))
+            .wrap(RequestMetrics::new(http.clone()))
             .app_data(web::Data::new(face_search.clone()))
             .service(metrics_resource("/metrics", handler.clone()))
             .route("/vesionbook/v1.0/user/feature", web::post().to(search))

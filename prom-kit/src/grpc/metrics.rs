@@ -159,6 +159,7 @@ pub struct GrpcMetricsBuilder {
     scope: RegistryScope,
     max_series: Option<usize>,
     preinitialize: bool,
+    excluded: Vec<String>,
 }
 
 impl GrpcMetricsBuilder {
@@ -171,6 +172,7 @@ impl GrpcMetricsBuilder {
             scope: RegistryScope::default(),
             max_series: Some(crate::instrument::DEFAULT_METRIC_SET_MAX_SERIES),
             preinitialize: false,
+            excluded: Vec::new(),
         }
     }
 
@@ -234,14 +236,34 @@ impl GrpcMetricsBuilder {
         self
     }
 
+    /// A method whose calls are not recorded, by its full path as a request carries it
+    /// (`/grpc.health.v1.Health/Check`): health checks and reflection, which would
+    /// drown the application's own calls. The gRPC counterpart of
+    /// [`HttpMetricsBuilder::exclude_route`](crate::http::HttpMetricsBuilder::exclude_route);
+    /// a path that is not `/service/method` is refused by [`build`](Self::build).
+    pub fn exclude_method(mut self, path: &str) -> Self {
+        self.excluded.push(path.to_owned());
+        self
+    }
+
     /// Creates the metrics and registers them in `registry`.
     ///
     /// # Errors
     ///
     /// An invalid prefix or constant label, a name already registered, or dotted names
-    /// (`OpenTelemetryUtf8`) in a registry that does not accept UTF-8 names; the registry
-    /// is left as it was.
+    /// (`OpenTelemetryUtf8`) in a registry that does not accept UTF-8 names, or an
+    /// [`exclude_method`](Self::exclude_method) path that is not `/service/method`; the
+    /// registry is left as it was.
     pub fn build(self, registry: &Registry) -> Result<GrpcMetrics> {
+        if let Some(path) = self.excluded.iter().find(|path| !is_method_path(path)) {
+            return Err(crate::Error::new(
+                crate::ErrorKind::InvalidValue,
+                format!(
+                    "exclude_method({path:?}): a method is excluded by its full path, \
+                     `/package.Service/Method` (as in `/grpc.health.v1.Health/Check`)"
+                ),
+            ));
+        }
         // The request timers' clock calibrates on its first reading: here, not in the
         // first request.
         crate::stopwatch::calibrate();
@@ -292,12 +314,18 @@ impl GrpcMetricsBuilder {
         });
         register_all(&registry, &names, &families, self.side)?;
         let series_of = |call| Arc::new(MethodSeries::new(Arc::clone(&families), call));
+        let mut series: hashbrown::HashMap<Box<str>, Arc<MethodSeries>> = self
+            .methods
+            .paths()
+            .map(|(path, call)| (path.into(), series_of(call)))
+            .collect();
+        for path in &self.excluded {
+            let call = self.methods.resolve(path);
+            let unrecorded = MethodSeries::unrecorded(Arc::clone(&families), call);
+            series.insert(path.as_str().into(), Arc::new(unrecorded));
+        }
         let inner = GrpcInner {
-            series: self
-                .methods
-                .paths()
-                .map(|(path, call)| (path.into(), series_of(call)))
-                .collect(),
+            series,
             unknown: series_of(self.methods.resolve("")),
             families,
             methods: self.methods,
@@ -352,6 +380,15 @@ fn register_all(
     }
     batch.commit();
     Ok(())
+}
+
+/// Whether `path` is a gRPC method's path: `/service/method`, both parts non-empty.
+fn is_method_path(path: &str) -> bool {
+    path.strip_prefix('/')
+        .and_then(|rest| rest.split_once('/'))
+        .is_some_and(|(service, method)| {
+            !service.is_empty() && !method.is_empty() && !method.contains('/')
+        })
 }
 
 /// Creates the zero series of every known method.

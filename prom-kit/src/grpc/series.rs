@@ -47,6 +47,21 @@ impl MethodSeries {
         }
     }
 
+    /// The series of an excluded method: every cell holds `None` already, so its calls
+    /// are tracked as any other and recorded nowhere.
+    pub(super) fn unrecorded(families: Arc<GrpcFamilies>, call: Arc<GrpcCallLabels>) -> Self {
+        Self {
+            families,
+            call,
+            started: OnceLock::from(None),
+            received: OnceLock::from(None),
+            sent: OnceLock::from(None),
+            duration: OnceLock::from(None),
+            handled: std::array::from_fn(|_| OnceLock::from(None)),
+            coded_duration: std::array::from_fn(|_| OnceLock::from(None)),
+        }
+    }
+
     fn uncoded<M: Metric>(
         &self,
         cell: &OnceLock<Option<M>>,

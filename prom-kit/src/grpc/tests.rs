@@ -309,3 +309,62 @@ fn a_client_s_own_request_body_does_not_cut_its_call() {
     call.finish(GrpcCode::Unavailable);
     assert_eq!(handled_codes(&registry, "client"), ["Unavailable 1"]);
 }
+
+#[test]
+fn excluded_methods_are_tracked_and_recorded_nowhere() {
+    let registry = Registry::new();
+    let metrics = GrpcMetrics::server()
+        .methods(greeter())
+        .duration_histogram(Buckets::DEFAULT)
+        .exclude_method("/grpc.health.v1.Health/Check")
+        .exclude_method("/demo.Greeter/Countdown")
+        .preinitialize()
+        .build(&registry)
+        .unwrap();
+    for path in ["/grpc.health.v1.Health/Check", "/demo.Greeter/Countdown"] {
+        let call = metrics.start(path);
+        call.received(1);
+        call.sent(2);
+        call.finish(GrpcCode::Ok);
+        drop(metrics.start(path)); // dropped unfinished: not even canceled is counted
+    }
+    metrics.start("/demo.Greeter/SayHello").finish(GrpcCode::Ok);
+    let text = registry.encode_text().unwrap();
+    assert!(!text.contains("Countdown"), "{text}");
+    assert!(!text.contains("Health"), "{text}");
+    assert!(
+        !text.contains("unknown"),
+        "an excluded path is not the unknown bucket: {text}"
+    );
+    assert!(text.contains(
+        "grpc_server_handled_total{grpc_type=\"unary\",grpc_service=\"demo.Greeter\",grpc_method=\"SayHello\",grpc_code=\"OK\"} 1\n"
+    ));
+}
+
+#[test]
+fn an_excluded_method_must_be_a_method_path() {
+    for path in [
+        "grpc.health.v1.Health/Check",
+        "/Check",
+        "/svc/",
+        "//m",
+        "/a/b/c",
+        "",
+    ] {
+        let registry = Registry::new();
+        let error = GrpcMetrics::server()
+            .exclude_method(path)
+            .build(&registry)
+            .unwrap_err();
+        assert_eq!(error.kind(), crate::ErrorKind::InvalidValue, "{path:?}");
+        assert!(
+            error.to_string().contains("/package.Service/Method"),
+            "{error}"
+        );
+        assert_eq!(
+            registry.encode_text().unwrap(),
+            "",
+            "the registry is left as it was"
+        );
+    }
+}

@@ -201,8 +201,8 @@ impl HttpMetricsBuilder {
                 families,
                 self.max_series.unwrap_or(usize::MAX),
                 self.unmatched_route.into_boxed_str(),
+                Exclusions::new(self.excluded_paths, self.excluded_routes)?,
             ),
-            excluded: Exclusions::new(self.excluded_paths, self.excluded_routes)?,
             extra_count: self.extra_labels.len(),
             hooks: HookRunner::new(registry),
         })

@@ -31,10 +31,15 @@ impl Exclusions {
         })
     }
 
+    /// Whether requests matched to `route` are left out.
+    pub(super) fn contains_route(&self, route: &str) -> bool {
+        self.routes.iter().any(|r| **r == *route)
+    }
+
     /// Whether a request to `path`, matched to `route`, is left out.
     pub(super) fn contains(&self, path: &str, route: Option<&str>) -> bool {
         self.paths.iter().any(|p| **p == *path)
-            || route.is_some_and(|route| self.routes.iter().any(|r| **r == *route))
+            || route.is_some_and(|route| self.contains_route(route))
     }
 }
 

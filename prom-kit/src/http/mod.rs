@@ -17,7 +17,6 @@ pub use builder::HttpMetricsBuilder;
 pub use naming::UNMATCHED_ROUTE;
 
 use crate::instrument::normalize_method;
-use exclusions::Exclusions;
 use route_table::RouteTable;
 use tracker::{RequestInfo, RequestTracker};
 
@@ -50,8 +49,6 @@ pub struct HttpMetrics {
 struct Inner {
     /// The series of each (method, route, extra values), over the families.
     routes: Arc<RouteTable>,
-    /// The paths and route templates not recorded.
-    excluded: Exclusions,
     /// How many extra label values each request carries.
     extra_count: usize,
     /// Runs the middleware's hooks, counting their panics.
@@ -61,7 +58,7 @@ struct Inner {
 impl fmt::Debug for HttpMetrics {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("HttpMetrics")
-            .field("excluded", &self.inner.excluded)
+            .field("excluded", self.inner.routes.excluded())
             .field("extra_labels", &self.inner.extra_count)
             .finish_non_exhaustive()
     }
@@ -78,7 +75,7 @@ impl HttpMetrics {
     /// [`exclude_path`](HttpMetricsBuilder::exclude_path) or its route with
     /// [`exclude_route`](HttpMetricsBuilder::exclude_route).
     pub fn is_excluded(&self, path: &str, route: Option<&str>) -> bool {
-        self.inner.excluded.contains(path, route)
+        self.inner.routes.excluded().contains(path, route)
     }
 
     /// Runs the middleware's hooks, counting their panics.

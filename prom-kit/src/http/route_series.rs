@@ -38,6 +38,8 @@ pub(super) trait FindRoute: Send + Sync {
     fn series(&self, method: &'static str, route: &str, extra: &[String]) -> Arc<RouteSeries>;
     /// The route label value of requests that matched no route.
     fn unmatched_route(&self) -> &str;
+    /// Whether requests matched to `route` are not recorded.
+    fn is_excluded_route(&self, route: &str) -> bool;
 }
 
 /// The series of one (method, route, extra label values): the in-flight gauge, and the

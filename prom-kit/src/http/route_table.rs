@@ -16,6 +16,7 @@ use std::sync::{Arc, Weak};
 
 use hashbrown::HashMap;
 
+use super::exclusions::Exclusions;
 use super::route_series::{Families, FindRoute, RouteSeries};
 use crate::sync::Mutex;
 
@@ -34,6 +35,8 @@ pub(super) struct RouteTable {
     families: Arc<Families>,
     /// The route label value of requests that matched no route.
     unmatched_route: Box<str>,
+    /// The paths and routes not recorded.
+    excluded: Exclusions,
     shared: Mutex<SharedRoutes>,
     limit: usize,
 }
@@ -62,12 +65,18 @@ std::thread_local! {
 impl RouteTable {
     /// An empty table over `families`, keeping at most `limit` entries; requests that
     /// matched no route are recorded under `unmatched_route`.
-    pub(super) fn new(families: Families, limit: usize, unmatched_route: Box<str>) -> Arc<Self> {
+    pub(super) fn new(
+        families: Families,
+        limit: usize,
+        unmatched_route: Box<str>,
+        excluded: Exclusions,
+    ) -> Arc<Self> {
         Arc::new_cyclic(|me| Self {
             id: NEXT_TABLE.fetch_add(1, Ordering::Relaxed),
             me: Weak::clone(me),
             families: Arc::new(families),
             unmatched_route,
+            excluded,
             shared: Mutex::new(SharedRoutes::default()),
             limit,
         })
@@ -76,6 +85,11 @@ impl RouteTable {
     /// The route label value of requests that matched no route.
     pub(super) fn unmatched_route(&self) -> &str {
         &self.unmatched_route
+    }
+
+    /// The paths and routes not recorded.
+    pub(super) fn excluded(&self) -> &Exclusions {
+        &self.excluded
     }
 
     /// The families the entries record into.
@@ -190,5 +204,9 @@ impl FindRoute for RouteTable {
 
     fn unmatched_route(&self) -> &str {
         RouteTable::unmatched_route(self)
+    }
+
+    fn is_excluded_route(&self, route: &str) -> bool {
+        self.excluded.contains_route(route)
     }
 }

@@ -17,6 +17,8 @@ pub struct RequestTracker {
     /// Whether the request is still counted in flight.
     pub(super) in_flight: bool,
     pub(super) exemplar: Option<Vec<(String, String)>>,
+    /// Routed (late) to an excluded route: not recorded.
+    pub(super) excluded: bool,
 }
 
 impl RequestTracker {
@@ -35,6 +37,7 @@ impl RequestTracker {
             start: Stopwatch::start(),
             in_flight,
             exemplar: None,
+            excluded: false,
         }
     }
 
@@ -49,6 +52,10 @@ impl RequestTracker {
     /// Records the request as completed with `status`, its duration measured from
     /// [`HttpMetrics::start`](super::HttpMetrics::start) to now, and the response body size if known.
     pub fn finish(mut self, status: u16, response_size: Option<u64>) {
+        if self.excluded {
+            self.leave_in_flight();
+            return;
+        }
         let elapsed_seconds = self.start.elapsed_seconds();
         let exemplar: Option<Vec<(&str, &str)>> = self.exemplar.as_ref().map(|pairs| {
             pairs
@@ -74,12 +81,18 @@ impl RequestTracker {
     /// Sets the route the request is recorded under, for frameworks that route inside
     /// the service a middleware wraps (actix-web): started without a route, the request
     /// is counted in flight at once (that gauge has no route label), and its route is
-    /// set once routing is done. `None`: no route matched.
+    /// set once routing is done. `None`: no route matched. A route excluded with
+    /// [`exclude_route`](super::HttpMetricsBuilder::exclude_route) leaves the request
+    /// unrecorded: finishing it only takes it out of the in-flight gauge.
     pub fn set_route(&mut self, route: Option<&str>) {
         // The table is gone only if the metrics are: the request stays as it started.
         let Some(table) = self.series.table.upgrade() else {
             return;
         };
+        if route.is_some_and(|route| table.is_excluded_route(route)) {
+            self.excluded = true;
+            return;
+        }
         let route = route.unwrap_or(table.unmatched_route());
         if *self.series.route != *route {
             self.series = table.series(self.series.method, route, &self.series.extra);
