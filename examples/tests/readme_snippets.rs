@@ -1,11 +1,64 @@
 //! The README's axum and actix-web snippets, as written there, serve requests and
-//! metrics.
+//! metrics; its quick start is the `quickstart` program, word for word, and serves both
+//! metric sets.
 
 mod support;
 
 use std::net::SocketAddr;
 
-use support::request;
+use support::{request, start_app};
+
+/// The README's quick start shows `examples/src/bin/quickstart.rs` whole: the program
+/// the next test runs is the one a newcomer copies.
+#[test]
+fn the_readme_quick_start_is_the_quickstart_program() {
+    let readme = include_str!("../../README.md");
+    let program = include_str!("../src/bin/quickstart.rs");
+    let block = format!("```rust\n{program}```\n");
+    assert_eq!(
+        readme.matches(&block).count(),
+        1,
+        "README.md must show examples/src/bin/quickstart.rs verbatim in one ```rust block"
+    );
+}
+
+/// The quick start serves its business metrics and the request metrics side by side
+/// (no name taken twice), and the request metrics count unrouted requests too.
+#[test]
+fn the_quickstart_program_serves_both_metric_sets() {
+    let (_app, address) = start_app(env!("CARGO_BIN_EXE_quickstart"));
+    for _ in 0..3 {
+        let response = request(address, "POST", "/orders", &[]);
+        assert_eq!(response.status, 200);
+        assert!(["paid\n", "declined\n"].contains(&response.text().as_str()));
+    }
+    assert_eq!(request(address, "GET", "/nowhere", &[]).status, 404);
+    let metrics = request(address, "GET", "/metrics", &[]).text();
+    let value = |prefix: &str| -> f64 {
+        metrics
+            .lines()
+            .filter(|line| line.starts_with(prefix))
+            .filter_map(|line| line.rsplit_once(' ')?.1.parse::<f64>().ok())
+            .sum()
+    };
+    assert_eq!(value("shop_orders_total{outcome="), 3.0, "{metrics}");
+    assert_eq!(
+        value("shop_payment_duration_seconds_count "),
+        3.0,
+        "{metrics}"
+    );
+    assert_eq!(
+        value("http_requests_total{method=\"POST\",route=\"/orders\",status=\"200\"}"),
+        3.0,
+        "{metrics}"
+    );
+    assert_eq!(
+        value("http_requests_total{method=\"GET\",route=\"<unmatched>\",status=\"404\"}"),
+        1.0,
+        "{metrics}"
+    );
+    assert!(!metrics.contains("route=\"/metrics\""), "{metrics}");
+}
 
 fn check_served(address: SocketAddr) {
     assert_eq!(request(address, "GET", "/users/7", &[]).status, 200);

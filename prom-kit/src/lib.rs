@@ -70,13 +70,15 @@
 //! | feature | default | what it adds |
 //! |---------|---------|--------------|
 //! | `process` | yes | [`collectors::ProcessCollector`]: `process_*` metrics from `/proc` (reports nothing off Linux) |
-//! | `http` | no | [`http`]: the framework-neutral scrape handler and request-metric set (pulls `flate2`; implies `async`) |
-//! | `http-client` | no | [`http::HttpClientLayer`]: outgoing HTTP request metrics around any tower HTTP client (implies `http`) |
+//! | `scrape` | no | [`scrape`]: the framework-neutral scrape handler: negotiation, gzip, `name[]`, a concurrent-scrape limit (pulls `flate2`, `http`, `http-body`; implies `async`) |
+//! | `http` | no | [`http`]: the HTTP server request metrics the framework middlewares record |
+//! | `http-client` | no | [`http_client`]: outgoing HTTP request metrics, and a tower layer recording them around any tower HTTP client (pulls `tower-layer`, `tower-service`, `http`) |
+//! | `grpc` | no | [`grpc`]: the gRPC call metrics the gRPC adapters record |
 //! | `async` | no | async collectors ([`registry::AsyncCollector`]) run within a scrape's deadline, and `cache_for` on them (pulls `tokio`, `futures-util`) |
 //! | `push` | no | [`push`]: the Pushgateway client, async and blocking (pulls `hyper`, `tokio`) |
 //! | `protobuf` | no | the delimited protobuf exposition ([`encoding::protobuf`]), chosen by negotiation and usable for pushes; needed for native histograms to reach Prometheus (pulls `prost`) |
 //! | `push-tls` | no | `https://` gateways for [`push`], with rustls and the system's root certificates |
-//! | `server` | no | [`server`]: a standalone exporter server (pulls `hyper`, `tokio`) |
+//! | `server` | no | [`server`]: a standalone exporter server (pulls `hyper`, `tokio`; implies `scrape`) |
 //! | `derive` | no | `#[derive(LabelSet)]` on a struct of label values, `#[derive(LabelValue)]` on an enum (the `prom-kit-derive` crate) |
 //! | `testing` | no | [`testing`]: a strict exposition parser, `sample_value`, `series_count`, `assert_exposition`, promlint's rules |
 //! | `tokio` | no | [`collectors::TokioCollector`]: `tokio_*` runtime metrics |
