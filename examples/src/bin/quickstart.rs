@@ -1,7 +1,8 @@
 //! The README's quick start, as a complete program: business metrics declared with the
 //! derives, request metrics from the axum middleware, both served at `/metrics`.
 //!
-//! cargo run -p prom-kit-examples --bin quickstart     # LISTEN_ADDR, default 127.0.0.1:3000
+//! Run it with `cargo run -p prom-kit-examples --bin quickstart` (`LISTEN_ADDR` overrides
+//! `127.0.0.1:3000`).
 
 use std::sync::Arc;
 
@@ -70,6 +71,7 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
 
 async fn place_order(shop: Arc<ShopMetrics>) -> &'static str {
     let timer = shop.payment_duration.start_timer(); // observed when dropped
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await; // the card is charged
     let outcome = if rand_bit() {
         Outcome::Paid
     } else {

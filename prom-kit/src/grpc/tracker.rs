@@ -46,7 +46,7 @@ impl GrpcCallTracker {
     }
 
     /// Sets the call's deadline (from its `grpc-timeout` header, see
-    /// [`parse_grpc_timeout`](super::parse_grpc_timeout)), counted from the call's start:
+    /// [`parse_grpc_timeout`](crate::adapter::parse_grpc_timeout)), counted from the call's start:
     /// a call cancelled at its deadline (within 10 ms) is recorded as
     /// [`DeadlineExceeded`](GrpcCode::DeadlineExceeded), the code a Go client or server
     /// gives it — tonic's server answers it `Cancelled`, and its client surfaces that.

@@ -34,7 +34,7 @@ impl MetricsHandlerBuilder {
     /// `None` for no limit, as in Go's `promhttp`.
     ///
     /// A scrape holds its slot from admission until its response is dropped or its
-    /// [`ScrapeBody`] has handed over its last chunk, so the limit also bounds the
+    /// [`ScrapeBody`](crate::adapter::ScrapeBody) has handed over its last chunk, so the limit also bounds the
     /// rendered bodies in memory: clients that read slowly (or not at all) hold at most
     /// `limit` of them, and the others get `503` until they are done (the standalone
     /// server and `prom_kit_axum::app_server` close a connection idle for 90 s, a reader
@@ -81,7 +81,7 @@ impl MetricsHandlerBuilder {
 
     /// Creates the handler serving `registry` (and registers its own metrics there, unless
     /// disabled) — the registry comes last, as for
-    /// [`HttpMetricsBuilder::build`](super::HttpMetricsBuilder::build).
+    /// [`HttpMetricsBuilder::build`](crate::http::HttpMetricsBuilder::build).
     ///
     /// # Errors
     ///

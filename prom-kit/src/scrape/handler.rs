@@ -16,7 +16,7 @@ use crate::{Counter, Family, Gauge, Registry};
 
 /// Serves a [`Registry`] over HTTP, independent of any framework.
 ///
-/// - `GET`: the exposition in the format [`negotiate`] picks from `Accept`, with the
+/// - `GET`: the exposition in the format [`negotiate`](crate::encoding::negotiate) picks from `Accept`, with the
 ///   matching `Content-Type` and names escaped as the `Accept` header's `escaping=`
 ///   asks, gzipped when `Accept-Encoding` allows it; with `name[]` query parameters,
 ///   only the families named (see [`Registry::encode_named`]): any number of them,
@@ -31,7 +31,7 @@ use crate::{Counter, Family, Gauge, Registry};
 ///   answers `414` past 64 KiB of URI, actix-web refuses a request head past 128 KiB);
 /// - any other method: `405` with `Allow: GET, HEAD`;
 /// - beyond the concurrent-scrape limit: `503`. A scrape holds its slot until its
-///   response is dropped or its [`ScrapeBody`] sent, so that slow readers cannot pile up
+///   response is dropped or its [`ScrapeBody`](crate::adapter::ScrapeBody) sent, so that slow readers cannot pile up
 ///   rendered bodies: at most the limit's number are in memory at once.
 ///
 /// Unless disabled, it registers three metrics about its own scrapes in the registry it
@@ -111,7 +111,7 @@ impl MetricsHandler {
     ///
     /// # Errors
     ///
-    /// See [`MetricsHandlerBuilder::build`].
+    /// See [`MetricsHandlerBuilder::build`](super::MetricsHandlerBuilder::build).
     pub fn new(registry: &Registry) -> Result<Self> {
         Self::builder().build(registry)
     }

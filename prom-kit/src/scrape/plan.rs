@@ -77,7 +77,7 @@ mod tests {
         assert_eq!(plan.format, Format::OpenMetrics);
         assert_eq!(plan.escaping, EscapingScheme::Values);
         assert!(plan.gzip);
-        let mut names: Vec<_> = plan.names.iter().flatten().map(|n| n.as_ref()).collect();
+        let mut names: Vec<_> = plan.names.iter().flatten().map(AsRef::as_ref).collect();
         names.sort_unstable();
         assert_eq!(names, ["a b", "c"]);
         assert_eq!(

@@ -11,12 +11,12 @@ pub struct ScrapeRequest<'a> {
     /// The `Accept-Encoding` header, if any.
     pub accept_encoding: Option<&'a str>,
     /// The query string (after `?`, still percent-encoded), if any: `name[]=a&name[]=b`
-    /// limits the scrape to the families named (see [`MetricsHandler`] for how it is
+    /// limits the scrape to the families named (see [`MetricsHandler`](super::MetricsHandler) for how it is
     /// read, and its bound).
     pub query: Option<&'a str>,
     /// The `X-Prometheus-Scrape-Timeout-Seconds` header, if any: how long the scraper
     /// waits, which bounds the async collectors (see
-    /// [`MetricsHandler::handle_async`]).
+    /// [`MetricsHandler::handle_async`](super::MetricsHandler::handle_async)).
     pub scrape_timeout: Option<&'a str>,
 }
 

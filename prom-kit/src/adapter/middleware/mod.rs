@@ -88,7 +88,7 @@ impl<R: ?Sized> MiddlewareCore<R> {
 
     /// Sets the hook computing the extra label values from each request (a tenant
     /// header, say): one value per name given to
-    /// [`HttpMetricsBuilder::extra_labels`](super::HttpMetricsBuilder::extra_labels),
+    /// [`HttpMetricsBuilder::extra_labels`](crate::http::HttpMetricsBuilder::extra_labels),
     /// in order; missing values are empty, surplus ones ignored. Should the hook panic,
     /// the request is recorded with empty values (see [`start`](Self::start)).
     #[must_use]
