@@ -611,6 +611,16 @@ fn a_name_taken_by_a_metric_set_names_the_set() {
         "metric already registered: \"http_requests\" is registered as another metric by \
          HttpMetrics: its help, unit, type or label names differ"
     );
+    // A second scrape handler on one registry (which should turn its own metrics off).
+    let _handler = prom_kit::http::MetricsHandler::new(&registry).unwrap();
+    assert_eq!(
+        prom_kit::http::MetricsHandler::new(&registry)
+            .unwrap_err()
+            .to_string(),
+        "metric already registered: \"prom_kit_scrapes\" is taken by the family \
+         \"prom_kit_scrapes\" registered by MetricsHandler; to share one metric between two \
+         registrations, use Registry::get_or_register"
+    );
     // Registered by hand first, the name is the user's: the metric set's error says so.
     let registry = Registry::new();
     registry
@@ -624,5 +634,56 @@ fn a_name_taken_by_a_metric_set_names_the_set() {
         "metric already registered: \"http_requests\" is taken by the family \
          \"http_requests\"; to share one metric between two registrations, use \
          Registry::get_or_register"
+    );
+}
+
+#[cfg(feature = "server")]
+#[tokio::test]
+async fn a_server_that_cannot_bind_names_its_address_and_the_cause() {
+    use prom_kit::server::{Server, start_http_server};
+
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = taken.local_addr().unwrap();
+    // What the system says of a second listener on the address ("Address already in
+    // use (os error 98)" on Linux).
+    let cause = std::net::TcpListener::bind(address).unwrap_err();
+    let expected = format!("I/O error: binding the metrics server to {address}: {cause}");
+    let on_thread = start_http_server(address, &Registry::new()).unwrap_err();
+    assert_eq!(on_thread.kind(), ErrorKind::Io);
+    assert_eq!(on_thread.to_string(), expected);
+    let on_runtime = Server::for_registry(&Registry::new())
+        .unwrap()
+        .start(address)
+        .await
+        .unwrap_err();
+    assert_eq!(on_runtime.to_string(), expected);
+    // The cause stays reachable, for a caller that matches on it.
+    let source = std::error::Error::source(&on_thread).unwrap();
+    assert_eq!(
+        source.downcast_ref::<std::io::Error>().unwrap().kind(),
+        std::io::ErrorKind::AddrInUse
+    );
+}
+
+#[cfg(feature = "push")]
+#[test]
+fn a_push_that_cannot_connect_names_the_gateway_and_the_cause() {
+    // A port nothing listens on any more.
+    let address = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let cause = std::net::TcpStream::connect(address).unwrap_err();
+    let client = prom_kit::push::PushClient::builder(&format!("http://{address}"), "batch")
+        .build()
+        .unwrap();
+    let error = client.push_blocking(&Registry::new()).unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::Transport);
+    assert_eq!(
+        error.to_string(),
+        format!(
+            "transport error: cannot connect to the Pushgateway at {address} (PUT \
+             http://{address}/metrics/job/batch): tcp connect error: {cause}"
+        )
     );
 }

@@ -276,6 +276,16 @@ enum Method {
     Delete,
 }
 
+impl std::fmt::Display for Method {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Put => "PUT",
+            Self::Post => "POST",
+            Self::Delete => "DELETE",
+        })
+    }
+}
+
 impl PushClient {
     /// Starts configuring a client for the gateway at `base_url` (`http://host:9091`) and
     /// the job `job`; [`PushClientBuilder::build`] checks both.
@@ -435,7 +445,7 @@ impl PushClient {
             .map_err(|elapsed| {
                 Error::with_source(
                     ErrorKind::Transport,
-                    format!("{method:?} {} timed out", inner.url),
+                    format!("{method} {} timed out", inner.url),
                     elapsed,
                 )
             })??;
@@ -443,7 +453,7 @@ impl PushClient {
             Ok(())
         } else {
             let context = format!(
-                "{method:?} {} answered {}: {}",
+                "{method} {} answered {}: {}",
                 inner.url,
                 response.status,
                 response.body.trim()
