@@ -1,9 +1,11 @@
 //! The crate's one error type.
 //!
 //! Every fallible operation returns [`Error`]; match on [`Error::kind`] to tell the cases
-//! apart. The offending input (a name, a value) is kept as context for the message; an
-//! underlying cause, where there is one, is available through
-//! [`std::error::Error::source`].
+//! apart. The message (`Display`) names the offending input (a name, a value, an address)
+//! and the rule it breaks or what to do instead, and includes the message of its
+//! underlying cause, if any: print it with `{error}`. The cause itself stays available
+//! through [`std::error::Error::source`], to match on (an [`std::io::ErrorKind`], a
+//! gateway's answer).
 
 use std::fmt;
 

@@ -687,3 +687,30 @@ fn a_push_that_cannot_connect_names_the_gateway_and_the_cause() {
         )
     );
 }
+
+#[test]
+fn a_failed_collection_says_what_failed_and_why() {
+    let registry = Registry::new();
+    registry
+        .register("neg", "", CounterFn::new(|| -1.0))
+        .unwrap();
+    let mut out = Vec::new();
+    let error = registry
+        .encode(prom_kit::Format::Text, &mut out)
+        .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "collector failed: the family \"neg\": invalid value: a counter's total is never \
+         negative or NaN, and this one is -1"
+    );
+    registry.unregister("neg").unwrap();
+    registry.register_collector(Broken);
+    let error = registry
+        .encode(prom_kit::Format::Text, &mut out)
+        .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "collector failed: a collector: wrong number of label values: expected 1 label values \
+         (a), got 2"
+    );
+}

@@ -452,12 +452,7 @@ impl PushClient {
         if matches!(response.status, 200 | 202) {
             Ok(())
         } else {
-            let context = format!(
-                "{method} {} answered {}: {}",
-                inner.url,
-                response.status,
-                response.body.trim()
-            );
+            let context = format!("{method} {} answered {response}", inner.url);
             Err(Error::with_source(ErrorKind::Rejected, context, response))
         }
     }
