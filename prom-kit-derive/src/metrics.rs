@@ -427,3 +427,33 @@ fn field_spec(attrs: &[Attribute]) -> syn::Result<FieldSpec> {
     }
     Ok(spec)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::parse_duration;
+
+    #[test]
+    fn durations_are_written_as_prometheus_writes_them() {
+        assert_eq!(parse_duration("500ms"), Ok(500));
+        assert_eq!(parse_duration("30s"), Ok(30_000));
+        assert_eq!(parse_duration("10m"), Ok(600_000));
+        assert_eq!(parse_duration("1h30m"), Ok(5_400_000));
+        assert_eq!(parse_duration("1d"), Ok(86_400_000));
+        for bad in ["", "10", "m", "10 m", "1.5h", "10min", "-1s"] {
+            assert!(
+                parse_duration(bad)
+                    .unwrap_err()
+                    .starts_with(&format!("{bad:?} is not a duration")),
+                "{bad}"
+            );
+        }
+        assert_eq!(
+            parse_duration("0s"),
+            Err("an expiry time of zero would hide every series at once".to_owned())
+        );
+        assert_eq!(
+            parse_duration("99999999999999999d"),
+            Err("\"99999999999999999d\" is too long a duration".to_owned())
+        );
+    }
+}
