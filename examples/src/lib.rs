@@ -65,3 +65,44 @@ pub fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()
         println!("shutting down");
     })
 }
+
+/// A `main`'s result as its exit status: on an error, prints `program: ` and the error's
+/// message ([`error_text`]) to stderr and exits with status 1. (A `main` that returns the
+/// `Result` itself would print the error's `Debug` form, a struct dump, instead.)
+pub fn exit_status(
+    program: &str,
+    result: Result<(), Box<dyn std::error::Error>>,
+) -> std::process::ExitCode {
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("{program}: {}", error_text(&*error));
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+/// An error's message for a person: its `Display` — which for prom-kit's errors already
+/// includes the cause (`binding the metrics server to 127.0.0.1:9100: Address already in
+/// use (os error 98)`) — followed by the messages of its causes it does not include, as
+/// other libraries' errors need (tonic's `transport error` says why only in its source).
+pub fn error_text(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let causes: Vec<String> = std::iter::successors(error.source(), |cause| cause.source())
+        .map(ToString::to_string)
+        .collect();
+    // A message that includes its innermost cause's says everything already.
+    if causes
+        .last()
+        .is_some_and(|innermost| text.contains(innermost.as_str()))
+    {
+        return text;
+    }
+    for cause in causes {
+        if !text.contains(cause.as_str()) {
+            text.push_str(": ");
+            text.push_str(&cause);
+        }
+    }
+    text
+}

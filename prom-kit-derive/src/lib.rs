@@ -115,12 +115,28 @@ pub fn derive_label_set(input: TokenStream) -> TokenStream {
 /// doc comment the HELP, all as one step (on an error none stays registered).
 ///
 /// `#[metric(…)]` on a field: `name = "…"`, `help = "…"` (instead of the doc comment),
-/// `unit = "seconds"`, `labels = ["…", …]` (a string-labelled `Family` or a
-/// `DenseFamily`; a `TypedFamily` takes its names from its label set), `buckets = [0.1,
-/// …]` and `native = 1.1` (histograms, and families of them), `const_labels =
-/// [("pool", "primary")]` (labels every series of the field carries).
+/// `unit = "seconds"`, `labels = ["…", …]` (a string-labelled `Family`,
+/// `FixedArityFamily` or `CompactFamily`, or a `DenseFamily`; a `TypedFamily` takes its
+/// names from its label set), `buckets = [0.1, …]` and `native = 1.1` (histograms, and
+/// families of them), `const_labels = [("pool", "primary")]` (labels every series of the
+/// field carries), and for families:
 ///
-/// A field without a doc comment or `help`, and an unknown key, are compile errors.
+/// - `max_series = 10_000` (or `None` for no cap): the series cap of a `Family`,
+///   `FixedArityFamily`, `CompactFamily` or hashed `TypedFamily` (the builders'
+///   `max_series`; `prom_kit::family::DEFAULT_MAX_SERIES` without it);
+/// - `expire_after = "10m"`: idle-series expiry of a `Family`, `FixedArityFamily`,
+///   `DenseFamily` or `TypedFamily` (the builders' `expire_after`), a duration written as
+///   Prometheus writes them: `<integer><unit>` pairs, the units `ms`, `s`, `m`, `h`, `d`
+///   (`"30s"`, `"1h30m"`, `"500ms"`).
+///
+/// Compile errors, each pointing at the attribute or type: a field without a doc comment
+/// or `help`; an unknown key; a `Family`, `FixedArityFamily`, `CompactFamily` or
+/// `DenseFamily` field without `labels` (and a `FixedArityFamily<_, N>` whose `labels`
+/// do not name `N`); `max_series` or `expire_after` on a single metric; `max_series` on
+/// a `DenseFamily`; `expire_after` on a `CompactFamily` or with a malformed or zero
+/// duration. The macro knows the types by name: behind a type alias, the same misuses
+/// are typed errors of `register` instead (as is `max_series` on a `TypedFamily` whose
+/// labels all have closed value sets, which is dense).
 ///
 /// ```
 /// use prom_kit::{Counter, Family, Gauge, Histogram, Metrics, Registry};
@@ -157,6 +173,36 @@ pub fn derive_label_set(input: TokenStream) -> TokenStream {
 /// ## TYPE worker_jobs_total counter
 /// worker_jobs_total 1
 /// ");
+/// # Ok::<(), prom_kit::Error>(())
+/// ```
+///
+/// A series cap and idle-series expiry:
+///
+/// ```
+/// use prom_kit::{Counter, Family, Metrics, Registry};
+///
+/// #[derive(Metrics)]
+/// struct Logins {
+///     /// Logins by user: at most 2 users, each gone 10 minutes after their last login.
+///     #[metric(labels = ["user"], max_series = 2, expire_after = "10m")]
+///     logins: Family<Counter>,
+/// }
+///
+/// let registry = Registry::new();
+/// let metrics = Logins::register(&registry)?;
+/// for user in ["ada", "bob", "cy"] {
+///     metrics.logins.labels(&[user])?.inc();
+/// }
+/// let text = registry.encode_text()?;
+/// let mut lines: Vec<&str> = text.lines().collect();
+/// lines.sort_unstable(); // series come in hash order
+/// assert_eq!(lines, [
+///     "# HELP logins_total Logins by user: at most 2 users, each gone 10 minutes after their last login.",
+///     "# TYPE logins_total counter",
+///     "logins_total{user=\"__overflow__\"} 1",
+///     "logins_total{user=\"ada\"} 1",
+///     "logins_total{user=\"bob\"} 1",
+/// ]);
 /// # Ok::<(), prom_kit::Error>(())
 /// ```
 #[proc_macro_derive(Metrics, attributes(metric))]

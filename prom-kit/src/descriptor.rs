@@ -175,7 +175,7 @@ impl Descriptor {
         names: impl IntoIterator<Item = S>,
     ) -> Result<Self> {
         let names: Vec<Box<str>> = names.into_iter().map(Into::into).collect();
-        NameValidation::Utf8.check_label_names(&names)?;
+        self.kind.check_label_names(&names)?;
         self.label_names = names.into_boxed_slice();
         self.check_reserved_labels(&[])?;
         Ok(self)
@@ -192,7 +192,7 @@ impl Descriptor {
                 .chain(extra.iter().copied())
                 .any(|n| n == reserved);
             if clash {
-                return Err(Error::about(ErrorKind::ReservedLabelName, reserved));
+                return Err(self.kind.own_label_error(reserved));
             }
         }
         Ok(())
@@ -221,7 +221,10 @@ impl Descriptor {
             .iter()
             .find(|n| const_names.contains(&&***n))
         {
-            return Err(Error::about(ErrorKind::DuplicateLabelName, clash));
+            return Err(Error::new(
+                ErrorKind::DuplicateLabelName,
+                format!("{clash:?} is a label of the family and a constant label of the view"),
+            ));
         }
         self.check_reserved_labels(const_names)?;
         if validation == NameValidation::Utf8 {

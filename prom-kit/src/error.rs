@@ -1,9 +1,11 @@
 //! The crate's one error type.
 //!
 //! Every fallible operation returns [`Error`]; match on [`Error::kind`] to tell the cases
-//! apart. The offending input (a name, a value) is kept as context for the message; an
-//! underlying cause, where there is one, is available through
-//! [`std::error::Error::source`].
+//! apart. The message (`Display`) names the offending input (a name, a value, an address)
+//! and the rule it breaks or what to do instead, and includes the message of its
+//! underlying cause, if any: print it with `{error}`. The cause itself stays available
+//! through [`std::error::Error::source`], to match on (an [`std::io::ErrorKind`], a
+//! gateway's answer).
 
 use std::fmt;
 
@@ -11,9 +13,11 @@ use std::fmt;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ErrorKind {
-    /// A metric name does not match `[a-zA-Z_:][a-zA-Z0-9_:]*`.
+    /// A metric name is empty, or does not match `[a-zA-Z_:][a-zA-Z0-9_:]*` where legacy
+    /// names are required (see [`NameValidation`](crate::NameValidation)).
     InvalidMetricName,
-    /// A label name does not match `[a-zA-Z_][a-zA-Z0-9_]*`.
+    /// A label name is empty, or does not match `[a-zA-Z_][a-zA-Z0-9_]*` where legacy
+    /// names are required (see [`NameValidation`](crate::NameValidation)).
     InvalidLabelName,
     /// A label name is reserved: it starts with `__` (in a UTF-8 registry, also once an
     /// escaping scheme writes it: `1x` is `__x` with `dots`), or it is `le` on a
@@ -90,7 +94,11 @@ impl fmt::Display for ErrorKind {
 /// let registry = Registry::new();
 /// let err = registry.register("bad-name", "help", Counter::new()).unwrap_err();
 /// assert_eq!(err.kind(), ErrorKind::InvalidMetricName);
-/// assert_eq!(err.to_string(), "invalid metric name: \"bad-name\"");
+/// assert_eq!(
+///     err.to_string(),
+///     "invalid metric name: \"bad-name\" does not match [a-zA-Z_:][a-zA-Z0-9_:]* \
+///      (legacy name validation; a registry made with NameValidation::Utf8 accepts it)"
+/// );
 /// ```
 pub struct Error {
     kind: ErrorKind,

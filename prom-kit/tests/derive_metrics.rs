@@ -4,6 +4,7 @@
 //! `tests/compile_fail`).
 #![cfg(feature = "derive")]
 
+use prom_kit::family::{DEFAULT_MAX_SERIES, FixedArityFamily};
 use prom_kit::{
     CompactFamily, Counter, DenseFamily, ErrorKind, Family, Gauge, Histogram, LabelSet, LabelValue,
     Metrics, Registry, Summary, TypedFamily,
@@ -128,12 +129,15 @@ struct Misused {
     counter: Counter,
 }
 
-/// A string family without label names.
+/// A string family without label names, behind an alias the macro cannot see through
+/// (without one it is a compile error: `tests/compile_fail`).
+type Requests = Family<Counter>;
+
 #[derive(Metrics)]
 #[expect(dead_code, reason = "its registration fails before the struct is made")]
 struct Unnamed {
     /// Which labels?
-    family: Family<Counter>,
+    family: Requests,
 }
 
 /// Invalid buckets.
@@ -161,10 +165,100 @@ fn attributes_a_type_cannot_take_are_typed_errors_and_register_nothing() {
     assert!(misused.to_string().contains("`counter`"), "{misused}");
     let unnamed = Unnamed::register(&registry).err().unwrap();
     assert_eq!(unnamed.kind(), ErrorKind::LabelCount);
+    assert_eq!(
+        unnamed.to_string(),
+        "wrong number of label values: field `family`: a string-labelled family needs \
+         `#[metric(labels = [\"…\"])]` (or use a TypedFamily)"
+    );
     let bad = BadBuckets::register(&registry).err().unwrap();
     assert_eq!(bad.kind(), ErrorKind::InvalidBuckets);
     let compact = CompactWithBuckets::register(&registry).err().unwrap();
     assert_eq!(compact.kind(), ErrorKind::InvalidValue);
     assert!(compact.to_string().contains("CompactFamily"), "{compact}");
     assert_eq!(registry.encode_text().unwrap(), "");
+}
+
+#[derive(LabelSet)]
+struct User {
+    user: String,
+}
+
+/// Families with a series cap and idle-series expiry.
+#[derive(Metrics)]
+struct Bounded {
+    /// Logins by user, at most two users.
+    #[metric(labels = ["user"], max_series = 2)]
+    logins: Family<Counter>,
+    /// Views by product, uncapped.
+    #[metric(labels = ["product"], max_series = None)]
+    views: CompactFamily<Counter>,
+    /// Sessions by user, at most one.
+    #[metric(max_series = 1)]
+    sessions: TypedFamily<User, Gauge>,
+    /// Calls by method and status.
+    #[metric(labels = ["method", "status"], max_series = 3)]
+    calls: FixedArityFamily<Counter, 2>,
+    /// Seen recently, by user: gone 20 ms after their last change.
+    #[metric(labels = ["user"], expire_after = "20ms")]
+    seen: Family<Counter>,
+    /// Orders by kind, hidden when idle.
+    #[metric(labels = ["kind"], expire_after = "20ms")]
+    orders: DenseFamily<Counter, (Kind,)>,
+}
+
+#[test]
+fn max_series_caps_and_expire_after_expires() {
+    let registry = Registry::new();
+    let bounded = Bounded::register(&registry).unwrap();
+    for user in ["ada", "bob", "cy", "dan"] {
+        bounded.logins.labels(&[user]).unwrap().inc();
+        bounded.sessions.labels(&User { user: user.into() }).inc();
+    }
+    // The cap, and the overflow series that counted the others.
+    assert_eq!(bounded.logins.len(), 3);
+    assert_eq!(bounded.sessions.len(), 2);
+    for product in 0..=DEFAULT_MAX_SERIES {
+        bounded.views.inc(&[product.to_string()]).unwrap();
+    }
+    assert_eq!(bounded.views.len(), DEFAULT_MAX_SERIES + 1);
+    for status in ["200", "404", "500", "503"] {
+        bounded.calls.with(&["GET", status], Counter::inc);
+    }
+    assert_eq!(bounded.calls.family().len(), 4);
+
+    bounded.seen.labels(&["ada"]).unwrap().inc();
+    bounded.orders.labels((Kind::Express,)).inc();
+    let text = registry.encode_text().unwrap(); // the first sweep sees the changes
+    assert!(text.contains("seen_total{user=\"ada\"} 1\n"), "{text}");
+    assert!(
+        text.contains("orders_total{kind=\"express\"} 1\n"),
+        "{text}"
+    );
+    std::thread::sleep(std::time::Duration::from_millis(60));
+    let text = registry.encode_text().unwrap();
+    assert!(!text.contains("seen_total{"), "{text}");
+    assert!(!text.contains("orders_total{"), "{text}");
+    assert_eq!(bounded.seen.len(), 0);
+}
+
+/// A dense typed family (its label has a closed set of values) behind an alias.
+type DenseOrders = TypedFamily<Order, Counter>;
+
+#[derive(Metrics)]
+#[expect(dead_code, reason = "its registration fails before the struct is made")]
+struct CappedDenseTyped {
+    /// Every combination is there already.
+    #[metric(max_series = 10)]
+    orders: DenseOrders,
+}
+
+#[test]
+fn a_cap_on_a_dense_typed_family_is_refused_when_made() {
+    let error = CappedDenseTyped::register(&Registry::new()).err().unwrap();
+    assert_eq!(error.kind(), ErrorKind::InvalidValue);
+    assert_eq!(
+        error.to_string(),
+        "invalid value: field `orders`: a TypedFamily whose labels all have closed value \
+         sets (it is dense: it holds every combination) takes no `max_series`"
+    );
 }

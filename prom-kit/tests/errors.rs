@@ -1,8 +1,10 @@
 //! Bad input gets a typed error, never a panic, and never changes the registry.
 
+use prom_kit::labels::{LabelSet, LabelVisitor};
 use prom_kit::{
-    Buckets, Collector, CollectorOutput, Counter, CounterFn, DenseFamily, Descriptor, ErrorKind,
-    Family, Gauge, Histogram, Info, MetricType, Registry, StateSet, Summary, label_enum,
+    Buckets, Collector, CollectorOutput, CompactFamily, Counter, CounterFn, DenseFamily,
+    Descriptor, ErrorKind, Family, Gauge, Histogram, Info, MetricType, Registry, StateSet, Summary,
+    TypedFamily, label_enum,
 };
 
 #[test]
@@ -377,4 +379,338 @@ fn exemplar_label_limit() {
         ErrorKind::InvalidLabelName
     );
     assert_eq!(histogram.count(), 0);
+}
+
+/// A label set named `BAD_NAMES[I]`, which `#[derive(LabelSet)]` would refuse to compile.
+struct Named<const I: usize>;
+
+/// An empty name, a reserved `__` name, and a histogram's own `le`.
+const BAD_NAMES: [&str; 3] = ["", "__x", "le"];
+
+impl<const I: usize> LabelSet for Named<I> {
+    const NAMES: &'static [&'static str] = std::slice::from_ref(&BAD_NAMES[I]);
+    fn visit_values<R>(&self, visitor: impl LabelVisitor<R>) -> R {
+        visitor.visit(&["v"])
+    }
+}
+
+/// The error of every family constructor given the label name `BAD_NAMES[I]`, by
+/// constructor, for a histogram family (whose own label is `le`).
+fn every_constructor<const I: usize>() -> Vec<(&'static str, prom_kit::Result<()>)> {
+    let name = BAD_NAMES[I];
+    vec![
+        ("Family::new", Family::<Histogram>::new([name]).map(drop)),
+        (
+            "FamilyBuilder::build",
+            Family::<Histogram>::builder([name]).build().map(drop),
+        ),
+        (
+            "Family::fixed_arity",
+            Family::<Histogram>::new([name])
+                .and_then(Family::fixed_arity::<1>)
+                .map(drop),
+        ),
+        (
+            "DenseFamily::new",
+            DenseFamily::<Histogram, (bool,)>::new([name]).map(drop),
+        ),
+        (
+            "FamilyBuilder::build_dense",
+            Family::<Histogram>::builder([name])
+                .build_dense::<(bool,)>()
+                .map(drop),
+        ),
+        (
+            "TypedFamily::new",
+            TypedFamily::<Named<I>, Histogram>::new().map(drop),
+        ),
+        (
+            "TypedFamilyBuilder::build",
+            TypedFamily::<Named<I>, Histogram>::builder()
+                .build()
+                .map(drop),
+        ),
+        (
+            "Descriptor::with_label_names",
+            Descriptor::new("x", "", MetricType::Histogram)
+                .and_then(|d| d.with_label_names([name]))
+                .map(drop),
+        ),
+    ]
+}
+
+#[test]
+fn every_family_constructor_refuses_a_label_name_no_registry_takes_with_the_same_error() {
+    let expected = [
+        (
+            ErrorKind::InvalidLabelName,
+            "invalid label name: \"\": a label name cannot be empty",
+        ),
+        (
+            ErrorKind::ReservedLabelName,
+            "reserved label name: \"__x\": label names starting with `__` are reserved for \
+             Prometheus' own use",
+        ),
+        (
+            ErrorKind::ReservedLabelName,
+            "reserved label name: \"le\": a histogram adds it to its bucket series itself",
+        ),
+    ];
+    let results = [
+        every_constructor::<0>(),
+        every_constructor::<1>(),
+        every_constructor::<2>(),
+    ];
+    for ((kind, text), results) in expected.into_iter().zip(results) {
+        for (constructor, result) in results {
+            let error = result.expect_err(constructor);
+            assert_eq!(error.kind(), kind, "{constructor}");
+            assert_eq!(error.to_string(), text, "{constructor}");
+        }
+    }
+    // A compact family holds counters and gauges, which add no label: only `le` passes.
+    for (name, text) in BAD_NAMES.into_iter().zip(expected.map(|(_, text)| text)) {
+        let compact = CompactFamily::<Counter>::new([name]);
+        let built = CompactFamily::<Gauge>::builder([name]).build();
+        if name == "le" {
+            assert!(compact.is_ok() && built.is_ok());
+        } else {
+            assert_eq!(compact.unwrap_err().to_string(), text);
+            assert_eq!(built.unwrap_err().to_string(), text);
+        }
+    }
+    assert_eq!(
+        Family::<Summary>::new(["quantile"])
+            .unwrap_err()
+            .to_string(),
+        "reserved label name: \"quantile\": a summary adds it to its quantile series itself"
+    );
+    assert_eq!(
+        Family::<Counter>::new(["a", "a"]).unwrap_err().to_string(),
+        "duplicate label name: \"a\" is given twice"
+    );
+}
+
+#[test]
+fn a_name_only_a_utf8_registry_takes_is_judged_at_registration_stating_the_rule() {
+    // The family does not know where it goes: a UTF-8 registry takes `bad-label`.
+    let family: Family<Counter> = Family::new(["bad-label"]).unwrap();
+    let utf8 = Registry::with_name_validation(prom_kit::NameValidation::Utf8);
+    utf8.register("x", "", family.clone()).unwrap();
+    let error = Registry::new().register("x", "", family).unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::InvalidLabelName);
+    assert_eq!(
+        error.to_string(),
+        "invalid label name: \"bad-label\" does not match [a-zA-Z_][a-zA-Z0-9_]* \
+         (legacy name validation; a registry made with NameValidation::Utf8 accepts it)"
+    );
+    // A name UTF-8 registries refuse too gets no hint (`9a` is `__9a` with dots).
+    assert_eq!(
+        Registry::new()
+            .with_labels([("9a", "x")])
+            .unwrap_err()
+            .to_string(),
+        "invalid label name: \"9a\" does not match [a-zA-Z_][a-zA-Z0-9_]* (legacy name \
+         validation)"
+    );
+}
+
+#[test]
+fn name_errors_state_the_rule() {
+    let registry = Registry::new();
+    let cases = [
+        (
+            registry.register("9x", "", Counter::new()),
+            "invalid metric name: \"9x\" does not match [a-zA-Z_:][a-zA-Z0-9_:]* (legacy name \
+             validation; a registry made with NameValidation::Utf8 accepts it)",
+        ),
+        (
+            registry.register("", "", Counter::new()),
+            "invalid metric name: \"\": a metric name cannot be empty",
+        ),
+        (
+            registry.register_with_unit("x", "", "a b", Counter::new()),
+            "invalid unit: \"a b\": a unit is a non-empty run of [a-zA-Z0-9_:], appended to \
+             the name as `_<unit>`",
+        ),
+        (
+            registry
+                .with_labels([("service", "api")])
+                .and_then(|view| view.register("c", "", Family::<Counter>::new(["service"])?)),
+            "duplicate label name: \"service\" is a label of the family and a constant label \
+             of the view",
+        ),
+        (
+            registry
+                .with_labels([("le", "x")])
+                .and_then(|view| view.register("h", "", Histogram::new(Buckets::DEFAULT))),
+            "reserved label name: \"le\": a histogram adds it to its bucket series itself",
+        ),
+        (
+            registry.unregister("nope"),
+            "metric not registered: no family \"nope\" is registered through this view",
+        ),
+        (
+            Counter::new()
+                .inc_by_with_exemplar(1, &[("trace-id", "a")])
+                .map(drop),
+            // Exemplar labels are legacy names wherever they go: no hint.
+            "invalid label name: \"trace-id\" does not match [a-zA-Z_][a-zA-Z0-9_]*",
+        ),
+    ];
+    for (result, text) in cases {
+        assert_eq!(result.unwrap_err().to_string(), text);
+    }
+    assert_eq!(registry.encode_text().unwrap(), "");
+}
+
+#[test]
+fn a_taken_name_says_by_what_and_how_to_share_it() {
+    let registry = Registry::new();
+    registry.register("jobs", "Jobs.", Counter::new()).unwrap();
+    assert_eq!(
+        registry
+            .register("jobs_total", "Jobs.", Gauge::new())
+            .unwrap_err()
+            .to_string(),
+        "metric already registered: \"jobs_total\" is taken by the family \"jobs\"; to share \
+         one metric between two registrations, use Registry::get_or_register"
+    );
+    assert_eq!(
+        registry
+            .get_or_register("jobs", "Other help.", Counter::new())
+            .unwrap_err()
+            .to_string(),
+        "metric already registered: \"jobs\" is registered as another metric: its help, \
+         unit, type or label names differ"
+    );
+}
+
+#[cfg(all(feature = "http", feature = "scrape"))]
+#[test]
+fn a_name_taken_by_a_metric_set_names_the_set() {
+    let registry = Registry::new();
+    let _http = prom_kit::http::HttpMetrics::builder()
+        .build(&registry)
+        .unwrap();
+    let family: Family<Counter> = Family::new(["path"]).unwrap();
+    assert_eq!(
+        registry
+            .register("http_requests", "Mine.", family.clone())
+            .unwrap_err()
+            .to_string(),
+        "metric already registered: \"http_requests\" is taken by the family \
+         \"http_requests\" registered by HttpMetrics; to share one metric between two \
+         registrations, use Registry::get_or_register"
+    );
+    assert_eq!(
+        registry
+            .get_or_register("http_requests", "Mine.", family)
+            .unwrap_err()
+            .to_string(),
+        "metric already registered: \"http_requests\" is registered as another metric by \
+         HttpMetrics: its help, unit, type or label names differ"
+    );
+    // A second scrape handler on one registry (which should turn its own metrics off).
+    let _handler = prom_kit::scrape::MetricsHandler::new(&registry).unwrap();
+    assert_eq!(
+        prom_kit::scrape::MetricsHandler::new(&registry)
+            .unwrap_err()
+            .to_string(),
+        "metric already registered: \"prom_kit_scrapes\" is taken by the family \
+         \"prom_kit_scrapes\" registered by MetricsHandler; to share one metric between two \
+         registrations, use Registry::get_or_register"
+    );
+    // Registered by hand first, the name is the user's: the metric set's error says so.
+    let registry = Registry::new();
+    registry
+        .register("http_requests", "Mine.", Counter::new())
+        .unwrap();
+    let error = prom_kit::http::HttpMetrics::builder()
+        .build(&registry)
+        .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "metric already registered: \"http_requests\" is taken by the family \
+         \"http_requests\"; to share one metric between two registrations, use \
+         Registry::get_or_register"
+    );
+}
+
+#[cfg(feature = "server")]
+#[tokio::test]
+async fn a_server_that_cannot_bind_names_its_address_and_the_cause() {
+    use prom_kit::server::{Server, start_http_server};
+
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = taken.local_addr().unwrap();
+    // What the system says of a second listener on the address ("Address already in
+    // use (os error 98)" on Linux).
+    let cause = std::net::TcpListener::bind(address).unwrap_err();
+    let expected = format!("I/O error: binding the metrics server to {address}: {cause}");
+    let on_thread = start_http_server(address, &Registry::new()).unwrap_err();
+    assert_eq!(on_thread.kind(), ErrorKind::Io);
+    assert_eq!(on_thread.to_string(), expected);
+    let on_runtime = Server::for_registry(&Registry::new())
+        .unwrap()
+        .start(address)
+        .await
+        .unwrap_err();
+    assert_eq!(on_runtime.to_string(), expected);
+    // The cause stays reachable, for a caller that matches on it.
+    let source = std::error::Error::source(&on_thread).unwrap();
+    assert_eq!(
+        source.downcast_ref::<std::io::Error>().unwrap().kind(),
+        std::io::ErrorKind::AddrInUse
+    );
+}
+
+#[cfg(feature = "push")]
+#[test]
+fn a_push_that_cannot_connect_names_the_gateway_and_the_cause() {
+    // A port nothing listens on any more.
+    let address = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let cause = std::net::TcpStream::connect(address).unwrap_err();
+    let client = prom_kit::push::PushClient::builder(&format!("http://{address}"), "batch")
+        .build()
+        .unwrap();
+    let error = client.push_blocking(&Registry::new()).unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::Transport);
+    assert_eq!(
+        error.to_string(),
+        format!(
+            "transport error: cannot connect to the Pushgateway at {address} (PUT \
+             http://{address}/metrics/job/batch): tcp connect error: {cause}"
+        )
+    );
+}
+
+#[test]
+fn a_failed_collection_says_what_failed_and_why() {
+    let registry = Registry::new();
+    registry
+        .register("neg", "", CounterFn::new(|| -1.0))
+        .unwrap();
+    let mut out = Vec::new();
+    let error = registry
+        .encode(prom_kit::Format::Text, &mut out)
+        .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "collector failed: the family \"neg\": invalid value: a counter's total is never \
+         negative or NaN, and this one is -1"
+    );
+    registry.unregister("neg").unwrap();
+    registry.register_collector(Broken);
+    let error = registry
+        .encode(prom_kit::Format::Text, &mut out)
+        .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "collector failed: a collector: wrong number of label values: expected 1 label values \
+         (a), got 2"
+    );
 }

@@ -29,7 +29,11 @@ struct FaceSearch {
 }
 
 #[actix_web::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
+async fn main() -> std::process::ExitCode {
+    prom_kit_examples::exit_status("actix-app", run().await)
+}
+
+async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let registry = Registry::new();
     registry.register_collector(ProcessCollector::new());
     let face_search = FaceSearch {

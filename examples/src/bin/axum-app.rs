@@ -61,7 +61,11 @@ struct AppMetrics {
 }
 
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
+async fn main() -> std::process::ExitCode {
+    prom_kit_examples::exit_status("axum-app", run().await)
+}
+
+async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let registry = Registry::new();
     registry.register_collector(ProcessCollector::new());
     let app_metrics = AppMetrics::register(&registry)?;

@@ -11,13 +11,24 @@
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
+use std::process::ExitCode;
 use std::thread;
 use std::time::{Duration, Instant};
 
 use prom_kit::encoding::negotiate;
 use prom_kit::{Buckets, Counter, Family, Gauge, Histogram, Info, Registry};
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
+fn main() -> ExitCode {
+    // The error's message (`Display`), not the struct dump a `main` returning `Result`
+    // prints.
+    if let Err(error) = run() {
+        eprintln!("basic: {error}");
+        return ExitCode::FAILURE;
+    }
+    ExitCode::SUCCESS
+}
+
+fn run() -> Result<(), Box<dyn std::error::Error>> {
     let registry = Registry::new();
     let jobs: Family<Counter> = Family::new(["queue", "outcome"])?;
     let in_progress = Gauge::new();

@@ -167,7 +167,11 @@ async fn call(address: String, count: u32) -> Result<(), Box<dyn std::error::Err
 }
 
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
+async fn main() -> std::process::ExitCode {
+    prom_kit_examples::exit_status("grpc-app", run().await)
+}
+
+async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.as_slice() {
         [] => serve().await,

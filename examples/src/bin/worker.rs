@@ -20,7 +20,11 @@ use prom_kit::{
 };
 
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
+async fn main() -> std::process::ExitCode {
+    prom_kit_examples::exit_status("worker", run().await)
+}
+
+async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let registry = Registry::with_name_validation(NameValidation::Utf8);
     registry.set_target_info([
         ("service.name", "worker"),

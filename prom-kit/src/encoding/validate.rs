@@ -29,7 +29,10 @@ pub(super) fn check_snapshot(kind: MetricType, snapshot: &Snapshot<'_>) -> Resul
         Snapshot::Counter(c) if c.total.as_f64().is_nan() || c.total.as_f64() < 0.0 => {
             Err(Error::new(
                 ErrorKind::InvalidValue,
-                format!("counter total {:?}", c.total),
+                format!(
+                    "a counter's total is never negative or NaN, and this one is {}",
+                    c.total.as_f64()
+                ),
             ))
         }
         Snapshot::Counter(c) if c.created.is_some_and(|t| !t.is_finite()) => Err(Error::new(

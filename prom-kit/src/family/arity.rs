@@ -10,7 +10,8 @@ use crate::metrics::Metric;
 
 /// A [`Family`] with `N` labels, looked up by arrays of `N` values: the count is checked
 /// by [`Family::fixed_arity`], so [`with`](Self::with) and [`labels`](Self::labels)
-/// return no `Result`. Clones share the family's series.
+/// return no `Result`. Clones share the family's series. It registers as its family
+/// does, and can be a field of a `#[derive(Metrics)]` struct.
 ///
 /// ```
 /// use prom_kit::{Counter, Family, Registry};
@@ -23,6 +24,11 @@ use crate::metrics::Metric;
 /// requests.labels(&[String::from("GET"), String::from("200")]).inc();
 /// assert!(registry.encode_text()?.ends_with("requests_total{method=\"GET\",status=\"200\"} 2\n"));
 /// assert!(Family::<Counter>::new(["method"])?.fixed_arity::<2>().is_err());
+///
+/// let calls = Family::<Counter>::new(["method"])?.fixed_arity::<1>()?;
+/// registry.register("calls", "Calls.", calls.clone())?;
+/// calls.with(&["GET"], Counter::inc);
+/// assert!(registry.encode_text()?.starts_with("# HELP calls_total Calls.\n# TYPE calls_total counter\ncalls_total{method=\"GET\"} 1\n"));
 /// # Ok::<(), prom_kit::Error>(())
 /// ```
 pub struct FixedArityFamily<M: Metric, const N: usize> {

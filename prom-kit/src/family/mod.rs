@@ -47,7 +47,6 @@ use std::time::Duration;
 use crate::clock::Clock;
 use crate::error::{Error, ErrorKind, Result};
 use crate::metrics::Metric;
-use crate::name::NameValidation;
 use expiry::Expiry;
 
 /// What a scrape's walk over a sharded family ([`Family`], [`CompactFamily`]) visits.
@@ -219,10 +218,33 @@ impl<M: Metric> FamilyBuilder<M> {
 
     /// Creates the string-labelled family.
     ///
+    /// Label names are checked here as every family constructor checks them, refusing
+    /// what no registry accepts; a name that only a registry in
+    /// [`NameValidation::Utf8`](crate::NameValidation::Utf8) accepts (`http.route`,
+    /// `bad-label`) is judged by the registry the family is registered in:
+    ///
+    /// ```
+    /// use prom_kit::{Counter, Family, Histogram, Registry};
+    ///
+    /// let error = Family::<Histogram>::new(["route", "le"]).unwrap_err();
+    /// assert_eq!(
+    ///     error.to_string(),
+    ///     "reserved label name: \"le\": a histogram adds it to its bucket series itself"
+    /// );
+    /// let family: Family<Counter> = Family::new(["http.route"])?;
+    /// let error = Registry::new().register("requests", "", family).unwrap_err();
+    /// assert_eq!(
+    ///     error.to_string(),
+    ///     "invalid label name: \"http.route\" does not match [a-zA-Z_][a-zA-Z0-9_]* \
+    ///      (legacy name validation; a registry made with NameValidation::Utf8 accepts it)"
+    /// );
+    /// # Ok::<(), prom_kit::Error>(())
+    /// ```
+    ///
     /// # Errors
     ///
-    /// An invalid, reserved (`le` on histograms, `quantile` on summaries, a `__` prefix,
-    /// also once escaped: see [`NameValidation`]) or repeated
+    /// An empty, reserved (`le` on histograms, `quantile` on summaries, a `__` prefix,
+    /// also once escaped: see [`NameValidation`](crate::NameValidation)) or repeated
     /// label name, options a child cannot be made from, or an expiry time
     /// of zero ([`ErrorKind::InvalidValue`]).
     pub fn build(self) -> Result<Family<M>> {
@@ -269,12 +291,7 @@ impl<M: Metric> FamilyBuilder<M> {
 
     fn checked_names(&self) -> Result<Box<[Box<str>]>> {
         M::check_options(&self.options)?;
-        NameValidation::Utf8.check_label_names(&self.label_names)?;
-        if let Some(reserved) = M::TYPE.reserved_label() {
-            if self.label_names.iter().any(|n| &**n == reserved) {
-                return Err(Error::about(ErrorKind::ReservedLabelName, reserved));
-            }
-        }
+        M::TYPE.check_label_names(&self.label_names)?;
         Ok(self.label_names.clone().into_boxed_slice())
     }
 }

@@ -267,7 +267,7 @@ impl GrpcMetricsBuilder {
         // The request timers' clock calibrates on its first reading: here, not in the
         // first request.
         crate::stopwatch::calibrate();
-        let registry = self.scope.apply(registry)?;
+        let registry = self.scope.apply(registry, "GrpcMetrics")?;
         let names = GrpcNames::of(self.side, self.naming);
         let call_labels = names.call_labels;
         let with_code: Vec<&str> = call_labels

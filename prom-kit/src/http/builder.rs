@@ -136,7 +136,7 @@ impl HttpMetricsBuilder {
         // The request timers' clock calibrates on its first reading: here, not in the
         // first request.
         crate::stopwatch::calibrate();
-        let registry = self.scope.apply(registry)?;
+        let registry = self.scope.apply(registry, "HttpMetrics")?;
         let names = self.naming.names();
         let inner = self.families(&names, &registry)?;
         register_all(&registry, &names, &inner)?;

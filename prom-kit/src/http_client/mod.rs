@@ -157,7 +157,7 @@ impl HttpClientMetricsBuilder {
         // The request timers' clock calibrates on its first reading: here, not in the
         // first request.
         crate::stopwatch::calibrate();
-        let registry = self.scope.apply(registry)?;
+        let registry = self.scope.apply(registry, "HttpClientMetrics")?;
         let (requests_name, duration_name, in_flight_name, labels) = match self.naming {
             NamingScheme::Classic => (
                 Some("http_client_requests"),

@@ -23,13 +23,14 @@ impl RegistryScope {
         self.const_labels.push((name.to_owned(), value.to_owned()));
     }
 
-    /// The view of `registry` the metric set registers in.
+    /// The view of `registry` the metric set `owner` (`HttpMetrics`) registers in, which
+    /// a clash with one of its families names.
     ///
     /// # Errors
     ///
     /// An invalid prefix or constant label; `registry` is unchanged either way.
-    pub(crate) fn apply(&self, registry: &Registry) -> Result<Registry> {
-        let mut registry = registry.clone();
+    pub(crate) fn apply(&self, registry: &Registry, owner: &'static str) -> Result<Registry> {
+        let mut registry = registry.owned_by(owner);
         if let Some(prefix) = &self.prefix {
             registry = registry.with_prefix(prefix)?;
         }

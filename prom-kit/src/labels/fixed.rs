@@ -31,6 +31,14 @@ impl FixedLabel for bool {
 
 /// A tuple of [`FixedLabel`]s: one label set with finitely many combinations, each mapped
 /// to a distinct dense index in `0..combinations()`.
+///
+/// One label is a tuple of one: `DenseFamily<Counter, (Method,)>`, not
+/// `DenseFamily<Counter, Method>` (which the compiler refuses, saying so).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a tuple of fixed-cardinality labels",
+    label = "not a `FixedLabelSet`",
+    note = "a `DenseFamily` is keyed by a tuple of `bool`s and enums deriving `LabelValue`, one per label: for one label write the tuple `({Self},)`; a struct deriving `LabelSet` keys a `TypedFamily`"
+)]
 pub trait FixedLabelSet: LabelValues + Copy {
     /// The number of labels.
     const ARITY: usize;

@@ -38,6 +38,16 @@ use super::values::LabelValues;
 /// assert_eq!(request.values(), ["/cart", "404"]);
 /// assert_eq!(Request::COMBINATIONS, None);
 /// ```
+///
+/// An enum deriving `LabelValue` is one label's value, not a label set: it is a field of
+/// one (`#[derive(LabelSet)] struct Labels { method: Method }`), and a
+/// [`DenseFamily`](crate::DenseFamily) takes it in a tuple (`DenseFamily<Counter,
+/// (Method,)>`). The compiler says so where a label set is expected.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a label set",
+    label = "not a `LabelSet`",
+    note = "a label set is a struct deriving `LabelSet`, one field per label; an enum deriving `LabelValue` is one label's value: make it a field (`#[derive(LabelSet)] struct Labels {{ name: {Self} }}`), or key a `DenseFamily` by the tuple `({Self},)`"
+)]
 pub trait LabelSet {
     /// The label names, in the order [`visit_values`](Self::visit_values) gives the
     /// values.

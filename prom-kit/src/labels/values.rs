@@ -7,6 +7,11 @@ use std::sync::Arc;
 ///
 /// Implemented for the string types and, through [`label_enum!`](crate::label_enum), for
 /// fixed-cardinality enums.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be a label value",
+    label = "not a label value",
+    note = "label values are string types (`&str`, `String`, `Box<str>`, `Arc<str>`, `Cow<str>`), `bool`, and enums deriving `LabelValue`; format other values (`id.to_string()`), or use a `TypedFamily`, whose `LabelSet` fields may be integers"
+)]
 pub trait LabelValue {
     /// The value as it appears in the exposition (unescaped).
     fn as_label_value(&self) -> &str;
@@ -63,6 +68,11 @@ impl<T: LabelValue + ?Sized> LabelValue for &T {
 /// assert_eq!(vec![String::from("a")].label_value(0), "a");
 /// assert_eq!(("GET", String::from("404")).label_value(1), "404");
 /// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be the label values of a series",
+    label = "not label values",
+    note = "pass one value per label name, in order: an array (`&[\"GET\", \"200\"]`), a slice, a `Vec` or a tuple (`&(\"GET\", status)`) of label values"
+)]
 pub trait LabelValues {
     /// How many values there are.
     fn label_count(&self) -> usize;

@@ -2,9 +2,9 @@
 
 use std::sync::Arc;
 
+use super::MetricType;
 use crate::error::Result;
 use crate::labels::render::render_pairs;
-use crate::name::NameValidation;
 
 /// An info metric: constant labels describing the target, exposed as `<name>_info{…} 1`
 /// (a gauge in the text format, type `info` in OpenMetrics).
@@ -40,7 +40,7 @@ impl Info {
     pub fn new<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<Self> {
         let pairs: Vec<(&str, &str)> = pairs.into_iter().collect();
         let names: Vec<Box<str>> = pairs.iter().map(|(n, _)| Box::from(*n)).collect();
-        NameValidation::Utf8.check_label_names(&names)?;
+        MetricType::Info.check_label_names(&names)?;
         let mut rendered = String::new();
         render_pairs(&mut rendered, pairs);
         Ok(Self {

@@ -29,6 +29,8 @@ pub use stateset::{MAX_STATES, StateNames, StateSet};
 pub use striped::StripedCounter;
 pub use summary::Summary;
 
+use crate::error::{Error, ErrorKind, Result};
+use crate::name::NameValidation;
 use crate::snapshot::{Scratch, Snapshot};
 
 /// The type of a metric family, as the exposition formats name it.
@@ -70,6 +72,37 @@ impl MetricType {
             Self::Summary => Some("quantile"),
             _ => None,
         }
+    }
+
+    /// Checks the label names of a family of this type where it is made — the one check
+    /// every family constructor ([`Family`](crate::Family), its builder's `build` and
+    /// `build_dense`, [`DenseFamily`](crate::DenseFamily),
+    /// [`TypedFamily`](crate::TypedFamily), [`CompactFamily`](crate::CompactFamily)) and
+    /// [`Descriptor`](crate::Descriptor) run: what no registry accepts (an empty name, a
+    /// `__` prefix, also once escaped, a repeated name) and the label the type adds
+    /// itself (`le`, `quantile`). A name only a UTF-8 registry accepts (`http.route`) is
+    /// judged by the registry the family is registered in, which knows its
+    /// [`NameValidation`].
+    pub(crate) fn check_label_names<S: AsRef<str>>(self, names: &[S]) -> Result<()> {
+        NameValidation::Utf8.check_label_names(names)?;
+        if let Some(reserved) = self.reserved_label() {
+            if names.iter().any(|n| n.as_ref() == reserved) {
+                return Err(self.own_label_error(reserved));
+            }
+        }
+        Ok(())
+    }
+
+    /// The error for a label `name` that a family of this type adds to its series itself
+    /// (a histogram's `le`, a summary's `quantile`, a state set's own name).
+    pub(crate) fn own_label_error(self, name: &str) -> Error {
+        let why = match self {
+            Self::Histogram => "a histogram adds it to its bucket series itself",
+            Self::Summary => "a summary adds it to its quantile series itself",
+            Self::StateSet => "a state set labels its states with its own name",
+            _ => "the metric type adds it itself",
+        };
+        Error::new(ErrorKind::ReservedLabelName, format!("{name:?}: {why}"))
     }
 
     /// The suffix a user may give on the name, which the family name drops

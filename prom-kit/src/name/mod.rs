@@ -46,34 +46,61 @@ pub enum NameValidation {
 }
 
 impl NameValidation {
-    /// Checks a metric name.
+    /// Checks a metric name; the error states the rule it breaks.
     pub(crate) fn check_metric_name(self, name: &str) -> Result<()> {
-        let valid = match self {
-            Self::Legacy => is_legacy_metric_name(name),
-            Self::Utf8 => !name.is_empty(),
-        };
-        if valid {
-            Ok(())
-        } else {
-            Err(Error::about(ErrorKind::InvalidMetricName, name))
+        if name.is_empty() {
+            return Err(Error::new(
+                ErrorKind::InvalidMetricName,
+                "\"\": a metric name cannot be empty",
+            ));
         }
+        if self == Self::Legacy && !is_legacy_metric_name(name) {
+            return Err(Error::new(
+                ErrorKind::InvalidMetricName,
+                format!("{name:?} does not match {LEGACY_METRIC_NAME} ({UTF8_ACCEPTS_IT})"),
+            ));
+        }
+        Ok(())
     }
 
     /// Checks a label name, and rejects the reserved `__` prefix — in a UTF-8 registry
     /// also a name that an escaping scheme writes with that prefix (`._x` is `__x` with
     /// underscores, `1x` is `__x` with dots; `._name._` would even overwrite the metric
     /// name): Python's parser refuses an exposition holding one, Prometheus 2 stores it as
-    /// an ordinary label. The error names the scheme and what it writes.
+    /// an ordinary label. The error states the rule the name breaks, and names the
+    /// scheme and what it writes.
     pub(crate) fn check_label_name(self, name: &str) -> Result<()> {
-        let valid = match self {
-            Self::Legacy => is_legacy_label_name(name),
-            Self::Utf8 => !name.is_empty(),
-        };
-        if !valid {
-            return Err(Error::about(ErrorKind::InvalidLabelName, name));
+        self.check_label_name_in(name, Context::Registry)
+    }
+
+    /// [`check_label_name`](Self::check_label_name), its error worded for `context`.
+    fn check_label_name_in(self, name: &str, context: Context) -> Result<()> {
+        if name.is_empty() {
+            return Err(Error::new(
+                ErrorKind::InvalidLabelName,
+                "\"\": a label name cannot be empty",
+            ));
+        }
+        if self == Self::Legacy && !is_legacy_label_name(name) {
+            let hint = match context {
+                Context::Registry if Self::Utf8.check_label_name(name).is_ok() => {
+                    format!(" ({UTF8_ACCEPTS_IT})")
+                }
+                Context::Registry => " (legacy name validation)".to_owned(),
+                Context::LegacyOnly => String::new(),
+            };
+            return Err(Error::new(
+                ErrorKind::InvalidLabelName,
+                format!("{name:?} does not match {LEGACY_LABEL_NAME}{hint}"),
+            ));
         }
         if name.starts_with(RESERVED_PREFIX) {
-            return Err(Error::about(ErrorKind::ReservedLabelName, name));
+            return Err(Error::new(
+                ErrorKind::ReservedLabelName,
+                format!(
+                    "{name:?}: label names starting with `__` are reserved for Prometheus' own use"
+                ),
+            ));
         }
         if self == Self::Utf8 && !is_legacy_label_name(name) {
             for scheme in ESCAPING_SCHEMES {
@@ -96,11 +123,19 @@ impl NameValidation {
     /// Checks a list of label names: each valid, none repeated — in a UTF-8 registry
     /// also none written alike by an escaping scheme (`a.b` and `a_b` with underscores).
     pub(crate) fn check_label_names<S: AsRef<str>>(self, names: &[S]) -> Result<()> {
+        self.check_label_names_in(names, Context::Registry)
+    }
+
+    /// [`check_label_names`](Self::check_label_names), its errors worded for `context`.
+    fn check_label_names_in<S: AsRef<str>>(self, names: &[S], context: Context) -> Result<()> {
         for (i, name) in names.iter().enumerate() {
             let name = name.as_ref();
-            self.check_label_name(name)?;
+            self.check_label_name_in(name, context)?;
             if names[..i].iter().any(|other| other.as_ref() == name) {
-                return Err(Error::about(ErrorKind::DuplicateLabelName, name));
+                return Err(Error::new(
+                    ErrorKind::DuplicateLabelName,
+                    format!("{name:?} is given twice"),
+                ));
             }
         }
         if self == Self::Utf8 {
@@ -109,6 +144,25 @@ impl NameValidation {
         Ok(())
     }
 }
+
+/// Where a name is checked, for the wording of the error.
+#[derive(Clone, Copy)]
+enum Context {
+    /// A name a registry (or a push) takes, whose [`NameValidation`] could accept more.
+    Registry,
+    /// A name that must be legacy wherever it goes (an exemplar's label).
+    LegacyOnly,
+}
+
+/// The legacy rule for metric names, as the errors state it.
+const LEGACY_METRIC_NAME: &str = "[a-zA-Z_:][a-zA-Z0-9_:]*";
+
+/// The legacy rule for label names, as the errors state it.
+const LEGACY_LABEL_NAME: &str = "[a-zA-Z_][a-zA-Z0-9_]*";
+
+/// What an error about a legacy name that is valid UTF-8 adds.
+const UTF8_ACCEPTS_IT: &str =
+    "legacy name validation; a registry made with NameValidation::Utf8 accepts it";
 
 /// How the label names reserved for Prometheus' own use start (`__name__`, and the
 /// `__type__` and `__unit__` of Prometheus 3's type-and-unit labels among them).
@@ -154,9 +208,10 @@ pub(crate) fn check_metric_name(name: &str) -> Result<()> {
     NameValidation::Legacy.check_metric_name(name)
 }
 
-/// Checks a list of legacy label names: each valid, none repeated.
+/// Checks a list of label names that must be legacy wherever they go (an exemplar's):
+/// each valid, none repeated.
 pub(crate) fn check_label_names<S: AsRef<str>>(names: &[S]) -> Result<()> {
-    NameValidation::Legacy.check_label_names(names)
+    NameValidation::Legacy.check_label_names_in(names, Context::LegacyOnly)
 }
 
 /// Checks a unit: a non-empty run of `[a-zA-Z0-9_:]` that can be appended as `_<unit>`.
@@ -168,7 +223,13 @@ pub(crate) fn check_unit(unit: &str) -> Result<()> {
     {
         Ok(())
     } else {
-        Err(Error::about(ErrorKind::InvalidUnit, unit))
+        Err(Error::new(
+            ErrorKind::InvalidUnit,
+            format!(
+                "{unit:?}: a unit is a non-empty run of [a-zA-Z0-9_:], appended to the name \
+                 as `_<unit>`"
+            ),
+        ))
     }
 }
 

@@ -45,7 +45,10 @@ impl GroupingKey {
     ) -> Result<()> {
         validation.check_label_name(name)?;
         if name == "job" {
-            return Err(Error::about(ErrorKind::ReservedLabelName, name));
+            return Err(Error::new(
+                ErrorKind::ReservedLabelName,
+                "\"job\": the job is the client's own, given to its builder",
+            ));
         }
         match self.labels.binary_search_by(|(n, _)| n.as_str().cmp(name)) {
             Ok(i) => value.clone_into(&mut self.labels[i].1),

@@ -276,6 +276,16 @@ enum Method {
     Delete,
 }
 
+impl std::fmt::Display for Method {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Put => "PUT",
+            Self::Post => "POST",
+            Self::Delete => "DELETE",
+        })
+    }
+}
+
 impl PushClient {
     /// Starts configuring a client for the gateway at `base_url` (`http://host:9091`) and
     /// the job `job`; [`PushClientBuilder::build`] checks both.
@@ -435,19 +445,14 @@ impl PushClient {
             .map_err(|elapsed| {
                 Error::with_source(
                     ErrorKind::Transport,
-                    format!("{method:?} {} timed out", inner.url),
+                    format!("{method} {} timed out", inner.url),
                     elapsed,
                 )
             })??;
         if matches!(response.status, 200 | 202) {
             Ok(())
         } else {
-            let context = format!(
-                "{method:?} {} answered {}: {}",
-                inner.url,
-                response.status,
-                response.body.trim()
-            );
+            let context = format!("{method} {} answered {response}", inner.url);
             Err(Error::with_source(ErrorKind::Rejected, context, response))
         }
     }

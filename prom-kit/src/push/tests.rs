@@ -159,6 +159,13 @@ async fn rejections_carry_status_and_body() {
         .unwrap();
     let error = client.push_add(&registry()).await.unwrap_err();
     assert_eq!(error.kind(), ErrorKind::Rejected);
+    assert_eq!(
+        error.to_string(),
+        format!(
+            "request rejected: POST {url}/metrics/job/batch answered HTTP 400: pushed metrics \
+             are invalid or inconsistent"
+        )
+    );
     let answer = std::error::Error::source(&error)
         .and_then(|s| s.downcast_ref::<GatewayResponse>())
         .expect("gateway response as the source");

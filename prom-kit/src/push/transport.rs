@@ -111,13 +111,11 @@ impl Transport {
                 e,
             )
         })?;
-        let response = self.client.request(http_request).await.map_err(|e| {
-            Error::with_source(
-                ErrorKind::Transport,
-                format!("sending to {}", request.url),
-                e,
-            )
-        })?;
+        let response = self
+            .client
+            .request(http_request)
+            .await
+            .map_err(|e| send_error(request.method, request.url, e))?;
         let status = response.status().as_u16();
         let body = Limited::new(response.into_body(), MAX_RESPONSE_BODY)
             .collect()
@@ -134,6 +132,33 @@ impl Transport {
             body: String::from_utf8_lossy(&body).into_owned(),
         })
     }
+}
+
+/// The error of a request to `url` that got no answer: one that could not connect names
+/// the gateway's address; both give the causes' messages (`tcp connect error: Connection
+/// refused (os error 111)`).
+fn send_error(method: Method, url: &str, error: hyper_util::client::legacy::Error) -> Error {
+    let mut causes = Vec::new();
+    let mut cause = std::error::Error::source(&error);
+    while let Some(inner) = cause {
+        causes.push(inner.to_string());
+        cause = inner.source();
+    }
+    if causes.is_empty() {
+        causes.push(error.to_string());
+    }
+    let causes = causes.join(": ");
+    let context = if error.is_connect() {
+        let gateway = url
+            .parse::<http::Uri>()
+            .ok()
+            .and_then(|uri| uri.authority().map(ToString::to_string))
+            .unwrap_or_else(|| url.to_owned());
+        format!("cannot connect to the Pushgateway at {gateway} ({method} {url}): {causes}")
+    } else {
+        format!("{method} {url} got no answer: {causes}")
+    };
+    Error::with_source(ErrorKind::Transport, context, error)
 }
 
 #[cfg(not(feature = "push-tls"))]

@@ -243,7 +243,11 @@ impl Registry {
                 Ok(Ok(Err(error))) => collection.failures.push(AsyncFailure {
                     collector,
                     cause: AsyncFailureCause::Failed,
-                    error: Error::with_source(ErrorKind::Collect, "async collector", error),
+                    error: Error::with_source(
+                        ErrorKind::Collect,
+                        format!("an async collector: {error}"),
+                        error,
+                    ),
                 }),
                 Ok(Err(panic)) => collection.failures.push(AsyncFailure {
                     collector,

@@ -259,7 +259,11 @@ impl Registry {
             if let Err(error) = result {
                 debug_assert!(!streamed, "a family that never fails failed");
                 out.truncate(start);
-                first_error.get_or_insert(Error::with_source(ErrorKind::Collect, name, error));
+                first_error.get_or_insert(Error::with_source(
+                    ErrorKind::Collect,
+                    format!("the family {name:?}: {error}"),
+                    error,
+                ));
             }
             drain_past(drain.as_mut(), out, STREAM_CHUNK);
         }
@@ -363,7 +367,7 @@ impl Registry {
                     scratch.truncate(start);
                     first_error.get_or_insert(Error::with_source(
                         ErrorKind::Collect,
-                        "collector",
+                        format!("a collector: {error}"),
                         error,
                     ));
                 }

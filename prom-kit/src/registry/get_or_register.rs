@@ -79,8 +79,15 @@ impl Registry {
                 registered => return registered.map(|_| metric),
             }
         }
-        self.registered_like(descriptor, &metric)?
-            .ok_or_else(|| Error::about(ErrorKind::AlreadyRegistered, descriptor.name()))
+        self.registered_like(descriptor, &metric)?.ok_or_else(|| {
+            Error::new(
+                ErrorKind::AlreadyRegistered,
+                format!(
+                    "{:?} was registered and unregistered again while this registration ran",
+                    descriptor.name()
+                ),
+            )
+        })
     }
 
     /// The metric registered as `descriptor` names it, if it is the same as `metric`;
@@ -111,8 +118,11 @@ impl Registry {
             (differs, _) => Err(Error::new(
                 ErrorKind::AlreadyRegistered,
                 format!(
-                    "{:?} is registered as another metric: {}",
+                    "{:?} is registered as another metric{}: {}",
                     full.name(),
+                    entry
+                        .owner
+                        .map_or_else(String::new, |owner| format!(" by {owner}")),
                     differs.unwrap_or("its Rust type differs")
                 ),
             )),

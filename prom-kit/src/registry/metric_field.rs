@@ -1,9 +1,13 @@
 //! [`MetricField`]: how `#[derive(Metrics)]` makes each field of a metrics struct from
 //! its `#[metric(…)]` attribute ([`FieldOptions`]).
 
+use std::time::Duration;
+
 use super::Register;
 use crate::error::{Error, ErrorKind, Result};
-use crate::family::{CompactFamily, CompactMetric, DenseFamily, Family, TypedFamily};
+use crate::family::{
+    CompactFamily, CompactMetric, DenseFamily, Family, FamilyBuilder, FixedArityFamily, TypedFamily,
+};
 use crate::labels::{FixedLabelSet, LabelSet};
 use crate::metrics::{
     Buckets, Counter, Gauge, Histogram, HistogramConfig, Metric, NativeBuckets, StateNames,
@@ -21,6 +25,14 @@ pub struct FieldOptions<'a> {
     pub buckets: Option<&'a [f64]>,
     /// `native = 1.1`: the growth factor of native histogram buckets.
     pub native: Option<f64>,
+    /// `max_series = 10_000` (or `None` for no cap): the series cap of a [`Family`], a
+    /// hashed [`TypedFamily`] or a [`CompactFamily`] (see
+    /// [`FamilyBuilder::max_series`]); `None` without the attribute, which leaves
+    /// [`DEFAULT_MAX_SERIES`](crate::family::DEFAULT_MAX_SERIES).
+    pub max_series: Option<Option<usize>>,
+    /// `expire_after = "10m"`: the idle-series expiry of a [`Family`], [`DenseFamily`] or
+    /// [`TypedFamily`] (see [`FamilyBuilder::expire_after`]).
+    pub expire_after: Option<Duration>,
 }
 
 impl FieldOptions<'_> {
@@ -49,6 +61,23 @@ impl FieldOptions<'_> {
         })
     }
 
+    /// Fails if the field has `max_series` or `expire_after`: `what` has one series.
+    fn refuse_family_options(&self, what: &str) -> Result<()> {
+        self.refuse(self.max_series.is_some(), "max_series", what)?;
+        self.refuse(self.expire_after.is_some(), "expire_after", what)
+    }
+
+    /// `builder` with the field's `max_series` and `expire_after`, where given.
+    fn configure<M: Metric>(&self, mut builder: FamilyBuilder<M>) -> FamilyBuilder<M> {
+        if let Some(limit) = self.max_series {
+            builder = builder.max_series(limit);
+        }
+        if let Some(ttl) = self.expire_after {
+            builder = builder.expire_after(ttl);
+        }
+        builder
+    }
+
     /// The label names of a family field, which it must have.
     fn label_names(&self) -> Result<&[&str]> {
         self.labels.ok_or_else(|| {
@@ -69,7 +98,7 @@ impl FieldOptions<'_> {
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be a field of a `#[derive(Metrics)]` struct",
     label = "not a metric",
-    note = "fields are metrics (Counter, Gauge, Histogram, Summary, StripedCounter) or families of them (Family, DenseFamily, TypedFamily, CompactFamily)"
+    note = "fields are metrics (Counter, Gauge, Histogram, Summary, StripedCounter) or families of them (Family, FixedArityFamily, DenseFamily, TypedFamily, CompactFamily)"
 )]
 pub trait MetricField: Register + Sized {
     /// Makes the metric.
@@ -123,6 +152,7 @@ macro_rules! plain_fields {
                 options.refuse(options.labels.is_some(), "labels", name)?;
                 options.refuse(options.buckets.is_some(), "buckets", name)?;
                 options.refuse(options.native.is_some(), "native", name)?;
+                options.refuse_family_options(name)?;
                 Ok($type::new())
             }
         }
@@ -134,6 +164,7 @@ plain_fields!(Counter, Gauge, Summary, StripedCounter);
 impl MetricField for Histogram {
     fn from_field_options(options: &FieldOptions<'_>) -> Result<Self> {
         options.refuse(options.labels.is_some(), "labels", "Histogram")?;
+        options.refuse_family_options("Histogram")?;
         Ok(Histogram::with_config(options.histogram_config()?))
     }
 }
@@ -143,9 +174,19 @@ where
     M::Options: ChildOptions,
 {
     fn from_field_options(options: &FieldOptions<'_>) -> Result<Self> {
-        Family::builder(options.label_names()?.iter().copied())
+        options
+            .configure(Family::builder(options.label_names()?.iter().copied()))
             .options(M::Options::from_field_options(options)?)
             .build()
+    }
+}
+
+impl<M: Metric, const N: usize> MetricField for FixedArityFamily<M, N>
+where
+    M::Options: ChildOptions,
+{
+    fn from_field_options(options: &FieldOptions<'_>) -> Result<Self> {
+        Family::from_field_options(options)?.fixed_arity()
     }
 }
 
@@ -154,7 +195,16 @@ impl<M: CompactMetric> MetricField for CompactFamily<M> {
         let what = "CompactFamily";
         options.refuse(options.buckets.is_some(), "buckets", what)?;
         options.refuse(options.native.is_some(), "native", what)?;
-        CompactFamily::new(options.label_names()?.iter().copied())
+        options.refuse(
+            options.expire_after.is_some(),
+            "expire_after",
+            "CompactFamily (it has no idle-series expiry)",
+        )?;
+        let mut builder = CompactFamily::builder(options.label_names()?.iter().copied());
+        if let Some(limit) = options.max_series {
+            builder = builder.max_series(limit);
+        }
+        builder.build()
     }
 }
 
@@ -163,7 +213,13 @@ where
     M::Options: ChildOptions,
 {
     fn from_field_options(options: &FieldOptions<'_>) -> Result<Self> {
-        Family::builder(options.label_names()?.iter().copied())
+        options.refuse(
+            options.max_series.is_some(),
+            "max_series",
+            "DenseFamily (it holds every combination of its label types)",
+        )?;
+        options
+            .configure(Family::builder(options.label_names()?.iter().copied()))
             .options(M::Options::from_field_options(options)?)
             .build_dense()
     }
@@ -179,8 +235,19 @@ where
             "labels",
             "TypedFamily (its label set names them)",
         )?;
-        TypedFamily::builder()
-            .options(M::Options::from_field_options(options)?)
-            .build()
+        options.refuse(
+            options.max_series.is_some() && L::COMBINATIONS.is_some(),
+            "max_series",
+            "TypedFamily whose labels all have closed value sets (it is dense: it holds \
+             every combination)",
+        )?;
+        let mut builder = TypedFamily::builder().options(M::Options::from_field_options(options)?);
+        if let Some(limit) = options.max_series {
+            builder = builder.max_series(limit);
+        }
+        if let Some(ttl) = options.expire_after {
+            builder = builder.expire_after(ttl);
+        }
+        builder.build()
     }
 }

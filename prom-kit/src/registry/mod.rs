@@ -75,6 +75,9 @@ pub struct Registry {
     const_pairs: Arc<[(Box<str>, Box<str>)]>,
     const_text: Arc<str>,
     validation: NameValidation,
+    /// What registers through this view, when it is one of prom-kit's metric sets
+    /// (`HttpMetrics`): named by the error of a registration that finds a name taken.
+    owner: Option<&'static str>,
 }
 
 #[derive(Default)]
@@ -113,6 +116,8 @@ struct Entry {
     handle: Box<dyn std::any::Any + Send + Sync>,
     /// What its children are made from (see `Registrable::options`).
     options: String,
+    /// The metric set that registered it, if one of prom-kit's did (see `Registry::owner`).
+    owner: Option<&'static str>,
 }
 
 struct CollectorEntry {
@@ -192,6 +197,24 @@ impl Registry {
             const_pairs: Arc::from(Vec::new()),
             const_text: Arc::from(""),
             validation,
+            owner: None,
+        }
+    }
+
+    /// The same view, registering on behalf of `owner` (one of prom-kit's metric sets,
+    /// `HttpMetrics`): a registration that finds a name taken by one of its families says
+    /// so.
+    #[cfg_attr(
+        not(feature = "http"),
+        expect(
+            dead_code,
+            reason = "only the http module's metric sets register as owners"
+        )
+    )]
+    pub(crate) fn owned_by(&self, owner: &'static str) -> Self {
+        Self {
+            owner: Some(owner),
+            ..self.clone()
         }
     }
 
@@ -302,17 +325,24 @@ impl Registry {
 
         let mut state = self.shared.write();
         let exposed = self.exposed_names(&descriptor);
-        if let Some(((scheme, name), owner)) = exposed
+        if let Some(((scheme, name), family)) = exposed
             .iter()
-            .find_map(|n| state.exposed.get(n).map(|owner| (n, owner)))
+            .find_map(|n| state.exposed.get(n).map(|family| (n, family)))
         {
             let written = match scheme {
                 Some(scheme) => format!(" (as {} writes it)", scheme.as_param()),
                 None => String::new(),
             };
+            let owner = match state.families.get(family).and_then(|entry| entry.owner) {
+                Some(owner) => format!(" registered by {owner}"),
+                None => String::new(),
+            };
             return Err(Error::new(
                 ErrorKind::AlreadyRegistered,
-                format!("{name:?}{written} is taken by the family {owner:?}"),
+                format!(
+                    "{name:?}{written} is taken by the family {family:?}{owner}; to share one \
+                     metric between two registrations, use Registry::get_or_register"
+                ),
             ));
         }
         let family = descriptor.name().to_owned();
@@ -325,6 +355,7 @@ impl Registry {
             handle: Box::new(metric.clone()),
             options: metric.options(),
             collect: metric.into_collect(),
+            owner: self.owner,
         };
         state.families.insert(family.clone(), Arc::new(entry));
         Ok(family)
@@ -386,7 +417,12 @@ impl Registry {
         .flatten()
         .find(|k| state.families.contains_key(*k))
         .map(str::to_owned)
-        .ok_or_else(|| Error::about(ErrorKind::NotRegistered, name))?;
+        .ok_or_else(|| {
+            Error::new(
+                ErrorKind::NotRegistered,
+                format!("no family {full:?} is registered through this view"),
+            )
+        })?;
         state.families.remove(&key);
         state.exposed.retain(|_, owner| *owner != key);
         Ok(())

@@ -92,7 +92,8 @@ impl MetricsHandlerBuilder {
             let scrapes: Family<Counter> = Family::new(["code"])?;
             let errors: Family<Counter> = Family::new(["cause"])?;
             let in_flight = Gauge::new();
-            let mut registered = registry.batch();
+            let owned = registry.owned_by("MetricsHandler");
+            let mut registered = owned.batch();
             registered.register(
                 "prom_kit_scrapes",
                 "Scrapes served by the metrics handler, by HTTP status code.",

@@ -206,12 +206,17 @@ impl Server {
     ///
     /// # Errors
     ///
-    /// [`ErrorKind::Io`] if the address cannot be bound, or if called outside a tokio
-    /// runtime.
+    /// [`ErrorKind::Io`] if the address cannot be resolved or bound (the message names
+    /// it: `binding the metrics server to 127.0.0.1:9090: Address already in use`), or if
+    /// called outside a tokio runtime.
     pub async fn start(self, address: impl tokio::net::ToSocketAddrs) -> Result<RunningServer> {
-        let listener = tokio::net::TcpListener::bind(address)
+        let addresses: Vec<SocketAddr> = tokio::net::lookup_host(address)
             .await
-            .map_err(|e| Error::with_source(ErrorKind::Io, "binding the metrics server", e))?;
+            .map_err(resolve_error)?
+            .collect();
+        let listener = tokio::net::TcpListener::bind(&addresses[..])
+            .await
+            .map_err(|e| bind_error(&addresses, e))?;
         let local_addr = listener
             .local_addr()
             .map_err(|e| Error::with_source(ErrorKind::Io, "reading the bound address", e))?;
@@ -230,11 +235,14 @@ impl Server {
     ///
     /// # Errors
     ///
-    /// [`ErrorKind::Io`] if the address cannot be bound or the thread not started.
+    /// [`ErrorKind::Io`] if the address cannot be resolved or bound (the message names
+    /// it, as [`start`](Self::start)'s) or the thread not started.
     pub fn start_on_thread(self, address: impl ToSocketAddrs) -> Result<ServerThread> {
-        let listener = std::net::TcpListener::bind(address)
+        let addresses: Vec<SocketAddr> =
+            address.to_socket_addrs().map_err(resolve_error)?.collect();
+        let listener = std::net::TcpListener::bind(&addresses[..])
             .and_then(|l| l.set_nonblocking(true).map(|()| l))
-            .map_err(|e| Error::with_source(ErrorKind::Io, "binding the metrics server", e))?;
+            .map_err(|e| bind_error(&addresses, e))?;
         let local_addr = listener
             .local_addr()
             .map_err(|e| Error::with_source(ErrorKind::Io, "reading the bound address", e))?;
@@ -286,6 +294,29 @@ pub async fn serve(
 /// As [`Server::for_registry`] and [`Server::start_on_thread`].
 pub fn start_http_server(address: impl ToSocketAddrs, registry: &Registry) -> Result<ServerThread> {
     Server::for_registry(registry)?.start_on_thread(address)
+}
+
+/// The error of a server address that does not resolve, with the cause's message.
+fn resolve_error(error: std::io::Error) -> Error {
+    Error::with_source(
+        ErrorKind::Io,
+        format!("resolving the metrics server's address: {error}"),
+        error,
+    )
+}
+
+/// The error of binding the server to `addresses` (what its address resolved to), naming
+/// them and the cause.
+fn bind_error(addresses: &[SocketAddr], error: std::io::Error) -> Error {
+    let addresses: Vec<String> = addresses.iter().map(ToString::to_string).collect();
+    Error::with_source(
+        ErrorKind::Io,
+        format!(
+            "binding the metrics server to {}: {error}",
+            addresses.join(", ")
+        ),
+        error,
+    )
 }
 
 /// A server running on a tokio runtime; shuts down gracefully when told or dropped.

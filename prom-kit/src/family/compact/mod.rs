@@ -23,7 +23,6 @@ use crate::error::Result;
 use crate::labels::render::render_pairs;
 use crate::labels::{LabelValues, OverflowValues, check_arity, is_overflow_values};
 use crate::metrics::{Counter, Gauge};
-use crate::name::NameValidation;
 use crate::sync::{AtomicU64, RwLock};
 
 /// How many label values a lookup keeps on the stack; more take a vector.
@@ -156,7 +155,7 @@ impl<M: CompactMetric> CompactFamilyBuilder<M> {
     /// An invalid (`__` prefix included, also once escaped: see
     /// [`NameValidation`](crate::NameValidation)) or repeated label name.
     pub fn build(self) -> Result<CompactFamily<M>> {
-        NameValidation::Utf8.check_label_names(&self.label_names)?;
+        M::TYPE.check_label_names(&self.label_names)?;
         Ok(CompactFamily {
             inner: Arc::new(Inner {
                 label_names: self.label_names.into_boxed_slice(),

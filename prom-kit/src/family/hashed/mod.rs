@@ -363,7 +363,15 @@ impl<M: Metric> Family<M> {
                     .iter()
                     .position(|n| &**n == *name)
                     .map(|i| (i, *value))
-                    .ok_or_else(|| Error::about(ErrorKind::InvalidLabelName, name))
+                    .ok_or_else(|| {
+                        Error::new(
+                            ErrorKind::InvalidLabelName,
+                            format!(
+                                "{name:?} is not a label of the family (its labels: {})",
+                                names.join(", ")
+                            ),
+                        )
+                    })
             })
             .collect::<Result<Vec<_>>>()?;
         Ok(self.retain(|values| positions.iter().any(|(i, value)| values[*i] != *value)))
