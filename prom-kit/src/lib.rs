@@ -170,7 +170,9 @@ pub use name::NameValidation;
 #[cfg(feature = "derive")]
 #[cfg_attr(docsrs, doc(cfg(feature = "derive")))]
 pub use prom_kit_derive::{LabelSet, LabelValue, Metrics};
-pub use registry::{Collector, CollectorId, CollectorOutput, Registry, default_registry};
+pub use registry::{
+    Collector, CollectorId, CollectorOutput, EncodeOptions, Registry, default_registry,
+};
 
 /// The README's examples, compiled and run as doc tests.
 #[cfg(doctest)]

@@ -144,11 +144,8 @@ async fn readme_async_collectors() -> prom_kit::Result<()> {
     registry.register_async_collector(QueueDepth { descriptor }.cache_for(Duration::from_secs(30)));
     let collection = registry.collect_async(Duration::from_secs(1)).await;
     let mut out = Vec::new();
-    registry.encode_collected(
-        prom_kit::Format::Text,
-        prom_kit::encoding::EscapingScheme::default(),
-        None,
-        &collection,
+    registry.encode(
+        prom_kit::EncodeOptions::new(prom_kit::Format::Text).collected(&collection),
         &mut out,
     )?;
     assert!(

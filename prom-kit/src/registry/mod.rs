@@ -20,6 +20,7 @@ pub use async_collector::{
 pub use cached::{AsyncCollectorExt, CachedAsync};
 pub use cached::{Cached, CollectorExt};
 pub use collector::{Collector, CollectorOutput};
+pub use encode::EncodeOptions;
 #[cfg(feature = "http")]
 pub(crate) use encode::NameSet;
 pub use metric_field::{ChildOptions, FieldOptions, MetricField};
@@ -166,23 +167,26 @@ impl Registry {
     /// the others (see [`EscapingScheme`]).
     ///
     /// ```
-    /// use prom_kit::encoding::{EscapingScheme, Format};
-    /// use prom_kit::{Gauge, NameValidation, Registry};
+    /// use prom_kit::encoding::EscapingScheme;
+    /// use prom_kit::{EncodeOptions, Format, Gauge, NameValidation, Registry};
     ///
     /// let registry = Registry::with_name_validation(NameValidation::Utf8);
     /// let temperature = Gauge::new();
     /// registry.register("room.temperature", "Room temperature.", temperature.clone())?;
     /// temperature.set(21.5);
     ///
-    /// let mut quoted = Vec::new();
-    /// registry.encode_escaped(Format::Text, EscapingScheme::AllowUtf8, &mut quoted)?;
-    /// assert_eq!(String::from_utf8(quoted).unwrap(), "\
+    /// let utf8 = EncodeOptions::new(Format::Text).escaping(EscapingScheme::AllowUtf8);
+    /// assert_eq!(String::from_utf8(registry.render(utf8)?).unwrap(), "\
     /// ## HELP \"room.temperature\" Room temperature.
     /// ## TYPE \"room.temperature\" gauge
     /// {\"room.temperature\"} 21.5
     /// ");
     /// // Scrapers that do not negotiate UTF-8 get underscores.
-    /// assert!(registry.encode_text()?.contains("\nroom_temperature 21.5\n"));
+    /// assert_eq!(registry.encode_text()?, "\
+    /// ## HELP room_temperature Room temperature.
+    /// ## TYPE room_temperature gauge
+    /// room_temperature 21.5
+    /// ");
     /// # Ok::<(), prom_kit::Error>(())
     /// ```
     pub fn with_name_validation(validation: NameValidation) -> Self {
@@ -263,10 +267,11 @@ impl Registry {
     /// `_<unit>` unless already there and announced by `# UNIT` in OpenMetrics.
     ///
     /// ```
-    /// # use prom_kit::{Gauge, Registry};
+    /// # use prom_kit::{Format, Gauge, Registry};
     /// let registry = Registry::new();
     /// registry.register_with_unit("temperature", "Room temperature.", "celsius", Gauge::new())?;
-    /// assert_eq!(registry.encode_openmetrics()?, "\
+    /// let body = registry.render(Format::OpenMetrics)?;
+    /// assert_eq!(String::from_utf8(body).unwrap(), "\
     /// ## HELP temperature_celsius Room temperature.
     /// ## TYPE temperature_celsius gauge
     /// ## UNIT temperature_celsius celsius
@@ -429,14 +434,16 @@ impl Registry {
     /// protobuf format always carries the created timestamps, as fields, not series.
     ///
     /// ```
-    /// use prom_kit::{Counter, Registry};
+    /// use prom_kit::{Counter, Format, Registry};
     ///
     /// let registry = Registry::new();
     /// registry.register("jobs", "Jobs run.", Counter::new())?;
-    /// assert!(registry.encode_openmetrics()?.contains("jobs_created "));
+    /// let openmetrics = || registry.render(Format::OpenMetrics).map(|b| String::from_utf8(b).unwrap());
+    /// // The created timestamp is the time the counter was made: not known here.
+    /// assert!(openmetrics()?.contains("\njobs_created "));
     /// registry.set_openmetrics_created(false);
     /// assert_eq!(
-    ///     registry.encode_openmetrics()?,
+    ///     openmetrics()?,
     ///     "# HELP jobs Jobs run.\n# TYPE jobs counter\njobs_total 0\n# EOF\n"
     /// );
     /// # Ok::<(), prom_kit::Error>(())
