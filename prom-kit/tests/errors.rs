@@ -2,7 +2,7 @@
 
 use prom_kit::{
     Buckets, Collector, CollectorOutput, Counter, CounterFn, DenseFamily, Descriptor, ErrorKind,
-    Family, Gauge, Histogram, Info, MetricType, Registry, StateSet, Summary, label_enum,
+    Family, Gauge, Histogram, Info, MetricType, Registry, StateSet, Summary,
 };
 
 #[test]
@@ -149,7 +149,12 @@ fn wrong_label_counts() {
         );
     }
     assert!(family.is_empty());
-    label_enum! { enum One { A => "a" } }
+    #[derive(Clone, Copy, prom_kit_derive::LabelValue)]
+    #[label(rename_all = "lowercase")]
+    enum One {
+        #[expect(dead_code, reason = "the family is refused before any lookup")]
+        A,
+    }
     assert_eq!(
         DenseFamily::<Counter, (One,)>::new(["a", "b"])
             .unwrap_err()

@@ -2,7 +2,7 @@
 
 use prom_kit::{
     Buckets, Counter, CounterFn, DenseFamily, Family, Gauge, GaugeFn, Histogram, Info, Registry,
-    StateSet, Summary, label_enum,
+    StateSet, Summary,
 };
 
 /// The OpenMetrics output with every `_created` value replaced by `<created>`, after
@@ -201,8 +201,11 @@ fn families_are_sorted_and_contiguous_and_stable() {
     assert_eq!(registry.encode_text().unwrap(), first);
 }
 
-label_enum! {
-    enum Outcome { Ok => "ok", Failed => "failed" }
+#[derive(Clone, Copy, prom_kit_derive::LabelValue)]
+#[label(rename_all = "lowercase")]
+enum Outcome {
+    Ok,
+    Failed,
 }
 
 #[test]

@@ -15,7 +15,7 @@ use prom_kit::clock::ManualClock;
 use prom_kit::family::FixedArityFamily;
 use prom_kit::{
     Collector, CollectorOutput, CompactFamily, Counter, DenseFamily, Descriptor, Family, LabelSet,
-    LabelValue, MetricType, Registry, TypedFamily, label_enum,
+    LabelValue, MetricType, Registry, TypedFamily,
 };
 use prom_kit_test_support::invariants::{Report, Run, Subject, check};
 use std::sync::Mutex;
@@ -270,9 +270,13 @@ fn typed_family_of_closed_labels() {
     run(&registry, TypedDense(family));
 }
 
-label_enum! {
-    /// Methods, for the dense family.
-    enum Method { Get => "Get", Put => "Put", Post => "Post", Delete => "Delete" }
+/// Methods, for the dense family.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, LabelValue)]
+enum Method {
+    Get,
+    Put,
+    Post,
+    Delete,
 }
 
 const METHODS: [Method; 4] = [Method::Get, Method::Put, Method::Post, Method::Delete];

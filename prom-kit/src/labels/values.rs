@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 /// One label value: anything that can be viewed as a string.
 ///
-/// Implemented for the string types and, through [`label_enum!`](crate::label_enum), for
-/// fixed-cardinality enums.
+/// Implemented for the string types, `bool` and, through
+/// `#[derive(LabelValue)]` (feature `derive`), for fixed-cardinality enums.
 pub trait LabelValue {
     /// The value as it appears in the exposition (unescaped).
     fn as_label_value(&self) -> &str;

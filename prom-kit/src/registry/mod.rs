@@ -1,4 +1,18 @@
 //! [`Registry`]: the set of metric families one endpoint exposes.
+//!
+//! The ways to register are the whole set, each for its own job:
+//!
+//! | to | use |
+//! |----|-----|
+//! | register a metric or family you made | [`Registry::register`]; [`register_with_unit`](Registry::register_with_unit) adds a unit (`_seconds`, `# UNIT`) |
+//! | register where another part of the program may have registered the same metric first | [`Registry::get_or_register`] (and `_with_unit`): the handle already registered if it is the same metric, an error otherwise |
+//! | make and register a struct of metrics, each field's doc comment its HELP | `#[derive(Metrics)]` (feature `derive`; each field a [`MetricField`]), all or nothing |
+//! | write families at scrape time, from state kept elsewhere | [`Registry::register_collector`] with a [`Collector`]; `register_async_collector` with an `AsyncCollector` (feature `async`) for values that need I/O, run within the scrape's deadline |
+//! | register several families as one step | [`Registry::batch`]: a [`RegistrationBatch`] undoes its registrations unless committed |
+//!
+//! And to encode: to bytes, [`Registry::render`]; into your buffer,
+//! [`Registry::encode`]; a `String` in tests, [`Registry::encode_text`] — the first two
+//! with a [`Format`](crate::Format) or [`EncodeOptions`].
 
 mod all_or_nothing;
 #[cfg(feature = "async")]
@@ -40,6 +54,15 @@ use crate::name::{ESCAPING_SCHEMES, NameValidation};
 use register::sealed::Collect;
 
 /// A set of metric families, encoded together at every scrape.
+///
+/// | to | use |
+/// |----|-----|
+/// | register a metric or family | [`register`](Self::register) ([`register_with_unit`](Self::register_with_unit) with a unit) |
+/// | get the metric already registered under the name, or register this one | [`get_or_register`](Self::get_or_register) |
+/// | register a struct of metrics | `#[derive(Metrics)]` (feature `derive`) |
+/// | write families at scrape time | [`register_collector`](Self::register_collector); `register_async_collector` (feature `async`) |
+/// | register several families, all or nothing | [`batch`](Self::batch) |
+/// | encode | [`render`](Self::render) (to bytes), [`encode`](Self::encode) (into your buffer), [`encode_text`](Self::encode_text) (a `String`, for tests) |
 ///
 /// Registration validates the name, the label names and the help; it fails with a typed
 /// error, leaving the registry unchanged, when the name or any sample name the family
