@@ -131,6 +131,14 @@ fn label_clashes_at_registration() {
     assert_eq!(registry.encode_text().unwrap(), "");
 }
 
+/// A label of one value, for a dense family given too many names.
+#[derive(Clone, Copy, prom_kit_derive::LabelValue)]
+#[label(rename_all = "lowercase")]
+enum One {
+    #[expect(dead_code, reason = "the family is refused before any lookup")]
+    A,
+}
+
 #[test]
 fn wrong_label_counts() {
     let family: Family<Gauge> = Family::new(["a", "b"]).unwrap();
@@ -149,12 +157,6 @@ fn wrong_label_counts() {
         );
     }
     assert!(family.is_empty());
-    #[derive(Clone, Copy, prom_kit_derive::LabelValue)]
-    #[label(rename_all = "lowercase")]
-    enum One {
-        #[expect(dead_code, reason = "the family is refused before any lookup")]
-        A,
-    }
     assert_eq!(
         DenseFamily::<Counter, (One,)>::new(["a", "b"])
             .unwrap_err()

@@ -70,6 +70,7 @@ fn readme_hot_paths() -> prom_kit::Result<()> {
     let status = prom_kit::labels::intern(&503.to_string());
     requests.with_static(&["GET", status], Counter::inc)?;
 
+    #[expect(clippy::items_after_statements, reason = "as in the README")]
     #[derive(Clone, Copy, LabelValue)]
     #[label(rename_all = "UPPERCASE")]
     enum Method {

@@ -475,7 +475,7 @@ fn scrape_families(registry: &Registry, round: u32) -> FamilyScrape {
     let formats = if cfg!(feature = "protobuf") { 3 } else { 2 };
     match round % formats {
         0 => text_family_scrape(&registry.encode_text().unwrap(), false),
-        1 => text_family_scrape(&openmetrics(&registry), true),
+        1 => text_family_scrape(&openmetrics(registry), true),
         _ => {
             #[cfg(feature = "protobuf")]
             {
@@ -949,7 +949,7 @@ fn scrape_mixed_until(
                 last_text = Some(view);
             }
             1 => {
-                let view = classic_view(&openmetrics(&registry), true);
+                let view = classic_view(&openmetrics(registry), true);
                 check_classic_grew(last_om.as_ref(), &view);
                 last_om = Some(view);
             }
@@ -1029,7 +1029,7 @@ fn check_mixed_totals(registry: &Registry, iterations: &[usize]) {
         })
         .collect();
     let text = classic_view(&registry.encode_text().unwrap(), false);
-    let om = classic_view(&openmetrics(&registry), true);
+    let om = classic_view(&openmetrics(registry), true);
     assert_eq!(text.buckets, cumulative);
     assert_eq!(text.count, total as f64);
     assert!((text.sum - expected_sum).abs() <= 1e-9 * expected_sum);

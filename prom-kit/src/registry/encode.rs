@@ -190,8 +190,8 @@ impl Registry {
     ///
     /// [`ErrorKind::Collect`] if a collector (or a callback metric) failed, panicked or
     /// produced a family that clashes with another, or an async collector was skipped
-    /// (see [`EncodeOptions::collected`]). `out` still holds a complete, valid
-    /// exposition of everything else; the error names the first failure.
+    /// (for want of `EncodeOptions::collected`, feature `async`). `out` still holds a
+    /// complete, valid exposition of everything else; the error names the first failure.
     pub fn encode<'a>(
         &self,
         options: impl Into<EncodeOptions<'a>>,
@@ -282,7 +282,7 @@ impl Registry {
     /// one after the other. A family that can fail (a collector's, a callback's) is
     /// drained only once complete, so its failure can still take its partial output
     /// out.
-    #[cfg(feature = "async")]
+    #[cfg(feature = "http")]
     pub(crate) fn encode_collected_streaming(
         &self,
         format: Format,
