@@ -233,18 +233,21 @@ pub use registry::{
 
 /// `#[derive(LabelSet)]`: a struct of label values as a typed label set
 /// ([`labels::LabelSet`]), one label per field, for a [`TypedFamily`].
+///
 #[cfg(feature = "derive")]
 #[cfg_attr(docsrs, doc(cfg(feature = "derive")))]
 #[doc(inline)]
 pub use prom_kit_derive::LabelSet;
 /// `#[derive(LabelValue)]`: an enum of unit variants as a label with a closed set of
 /// values ([`labels::LabelValue`] and [`labels::FixedLabel`]).
+///
 #[cfg(feature = "derive")]
 #[cfg_attr(docsrs, doc(cfg(feature = "derive")))]
 #[doc(inline)]
 pub use prom_kit_derive::LabelValue;
 /// `#[derive(Metrics)]`: a struct of metrics made and registered in one step, each
 /// field's doc comment its HELP ([`registry::MetricField`]).
+///
 #[cfg(feature = "derive")]
 #[cfg_attr(docsrs, doc(cfg(feature = "derive")))]
 #[doc(inline)]

@@ -91,9 +91,10 @@ tuple_fixed_label_set!(2; A 0, B 1);
 tuple_fixed_label_set!(3; A 0, B 1, C 2);
 tuple_fixed_label_set!(4; A 0, B 1, C 2, D 3);
 
-/// Deprecated: declare enum labels with `#[derive(LabelValue)]` (feature `derive`),
-/// which works on an enum of your own, with its own derives, and takes `rename` /
-/// `rename_all`. This macro will be removed in a later minor version.
+/// Declares an enum usable as a fixed-cardinality label value; replaced by
+/// `#[derive(LabelValue)]` (feature `derive`), which works on an enum of your own, with
+/// its own derives, and takes `rename` / `rename_all`. This macro will be removed in a
+/// later minor version.
 ///
 /// Each variant names the string it is exposed as. The enum derives `Clone`, `Copy`,
 /// `Debug`, `PartialEq`, `Eq` and `Hash`, and implements [`LabelValue`] and
