@@ -14,7 +14,8 @@
 //! `max_series`, `expire_after`) and, with [`FamilyBuilder::build_dense`], a
 //! `DenseFamily`: [`DenseFamily::new`] is that builder with its defaults, the only
 //! other way to make one. [`TypedFamily::builder`] and [`CompactFamily::builder`]
-//! configure theirs.
+//! configure theirs. Lookups without a `Result` are a `TypedFamily`'s: its hashed store
+//! is a `Family`, looked up the same way, with the count of values fixed by the type.
 //!
 //! Every family but `CompactFamily` hands out child handles (`labels`) that the caller
 //! may keep for the fastest path: an update through a kept handle is one atomic
