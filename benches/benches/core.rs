@@ -8,14 +8,26 @@ use std::time::Duration;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use prom_kit::metrics::{HistogramConfig, NativeBuckets};
 use prom_kit::{
-    Buckets, Counter, DenseFamily, Family, Histogram, LabelSet, Registry, TypedFamily, label_enum,
+    Buckets, Counter, DenseFamily, Family, Histogram, LabelSet, LabelValue, Registry, TypedFamily,
 };
 
-label_enum! {
-    enum Method { Get => "GET", Post => "POST", Put => "PUT", Delete => "DELETE" }
+#[derive(Clone, Copy, LabelValue)]
+#[label(rename_all = "UPPERCASE")]
+enum Method {
+    Get,
+    Post,
+    Put,
+    Delete,
 }
-label_enum! {
-    enum Status { Ok => "200", NotFound => "404", Error => "500" }
+
+#[derive(Clone, Copy, LabelValue)]
+enum Status {
+    #[label(rename = "200")]
+    Ok,
+    #[label(rename = "404")]
+    NotFound,
+    #[label(rename = "500")]
+    Error,
 }
 
 /// The dense benchmark's labels as a derived label set.

@@ -194,11 +194,23 @@ struct MeasuredLabels {
     status: MeasuredStatus,
 }
 
-prom_kit::label_enum! {
-    enum Method { Get => "GET", Post => "POST", Put => "PUT", Delete => "DELETE" }
+#[derive(Clone, Copy, prom_kit::LabelValue)]
+#[label(rename_all = "UPPERCASE")]
+enum Method {
+    Get,
+    Post,
+    Put,
+    Delete,
 }
-prom_kit::label_enum! {
-    enum Status { Ok => "200", NotFound => "404", Error => "500" }
+
+#[derive(Clone, Copy, prom_kit::LabelValue)]
+enum Status {
+    #[label(rename = "200")]
+    Ok,
+    #[label(rename = "404")]
+    NotFound,
+    #[label(rename = "500")]
+    Error,
 }
 
 #[derive(Clone, Hash, PartialEq, Eq, Debug, prometheus_client::encoding::EncodeLabelSet)]

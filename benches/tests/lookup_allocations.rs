@@ -17,8 +17,11 @@ fn lookups_allocate_nothing() {
     a_full_family_answers_new_combinations_without_allocating();
 }
 
-prom_kit::label_enum! {
-    enum Method { Get => "GET", Post => "POST" }
+#[derive(Clone, Copy, prom_kit::LabelValue)]
+#[label(rename_all = "UPPERCASE")]
+enum Method {
+    Get,
+    Post,
 }
 
 const METHODS: [&str; 2] = ["GET", "POST"];

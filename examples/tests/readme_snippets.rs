@@ -181,7 +181,8 @@ fn readme_native_histogram_snippet() -> Result<(), Box<dyn std::error::Error>> {
     latency.observe_with_exemplar(0.042, &[("trace_id", "4bf92f3577b34da6")])?;
     let registry = prom_kit::Registry::new();
     registry.register("latency_seconds", "Latency.", latency)?;
-    assert!(registry.encode_openmetrics()?.contains(
+    let body = String::from_utf8(registry.render(prom_kit::Format::OpenMetrics)?)?;
+    assert!(body.contains(
         "latency_seconds_bucket{le=\"0.05\"} 1 # {trace_id=\"4bf92f3577b34da6\"} 0.042 "
     ));
     Ok(())

@@ -66,7 +66,10 @@ fn promtool_accepts_every_escaping_scheme() {
     ] {
         let mut out = Vec::new();
         registry
-            .encode_escaped(Format::Text, scheme, &mut out)
+            .encode(
+                prom_kit::EncodeOptions::new(Format::Text).escaping(scheme),
+                &mut out,
+            )
             .unwrap();
         let text = String::from_utf8(out).unwrap();
         assert!(

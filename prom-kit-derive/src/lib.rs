@@ -115,24 +115,23 @@ pub fn derive_label_set(input: TokenStream) -> TokenStream {
 /// doc comment the HELP, all as one step (on an error none stays registered).
 ///
 /// `#[metric(…)]` on a field: `name = "…"`, `help = "…"` (instead of the doc comment),
-/// `unit = "seconds"`, `labels = ["…", …]` (a string-labelled `Family`,
-/// `FixedArityFamily` or `CompactFamily`, or a `DenseFamily`; a `TypedFamily` takes its
+/// `unit = "seconds"`, `labels = ["…", …]` (a string-labelled `Family` or
+/// `CompactFamily`, or a `DenseFamily`; a `TypedFamily` takes its
 /// names from its label set), `buckets = [0.1, …]` and `native = 1.1` (histograms, and
 /// families of them), `const_labels = [("pool", "primary")]` (labels every series of the
 /// field carries), and for families:
 ///
 /// - `max_series = 10_000` (or `None` for no cap): the series cap of a `Family`,
-///   `FixedArityFamily`, `CompactFamily` or hashed `TypedFamily` (the builders'
+///   `CompactFamily` or hashed `TypedFamily` (the builders'
 ///   `max_series`; `prom_kit::family::DEFAULT_MAX_SERIES` without it);
-/// - `expire_after = "10m"`: idle-series expiry of a `Family`, `FixedArityFamily`,
+/// - `expire_after = "10m"`: idle-series expiry of a `Family`,
 ///   `DenseFamily` or `TypedFamily` (the builders' `expire_after`), a duration written as
 ///   Prometheus writes them: `<integer><unit>` pairs, the units `ms`, `s`, `m`, `h`, `d`
 ///   (`"30s"`, `"1h30m"`, `"500ms"`).
 ///
 /// Compile errors, each pointing at the attribute or type: a field without a doc comment
-/// or `help`; an unknown key; a `Family`, `FixedArityFamily`, `CompactFamily` or
-/// `DenseFamily` field without `labels` (and a `FixedArityFamily<_, N>` whose `labels`
-/// do not name `N`); `max_series` or `expire_after` on a single metric; `max_series` on
+/// or `help`; an unknown key; a `Family`, `CompactFamily` or
+/// `DenseFamily` field without `labels`; `max_series` or `expire_after` on a single metric; `max_series` on
 /// a `DenseFamily`; `expire_after` on a `CompactFamily` or with a malformed or zero
 /// duration. The macro knows the types by name: behind a type alias, the same misuses
 /// are typed errors of `register` instead (as is `max_series` on a `TypedFamily` whose

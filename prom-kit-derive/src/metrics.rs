@@ -4,10 +4,7 @@ use proc_macro2::{Span, TokenStream};
 use quote::quote;
 use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
-use syn::{
-    Attribute, Data, DeriveInput, Expr, ExprLit, Fields, GenericArgument, Lit, LitStr, Meta,
-    PathArguments, Token, Type,
-};
+use syn::{Attribute, Data, DeriveInput, Expr, ExprLit, Fields, Lit, LitStr, Meta, Token, Type};
 
 /// What a field's `#[metric(…)]` attribute and doc comment say.
 #[derive(Default)]
@@ -33,8 +30,6 @@ enum Shape {
     Single(&'static str),
     /// `Family<…>`: string label values, names from `labels`.
     Family,
-    /// `FixedArityFamily<M, N>`: as `Family`, with `N` labels (if a literal).
-    FixedArity(Option<usize>),
     /// `CompactFamily<…>`: as `Family`, without expiry.
     Compact,
     /// `DenseFamily<…>`: names from `labels`, no series cap.
@@ -61,7 +56,6 @@ impl Shape {
             "Summary" => Self::Single("Summary"),
             "StripedCounter" => Self::Single("StripedCounter"),
             "Family" => Self::Family,
-            "FixedArityFamily" => Self::FixedArity(fixed_arity(&last.arguments)),
             "CompactFamily" => Self::Compact,
             "DenseFamily" => Self::Dense,
             "TypedFamily" => Self::Typed,
@@ -74,7 +68,6 @@ impl Shape {
         match self {
             Self::Single(name) => name,
             Self::Family => "Family",
-            Self::FixedArity(_) => "FixedArityFamily",
             Self::Compact => "CompactFamily",
             Self::Dense => "DenseFamily",
             Self::Typed => "TypedFamily",
@@ -84,24 +77,8 @@ impl Shape {
 
     /// Whether its label names come from `labels = […]`.
     fn needs_label_names(self) -> bool {
-        matches!(
-            self,
-            Self::Family | Self::FixedArity(_) | Self::Compact | Self::Dense
-        )
+        matches!(self, Self::Family | Self::Compact | Self::Dense)
     }
-}
-
-/// The `N` of `FixedArityFamily<M, N>` when it is an integer literal.
-fn fixed_arity(arguments: &PathArguments) -> Option<usize> {
-    let PathArguments::AngleBracketed(arguments) = arguments else {
-        return None;
-    };
-    arguments.args.iter().find_map(|argument| match argument {
-        GenericArgument::Const(Expr::Lit(ExprLit {
-            lit: Lit::Int(n), ..
-        })) => n.base10_parse().ok(),
-        _ => None,
-    })
 }
 
 /// Refuses, at compile time, the attributes the field's type cannot take and the label
@@ -149,15 +126,6 @@ fn check_shape(ty: &Type, spec: &FieldSpec) -> syn::Result<()> {
                  use a TypedFamily, whose LabelSet names them)"
             ),
         )),
-        (Some(labels), Shape::FixedArity(Some(arity))) if labels.len() != arity => {
-            Err(syn::Error::new_spanned(
-                ty,
-                format!(
-                    "a FixedArityFamily with {arity} labels, but `labels` names {}",
-                    labels.len()
-                ),
-            ))
-        }
         _ => Ok(()),
     }
 }

@@ -555,7 +555,8 @@ async fn exemplars_come_from_the_request_metadata() {
     assert_eq!(reply.into_inner().message, "hook panics");
     let deadline = Instant::now() + Duration::from_secs(5);
     let text = loop {
-        let text = registry.encode_openmetrics().unwrap();
+        let text =
+            String::from_utf8(registry.render(prom_kit::Format::OpenMetrics).unwrap()).unwrap();
         if text.contains("grpc_code=\"OK\"} 2") || Instant::now() > deadline {
             break text;
         }

@@ -2,25 +2,70 @@
 //!
 //! Fast, lock-free instrumentation for Prometheus: counters, gauges, histograms,
 //! summaries, info and state set metrics, labelled families, a registry, and encoders for
-//! the Prometheus text format 0.0.4 and OpenMetrics 1.0.
+//! the Prometheus text format 0.0.4 and OpenMetrics 1.0 (and protobuf, feature
+//! `protobuf`).
 //!
-//! ```
-//! use prom_kit::{Buckets, Counter, Family, Histogram, Registry};
+//! Declare the labels and the metrics as types (feature `derive`), register them in one
+//! step, and serve what the registry renders:
+//!
+#![cfg_attr(feature = "derive", doc = "```")]
+#![cfg_attr(not(feature = "derive"), doc = "```ignore")]
+//! use prom_kit::{Counter, Histogram, LabelSet, LabelValue, Metrics, Registry, TypedFamily};
+//!
+//! #[derive(Clone, Copy, LabelValue)]
+//! #[label(rename_all = "UPPERCASE")]
+//! enum Method { Get, Post }
+//!
+//! /// The labels of a request: their names come from the type.
+//! #[derive(LabelSet)]
+//! struct Request { method: Method, status: u16 }
+//!
+//! #[derive(Metrics)]
+//! struct HttpMetrics {
+//!     /// HTTP requests served.
+//!     http_requests: TypedFamily<Request, Counter>,
+//!     /// Request latency.
+//!     #[metric(unit = "seconds", buckets = [0.05, 0.5])]
+//!     http_request_duration: Histogram,
+//! }
 //!
 //! let registry = Registry::new();
+//! let metrics = HttpMetrics::register(&registry)?; // every field, all or nothing
+//! // Typed labels: no `Result`, no way to pass the wrong number of values.
+//! metrics.http_requests.with(&Request { method: Method::Get, status: 200 }, Counter::inc);
+//! metrics.http_request_duration.observe(0.042);
 //!
+//! // At /metrics: `registry.render(format)` in the format `encoding::negotiate` picks.
+//! assert_eq!(registry.encode_text()?, "\
+//! ## HELP http_request_duration_seconds Request latency.
+//! ## TYPE http_request_duration_seconds histogram
+//! http_request_duration_seconds_bucket{le=\"0.05\"} 1
+//! http_request_duration_seconds_bucket{le=\"0.5\"} 1
+//! http_request_duration_seconds_bucket{le=\"+Inf\"} 1
+//! http_request_duration_seconds_sum 0.042
+//! http_request_duration_seconds_count 1
+//! ## HELP http_requests_total HTTP requests served.
+//! ## TYPE http_requests_total counter
+//! http_requests_total{method=\"GET\",status=\"200\"} 1
+//! ");
+//! # Ok::<(), prom_kit::Error>(())
+//! ```
+//!
+//! Without the derives, the same is written by hand: label values as strings, checked at
+//! run time, and each metric registered by name.
+//!
+//! ```
+//! use prom_kit::{Counter, Family, Registry};
+//!
+//! let registry = Registry::new();
 //! let requests: Family<Counter> = Family::new(["method", "status"])?;
 //! registry.register("http_requests", "HTTP requests served.", requests.clone())?;
-//!
-//! let latency = Histogram::new(Buckets::DEFAULT);
-//! registry.register_with_unit("http_request_duration", "Request latency.", "seconds", latency.clone())?;
-//!
 //! requests.labels(&["GET", "200"])?.inc();
-//! latency.observe(0.042);
-//!
-//! let text = registry.encode_text()?;
-//! assert!(text.contains("http_requests_total{method=\"GET\",status=\"200\"} 1\n"));
-//! assert!(text.contains("http_request_duration_seconds_bucket{le=\"0.05\"} 1\n"));
+//! assert_eq!(registry.encode_text()?, "\
+//! ## HELP http_requests_total HTTP requests served.
+//! ## TYPE http_requests_total counter
+//! http_requests_total{method=\"GET\",status=\"200\"} 1
+//! ");
 //! # Ok::<(), prom_kit::Error>(())
 //! ```
 //!
@@ -31,17 +76,26 @@
 //!   a handful of relaxed atomic operations: no lock, no allocation. Histograms can keep
 //!   classic and/or native buckets ([`metrics::NativeBuckets`]); counters and histogram
 //!   buckets can carry exemplars.
-//! - **Families** ([`Family`] for string label values, [`DenseFamily`] for
-//!   fixed-cardinality enums) map label values to child metrics without allocating on a
-//!   hit, and can cap their cardinality. [`Family::with`] and [`Family::with_static`]
-//!   (for `&'static str` values, or values made so by [`labels::intern`]) go through a
-//!   per-thread lookup cache: no lock and no reference count on a repeated lookup.
+//! - **Families** map label values to child metrics without allocating on a hit, and
+//!   can cap their cardinality. [`Family::with`] and [`Family::with_static`] (for
+//!   `&'static str` values, or values made so by [`labels::intern`]) go through a
+//!   per-thread lookup cache: no lock and no reference count on a repeated lookup. Which
+//!   to choose (details and measurements in [`family`]):
+//!
+//!   | family | a lookup | memory per series | choose it when |
+//!   |--------|----------|-------------------|----------------|
+//!   | [`TypedFamily`] | typed, no `Result`; dense or hashed as its label set allows | as its store | label names known in code: the default |
+//!   | [`Family`] | strings at run time: a per-thread cache, else a hash and a read lock | about 100 B | label names from configuration |
+//!   | [`DenseFamily`] | a tuple of enums: index arithmetic, no lock | a slot per combination, made at once | every label a closed set, no struct wanted |
+//!   | [`CompactFamily`] | a hash and two read locks at every update, no handles | about 40 B | hundreds of thousands of series |
 //! - **Contention**: [`StripedCounter`] and striped histograms
 //!   ([`metrics::HistogramConfig::striped`]) give each group of threads its own cache
 //!   line, for the few hot series many cores update at once.
 //! - **The registry** ([`Registry`]) validates names, rejects clashes with typed
-//!   [`Error`]s, and encodes with [`Registry::encode`] in the [`Format`] chosen by
-//!   [`encoding::negotiate`] from a scraper's `Accept` header.
+//!   [`Error`]s, and encodes in the [`Format`] chosen by [`encoding::negotiate`] from a
+//!   scraper's `Accept` header: to bytes with [`Registry::render`], into your buffer with
+//!   [`Registry::encode`] (either with [`EncodeOptions`] for escaping, a `name[]` filter
+//!   or async collectors' values), as a `String` in tests with [`Registry::encode_text`].
 //! - **Collectors** ([`Collector`]) produce whole families at scrape time.
 //!
 //! ## Architecture
@@ -106,6 +160,7 @@
 /// registry.register("build", "Build facts.", prom_kit::build_info!())?;
 /// registry.register("build_pinned", "Build facts.", prom_kit::build_info!(revision = "9f2c1e0"))?;
 /// let text = registry.encode_text()?;
+/// // The revision, the compiler's version and the target differ between builds.
 /// assert!(text.contains(&format!("shop_build_info{{version=\"{}\",revision=\"", env!("CARGO_PKG_VERSION"))));
 /// assert!(text.contains("shop_build_pinned_info{version=\""));
 /// assert!(text.contains(",revision=\"9f2c1e0\",rustc_version=\""));
@@ -175,23 +230,49 @@ mod sync;
 pub mod testing;
 mod time;
 
+#[doc(inline)]
 pub use descriptor::Descriptor;
+#[doc(inline)]
 pub use encoding::Format;
+#[doc(inline)]
 pub use error::{Error, ErrorKind, Result};
+#[doc(inline)]
 pub use family::{CompactFamily, DenseFamily, Family, TypedFamily};
+#[doc(inline)]
 pub use labels::{LabelSet, LabelValue};
-pub use metrics::HistogramConfig;
+#[doc(inline)]
 pub use metrics::{
-    Buckets, Counter, CounterFn, Gauge, GaugeFn, Histogram, HistogramTimer, Info, MetricType,
-    StateSet, StripedCounter, Summary,
+    Buckets, Counter, CounterFn, Gauge, GaugeFn, Histogram, HistogramConfig, HistogramTimer, Info,
+    MetricType, StateSet, StripedCounter, Summary,
 };
+#[doc(inline)]
 pub use name::NameValidation;
-/// `#[derive(LabelSet)]`, `#[derive(LabelValue)]` and `#[derive(Metrics)]`: see
-/// [`labels::LabelSet`], [`labels::FixedLabel`] and [`registry::MetricField`].
+#[doc(inline)]
+pub use registry::{
+    Collector, CollectorId, CollectorOutput, EncodeOptions, Registry, default_registry,
+};
+
+/// `#[derive(LabelSet)]`: a struct of label values as a typed label set
+/// ([`labels::LabelSet`]), one label per field, for a [`TypedFamily`].
+///
 #[cfg(feature = "derive")]
 #[cfg_attr(docsrs, doc(cfg(feature = "derive")))]
-pub use prom_kit_derive::{LabelSet, LabelValue, Metrics};
-pub use registry::{Collector, CollectorId, CollectorOutput, Registry, default_registry};
+#[doc(inline)]
+pub use prom_kit_derive::LabelSet;
+/// `#[derive(LabelValue)]`: an enum of unit variants as a label with a closed set of
+/// values ([`labels::LabelValue`] and [`labels::FixedLabel`]).
+///
+#[cfg(feature = "derive")]
+#[cfg_attr(docsrs, doc(cfg(feature = "derive")))]
+#[doc(inline)]
+pub use prom_kit_derive::LabelValue;
+/// `#[derive(Metrics)]`: a struct of metrics made and registered in one step, each
+/// field's doc comment its HELP ([`registry::MetricField`]).
+///
+#[cfg(feature = "derive")]
+#[cfg_attr(docsrs, doc(cfg(feature = "derive")))]
+#[doc(inline)]
+pub use prom_kit_derive::Metrics;
 
 /// The README's examples, compiled and run as doc tests.
 #[cfg(doctest)]

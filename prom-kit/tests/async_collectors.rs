@@ -13,7 +13,6 @@ use std::time::Duration;
 
 use prom_kit::adapter::{OwnedScrapeRequest, ScrapeResponse};
 use prom_kit::clock::ManualClock;
-use prom_kit::encoding::EscapingScheme;
 use prom_kit::registry::{
     AsyncCollector, AsyncCollectorExt, CollectFuture, Collector, CollectorExt, CollectorOutput,
     collector_fn,
@@ -171,11 +170,10 @@ async fn collectors_run_concurrently() {
     assert!(runs.iter().all(|r| r.load(Ordering::SeqCst) == 1));
     let mut out = Vec::new();
     registry
-        .encode_collected(
-            prom_kit::Format::Text,
-            EscapingScheme::default(),
-            Some(&["b", "d"]),
-            &collection,
+        .encode(
+            prom_kit::EncodeOptions::new(prom_kit::Format::Text)
+                .names(&["b", "d"])
+                .collected(&collection),
             &mut out,
         )
         .unwrap();
@@ -334,11 +332,8 @@ async fn views_prefix_and_label_async_output_and_collisions_are_refused() {
     let collection = registry.collect_async(Duration::from_secs(1)).await;
     let mut out = Vec::new();
     let error = registry
-        .encode_collected(
-            prom_kit::Format::Text,
-            EscapingScheme::default(),
-            None,
-            &collection,
+        .encode(
+            prom_kit::EncodeOptions::new(prom_kit::Format::Text).collected(&collection),
             &mut out,
         )
         .unwrap_err();
@@ -347,11 +342,8 @@ async fn views_prefix_and_label_async_output_and_collisions_are_refused() {
     let collection = registry.collect_async(Duration::from_secs(1)).await;
     let mut out = Vec::new();
     registry
-        .encode_collected(
-            prom_kit::Format::Text,
-            EscapingScheme::default(),
-            None,
-            &collection,
+        .encode(
+            prom_kit::EncodeOptions::new(prom_kit::Format::Text).collected(&collection),
             &mut out,
         )
         .unwrap();
@@ -447,7 +439,8 @@ fn cached_collectors_serve_concurrent_scrapes_with_one_collection_per_format() {
     });
     assert_eq!(runs.load(Ordering::SeqCst), 1);
     assert!(texts.iter().all(|t| t.ends_with("costly 1\n")), "{texts:?}");
-    let openmetrics = registry.encode_openmetrics().unwrap();
+    let openmetrics =
+        String::from_utf8(registry.render(prom_kit::Format::OpenMetrics).unwrap()).unwrap();
     assert!(openmetrics.contains("costly 2\n"), "{openmetrics}");
     assert_eq!(
         runs.load(Ordering::SeqCst),

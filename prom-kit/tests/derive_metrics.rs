@@ -4,7 +4,7 @@
 //! `tests/compile_fail`).
 #![cfg(feature = "derive")]
 
-use prom_kit::family::{DEFAULT_MAX_SERIES, FixedArityFamily};
+use prom_kit::family::DEFAULT_MAX_SERIES;
 use prom_kit::{
     CompactFamily, Counter, DenseFamily, ErrorKind, Family, Gauge, Histogram, LabelSet, LabelValue,
     Metrics, Registry, Summary, TypedFamily,
@@ -195,9 +195,6 @@ struct Bounded {
     /// Sessions by user, at most one.
     #[metric(max_series = 1)]
     sessions: TypedFamily<User, Gauge>,
-    /// Calls by method and status.
-    #[metric(labels = ["method", "status"], max_series = 3)]
-    calls: FixedArityFamily<Counter, 2>,
     /// Seen recently, by user: gone 20 ms after their last change.
     #[metric(labels = ["user"], expire_after = "20ms")]
     seen: Family<Counter>,
@@ -221,10 +218,6 @@ fn max_series_caps_and_expire_after_expires() {
         bounded.views.inc(&[product.to_string()]).unwrap();
     }
     assert_eq!(bounded.views.len(), DEFAULT_MAX_SERIES + 1);
-    for status in ["200", "404", "500", "503"] {
-        bounded.calls.with(&["GET", status], Counter::inc);
-    }
-    assert_eq!(bounded.calls.family().len(), 4);
 
     bounded.seen.labels(&["ada"]).unwrap().inc();
     bounded.orders.labels((Kind::Express,)).inc();

@@ -143,7 +143,12 @@ fn check_escaped_expositions(registry: &Registry) -> Result<(), TestCaseError> {
             (Format::OpenMetrics, Syntax::OpenMetrics),
         ] {
             let mut out = Vec::new();
-            registry.encode_escaped(format, scheme, &mut out).unwrap();
+            registry
+                .encode(
+                    prom_kit::EncodeOptions::new(format).escaping(scheme),
+                    &mut out,
+                )
+                .unwrap();
             let text = String::from_utf8(out).unwrap();
             let exposition = parse(&text, syntax)
                 .map_err(|e| TestCaseError::fail(format!("{scheme:?} {e}:\n{text}")))?;

@@ -249,9 +249,12 @@ fn a_zero_ttl_is_refused_and_families_without_expiry_never_sweep() {
     assert_eq!(forever.sweep(), 0);
 }
 
-prom_kit::label_enum! {
-    /// Outcomes.
-    enum Outcome { Ok => "ok", Failed => "failed" }
+/// Outcomes.
+#[derive(Clone, Copy, prom_kit_derive::LabelValue)]
+#[label(rename_all = "lowercase")]
+enum Outcome {
+    Ok,
+    Failed,
 }
 
 #[test]

@@ -12,10 +12,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use prom_kit::clock::ManualClock;
-use prom_kit::family::FixedArityFamily;
 use prom_kit::{
     Collector, CollectorOutput, CompactFamily, Counter, DenseFamily, Descriptor, Family, LabelSet,
-    LabelValue, MetricType, Registry, TypedFamily, label_enum,
+    LabelValue, MetricType, Registry, TypedFamily,
 };
 use prom_kit_test_support::invariants::{Report, Run, Subject, check};
 use std::sync::Mutex;
@@ -270,9 +269,13 @@ fn typed_family_of_closed_labels() {
     run(&registry, TypedDense(family));
 }
 
-label_enum! {
-    /// Methods, for the dense family.
-    enum Method { Get => "Get", Put => "Put", Post => "Post", Delete => "Delete" }
+/// Methods, for the dense family.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, LabelValue)]
+enum Method {
+    Get,
+    Put,
+    Post,
+    Delete,
 }
 
 const METHODS: [Method; 4] = [Method::Get, Method::Put, Method::Post, Method::Delete];
@@ -305,36 +308,6 @@ fn dense_family() {
         DenseFamily::new(["method", "cached"]).unwrap();
     registry.register("subject", "S.", family.clone()).unwrap();
     run(&registry, Dense(family));
-}
-
-struct FixedArity(FixedArityFamily<Counter, 2>);
-
-impl Subject for FixedArity {
-    fn keys(&self) -> usize {
-        KEYS
-    }
-    fn labels(&self, key: usize) -> Vec<(String, String)> {
-        vec![
-            ("a".into(), value(key)),
-            ("b".into(), (key % 3).to_string()),
-        ]
-    }
-    fn add(&self, key: usize, amount: u64) {
-        let values = [value(key), (key % 3).to_string()];
-        self.0.with(&values, |c| c.inc_by(amount));
-    }
-    fn remove(&self, key: usize) {
-        let values = [value(key), (key % 3).to_string()];
-        self.0.family().remove(&values).unwrap();
-    }
-}
-
-#[test]
-fn fixed_arity_family() {
-    let registry = Registry::new();
-    let family: Family<Counter> = Family::new(["a", "b"]).unwrap();
-    registry.register("subject", "S.", family.clone()).unwrap();
-    run(&registry, FixedArity(family.fixed_arity::<2>().unwrap()));
 }
 
 /// A collector exposing a map the writers change: the registry's collector path.

@@ -224,11 +224,8 @@ async fn a_panicking_cached_async_collector_fails_alone_and_is_tried_again() {
     assert!(collection.failures().is_empty(), "{collection:?}");
     let mut out = Vec::new();
     registry
-        .encode_collected(
-            Format::Text,
-            prom_kit::encoding::EscapingScheme::default(),
-            None,
-            &collection,
+        .encode(
+            prom_kit::EncodeOptions::new(Format::Text).collected(&collection),
             &mut out,
         )
         .unwrap();

@@ -55,10 +55,13 @@ fn readme_quick_start() -> prom_kit::Result<()> {
     Ok(())
 }
 
+#[cfg(feature = "derive")]
 #[test]
 fn readme_hot_paths() -> prom_kit::Result<()> {
     use prom_kit::metrics::HistogramConfig;
-    use prom_kit::{Buckets, Counter, DenseFamily, Family, Histogram, Registry, StripedCounter};
+    use prom_kit::{
+        Buckets, Counter, DenseFamily, Family, Histogram, LabelValue, Registry, StripedCounter,
+    };
 
     let requests: Family<Counter> = Family::new(["method", "status"])?;
     requests.labels(&["GET", "200"])?.inc();
@@ -67,7 +70,14 @@ fn readme_hot_paths() -> prom_kit::Result<()> {
     let status = prom_kit::labels::intern(&503.to_string());
     requests.with_static(&["GET", status], Counter::inc)?;
 
-    prom_kit::label_enum! { enum Method { Get => "GET", Post => "POST" } }
+    #[expect(clippy::items_after_statements, reason = "as in the README")]
+    #[derive(Clone, Copy, LabelValue)]
+    #[label(rename_all = "UPPERCASE")]
+    enum Method {
+        Get,
+        #[expect(dead_code, reason = "as in the README")]
+        Post,
+    }
     let by_method: DenseFamily<Counter, (Method,)> = DenseFamily::new(["method"])?;
     by_method.labels((Method::Get,)).inc();
 
@@ -144,11 +154,8 @@ async fn readme_async_collectors() -> prom_kit::Result<()> {
     registry.register_async_collector(QueueDepth { descriptor }.cache_for(Duration::from_secs(30)));
     let collection = registry.collect_async(Duration::from_secs(1)).await;
     let mut out = Vec::new();
-    registry.encode_collected(
-        prom_kit::Format::Text,
-        prom_kit::encoding::EscapingScheme::default(),
-        None,
-        &collection,
+    registry.encode(
+        prom_kit::EncodeOptions::new(prom_kit::Format::Text).collected(&collection),
         &mut out,
     )?;
     assert!(

@@ -432,7 +432,10 @@ fn the_parser_reads_prometheus_3_quoted_names() {
     ] {
         let mut out = Vec::new();
         registry
-            .encode_escaped(format, EscapingScheme::AllowUtf8, &mut out)
+            .encode(
+                prom_kit::EncodeOptions::new(format).escaping(EscapingScheme::AllowUtf8),
+                &mut out,
+            )
             .unwrap();
         let text = String::from_utf8(out).unwrap();
         assert!(

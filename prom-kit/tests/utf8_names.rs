@@ -9,7 +9,12 @@ use prom_kit::{
 
 fn encode(registry: &Registry, format: Format, escaping: EscapingScheme) -> String {
     let mut out = Vec::new();
-    registry.encode_escaped(format, escaping, &mut out).unwrap();
+    registry
+        .encode(
+            prom_kit::EncodeOptions::new(format).escaping(escaping),
+            &mut out,
+        )
+        .unwrap();
     String::from_utf8(out).unwrap()
 }
 
@@ -309,7 +314,10 @@ fn names_that_a_scheme_writes_alike_cannot_both_be_registered() {
     assert_eq!(error.kind(), ErrorKind::Collect);
     assert!(error.to_string().contains("pool.size"), "{error}");
     let mut out = Vec::new();
-    let _ = registry.encode_escaped(Format::Text, EscapingScheme::AllowUtf8, &mut out);
+    let _ = registry.encode(
+        prom_kit::EncodeOptions::new(Format::Text).escaping(EscapingScheme::AllowUtf8),
+        &mut out,
+    );
     let text = String::from_utf8(out).unwrap();
     assert!(!text.contains("pool.size"), "{text}");
     assert_eq!(text.matches("# TYPE pool_size gauge").count(), 1, "{text}");
@@ -377,7 +385,10 @@ fn label_names_that_a_scheme_writes_alike_or_reserved_are_refused() {
         ErrorKind::Collect
     );
     let mut out = Vec::new();
-    let _ = registry.encode_escaped(Format::Text, EscapingScheme::Underscores, &mut out);
+    let _ = registry.encode(
+        prom_kit::EncodeOptions::new(Format::Text).escaping(EscapingScheme::Underscores),
+        &mut out,
+    );
     let text = String::from_utf8(out).unwrap();
     assert!(!text.contains("raw_info"), "{text}");
     assert!(text.contains("ok 0\n"), "{text}");
@@ -443,7 +454,10 @@ fn label_names_escaped_to_a_reserved_name_are_refused_naming_the_scheme() {
             "collector {name:?}: {error}"
         );
         let mut text = Vec::new();
-        let _ = registry.encode_escaped(Format::Text, EscapingScheme::Dots, &mut text);
+        let _ = registry.encode(
+            prom_kit::EncodeOptions::new(Format::Text).escaping(EscapingScheme::Dots),
+            &mut text,
+        );
         assert_eq!(text, b"# TYPE ok gauge\nok 0\n", "collector {name:?}");
         assert!(registry.unregister_collector(id));
     }
@@ -471,7 +485,10 @@ fn state_set_names_escaped_differently_as_family_and_label_are_refused() {
     registry.register("deploy.mode", "Mode.", mode).unwrap();
     let mut text = Vec::new();
     registry
-        .encode_escaped(Format::OpenMetrics, EscapingScheme::Underscores, &mut text)
+        .encode(
+            prom_kit::EncodeOptions::new(Format::OpenMetrics).escaping(EscapingScheme::Underscores),
+            &mut text,
+        )
         .unwrap();
     let text = String::from_utf8(text).unwrap();
     assert!(

@@ -279,7 +279,10 @@ fn python_parsers_read_quoted_names_back_exactly() {
     ] {
         let mut out = Vec::new();
         registry
-            .encode_escaped(format, EscapingScheme::AllowUtf8, &mut out)
+            .encode(
+                prom_kit::EncodeOptions::new(format).escaping(EscapingScheme::AllowUtf8),
+                &mut out,
+            )
             .unwrap();
         let text = String::from_utf8(out).unwrap();
         let parsed = parse(&python, python_format, &text);
@@ -365,7 +368,10 @@ fn accepted_generated_names_escape_as_python_does_and_parse_under_every_scheme()
     for (param, scheme) in schemes {
         let mut out = Vec::new();
         registry
-            .encode_escaped(Format::Text, scheme, &mut out)
+            .encode(
+                prom_kit::EncodeOptions::new(Format::Text).escaping(scheme),
+                &mut out,
+            )
             .unwrap();
         expositions.insert(param.into(), String::from_utf8(out).unwrap().into());
     }

@@ -10,6 +10,8 @@
 //!
 //! let registry = Registry::new();
 //! registry.register_collector(ProcessCollector::new());
+//! // The values are the process's own, different at every run: only the families are
+//! // known.
 //! # #[cfg(target_os = "linux")]
 //! assert!(registry.encode_text()?.contains("# TYPE process_cpu_seconds_total counter"));
 //! # }

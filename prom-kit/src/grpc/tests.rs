@@ -151,7 +151,7 @@ fn exemplars_and_native_buckets_follow_the_http_middleware() {
         .start("/demo.Greeter/SayHello")
         .with_exemplar(vec![("trace_id".into(), "x".repeat(200))])
         .finish(GrpcCode::Ok);
-    let text = registry.encode_openmetrics().unwrap();
+    let text = String::from_utf8(registry.render(crate::Format::OpenMetrics).unwrap()).unwrap();
     assert!(
         text.contains("grpc_code=\"OK\"} 2 # {trace_id=\"abc\"} 1"),
         "{text}"

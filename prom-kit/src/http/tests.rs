@@ -99,8 +99,11 @@ fn opentelemetry_dotted_names_need_a_utf8_registry() {
             .finish(201, Some(30));
     }
     let mut quoted = Vec::new();
-    utf8.encode_escaped(Format::Text, EscapingScheme::AllowUtf8, &mut quoted)
-        .unwrap();
+    utf8.encode(
+        crate::EncodeOptions::new(Format::Text).escaping(EscapingScheme::AllowUtf8),
+        &mut quoted,
+    )
+    .unwrap();
     let quoted = String::from_utf8(quoted).unwrap();
     assert!(quoted.contains(
         "{\"http.server.request.duration_seconds_count\",\"http.request.method\"=\"POST\",\"http.route\"=\"/orders\",\"http.response.status_code\"=\"201\"} 1\n"

@@ -6,8 +6,9 @@ use super::values::{LabelValue, LabelValues};
 /// A label value type with a closed, known set of values, such as an enum.
 ///
 /// `VALUES[i]` is the exposed value of the variant whose [`index`](Self::index) is `i`.
-/// Write implementations with [`label_enum!`](crate::label_enum); `bool` implements it
-/// with the values `"false"` and `"true"`.
+/// Derive implementations with `#[derive(LabelValue)]` on an enum of unit variants
+/// (feature `derive`; it implements [`LabelValue`] too); `bool` implements it with the
+/// values `"false"` and `"true"`.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be a label field",
     label = "not a label value type",
@@ -98,17 +99,23 @@ tuple_fixed_label_set!(2; A 0, B 1);
 tuple_fixed_label_set!(3; A 0, B 1, C 2);
 tuple_fixed_label_set!(4; A 0, B 1, C 2, D 3);
 
-/// Declares an enum usable as a fixed-cardinality label value — the older form of
-/// `#[derive(LabelValue)]` (feature `derive`), which works on an enum of your own, with its
-/// own derives, and takes `rename` / `rename_all`; this macro stays for code without the
-/// derive.
+/// Declares an enum usable as a fixed-cardinality label value; replaced by
+/// `#[derive(LabelValue)]` (feature `derive`), which works on an enum of your own, with
+/// its own derives, and takes `rename` / `rename_all`. This macro will be removed in a
+/// later minor version.
 ///
 /// Each variant names the string it is exposed as. The enum derives `Clone`, `Copy`,
 /// `Debug`, `PartialEq`, `Eq` and `Hash`, and implements [`LabelValue`] and
-/// [`FixedLabel`], so it works in string [`Family`](crate::Family) lookups and as the
-/// dense index of a [`DenseFamily`](crate::DenseFamily).
+/// [`FixedLabel`]. The same with the derive:
+///
+/// ```text
+/// #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, prom_kit::LabelValue)]
+/// #[label(rename_all = "UPPERCASE")]
+/// pub enum Method { Get, Post }
+/// ```
 ///
 /// ```
+/// # #![allow(deprecated)]
 /// use prom_kit::label_enum;
 /// use prom_kit::labels::{FixedLabel, LabelValue};
 ///
@@ -126,6 +133,9 @@ tuple_fixed_label_set!(4; A 0, B 1, C 2, D 3);
 /// assert_eq!(Method::Post.index(), 1);
 /// assert_eq!(Method::VALUES, &["GET", "POST"]);
 /// ```
+#[deprecated(
+    note = "use `#[derive(LabelValue)]` (feature `derive`), with `#[label(rename = \"…\")]` on a variant or `#[label(rename_all = \"…\")]` on the enum"
+)]
 #[macro_export]
 macro_rules! label_enum {
     (
@@ -158,6 +168,10 @@ macro_rules! label_enum {
 }
 
 #[cfg(test)]
+#[expect(
+    deprecated,
+    reason = "the deprecated `label_enum!` is tested while it exists"
+)]
 mod tests {
     use super::*;
 

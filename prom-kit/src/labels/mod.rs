@@ -5,8 +5,8 @@
 //! and vectors of `&str` or `String`, or tuples whose elements implement [`LabelValue`] (so
 //! string values and [`FixedLabel`] enums mix in one lookup).
 //!
-//! Label types with a closed set of values implement [`FixedLabel`] (write them with
-//! [`label_enum!`](crate::label_enum)); a tuple of them is a [`FixedLabelSet`], which a
+//! Label types with a closed set of values implement [`FixedLabel`] (derive it on an enum
+//! with `#[derive(LabelValue)]`, feature `derive`); a tuple of them is a [`FixedLabelSet`], which a
 //! [`DenseFamily`](crate::DenseFamily) turns into an array index — no hashing, no lock.
 //!
 //! A struct of label values deriving [`LabelSet`] (feature `derive`) names its labels in

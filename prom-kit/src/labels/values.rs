@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 /// One label value: anything that can be viewed as a string.
 ///
-/// Implemented for the string types and, through [`label_enum!`](crate::label_enum), for
-/// fixed-cardinality enums.
+/// Implemented for the string types, `bool` and, through
+/// `#[derive(LabelValue)]` (feature `derive`), for fixed-cardinality enums.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be a label value",
     label = "not a label value",

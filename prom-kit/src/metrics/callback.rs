@@ -10,7 +10,11 @@ use std::sync::Arc;
 ///
 /// let registry = Registry::new();
 /// registry.register("answer", "Computed at scrape time.", GaugeFn::new(|| 42.0))?;
-/// assert!(registry.encode_text()?.ends_with("answer 42\n"));
+/// assert_eq!(registry.encode_text()?, "\
+/// ## HELP answer Computed at scrape time.
+/// ## TYPE answer gauge
+/// answer 42
+/// ");
 /// # Ok::<(), prom_kit::Error>(())
 /// ```
 #[derive(Clone)]
@@ -48,7 +52,11 @@ impl fmt::Debug for GaugeFn {
 /// let registry = Registry::new();
 /// let read = Arc::clone(&sent);
 /// registry.register("bytes_sent", "Bytes sent.", CounterFn::new(move || read.load(Ordering::Relaxed) as f64))?;
-/// assert!(registry.encode_text()?.ends_with("bytes_sent_total 7\n"));
+/// assert_eq!(registry.encode_text()?, "\
+/// ## HELP bytes_sent_total Bytes sent.
+/// ## TYPE bytes_sent_total counter
+/// bytes_sent_total 7
+/// ");
 /// # Ok::<(), prom_kit::Error>(())
 /// ```
 #[derive(Clone)]

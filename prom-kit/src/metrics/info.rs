@@ -61,6 +61,7 @@ impl Info {
     /// let registry = Registry::new();
     /// registry.register("shop_build", "Build facts.", Info::build_info("1.4.2", "9f2c1e0"))?;
     /// let text = registry.encode_text()?;
+    /// // `rustc_version` and `target` are the building compiler's: not known here.
     /// assert!(text.starts_with(
     ///     "# HELP shop_build_info Build facts.\n# TYPE shop_build_info gauge\n\
     ///      shop_build_info{version=\"1.4.2\",revision=\"9f2c1e0\",rustc_version=\""

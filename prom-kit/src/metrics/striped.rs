@@ -30,7 +30,11 @@ use crate::time::timestamp_now;
 ///     }
 /// });
 /// assert_eq!(requests.get(), 4000.0);
-/// assert!(registry.encode_text()?.ends_with("requests_total 4000\n"));
+/// assert_eq!(registry.encode_text()?, "\
+/// ## HELP requests_total Requests served.
+/// ## TYPE requests_total counter
+/// requests_total 4000
+/// ");
 /// # Ok::<(), prom_kit::Error>(())
 /// ```
 #[derive(Clone, Debug)]

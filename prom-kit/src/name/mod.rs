@@ -31,7 +31,10 @@ use crate::error::{Error, ErrorKind, Result};
 /// utf8.register("http.server.requests", "Requests.", Counter::new())?;
 /// let error = utf8.with_labels([("1x", "a")]).unwrap_err();
 /// assert_eq!(error.kind(), ErrorKind::ReservedLabelName);
-/// assert!(error.to_string().contains(r#""1x" is written "__x" with dots"#));
+/// assert_eq!(
+///     error.to_string(),
+///     r#"reserved label name: "1x" is written "__x" with dots, and label names starting with `__` are reserved"#
+/// );
 /// # Ok::<(), prom_kit::Error>(())
 /// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]

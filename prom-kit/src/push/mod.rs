@@ -75,7 +75,7 @@ use grouping::GroupingKey;
 use crate::encoding::{EscapingScheme, Format};
 use crate::error::{Error, ErrorKind, Result};
 use crate::name::NameValidation;
-use crate::registry::{AsyncCollection, Registry};
+use crate::registry::{AsyncCollection, EncodeOptions, Registry};
 
 /// Pushes a registry's metrics to a Pushgateway under one grouping key. Cheap to clone.
 #[derive(Clone, Debug)]
@@ -460,9 +460,12 @@ impl PushClient {
     /// The body in the client's format, refused if a series would clash with the
     /// grouping key (checked on the text encoding).
     fn body(&self, registry: &Registry, collection: &AsyncCollection) -> Result<Vec<u8>> {
-        let escaping = self.inner.escaping;
-        let mut text = Vec::new();
-        registry.encode_collected(Format::Text, escaping, None, collection, &mut text)?;
+        let options = |format| {
+            EncodeOptions::new(format)
+                .escaping(self.inner.escaping)
+                .collected(collection)
+        };
+        let text = registry.render(options(Format::Text))?;
         let clash = {
             let rendered = String::from_utf8_lossy(&text);
             let used = check::label_names(&rendered);
@@ -481,9 +484,7 @@ impl PushClient {
         if self.inner.format == Format::Text {
             return Ok(text);
         }
-        let mut body = Vec::new();
-        registry.encode_collected(self.inner.format, escaping, None, collection, &mut body)?;
-        Ok(body)
+        registry.render(options(self.inner.format))
     }
 }
 

@@ -19,7 +19,7 @@ use crate::error::Result;
 /// let error = batch.register("taken", "Oops.", Gauge::new()).unwrap_err();
 /// assert_eq!(error.kind(), ErrorKind::AlreadyRegistered);
 /// drop(batch); // not committed: `jobs` goes again
-/// assert!(!registry.encode_text()?.contains("jobs"));
+/// assert_eq!(registry.encode_text()?, "# HELP taken Taken.\n# TYPE taken gauge\ntaken 0\n");
 /// # Ok::<(), prom_kit::Error>(())
 /// ```
 #[derive(Debug)]
@@ -77,7 +77,11 @@ impl<'a> RegistrationBatch<'a> {
     /// let primary = registry.with_labels([("pool", "primary")])?;
     /// batch.register_through(&primary, "connections", "Open connections.", None, Gauge::new())?;
     /// batch.commit();
-    /// assert!(registry.encode_text()?.ends_with("connections{pool=\"primary\"} 0\n"));
+    /// assert_eq!(registry.encode_text()?, "\
+    /// ## HELP connections Open connections.
+    /// ## TYPE connections gauge
+    /// connections{pool=\"primary\"} 0
+    /// ");
     /// # Ok::<(), prom_kit::Error>(())
     /// ```
     ///

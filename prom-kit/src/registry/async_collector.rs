@@ -41,7 +41,7 @@ pub type CollectFuture<'a> = Pin<Box<dyn Future<Output = Result<Box<dyn Collecto
 /// ```
 /// use std::time::Duration;
 /// use prom_kit::registry::{collector_fn, AsyncCollector, CollectFuture};
-/// use prom_kit::{Descriptor, MetricType, Registry};
+/// use prom_kit::{Descriptor, EncodeOptions, Format, MetricType, Registry};
 ///
 /// struct QueueDepth { descriptor: Descriptor }
 ///
@@ -65,9 +65,12 @@ pub type CollectFuture<'a> = Pin<Box<dyn Future<Output = Result<Box<dyn Collecto
 /// registry.register_async_collector(QueueDepth { descriptor });
 /// let collection = registry.collect_async(Duration::from_secs(1)).await;
 /// assert!(collection.failures().is_empty());
-/// let mut out = Vec::new();
-/// registry.encode_collected(prom_kit::Format::Text, prom_kit::encoding::EscapingScheme::default(), None, &collection, &mut out)?;
-/// assert!(String::from_utf8(out).unwrap().ends_with("queue_depth{queue=\"mail\"} 42\n"));
+/// let body = registry.render(EncodeOptions::new(Format::Text).collected(&collection))?;
+/// assert_eq!(String::from_utf8(body).unwrap(), "\
+/// ## HELP queue_depth Jobs waiting.
+/// ## TYPE queue_depth gauge
+/// queue_depth{queue=\"mail\"} 42
+/// ");
 /// # Ok::<(), prom_kit::Error>(())
 /// # }).unwrap();
 /// ```
@@ -151,7 +154,7 @@ pub struct AsyncFailure {
 }
 
 /// What one run of a registry's async collectors gathered, for
-/// [`Registry::encode_collected`]: the values of those that finished in time, and the
+/// [`EncodeOptions::collected`](super::EncodeOptions::collected): the values of those that finished in time, and the
 /// failures of the others.
 #[derive(Default)]
 pub struct AsyncCollection {

@@ -47,10 +47,13 @@ pub trait CollectorExt: Collector + Sized {
     ///     .with_label_names(["db"])?;
     /// let expensive = Expensive { runs: AtomicU32::new(0), descriptor };
     /// registry.register_collector(expensive.cache_for(Duration::from_secs(30)).clock(clock.clone()));
-    /// assert!(registry.encode_text()?.ends_with("collection{db=\"primary\"} 1\n"));
-    /// assert!(registry.encode_text()?.ends_with("collection{db=\"primary\"} 1\n"));
+    /// let scrape = |run: u32| format!(
+    ///     "# HELP collection Which collection.\n# TYPE collection gauge\ncollection{{db=\"primary\"}} {run}\n"
+    /// );
+    /// assert_eq!(registry.encode_text()?, scrape(1));
+    /// assert_eq!(registry.encode_text()?, scrape(1)); // within 30 s: the cached run
     /// clock.advance(Duration::from_secs(30));
-    /// assert!(registry.encode_text()?.ends_with("collection{db=\"primary\"} 2\n"));
+    /// assert_eq!(registry.encode_text()?, scrape(2));
     /// # Ok::<(), prom_kit::Error>(())
     /// ```
     fn cache_for(self, ttl: Duration) -> Cached<Self> {

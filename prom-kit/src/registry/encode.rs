@@ -44,106 +44,235 @@ fn is_named(descriptor: &Descriptor, escaping: EscapingScheme, names: &NameSet<'
         .any(|name| names.contains(name.as_str()))
 }
 
+/// How to encode a [`Registry`]: the [`Format`], and optionally the escaping of names
+/// outside the legacy set, a `name[]` filter, and (feature `async`) what the async
+/// collectors gathered. A [`Format`] converts into the options of its defaults, so
+/// `registry.render(Format::Text)` needs no options value.
+///
+/// The encoding methods are the whole set: to bytes, [`Registry::render`]; into a buffer
+/// of your own (appended, reused between scrapes), [`Registry::encode`]; a `String` in
+/// tests and examples, [`Registry::encode_text`] (text 0.0.4, default options). Each of
+/// the first two takes these options.
+///
+/// ```
+/// use prom_kit::encoding::EscapingScheme;
+/// use prom_kit::{Counter, EncodeOptions, Format, Gauge, NameValidation, Registry};
+///
+/// let registry = Registry::with_name_validation(NameValidation::Utf8);
+/// registry.register("jobs", "Jobs.", Counter::new())?;
+/// registry.register("queue.depth", "Depth.", Gauge::new())?;
+/// let options = EncodeOptions::new(Format::Text)
+///     .escaping(EscapingScheme::AllowUtf8)
+///     .names(&["queue.depth", "nope"]);
+/// assert_eq!(String::from_utf8(registry.render(options)?).unwrap(), "\
+/// ## HELP \"queue.depth\" Depth.
+/// ## TYPE \"queue.depth\" gauge
+/// {\"queue.depth\"} 0
+/// ");
+/// # Ok::<(), prom_kit::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug)]
+#[must_use = "options do nothing until passed to `Registry::encode` or `Registry::render`"]
+pub struct EncodeOptions<'a> {
+    format: Format,
+    escaping: EscapingScheme,
+    names: Option<&'a [&'a str]>,
+    #[cfg(feature = "async")]
+    collected: Option<&'a super::AsyncCollection>,
+}
+
+impl<'a> EncodeOptions<'a> {
+    /// Every family in `format`, names outside the legacy set escaped with underscores
+    /// (the default for scrapers that negotiate nothing else), async collectors reported
+    /// as skipped.
+    pub fn new(format: Format) -> Self {
+        Self {
+            format,
+            escaping: EscapingScheme::default(),
+            names: None,
+            #[cfg(feature = "async")]
+            collected: None,
+        }
+    }
+
+    /// Names outside the legacy set sent as `escaping` says: quoted as they are
+    /// ([`EscapingScheme::AllowUtf8`], for Prometheus 3), or escaped
+    /// ([`EscapingScheme::Underscores`] unless set). A registry in the legacy mode
+    /// ([`NameValidation::Legacy`](crate::NameValidation::Legacy)) writes the same bytes
+    /// under every scheme.
+    pub fn escaping(mut self, escaping: EscapingScheme) -> Self {
+        self.escaping = escaping;
+        self
+    }
+
+    /// Only the families named in `names`, as a scrape's `name[]` parameters ask (Go's
+    /// `promhttp` and Python's client answer them too). A family is named by its family
+    /// name or any sample name it exposes (`http_requests`, `http_requests_total`,
+    /// `latency_bucket`), as registered or as the [`escaping`](Self::escaping) writes it;
+    /// a named family is written whole. Unknown names select nothing (an empty list,
+    /// nothing at all); collectors run, and their families are selected the same way.
+    /// Each name is looked up in constant time, so the cost grows with the families and
+    /// the length of the list, never their product.
+    pub fn names(mut self, names: &'a [&'a str]) -> Self {
+        self.names = Some(names);
+        self
+    }
+
+    /// The values a run of the async collectors gathered
+    /// ([`Registry::collect_async`]), sorted in with the other families. Without them,
+    /// every async collector counts as skipped: the encoding reports an
+    /// [`ErrorKind::Collect`] error (after writing everything else). The collection's own
+    /// failures are not repeated in the result: they are in
+    /// [`AsyncCollection::failures`](super::AsyncCollection::failures).
+    #[cfg(feature = "async")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "async")))]
+    pub fn collected(mut self, collection: &'a super::AsyncCollection) -> Self {
+        self.collected = Some(collection);
+        self
+    }
+
+    /// The format.
+    pub fn format(&self) -> Format {
+        self.format
+    }
+
+    /// What the encoder gets from the async collectors.
+    #[cfg(feature = "async")]
+    fn collection(&self) -> Collection<'a> {
+        self.collected
+    }
+
+    /// Without async collectors there is nothing to gather.
+    #[cfg(not(feature = "async"))]
+    #[expect(
+        clippy::unused_self,
+        reason = "the same signature as with the `async` feature, which reads the options"
+    )]
+    fn collection(&self) -> Collection<'a> {
+        None
+    }
+}
+
+impl From<Format> for EncodeOptions<'_> {
+    fn from(format: Format) -> Self {
+        Self::new(format)
+    }
+}
+
 impl Registry {
-    /// Appends the exposition of every family in `format` to `out` (which is not
-    /// cleared first: reuse one buffer with `clear()` between scrapes, or take a new one
-    /// from [`render`](Self::render)), names outside the
-    /// legacy set (in a [`NameValidation::Utf8`](crate::NameValidation::Utf8) registry) escaped with underscores, the
-    /// default for scrapers that negotiate nothing else (see
-    /// [`encode_escaped`](Self::encode_escaped)).
+    /// Appends the exposition of every family to `out`, as `options` say (a [`Format`]
+    /// alone, or [`EncodeOptions`]). `out` is not cleared first: reuse one buffer with
+    /// `clear()` between scrapes, or take a new one from [`render`](Self::render).
+    ///
+    /// The encoding methods are the whole set: to bytes, [`render`](Self::render); into
+    /// your buffer, `encode`; a `String` in tests, [`encode_text`](Self::encode_text).
     ///
     /// No lock that metric updates take is held for longer than one shard of one family,
     /// and the registry's own lock only while the list of families is copied.
     ///
-    /// # Errors
-    ///
-    /// [`ErrorKind::Collect`] if a collector (or a callback metric) failed, panicked or
-    /// produced a family that clashes with another. `out` still holds a complete, valid
-    /// exposition of everything else; the error names the first failure.
-    pub fn encode(&self, format: Format, out: &mut Vec<u8>) -> Result<()> {
-        self.encode_escaped(format, EscapingScheme::default(), out)
-    }
-
-    /// [`encode`](Self::encode) with names outside the legacy set sent as `escaping`
-    /// says: quoted as they are ([`EscapingScheme::AllowUtf8`], for Prometheus 3), or
-    /// escaped. A registry in the legacy mode writes the same bytes under every scheme.
-    ///
-    /// # Errors
-    ///
-    /// As [`encode`](Self::encode).
-    pub fn encode_escaped(
-        &self,
-        format: Format,
-        escaping: EscapingScheme,
-        out: &mut Vec<u8>,
-    ) -> Result<()> {
-        self.encode_selected(format, escaping, None, None, out, None)
-    }
-
-    /// [`encode_escaped`](Self::encode_escaped) of only the families named in `names`,
-    /// as a scrape's `name[]` parameters ask (Go's `promhttp` and Python's client answer
-    /// them too). A family is named by its family name or any sample name it exposes
-    /// (`http_requests`, `http_requests_total`, `latency_bucket`), as registered or as
-    /// `escaping` writes it; a named family is written whole. Unknown names select
-    /// nothing (an empty list, nothing at all); collectors run, and their families are
-    /// selected the same way. Each name is looked up in constant time, so the cost grows
-    /// with the families and the length of the list, never their product.
-    ///
     /// ```
-    /// use prom_kit::encoding::{EscapingScheme, Format};
-    /// use prom_kit::{Counter, Gauge, Registry};
+    /// use prom_kit::{Counter, Format, Registry};
     ///
     /// let registry = Registry::new();
-    /// registry.register("jobs", "Jobs.", Counter::new())?;
-    /// registry.register("queue_depth", "Depth.", Gauge::new())?;
+    /// let jobs = Counter::new();
+    /// registry.register("jobs", "Jobs.", jobs.clone())?;
     /// let mut out = Vec::new();
-    /// registry.encode_named(Format::Text, EscapingScheme::Underscores, &["jobs_total", "nope"], &mut out)?;
-    /// assert_eq!(String::from_utf8(out).unwrap(), "# HELP jobs_total Jobs.\n# TYPE jobs_total counter\njobs_total 0\n");
+    /// for _ in 0..2 {
+    ///     jobs.inc();
+    ///     out.clear();
+    ///     registry.encode(Format::Text, &mut out)?;
+    /// }
+    /// assert_eq!(out, b"# HELP jobs_total Jobs.\n# TYPE jobs_total counter\njobs_total 2\n");
     /// # Ok::<(), prom_kit::Error>(())
     /// ```
     ///
     /// # Errors
     ///
-    /// As [`encode`](Self::encode), for the selected families and every collector.
-    pub fn encode_named(
+    /// [`ErrorKind::Collect`] if a collector (or a callback metric) failed, panicked or
+    /// produced a family that clashes with another, or an async collector was skipped
+    /// (for want of `EncodeOptions::collected`, feature `async`). `out` still holds a
+    /// complete, valid exposition of everything else; the error names the first failure.
+    pub fn encode<'a>(
         &self,
-        format: Format,
-        escaping: EscapingScheme,
-        names: &[&str],
+        options: impl Into<EncodeOptions<'a>>,
         out: &mut Vec<u8>,
     ) -> Result<()> {
-        let names = name_set(names);
-        let is_named = |descriptor: &Descriptor| is_named(descriptor, escaping, &names);
-        self.encode_selected(format, escaping, Some(&is_named), None, out, None)
+        let options = options.into();
+        let names = options.names.map(name_set);
+        let is_named = |descriptor: &Descriptor| {
+            names
+                .as_ref()
+                .is_none_or(|names| is_named(descriptor, options.escaping, names))
+        };
+        let select: Selection<'_> = names
+            .as_ref()
+            .map(|_| &is_named as &dyn Fn(&Descriptor) -> bool);
+        self.encode_selected(
+            options.format,
+            options.escaping,
+            select,
+            options.collection(),
+            out,
+            None,
+        )
     }
 
-    /// Encodes with the values a run of the async collectors gathered
-    /// ([`collect_async`](Self::collect_async)): as
-    /// [`encode_escaped`](Self::encode_escaped) with `names` `None`, or
-    /// [`encode_named`](Self::encode_named) with `Some` (an empty list selects nothing),
-    /// the gathered families sorted in with the others. The collection's
-    /// failures are not repeated in the result: they are in
-    /// [`AsyncCollection::failures`](super::AsyncCollection::failures).
+    /// Encodes every family as `options` say (a [`Format`] alone, or
+    /// [`EncodeOptions`]) into a new buffer ([`encode`](Self::encode) appends to one the
+    /// caller reuses).
+    ///
+    /// ```
+    /// use prom_kit::{Counter, Format, Registry};
+    ///
+    /// let registry = Registry::new();
+    /// registry.register("jobs", "Jobs.", Counter::new())?;
+    /// registry.set_openmetrics_created(false);
+    /// let body = String::from_utf8(registry.render(Format::OpenMetrics)?).unwrap();
+    /// assert_eq!(body, "# HELP jobs Jobs.\n# TYPE jobs counter\njobs_total 0\n# EOF\n");
+    /// # Ok::<(), prom_kit::Error>(())
+    /// ```
     ///
     /// # Errors
     ///
-    /// As [`encode`](Self::encode), for the synchronous collectors and the gathered
-    /// values.
-    #[cfg(feature = "async")]
-    pub fn encode_collected(
-        &self,
-        format: Format,
-        escaping: EscapingScheme,
-        names: Option<&[&str]>,
-        collection: &super::AsyncCollection,
-        out: &mut Vec<u8>,
-    ) -> Result<()> {
-        let names = names.map(name_set);
-        self.encode_collected_streaming(format, escaping, names.as_ref(), collection, out, None)
+    /// As [`encode`](Self::encode); the partial output is dropped (use `encode` to serve
+    /// it anyway).
+    pub fn render<'a>(&self, options: impl Into<EncodeOptions<'a>>) -> Result<Vec<u8>> {
+        let mut out = Vec::new();
+        self.encode(options, &mut out)?;
+        Ok(out)
     }
 
-    /// [`encode_collected`](Self::encode_collected) of the families in `names` (all
-    /// without), handing the output to `drain`
+    /// Encodes every family in the text format 0.0.4, with the default options, as a
+    /// `String`: the shortcut for tests and examples (serve [`render`](Self::render) or
+    /// [`encode`](Self::encode), in the format the scraper negotiated).
+    ///
+    /// ```
+    /// use prom_kit::{Gauge, Registry};
+    ///
+    /// let registry = Registry::new();
+    /// let depth = Gauge::new();
+    /// registry.register("queue_depth", "Jobs waiting.", depth.clone())?;
+    /// depth.set(3.0);
+    /// assert_eq!(registry.encode_text()?, "\
+    /// ## HELP queue_depth Jobs waiting.
+    /// ## TYPE queue_depth gauge
+    /// queue_depth 3
+    /// ");
+    /// # Ok::<(), prom_kit::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`encode`](Self::encode).
+    pub fn encode_text(&self) -> Result<String> {
+        let out = self.render(Format::Text)?;
+        String::from_utf8(out)
+            .map_err(|e| Error::with_source(ErrorKind::Collect, "non-UTF-8 output", e))
+    }
+
+    /// [`encode`](Self::encode) with the values `collection` gathered, of the families in
+    /// `names` (all without; the scrape handler's names are percent-decoded, so owned
+    /// where they had to be), handing the output to `drain`
     /// whenever it holds more than 256 KiB at a point where that is safe (and once at
     /// the end if `drain` is given): the scrape handler streams a gzipped body so,
     /// without holding it whole. That point is the end of a family, or, in a family
@@ -153,7 +282,7 @@ impl Registry {
     /// one after the other. A family that can fail (a collector's, a callback's) is
     /// drained only once complete, so its failure can still take its partial output
     /// out.
-    #[cfg(feature = "async")]
+    #[cfg(feature = "http")]
     pub(crate) fn encode_collected_streaming(
         &self,
         format: Format,
@@ -399,54 +528,6 @@ impl Registry {
             }
         }
         valid
-    }
-
-    /// Encodes every family in `format` into a new buffer ([`encode`](Self::encode)
-    /// appends to one the caller reuses: `clear()` it between scrapes).
-    ///
-    /// ```
-    /// use prom_kit::{Counter, Format, Registry};
-    ///
-    /// let registry = Registry::new();
-    /// registry.register("jobs", "Jobs.", Counter::new())?;
-    /// let body = String::from_utf8(registry.render(Format::OpenMetrics)?).unwrap();
-    /// assert!(body.contains("\njobs_total 0\n") && body.ends_with("# EOF\n"));
-    /// # Ok::<(), prom_kit::Error>(())
-    /// ```
-    ///
-    /// # Errors
-    ///
-    /// As [`encode`](Self::encode); the partial output is dropped (use `encode` to serve
-    /// it anyway).
-    pub fn render(&self, format: Format) -> Result<Vec<u8>> {
-        let mut out = Vec::new();
-        self.encode(format, &mut out)?;
-        Ok(out)
-    }
-
-    /// Encodes every family in the text format 0.0.4.
-    ///
-    /// # Errors
-    ///
-    /// As [`encode`](Self::encode).
-    pub fn encode_text(&self) -> Result<String> {
-        self.encode_to_string(Format::Text)
-    }
-
-    /// Encodes every family in OpenMetrics 1.0 text.
-    ///
-    /// # Errors
-    ///
-    /// As [`encode`](Self::encode).
-    pub fn encode_openmetrics(&self) -> Result<String> {
-        self.encode_to_string(Format::OpenMetrics)
-    }
-
-    fn encode_to_string(&self, format: Format) -> Result<String> {
-        let mut out = Vec::new();
-        self.encode(format, &mut out)?;
-        String::from_utf8(out)
-            .map_err(|e| Error::with_source(ErrorKind::Collect, "non-UTF-8 output", e))
     }
 }
 

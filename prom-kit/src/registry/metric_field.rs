@@ -6,7 +6,7 @@ use std::time::Duration;
 use super::Register;
 use crate::error::{Error, ErrorKind, Result};
 use crate::family::{
-    CompactFamily, CompactMetric, DenseFamily, Family, FamilyBuilder, FixedArityFamily, TypedFamily,
+    CompactFamily, CompactMetric, DenseFamily, Family, FamilyBuilder, TypedFamily,
 };
 use crate::labels::{FixedLabelSet, LabelSet};
 use crate::metrics::{
@@ -98,7 +98,7 @@ impl FieldOptions<'_> {
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be a field of a `#[derive(Metrics)]` struct",
     label = "not a metric",
-    note = "fields are metrics (Counter, Gauge, Histogram, Summary, StripedCounter) or families of them (Family, FixedArityFamily, DenseFamily, TypedFamily, CompactFamily)"
+    note = "fields are metrics (Counter, Gauge, Histogram, Summary, StripedCounter) or families of them (Family, DenseFamily, TypedFamily, CompactFamily)"
 )]
 pub trait MetricField: Register + Sized {
     /// Makes the metric.
@@ -178,15 +178,6 @@ where
             .configure(Family::builder(options.label_names()?.iter().copied()))
             .options(M::Options::from_field_options(options)?)
             .build()
-    }
-}
-
-impl<M: Metric, const N: usize> MetricField for FixedArityFamily<M, N>
-where
-    M::Options: ChildOptions,
-{
-    fn from_field_options(options: &FieldOptions<'_>) -> Result<Self> {
-        Family::from_field_options(options)?.fixed_arity()
     }
 }
 

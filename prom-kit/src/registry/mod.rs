@@ -1,4 +1,18 @@
 //! [`Registry`]: the set of metric families one endpoint exposes.
+//!
+//! The ways to register are the whole set, each for its own job:
+//!
+//! | to | use |
+//! |----|-----|
+//! | register a metric or family you made | [`Registry::register`]; [`register_with_unit`](Registry::register_with_unit) adds a unit (`_seconds`, `# UNIT`) |
+//! | register where another part of the program may have registered the same metric first | [`Registry::get_or_register`] (and `_with_unit`): the handle already registered if it is the same metric, an error otherwise |
+//! | make and register a struct of metrics, each field's doc comment its HELP | `#[derive(Metrics)]` (feature `derive`; each field a [`MetricField`]), all or nothing |
+//! | write families at scrape time, from state kept elsewhere | [`Registry::register_collector`] with a [`Collector`]; `register_async_collector` with an `AsyncCollector` (feature `async`) for values that need I/O, run within the scrape's deadline |
+//! | register several families as one step | [`Registry::batch`]: a [`RegistrationBatch`] undoes its registrations unless committed |
+//!
+//! And to encode: to bytes, [`Registry::render`]; into your buffer,
+//! [`Registry::encode`]; a `String` in tests, [`Registry::encode_text`] — the first two
+//! with a [`Format`](crate::Format) or [`EncodeOptions`].
 
 mod all_or_nothing;
 #[cfg(feature = "async")]
@@ -20,6 +34,7 @@ pub use async_collector::{
 pub use cached::{AsyncCollectorExt, CachedAsync};
 pub use cached::{Cached, CollectorExt};
 pub use collector::{Collector, CollectorOutput};
+pub use encode::EncodeOptions;
 #[cfg(feature = "scrape")]
 pub(crate) use encode::NameSet;
 pub use metric_field::{ChildOptions, FieldOptions, MetricField};
@@ -39,6 +54,15 @@ use crate::name::{ESCAPING_SCHEMES, NameValidation};
 use register::sealed::Collect;
 
 /// A set of metric families, encoded together at every scrape.
+///
+/// | to | use |
+/// |----|-----|
+/// | register a metric or family | [`register`](Self::register) ([`register_with_unit`](Self::register_with_unit) with a unit) |
+/// | get the metric already registered under the name, or register this one | [`get_or_register`](Self::get_or_register) |
+/// | register a struct of metrics | `#[derive(Metrics)]` (feature `derive`) |
+/// | write families at scrape time | [`register_collector`](Self::register_collector); `register_async_collector` (feature `async`) |
+/// | register several families, all or nothing | [`batch`](Self::batch) |
+/// | encode | [`render`](Self::render) (to bytes), [`encode`](Self::encode) (into your buffer), [`encode_text`](Self::encode_text) (a `String`, for tests) |
 ///
 /// Registration validates the name, the label names and the help; it fails with a typed
 /// error, leaving the registry unchanged, when the name or any sample name the family
@@ -171,23 +195,26 @@ impl Registry {
     /// the others (see [`EscapingScheme`]).
     ///
     /// ```
-    /// use prom_kit::encoding::{EscapingScheme, Format};
-    /// use prom_kit::{Gauge, NameValidation, Registry};
+    /// use prom_kit::encoding::EscapingScheme;
+    /// use prom_kit::{EncodeOptions, Format, Gauge, NameValidation, Registry};
     ///
     /// let registry = Registry::with_name_validation(NameValidation::Utf8);
     /// let temperature = Gauge::new();
     /// registry.register("room.temperature", "Room temperature.", temperature.clone())?;
     /// temperature.set(21.5);
     ///
-    /// let mut quoted = Vec::new();
-    /// registry.encode_escaped(Format::Text, EscapingScheme::AllowUtf8, &mut quoted)?;
-    /// assert_eq!(String::from_utf8(quoted).unwrap(), "\
+    /// let utf8 = EncodeOptions::new(Format::Text).escaping(EscapingScheme::AllowUtf8);
+    /// assert_eq!(String::from_utf8(registry.render(utf8)?).unwrap(), "\
     /// ## HELP \"room.temperature\" Room temperature.
     /// ## TYPE \"room.temperature\" gauge
     /// {\"room.temperature\"} 21.5
     /// ");
     /// // Scrapers that do not negotiate UTF-8 get underscores.
-    /// assert!(registry.encode_text()?.contains("\nroom_temperature 21.5\n"));
+    /// assert_eq!(registry.encode_text()?, "\
+    /// ## HELP room_temperature Room temperature.
+    /// ## TYPE room_temperature gauge
+    /// room_temperature 21.5
+    /// ");
     /// # Ok::<(), prom_kit::Error>(())
     /// ```
     pub fn with_name_validation(validation: NameValidation) -> Self {
@@ -286,10 +313,11 @@ impl Registry {
     /// `_<unit>` unless already there and announced by `# UNIT` in OpenMetrics.
     ///
     /// ```
-    /// # use prom_kit::{Gauge, Registry};
+    /// # use prom_kit::{Format, Gauge, Registry};
     /// let registry = Registry::new();
     /// registry.register_with_unit("temperature", "Room temperature.", "celsius", Gauge::new())?;
-    /// assert_eq!(registry.encode_openmetrics()?, "\
+    /// let body = registry.render(Format::OpenMetrics)?;
+    /// assert_eq!(String::from_utf8(body).unwrap(), "\
     /// ## HELP temperature_celsius Room temperature.
     /// ## TYPE temperature_celsius gauge
     /// ## UNIT temperature_celsius celsius
@@ -465,14 +493,16 @@ impl Registry {
     /// protobuf format always carries the created timestamps, as fields, not series.
     ///
     /// ```
-    /// use prom_kit::{Counter, Registry};
+    /// use prom_kit::{Counter, Format, Registry};
     ///
     /// let registry = Registry::new();
     /// registry.register("jobs", "Jobs run.", Counter::new())?;
-    /// assert!(registry.encode_openmetrics()?.contains("jobs_created "));
+    /// let openmetrics = || registry.render(Format::OpenMetrics).map(|b| String::from_utf8(b).unwrap());
+    /// // The created timestamp is the time the counter was made: not known here.
+    /// assert!(openmetrics()?.contains("\njobs_created "));
     /// registry.set_openmetrics_created(false);
     /// assert_eq!(
-    ///     registry.encode_openmetrics()?,
+    ///     openmetrics()?,
     ///     "# HELP jobs Jobs run.\n# TYPE jobs counter\njobs_total 0\n# EOF\n"
     /// );
     /// # Ok::<(), prom_kit::Error>(())

@@ -4,8 +4,7 @@
 use crate::encoding::FamilyWriter;
 use crate::error::Result;
 use crate::family::{
-    CompactFamily, CompactMetric, DenseFamily, DenseTable, Family, FixedArityFamily, TypedFamily,
-    TypedStore, Visit,
+    CompactFamily, CompactMetric, DenseFamily, DenseTable, Family, TypedFamily, TypedStore, Visit,
 };
 use crate::labels::{FixedLabelSet, LabelSet};
 use crate::metrics::{
@@ -57,7 +56,7 @@ use sealed::{Collect, Registrable};
 /// Something that can be registered as one metric family: [`Counter`],
 /// [`StripedCounter`], [`Gauge`],
 /// [`Histogram`], [`Summary`], [`StateSet`], [`Info`], [`CounterFn`], [`GaugeFn`],
-/// a [`Family`] (or [`FixedArityFamily`]), [`DenseFamily`] or [`TypedFamily`] of the
+/// a [`Family`], [`DenseFamily`] or [`TypedFamily`] of the
 /// first five, and a [`CompactFamily`] of counters or gauges.
 ///
 /// Sealed. For families computed at scrape time, implement
@@ -136,21 +135,6 @@ impl<M: Metric> Collect for Family<M> {
 
     fn overflowed(&self) -> bool {
         self.has_overflow_series()
-    }
-}
-
-impl<M: Metric, const N: usize> Registrable for FixedArityFamily<M, N> {
-    fn metric_type(&self) -> MetricType {
-        M::TYPE
-    }
-    fn options(&self) -> String {
-        Registrable::options(self.family())
-    }
-    fn label_names(&self) -> &[Box<str>] {
-        self.family().label_names()
-    }
-    fn into_collect(self) -> Box<dyn Collect> {
-        Box::new(self.family().clone())
     }
 }
 

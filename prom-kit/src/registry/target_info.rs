@@ -26,25 +26,31 @@ impl Registry {
     /// them with underscores (`service_name`), the OpenTelemetry rule.
     ///
     /// ```
-    /// use prom_kit::encoding::{EscapingScheme, Format};
-    /// use prom_kit::{Counter, NameValidation, Registry};
+    /// use prom_kit::encoding::EscapingScheme;
+    /// use prom_kit::{Counter, EncodeOptions, Format, NameValidation, Registry};
     ///
     /// let registry = Registry::with_name_validation(NameValidation::Utf8);
     /// registry.register("jobs", "Jobs.", Counter::new())?;
+    /// registry.set_openmetrics_created(false);
     /// registry.set_target_info([("service.name", "shop"), ("service.version", "1.4.2")])?;
-    /// let mut out = Vec::new();
-    /// registry.encode_escaped(Format::OpenMetrics, EscapingScheme::AllowUtf8, &mut out)?;
-    /// let text = String::from_utf8(out).unwrap();
-    /// assert!(text.starts_with("\
+    /// let options = EncodeOptions::new(Format::OpenMetrics).escaping(EscapingScheme::AllowUtf8);
+    /// assert_eq!(String::from_utf8(registry.render(options)?).unwrap(), "\
     /// ## HELP target Target metadata.
     /// ## TYPE target info
     /// target_info{\"service.name\"=\"shop\",\"service.version\"=\"1.4.2\"} 1
     /// ## HELP jobs Jobs.
-    /// "), "{text}");
+    /// ## TYPE jobs counter
+    /// jobs_total 0
+    /// ## EOF
+    /// ");
     ///
     /// let legacy = Registry::new();
     /// legacy.set_target_info([("service.name", "shop")])?;
-    /// assert!(legacy.encode_text()?.contains("target_info{service_name=\"shop\"} 1\n"));
+    /// assert_eq!(legacy.encode_text()?, "\
+    /// ## HELP target_info Target metadata.
+    /// ## TYPE target_info gauge
+    /// target_info{service_name=\"shop\"} 1
+    /// ");
     /// # Ok::<(), prom_kit::Error>(())
     /// ```
     ///
@@ -208,14 +214,8 @@ mod tests {
         let registry = Registry::new();
         registry.register("jobs", "Jobs.", Counter::new()).unwrap();
         registry.set_target_info([("host", "a")]).unwrap();
-        let mut out = Vec::new();
-        registry
-            .encode_named(
-                crate::Format::OpenMetrics,
-                crate::encoding::EscapingScheme::Underscores,
-                &["target_info"],
-                &mut out,
-            )
+        let out = registry
+            .render(crate::EncodeOptions::new(crate::Format::OpenMetrics).names(&["target_info"]))
             .unwrap();
         assert_eq!(
             String::from_utf8(out).unwrap(),

@@ -19,7 +19,7 @@ use crate::{Counter, Family, Gauge, Registry};
 /// - `GET`: the exposition in the format [`negotiate`](crate::encoding::negotiate) picks from `Accept`, with the
 ///   matching `Content-Type` and names escaped as the `Accept` header's `escaping=`
 ///   asks, gzipped when `Accept-Encoding` allows it; with `name[]` query parameters,
-///   only the families named (see [`Registry::encode_named`]): any number of them,
+///   only the families named (see [`EncodeOptions::names`](crate::EncodeOptions::names)): any number of them,
 ///   percent-decoded with `+` as a space (as Go's `promhttp` reads them); a value that
 ///   is not UTF-8 once decoded names no family, so a query naming only unknown or
 ///   undecodable names gets an empty exposition, never the whole registry;

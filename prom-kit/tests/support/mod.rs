@@ -12,14 +12,16 @@
 use prom_kit::{
     Buckets, Collector, CollectorOutput, CompactFamily, Counter, CounterFn, DenseFamily,
     Descriptor, Family, Gauge, GaugeFn, Histogram, Info, MetricType, Registry, StateSet, Summary,
-    label_enum,
 };
 
 pub use prom_kit_test_support::*;
 
-label_enum! {
-    /// Request methods, for the dense family.
-    pub enum Method { Get => "GET", Post => "POST" }
+/// Request methods, for the dense family.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, prom_kit_derive::LabelValue)]
+#[label(rename_all = "UPPERCASE")]
+pub enum Method {
+    Get,
+    Post,
 }
 
 /// A sample name, its label pairs, and its value.

@@ -44,7 +44,7 @@ type ExemplarHook<R> = Arc<dyn Fn(&R) -> Option<Vec<(String, String)>> + Send + 
 /// let tracker = core.start(&request, &info).expect("not excluded");
 /// tracker.finish(200, None);
 ///
-/// let body = registry.encode_openmetrics()?;
+/// let body = String::from_utf8(registry.render(prom_kit::Format::OpenMetrics)?).unwrap();
 /// assert!(body.contains(
 ///     "http_requests_total{method=\"GET\",route=\"/users/{id}\",status=\"200\"} 1 # {trace_id=\"4bf92f35\"} 1"
 /// ));

@@ -90,7 +90,7 @@ fn hooks_label_the_request_and_attach_its_exemplar() {
         panic!("a ready future completes at once");
     };
     drop(recorder);
-    let text = registry.encode_openmetrics().unwrap();
+    let text = String::from_utf8(registry.render(crate::Format::OpenMetrics).unwrap()).unwrap();
     assert!(
         text.contains(
             "http_requests_total{method=\"GET\",route=\"/r\",status=\"201\",tenant=\"acme\"} 1 # {trace_id=\"abc123\"} 1"
@@ -181,7 +181,7 @@ fn a_panicking_hook_costs_only_its_output() {
         };
         drop(recorder);
     }
-    let text = registry.encode_openmetrics().unwrap();
+    let text = String::from_utf8(registry.render(crate::Format::OpenMetrics).unwrap()).unwrap();
     for expected in [
         "http_requests_total{method=\"GET\",route=\"/r\",status=\"200\",tenant=\"\"} 1 # {trace_id=\"abc123\"} 1 ",
         "http_requests_total{method=\"GET\",route=\"/r\",status=\"200\",tenant=\"acme\"} 1\n",

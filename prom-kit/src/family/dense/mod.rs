@@ -14,23 +14,31 @@ use crate::metrics::Metric;
 use table::DenseTable;
 
 /// A family whose label values are a tuple `L` of [`FixedLabel`](crate::labels::FixedLabel)
-/// types (enums written with [`label_enum!`](crate::label_enum), `bool`).
+/// types (enums deriving `LabelValue`, feature `derive`; `bool`).
 ///
 /// Every combination has a slot in one array, created with the family; a lookup computes
 /// the slot's index from the enum discriminants — no hashing, no lock, no reference count
 /// — and returns a reference to the child. A combination is exposed from its first lookup
 /// on (or never, if it is never looked up).
 ///
-/// ```
-/// use prom_kit::{label_enum, Counter, DenseFamily, Registry};
+#[cfg_attr(feature = "derive", doc = "```")]
+#[cfg_attr(not(feature = "derive"), doc = "```ignore")]
+/// use prom_kit::{Counter, DenseFamily, LabelValue, Registry};
 ///
-/// label_enum! {
-///     /// Request methods.
-///     pub enum Method { Get => "GET", Post => "POST" }
-/// }
-/// label_enum! {
-///     /// Response classes.
-///     pub enum Class { Ok => "2xx", ClientError => "4xx", ServerError => "5xx" }
+/// /// Request methods.
+/// #[derive(Clone, Copy, LabelValue)]
+/// #[label(rename_all = "UPPERCASE")]
+/// pub enum Method { Get, Post }
+///
+/// /// Response classes.
+/// #[derive(Clone, Copy, LabelValue)]
+/// pub enum Class {
+///     #[label(rename = "2xx")]
+///     Ok,
+///     #[label(rename = "4xx")]
+///     ClientError,
+///     #[label(rename = "5xx")]
+///     ServerError,
 /// }
 ///
 /// let registry = Registry::new();
@@ -222,13 +230,45 @@ mod tests {
     use super::*;
     use crate::Counter;
 
-    crate::label_enum! {
-        enum Method { Get => "GET", Put => "PUT" }
+    use crate::labels::{FixedLabel, LabelValue};
+
+    /// What `#[derive(LabelValue)]` writes for `enum Method { Get, Put }` with
+    /// `rename_all = "UPPERCASE"` (the derive needs the `prom_kit` crate by name).
+    #[derive(Clone, Copy)]
+    enum Method {
+        Get,
+        Put,
     }
 
-    crate::label_enum! {
-        #[expect(dead_code, reason = "only its duplicate texts are tested")]
-        enum Dup { A => "x", B => "x" }
+    impl LabelValue for Method {
+        fn as_label_value(&self) -> &str {
+            Self::VALUES[self.index()]
+        }
+    }
+
+    impl FixedLabel for Method {
+        const VALUES: &'static [&'static str] = &["GET", "PUT"];
+        fn index(self) -> usize {
+            self as usize
+        }
+    }
+
+    /// A hand-written label type listing one value twice (the derive refuses that at
+    /// compile time).
+    #[derive(Clone, Copy)]
+    struct Dup;
+
+    impl LabelValue for Dup {
+        fn as_label_value(&self) -> &'static str {
+            "x"
+        }
+    }
+
+    impl FixedLabel for Dup {
+        const VALUES: &'static [&'static str] = &["x", "x"];
+        fn index(self) -> usize {
+            0
+        }
     }
 
     #[test]

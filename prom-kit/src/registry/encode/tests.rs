@@ -5,15 +5,14 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Barrier};
 
 use crate::encoding::{EscapingScheme, Format, STREAM_LIMIT};
+use crate::registry::EncodeOptions;
 use crate::{Counter, Family, Histogram, Registry};
 
 /// The exposition of `registry` in `format`, and the pieces a streamed encoding of it
 /// drained.
 fn plain_and_pieces(registry: &Registry, format: Format) -> (Vec<u8>, Vec<Vec<u8>>) {
     let mut plain = Vec::new();
-    registry
-        .encode_escaped(format, EscapingScheme::Underscores, &mut plain)
-        .unwrap();
+    registry.encode(format, &mut plain).unwrap();
     let mut pieces = Vec::new();
     let mut out = Vec::new();
     registry
@@ -210,4 +209,76 @@ fn a_family_changing_while_it_is_streamed_gives_whole_lines() {
     for writer in writers {
         writer.join().unwrap();
     }
+}
+
+/// A UTF-8 registry of a gauge named outside the legacy set and a counter.
+fn utf8_registry() -> Registry {
+    let registry = Registry::with_name_validation(crate::NameValidation::Utf8);
+    registry
+        .register("pool.size", "Size.", crate::Gauge::new())
+        .unwrap();
+    registry.register("jobs", "Jobs.", Counter::new()).unwrap();
+    registry
+}
+
+fn text(registry: &Registry, options: EncodeOptions<'_>) -> String {
+    String::from_utf8(registry.render(options).unwrap()).unwrap()
+}
+
+#[test]
+fn a_format_alone_is_the_default_options() {
+    let registry = utf8_registry();
+    let plain = String::from_utf8(registry.render(Format::Text).unwrap()).unwrap();
+    assert_eq!(plain, text(&registry, EncodeOptions::new(Format::Text)));
+    assert_eq!(
+        plain,
+        text(
+            &registry,
+            EncodeOptions::new(Format::Text).escaping(EscapingScheme::Underscores)
+        )
+    );
+    assert_eq!(
+        plain,
+        "# HELP jobs_total Jobs.\n# TYPE jobs_total counter\njobs_total 0\n\
+         # HELP pool_size Size.\n# TYPE pool_size gauge\npool_size 0\n"
+    );
+    assert_eq!(registry.encode_text().unwrap(), plain);
+}
+
+#[test]
+fn names_select_as_the_chosen_escaping_writes_them() {
+    let registry = utf8_registry();
+    let underscores = EncodeOptions::new(Format::Text).names(&["pool_size"]);
+    assert_eq!(
+        text(&registry, underscores),
+        "# HELP pool_size Size.\n# TYPE pool_size gauge\npool_size 0\n"
+    );
+    // Quoted as registered, the family is not called `pool_size`.
+    let quoted = underscores.escaping(EscapingScheme::AllowUtf8);
+    assert_eq!(text(&registry, quoted), "");
+    assert_eq!(
+        text(&registry, quoted.names(&["pool.size"])),
+        "# HELP \"pool.size\" Size.\n# TYPE \"pool.size\" gauge\n{\"pool.size\"} 0\n"
+    );
+}
+
+#[test]
+fn an_empty_name_list_selects_nothing() {
+    let registry = utf8_registry();
+    let none = EncodeOptions::new(Format::OpenMetrics).names(&[]);
+    assert_eq!(text(&registry, none), "# EOF\n");
+}
+
+#[test]
+fn encode_appends_and_render_starts_afresh() {
+    let registry = Registry::new();
+    registry.register("jobs", "Jobs.", Counter::new()).unwrap();
+    let mut out = b"kept\n".to_vec();
+    registry.encode(Format::Text, &mut out).unwrap();
+    let rendered = registry.render(Format::Text).unwrap();
+    assert_eq!(out, [b"kept\n".as_slice(), &rendered].concat());
+    assert_eq!(
+        EncodeOptions::from(Format::OpenMetrics).format(),
+        Format::OpenMetrics
+    );
 }

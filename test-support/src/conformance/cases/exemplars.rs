@@ -20,7 +20,7 @@ fn record<A: Adapter>(runtime: Runtime, traces: &[Option<&str>]) -> (String, Str
         total(samples, "http_requests_total") >= traces.len() as f64
     });
     (
-        registry.encode_openmetrics().unwrap(),
+        String::from_utf8(registry.render(prom_kit::Format::OpenMetrics).unwrap()).unwrap(),
         registry.encode_text().unwrap(),
     )
 }

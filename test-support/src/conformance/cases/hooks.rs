@@ -33,7 +33,7 @@ pub fn panicking_hooks_cost_only_their_output<A: Adapter>(runtime: Runtime) {
     poll(&registry, RECORD_LIMIT, |samples| {
         total(samples, "http_requests_total") >= 3.0
     });
-    let om = registry.encode_openmetrics().unwrap();
+    let om = String::from_utf8(registry.render(prom_kit::Format::OpenMetrics).unwrap()).unwrap();
     for expected in [
         "http_requests_total{method=\"GET\",route=\"/users/{id}\",status=\"200\",tenant=\"\"} 1 # {trace_id=\"abc123\"} 1 ",
         "http_requests_total{method=\"GET\",route=\"/users/{id}\",status=\"200\",tenant=\"acme\"} 2 # {trace_id=\"def456\"} 1 ",
