@@ -1,5 +1,6 @@
-//! What one scrape shares across its families ([`Exposition`]), the protobuf family
-//! being assembled ([`ProtoSlot`]), and the closing of an exposition.
+//! What one scrape shares across its families ([`Exposition`]), a family a format
+//! assembles before writing it out whole ([`PendingFamily`]), and the closing of an
+//! exposition.
 
 use super::{EscapingScheme, Format};
 use crate::name::NameValidation;
@@ -17,25 +18,24 @@ pub(crate) struct Exposition {
     pub(crate) created: bool,
 }
 
-/// Holds a family being assembled in the protobuf format (nothing without the feature).
-#[cfg(feature = "protobuf")]
-pub(crate) type ProtoSlot = Option<super::protobuf::ProtoFamily>;
-/// Holds a family being assembled in the protobuf format (nothing without the feature).
-#[cfg(not(feature = "protobuf"))]
+/// A family that its format assembles whole before writing it out (a protobuf
+/// `MetricFamily` message; the text formats write as they go and leave it empty). The
+/// registry keeps one per family being written and [`flush`](Self::flush)es it when the
+/// family is complete, knowing nothing of the format.
 #[derive(Debug, Default)]
-pub(crate) struct ProtoSlot(());
-
-/// Writes out the protobuf family assembled in `slot`, if any.
-pub(crate) fn flush(slot: &mut ProtoSlot, out: &mut Vec<u8>) {
+pub(crate) struct PendingFamily {
     #[cfg(feature = "protobuf")]
-    if let Some(family) = slot.take() {
-        family.write(out);
-    }
-    #[cfg(not(feature = "protobuf"))]
-    let _ = (slot, out);
+    pub(super) proto: Option<super::protobuf::ProtoFamily>,
 }
 
-/// Appends the OpenMetrics terminator.
-pub(crate) fn write_eof(out: &mut Vec<u8>) {
-    out.extend_from_slice(b"# EOF\n");
+impl PendingFamily {
+    /// Writes out the family assembled here, if any, and empties it.
+    pub(crate) fn flush(&mut self, out: &mut Vec<u8>) {
+        #[cfg(feature = "protobuf")]
+        if let Some(family) = self.proto.take() {
+            family.write(out);
+        }
+        #[cfg(not(feature = "protobuf"))]
+        let _ = out;
+    }
 }

@@ -11,14 +11,18 @@
 //! [OpenMetrics 1.0](https://github.com/OpenObservability/OpenMetrics/blob/main/specification/OpenMetrics.md).
 
 mod exposition;
+mod format_writer;
 mod le;
-mod lines;
 mod negotiate;
 mod number;
+mod openmetrics;
 #[cfg(feature = "protobuf")]
 #[cfg_attr(docsrs, doc(cfg(feature = "protobuf")))]
 pub mod protobuf;
+mod shown;
 mod stream;
+mod text;
+mod text_lines;
 mod validate;
 mod writer;
 
@@ -26,7 +30,8 @@ pub use crate::name::EscapingScheme;
 pub use negotiate::{Negotiated, negotiate};
 pub use writer::FamilyWriter;
 
-pub(crate) use exposition::{Exposition, ProtoSlot, flush, write_eof};
+pub(crate) use exposition::{Exposition, PendingFamily};
+pub(crate) use openmetrics::write_eof;
 #[cfg(test)]
 pub(crate) use stream::STREAM_LIMIT;
 pub(crate) use stream::{Drain, STREAM_CHUNK, drain_past};

@@ -3,7 +3,7 @@
 //! error before anything of it is written.
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::metrics::{MAX_STATES, MetricType};
+use crate::snapshot::kind::{MAX_STATES, MetricType};
 use crate::snapshot::{HistogramSnapshot, Snapshot};
 
 /// Rejects snapshots that do not belong in a family of `kind`, or hold values that the

@@ -1,13 +1,13 @@
 //! [`FamilyWriter`]: the API collectors and the registry write one family through; it
 //! checks what it is given (arity, types, an info metric's pairs) and hands the lines to
-//! [`Lines`].
+//! [`FormatWriter`].
 
 use std::borrow::Cow;
 use std::collections::HashSet;
 
 use super::Format;
-use super::exposition::{Exposition, ProtoSlot};
-use super::lines::Lines;
+use super::exposition::{Exposition, PendingFamily};
+use super::format_writer::FormatWriter;
 use super::stream::{Drain, STREAM_CHUNK};
 use super::validate::check_snapshot;
 use crate::descriptor::Descriptor;
@@ -25,7 +25,7 @@ use crate::snapshot::{CounterSnapshot, Number, Scratch, Snapshot};
 /// are refused with an error and nothing is written for them.
 #[derive(Debug)]
 pub struct FamilyWriter<'a> {
-    lines: Lines<'a>,
+    lines: FormatWriter<'a>,
     /// What snapshots borrow from, kept apart from `lines` so that a snapshot and the
     /// writing of its lines can borrow the writer at once.
     scratch: Scratch,
@@ -48,7 +48,7 @@ struct Repeats<'a> {
 }
 
 /// Writes series of a [`FamilyWriter`] whose snapshots borrow its scratch storage.
-pub(crate) struct SeriesSink<'w, 'a>(&'w mut Lines<'a>);
+pub(crate) struct SeriesSink<'w, 'a>(&'w mut FormatWriter<'a>);
 
 impl SeriesSink<'_, '_> {
     /// Writes the lines of one series. `labels` is its rendered label text.
@@ -62,14 +62,14 @@ impl<'a> FamilyWriter<'a> {
     /// prefix) and writes its metadata lines.
     pub(crate) fn new(
         out: &'a mut Vec<u8>,
-        slot: &'a mut ProtoSlot,
+        pending: &'a mut PendingFamily,
         exposition: Exposition,
         name: Cow<'a, str>,
         descriptor: &'a Descriptor,
         const_labels: &'a str,
     ) -> Self {
         let format = exposition.format;
-        let lines = Lines::new(out, slot, exposition, name, descriptor, const_labels);
+        let lines = FormatWriter::new(out, pending, exposition, name, descriptor, const_labels);
         Self {
             lines,
             scratch: Scratch {
@@ -131,7 +131,7 @@ impl<'a> FamilyWriter<'a> {
         if let Some(kind) = self.refused {
             return Err(Error::new(
                 kind,
-                format!("the family {:?} was refused", self.lines.name),
+                format!("the family {:?} was refused", self.lines.shown.name),
             ));
         }
         check_arity(descriptor.label_names(), values)?;
@@ -149,7 +149,7 @@ impl<'a> FamilyWriter<'a> {
             _ => None,
         };
         if repeats.seen.contains(info.as_deref().unwrap_or(&labels)) {
-            let name = &self.lines.name;
+            let name = &self.lines.shown.name;
             let repeated = || {
                 Error::new(
                     ErrorKind::InvalidValue,
@@ -190,7 +190,7 @@ impl<'a> FamilyWriter<'a> {
         for name in &names {
             lines.validation.check_label_name(name)?;
         }
-        let const_names: Vec<Cow<'_, str>> = rendered_names(lines.raw_const_labels).collect();
+        let const_names: Vec<Cow<'_, str>> = rendered_names(lines.shown.raw_const_labels).collect();
         let family = lines.descriptor.label_names();
         let taken = |name: &str| {
             family.iter().any(|n| &**n == name) || const_names.iter().any(|n| n == name)

@@ -178,7 +178,7 @@ pub(crate) fn hash_rendered(state: &impl BuildHasher, text: &str) -> u64 {
 }
 
 /// The position of the first unescaped `"` in `bytes` (its length if there is none).
-fn closing_quote(bytes: &[u8]) -> usize {
+pub(crate) fn closing_quote(bytes: &[u8]) -> usize {
     let mut end = 0;
     while end < bytes.len() && bytes[end] != b'"' {
         end += if bytes[end] == b'\\' { 2 } else { 1 };
@@ -188,7 +188,7 @@ fn closing_quote(bytes: &[u8]) -> usize {
 
 /// The `(name, escaped value)` pairs of well-formed rendered label text
 /// (`a="x","b.c"="y"`), names unquoted and unescaped.
-fn rendered_pairs(text: &str) -> impl Iterator<Item = (Cow<'_, str>, &str)> {
+pub(crate) fn rendered_pairs(text: &str) -> impl Iterator<Item = (Cow<'_, str>, &str)> {
     let mut rest = text;
     std::iter::from_fn(move || {
         rest = rest.strip_prefix(',').unwrap_or(rest);
@@ -324,7 +324,7 @@ pub(crate) fn rendered_names(text: &str) -> impl Iterator<Item = Cow<'_, str>> {
 }
 
 /// Undoes the escapes of a quoted name or value without a caller's buffer.
-fn unescape_owned(escaped: &str) -> Cow<'_, str> {
+pub(crate) fn unescape_owned(escaped: &str) -> Cow<'_, str> {
     if escaped.contains('\\') {
         let mut buffer = String::new();
         unescape(escaped, &mut buffer);
@@ -336,7 +336,7 @@ fn unescape_owned(escaped: &str) -> Cow<'_, str> {
 
 /// Undoes [`escape_label_value`] on one rendered value: the value itself when it has no
 /// escapes, else its unescaped text in `buffer`.
-fn unescape<'a>(escaped: &'a str, buffer: &'a mut String) -> &'a str {
+pub(crate) fn unescape<'a>(escaped: &'a str, buffer: &'a mut String) -> &'a str {
     if !escaped.contains('\\') {
         return escaped;
     }
@@ -361,96 +361,6 @@ pub(crate) fn rendered_values(text: &str) -> Vec<String> {
     let mut buffer = String::new();
     rendered_pairs(text)
         .map(|(_, escaped)| unescape(escaped, &mut buffer).to_owned())
-        .collect()
-}
-
-/// The index of the first `"` or `\\` in `bytes` from `from` on (`bytes.len()` if none),
-/// eight bytes at a time: label values are scanned on every protobuf scrape.
-#[cfg(feature = "protobuf")]
-#[inline]
-fn quote_or_backslash(bytes: &[u8], from: usize) -> usize {
-    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
-    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
-    /// The high bit of each byte of `word` equal to `byte` is set (and possibly of
-    /// bytes above the first match, which the lowest set bit never is).
-    fn matches(word: u64, byte: u8) -> u64 {
-        let x = word ^ (ONES * u64::from(byte));
-        x.wrapping_sub(ONES) & !x & HIGHS
-    }
-    let mut at = from;
-    while let Some(chunk) = bytes.get(at..at + 8) {
-        let word = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
-        let found = matches(word, b'"') | matches(word, b'\\');
-        if found != 0 {
-            return at + (found.trailing_zeros() / 8) as usize;
-        }
-        at += 8;
-    }
-    while at < bytes.len() && bytes[at] != b'"' && bytes[at] != b'\\' {
-        at += 1;
-    }
-    at.min(bytes.len())
-}
-
-/// Calls `f` with each `(name, raw value)` pair of rendered label text (`a="x",b="y"`),
-/// for encoders that need raw values (protobuf): values without escapes are passed as
-/// they are, others unescaped into `buffer` (so nothing is allocated once it has grown).
-///
-/// One pass over the bytes per pair (the end of the value and whether it has escapes
-/// found together), as this runs for every series of every protobuf scrape; text that
-/// is not well-formed ends the pairs early rather than panicking.
-#[cfg(feature = "protobuf")]
-pub(crate) fn for_each_raw_pair(text: &str, buffer: &mut String, mut f: impl FnMut(&str, &str)) {
-    let bytes = text.as_bytes();
-    let mut at = 0;
-    while at < bytes.len() {
-        if bytes[at] == b',' {
-            at += 1;
-        }
-        let (name, after_name) = if bytes.get(at) == Some(&b'"') {
-            let Some(quoted) = text.get(at + 1..) else {
-                return;
-            };
-            let end = closing_quote(quoted.as_bytes());
-            let Some(name) = quoted.get(..end) else {
-                return;
-            };
-            (unescape_owned(name), at + 1 + end + 1)
-        } else {
-            let start = at;
-            while at < bytes.len() && bytes[at] != b'=' {
-                at += 1;
-            }
-            let Some(name) = text.get(start..at) else {
-                return;
-            };
-            (Cow::Borrowed(name), at)
-        };
-        if bytes.get(after_name..after_name + 2) != Some(b"=\"".as_slice()) {
-            return;
-        }
-        let start = after_name + 2;
-        let mut end = quote_or_backslash(bytes, start);
-        let mut escaped = false;
-        while bytes.get(end) == Some(&b'\\') {
-            escaped = true;
-            end = quote_or_backslash(bytes, end + 2);
-        }
-        let Some(raw) = text.get(start..end.min(bytes.len())) else {
-            return;
-        };
-        f(&name, if escaped { unescape(raw, buffer) } else { raw });
-        at = end + 1;
-    }
-}
-
-/// Splits rendered label text (`a="x",b="y"`) back into `(name, raw value)` pairs, for
-/// encoders that need raw values (protobuf).
-#[cfg(all(feature = "protobuf", test))]
-pub(crate) fn parse_rendered(text: &str) -> Vec<(String, String)> {
-    let mut buffer = String::new();
-    rendered_pairs(text)
-        .map(|(name, escaped)| (name.into_owned(), unescape(escaped, &mut buffer).to_owned()))
         .collect()
 }
 
@@ -542,56 +452,6 @@ mod tests {
             ("=\"x\"", ErrorKind::InvalidLabelName),
         ] {
             assert_eq!(check_rendered(bad).unwrap_err().kind(), kind, "{bad}");
-        }
-    }
-
-    #[cfg(feature = "protobuf")]
-    #[test]
-    fn parses_back() {
-        let n = names(&["a", "b", "c"]);
-        let values = ["x\"y,z=\"", "1\\2\n3", ""];
-        let text = render_series(&n, &values);
-        let expected: Vec<(String, String)> = n
-            .iter()
-            .zip(values)
-            .map(|(n, v)| (n.to_string(), v.to_owned()))
-            .collect();
-        assert_eq!(parse_rendered(&text), expected);
-        assert!(parse_rendered("").is_empty());
-    }
-
-    /// Every pair `for_each_raw_pair` gives, as a list.
-    #[cfg(feature = "protobuf")]
-    fn raw_pairs(text: &str) -> Vec<(String, String)> {
-        let mut out = Vec::new();
-        let mut buffer = String::new();
-        for_each_raw_pair(text, &mut buffer, |n, v| {
-            out.push((n.to_owned(), v.to_owned()));
-        });
-        out
-    }
-
-    #[cfg(feature = "protobuf")]
-    proptest::proptest! {
-        /// The one-pass reader gives the pairs back exactly, quoted (UTF-8) names
-        /// included, whatever the values hold.
-        #[test]
-        fn one_pass_reader_gives_the_values_back(
-            values in proptest::collection::vec("(?s).{0,12}", 1..4),
-            quoted in proptest::bool::ANY,
-        ) {
-            let names: Vec<&str> = if quoted { vec!["a.b", "ü", "c"] } else { vec!["a", "b_c", "d"] };
-            let pairs: Vec<(&str, &str)> = names.iter().copied().zip(values.iter().map(String::as_str)).collect();
-            let mut text = String::new();
-            render_pairs(&mut text, pairs.iter().copied());
-            let expected: Vec<(String, String)> = pairs.iter().map(|(n, v)| ((*n).to_owned(), (*v).to_owned())).collect();
-            proptest::prop_assert_eq!(raw_pairs(&text), expected);
-        }
-
-        /// Text that is not well-formed never panics the reader.
-        #[test]
-        fn malformed_text_never_panics(text in "(?s).{0,40}") {
-            let _ = raw_pairs(&text);
         }
     }
 }

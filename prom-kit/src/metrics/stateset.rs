@@ -3,12 +3,9 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use super::{Metric, MetricType};
+use super::{MAX_STATES, Metric, MetricType};
 use crate::error::{Error, ErrorKind, Result};
 use crate::snapshot::{Scratch, Snapshot, StateSetSnapshot};
-
-/// The most states one [`StateSet`] can hold (one bit each in an atomic word).
-pub const MAX_STATES: usize = 64;
 
 /// A state set: a fixed list of named states, each on or off, exposed as one series per
 /// state labelled with the family's own name (`mode{mode="idle"} 1`).

@@ -11,7 +11,7 @@ use parking_lot::Mutex;
 use super::{Collector, CollectorOutput};
 use crate::clock::Clock;
 use crate::descriptor::Descriptor;
-use crate::encoding::{Exposition, ProtoSlot, flush};
+use crate::encoding::{Exposition, PendingFamily};
 use crate::error::Result;
 
 /// Adds [`cache_for`](Self::cache_for) to every [`Collector`].
@@ -129,11 +129,11 @@ impl<C: Collector> Collector for Cached<C> {
             prefix: out.prefix,
             const_labels: out.const_labels,
             families: Vec::new(),
-            pending: ProtoSlot::default(),
+            pending: PendingFamily::default(),
             refusal: None,
         };
         let result = self.inner.collect(&mut private);
-        flush(&mut private.pending, private.out);
+        private.pending.flush(private.out);
         let (families, refusal) = (private.families, private.refusal);
         if let Some(refusal) = refusal {
             return Err(refusal);
@@ -155,7 +155,7 @@ impl<C: Collector> Collector for Cached<C> {
 
 /// Writes a kept collection into a scrape's output.
 fn replay(kept: &Kept, out: &mut CollectorOutput<'_>) {
-    flush(&mut out.pending, out.out);
+    out.pending.flush(out.out);
     let base = out.out.len();
     out.out.extend_from_slice(&kept.bytes);
     out.families.extend(

@@ -3,7 +3,7 @@
 use std::borrow::Cow;
 
 use crate::descriptor::Descriptor;
-use crate::encoding::{Exposition, FamilyWriter, ProtoSlot, flush};
+use crate::encoding::{Exposition, FamilyWriter, PendingFamily};
 use crate::error::{Error, Result};
 use crate::labels::render::rendered_names;
 
@@ -62,7 +62,7 @@ pub struct CollectorOutput<'a> {
     /// Each family written: its full name, type, and where its text starts in `out`.
     pub(crate) families: Vec<(String, Descriptor, usize)>,
     /// The family being assembled, for formats written out per family (protobuf).
-    pub(crate) pending: ProtoSlot,
+    pub(crate) pending: PendingFamily,
     /// Why a family of this collector could not be exposed, if one could not.
     pub(crate) refusal: Option<Error>,
 }
@@ -80,7 +80,7 @@ impl CollectorOutput<'_> {
     /// [`FamilyWriter::series`]).
     pub fn family<'w>(&'w mut self, descriptor: &'w Descriptor) -> FamilyWriter<'w> {
         // The previous family is complete once the next one starts.
-        flush(&mut self.pending, self.out);
+        self.pending.flush(self.out);
         let checked = descriptor
             .prefixed(self.prefix)
             .and_then(|full| full.check_names(self.exposition.validation).map(|()| full))

@@ -10,8 +10,8 @@ use super::target_info::TARGET_FAMILY;
 use super::{CollectorEntry, CollectorOutput, ExposedName, Registry};
 use crate::descriptor::Descriptor;
 use crate::encoding::{
-    Drain, EscapingScheme, Exposition, FamilyWriter, Format, ProtoSlot, STREAM_CHUNK, drain_past,
-    flush, write_eof,
+    Drain, EscapingScheme, Exposition, FamilyWriter, Format, PendingFamily, STREAM_CHUNK,
+    drain_past, write_eof,
 };
 use crate::error::{Error, ErrorKind, Result};
 
@@ -360,10 +360,10 @@ impl Registry {
                 drain_past(drain.as_mut(), out, STREAM_CHUNK);
             }
             let start = out.len();
-            let mut slot = ProtoSlot::default();
+            let mut pending = PendingFamily::default();
             let mut writer = FamilyWriter::new(
                 out,
-                &mut slot,
+                &mut pending,
                 exposition,
                 Cow::Borrowed(name),
                 &entry.descriptor,
@@ -379,7 +379,7 @@ impl Registry {
             let result = match catch_unwind(AssertUnwindSafe(|| entry.collect.collect(&mut writer)))
             {
                 Ok(result) => {
-                    flush(&mut slot, out);
+                    pending.flush(out);
                     result
                 }
                 Err(panic) if streamed => resume_unwind(panic),
@@ -461,7 +461,7 @@ impl Registry {
                 prefix: &entry.prefix,
                 const_labels: &entry.const_labels,
                 families: Vec::new(),
-                pending: ProtoSlot::default(),
+                pending: PendingFamily::default(),
                 refusal: None,
             };
             // A panicking collector fails alone, as a returned error would; the family
@@ -469,7 +469,7 @@ impl Registry {
             let result =
                 match catch_unwind(AssertUnwindSafe(|| entry.collector.collect(&mut output))) {
                     Ok(result) => {
-                        flush(&mut output.pending, output.out);
+                        output.pending.flush(output.out);
                         result
                     }
                     Err(panic) => Err(Error::panicked("collector", &*panic)),

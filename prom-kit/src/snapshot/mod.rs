@@ -6,6 +6,7 @@
 use std::sync::Arc;
 
 mod exemplar;
+pub(crate) mod kind;
 
 pub use exemplar::{Exemplar, MAX_EXEMPLAR_LABEL_CHARS};
 

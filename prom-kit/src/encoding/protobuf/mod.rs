@@ -12,14 +12,15 @@
 //! with.
 
 pub(crate) mod proto;
+mod raw_pairs;
 #[cfg(test)]
 mod reference;
 mod wire;
 
 use crate::descriptor::Descriptor;
-use crate::labels::render::for_each_raw_pair;
-use crate::metrics::MetricType;
+use crate::snapshot::kind::MetricType;
 use crate::snapshot::{Exemplar, HistogramSnapshot, NativeSnapshot, Number, Snapshot};
+use raw_pairs::for_each_raw_pair;
 
 /// `MetricFamily` fields.
 mod family_field {

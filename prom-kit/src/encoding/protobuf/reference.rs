@@ -7,7 +7,7 @@ use prost::Message;
 
 use super::proto;
 use crate::descriptor::Descriptor;
-use crate::labels::render::parse_rendered;
+use super::raw_pairs::parse_rendered;
 use crate::snapshot::{Number, Snapshot};
 
 /// One family being assembled.
