@@ -10,6 +10,28 @@
 //! wire format (the `wire` module): no message structs, no strings per series. The
 //! messages are those of `proto.rs` (`metrics.proto`), which the tests decode the output
 //! with.
+//!
+//! A gauge, byte for byte (the other types are checked against a reference encoder built
+//! on the `prost` message types, against Prometheus and the Pushgateway):
+//!
+//! ```
+//! use prom_kit::{Format, Gauge, Registry};
+//!
+//! let registry = Registry::new();
+//! let depth = Gauge::new();
+//! depth.set(-2.5);
+//! registry.register("queue_depth", "Jobs waiting.", depth)?;
+//! let mut expected = vec![43]; // the message's length, a varint
+//! expected.extend([10, 11]); // name (field 1), 11 bytes
+//! expected.extend(b"queue_depth");
+//! expected.extend([18, 13]); // help (field 2), 13 bytes
+//! expected.extend(b"Jobs waiting.");
+//! expected.extend([24, 1]); // type (field 3): GAUGE
+//! expected.extend([34, 11, 18, 9, 9]); // metric (4) { gauge (2) { value (1), a double } }
+//! expected.extend((-2.5f64).to_le_bytes());
+//! assert_eq!(registry.render(Format::Protobuf)?, expected);
+//! # Ok::<(), prom_kit::Error>(())
+//! ```
 
 pub(crate) mod proto;
 mod raw_pairs;
