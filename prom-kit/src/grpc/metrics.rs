@@ -43,10 +43,19 @@ use crate::{Counter, Family, Histogram, Registry};
 /// call.received(1);
 /// call.sent(1);
 /// call.finish(GrpcCode::NotFound);
-/// let text = registry.encode_text()?;
-/// assert!(text.contains(
-///     "grpc_server_handled_total{grpc_type=\"unary\",grpc_service=\"demo.Greeter\",grpc_method=\"SayHello\",grpc_code=\"NotFound\"} 1\n"
-/// ));
+/// assert_eq!(registry.encode_text()?, r#"# HELP grpc_server_handled_total Total number of RPCs completed on the server, regardless of success or failure.
+/// ## TYPE grpc_server_handled_total counter
+/// grpc_server_handled_total{grpc_type="unary",grpc_service="demo.Greeter",grpc_method="SayHello",grpc_code="NotFound"} 1
+/// ## HELP grpc_server_msg_received_total Total number of RPC stream messages received on the server.
+/// ## TYPE grpc_server_msg_received_total counter
+/// grpc_server_msg_received_total{grpc_type="unary",grpc_service="demo.Greeter",grpc_method="SayHello"} 1
+/// ## HELP grpc_server_msg_sent_total Total number of gRPC stream messages sent by the server.
+/// ## TYPE grpc_server_msg_sent_total counter
+/// grpc_server_msg_sent_total{grpc_type="unary",grpc_service="demo.Greeter",grpc_method="SayHello"} 1
+/// ## HELP grpc_server_started_total Total number of RPCs started on the server.
+/// ## TYPE grpc_server_started_total counter
+/// grpc_server_started_total{grpc_type="unary",grpc_service="demo.Greeter",grpc_method="SayHello"} 1
+/// "#);
 /// # Ok::<(), prom_kit::Error>(())
 /// ```
 #[derive(Clone)]
@@ -112,7 +121,9 @@ impl GrpcMetrics {
     /// let labels = metrics.exemplar_from(|| Some(vec![("trace_id".to_owned(), trace.to_owned())]));
     /// assert_eq!(labels.unwrap()[0].1, "4bf92f35");
     /// assert_eq!(metrics.exemplar_from(|| panic!("a bug in the hook")), None);
-    /// assert!(registry.encode_text()?.contains("prom_kit_hook_errors_total{hook=\"exemplar\"} 1\n"));
+    /// let text = registry.encode_text()?;
+    /// let panics: Vec<&str> = text.lines().filter(|l| l.starts_with("prom_kit_hook_errors_total")).collect();
+    /// assert_eq!(panics, ["prom_kit_hook_errors_total{hook=\"exemplar\"} 1"]);
     /// # Ok::<(), prom_kit::Error>(())
     /// ```
     pub fn exemplar_from(

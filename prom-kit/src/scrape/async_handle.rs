@@ -51,7 +51,8 @@ impl MetricsHandler {
     /// let response = handler.handle_async(request).await;
     /// assert_eq!(response.status, 200);
     /// let text = String::from_utf8(response.body).unwrap();
-    /// assert!(text.contains("prom_kit_scrape_errors_total{cause=\"collector_timeout\"} 1\n"));
+    /// let errors: Vec<&str> = text.lines().filter(|l| l.starts_with("prom_kit_scrape_errors_total{")).collect();
+    /// assert_eq!(errors, ["prom_kit_scrape_errors_total{cause=\"collector_timeout\"} 1"]);
     /// # Ok::<(), prom_kit::Error>(())
     /// # }).unwrap();
     /// ```

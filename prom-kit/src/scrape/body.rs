@@ -35,13 +35,16 @@ const CHUNK: usize = 64 << 10;
 /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
 /// let registry = Registry::new();
 /// registry.register("jobs", "Jobs.", Counter::new())?;
-/// let handler = MetricsHandler::builder().max_concurrent_scrapes(1).build(&registry)?;
+/// let handler = MetricsHandler::builder()
+///     .max_concurrent_scrapes(1)
+///     .own_metrics(false)
+///     .build(&registry)?;
 /// let get = ScrapeRequest { method: "GET", ..Default::default() };
 /// let body: ScrapeBody = handler.handle(&get).into_body();
 /// // Its slot is taken until the body has been sent.
 /// assert_eq!(handler.handle(&get).status, 503);
 /// let sent = body.collect().await.unwrap().to_bytes();
-/// assert!(std::str::from_utf8(&sent).unwrap().contains("jobs_total 0\n"));
+/// assert_eq!(&sent[..], b"# HELP jobs_total Jobs.\n# TYPE jobs_total counter\njobs_total 0\n");
 /// assert_eq!(handler.handle(&get).status, 200);
 /// # Ok::<(), prom_kit::Error>(())
 /// # }).unwrap();

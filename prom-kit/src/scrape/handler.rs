@@ -52,7 +52,18 @@ use crate::{Counter, Family, Gauge, Registry};
 /// let response = handler.handle(&ScrapeRequest { method: "GET", ..Default::default() });
 /// assert_eq!(response.status, 200);
 /// assert_eq!(response.headers[0], ("content-type", prom_kit::encoding::TEXT_CONTENT_TYPE));
-/// assert!(String::from_utf8(response.body).unwrap().contains("jobs_total 0\n"));
+/// assert_eq!(String::from_utf8(response.body).unwrap(), "\
+/// ## HELP jobs_total Jobs.
+/// ## TYPE jobs_total counter
+/// jobs_total 0
+/// ## HELP prom_kit_scrape_errors_total Scrapes that hit an error, by cause (encoding, gzip, collector_timeout, collector_error, collector_skipped, series_overflow: a family at its max_series).
+/// ## TYPE prom_kit_scrape_errors_total counter
+/// ## HELP prom_kit_scrapes_total Scrapes served by the metrics handler, by HTTP status code.
+/// ## TYPE prom_kit_scrapes_total counter
+/// ## HELP prom_kit_scrapes_in_flight Scrapes being served right now.
+/// ## TYPE prom_kit_scrapes_in_flight gauge
+/// prom_kit_scrapes_in_flight 1
+/// ");
 /// assert_eq!(handler.handle(&ScrapeRequest { method: "POST", ..Default::default() }).status, 405);
 /// # Ok::<(), prom_kit::Error>(())
 /// ```

@@ -45,9 +45,12 @@ type ExemplarHook<R> = Arc<dyn Fn(&R) -> Option<Vec<(String, String)>> + Send + 
 /// tracker.finish(200, None);
 ///
 /// let body = String::from_utf8(registry.render(prom_kit::Format::OpenMetrics)?).unwrap();
-/// assert!(body.contains(
-///     "http_requests_total{method=\"GET\",route=\"/users/{id}\",status=\"200\"} 1 # {trace_id=\"4bf92f35\"} 1"
-/// ));
+/// // The exemplar's timestamp is the time of the request: the line up to it is fixed.
+/// let counted: Vec<&str> = body.lines().filter(|l| l.starts_with("http_requests_total{")).collect();
+/// assert_eq!(counted.len(), 1);
+/// let (fixed, timestamp) = counted[0].rsplit_once(' ').unwrap();
+/// assert_eq!(fixed, r#"http_requests_total{method="GET",route="/users/{id}",status="200"} 1 # {trace_id="4bf92f35"} 1"#);
+/// assert!(timestamp.parse::<f64>().unwrap() > 1.7e9);
 /// # Ok::<(), prom_kit::Error>(())
 /// ```
 pub struct MiddlewareCore<R: ?Sized> {

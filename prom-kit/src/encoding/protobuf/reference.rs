@@ -6,8 +6,8 @@
 use prost::Message;
 
 use super::proto;
-use crate::descriptor::Descriptor;
 use super::raw_pairs::parse_rendered;
+use crate::descriptor::Descriptor;
 use crate::snapshot::{Number, Snapshot};
 
 /// One family being assembled.
