@@ -194,7 +194,7 @@ pub mod clock;
 pub mod collectors;
 mod descriptor;
 pub mod encoding;
-pub mod error;
+mod error;
 pub mod family;
 #[cfg(feature = "grpc")]
 #[cfg_attr(docsrs, doc(cfg(feature = "grpc")))]
@@ -242,15 +242,15 @@ pub use family::{CompactFamily, DenseFamily, Family, TypedFamily};
 pub use labels::{LabelSet, LabelValue};
 #[doc(inline)]
 pub use metrics::{
-    Buckets, Counter, CounterFn, Gauge, GaugeFn, Histogram, HistogramConfig, HistogramTimer, Info,
-    MetricType, StateSet, StripedCounter, Summary,
+    Buckets, Counter, CounterFn, Gauge, GaugeFn, Histogram, HistogramConfig, Info, MetricType,
+    StateSet, StripedCounter, Summary,
 };
 #[doc(inline)]
 pub use name::NameValidation;
 #[doc(inline)]
-pub use registry::{
-    Collector, CollectorId, CollectorOutput, EncodeOptions, Registry, default_registry,
-};
+pub use registry::encode::EncodeOptions;
+#[doc(inline)]
+pub use registry::{Collector, CollectorOutput, Registry, default_registry};
 
 /// `#[derive(LabelSet)]`: a struct of label values as a typed label set
 /// ([`labels::LabelSet`]), one label per field, for a [`TypedFamily`].

@@ -75,7 +75,8 @@ use grouping::GroupingKey;
 use crate::encoding::{EscapingScheme, Format};
 use crate::error::{Error, ErrorKind, Result};
 use crate::name::NameValidation;
-use crate::registry::{AsyncCollection, EncodeOptions, Registry};
+use crate::EncodeOptions;
+use crate::registry::{AsyncCollection, Registry};
 
 /// Pushes a registry's metrics to a Pushgateway under one grouping key. Cheap to clone.
 #[derive(Clone, Debug)]

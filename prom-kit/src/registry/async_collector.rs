@@ -154,7 +154,7 @@ pub struct AsyncFailure {
 }
 
 /// What one run of a registry's async collectors gathered, for
-/// [`EncodeOptions::collected`](super::EncodeOptions::collected): the values of those that finished in time, and the
+/// [`EncodeOptions::collected`](crate::EncodeOptions::collected): the values of those that finished in time, and the
 /// failures of the others.
 #[derive(Default)]
 pub struct AsyncCollection {

@@ -19,7 +19,7 @@ mod all_or_nothing;
 mod async_collector;
 mod cached;
 mod collector;
-mod encode;
+pub(crate) mod encode;
 mod get_or_register;
 mod metric_field;
 mod register;
@@ -34,7 +34,6 @@ pub use async_collector::{
 pub use cached::{AsyncCollectorExt, CachedAsync};
 pub use cached::{Cached, CollectorExt};
 pub use collector::{Collector, CollectorOutput};
-pub use encode::EncodeOptions;
 #[cfg(feature = "scrape")]
 pub(crate) use encode::NameSet;
 pub use metric_field::{ChildOptions, FieldOptions, MetricField};

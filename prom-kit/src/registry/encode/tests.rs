@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Barrier};
 
 use crate::encoding::{EscapingScheme, Format, STREAM_LIMIT};
-use crate::registry::EncodeOptions;
+use crate::EncodeOptions;
 use crate::{Counter, Family, Histogram, Registry};
 
 /// The exposition of `registry` in `format`, and the pieces a streamed encoding of it
