@@ -30,7 +30,7 @@
 //!
 //! ```no_run
 //! use prom_kit::grpc::{GrpcMethods, GrpcMetrics, GrpcType};
-//! use prom_kit::Registry;
+//! use prom_kit::{Buckets, Registry};
 //! use prom_kit_tonic::GrpcMetricsLayer;
 //!
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
