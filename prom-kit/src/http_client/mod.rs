@@ -51,7 +51,8 @@ use tracker::ClientValues;
 /// metrics.start("POST", &uri, &headers).finish_error(ClientErrorCause::Timeout);
 /// let text = registry.encode_text()?;
 /// // The duration histogram's buckets depend on the time taken; the counts do not.
-/// let counted: Vec<&str> = text.lines().filter(|l| l.starts_with("http_client_requests_total{")).collect();
+/// let mut counted: Vec<&str> = text.lines().filter(|l| l.starts_with("http_client_requests_total{")).collect();
+/// counted.sort_unstable(); // series come in their shards' order
 /// assert_eq!(counted, [
 ///     r#"http_client_requests_total{method="GET",server_address="api.example.com",status="200",error=""} 1"#,
 ///     r#"http_client_requests_total{method="POST",server_address="api.example.com",status="",error="timeout"} 1"#,
