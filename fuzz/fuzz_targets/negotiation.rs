@@ -15,8 +15,8 @@ use std::sync::LazyLock;
 
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
-use prom_kit::encoding::{Format, negotiate};
 use prom_kit::adapter::ScrapeRequest;
+use prom_kit::encoding::{Format, negotiate};
 use prom_kit::scrape::MetricsHandler;
 use prom_kit::{Counter, Registry};
 use prom_kit_fuzz::{read_exposition, read_protobuf, reference_accepts_gzip};

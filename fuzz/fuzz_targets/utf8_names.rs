@@ -100,7 +100,10 @@ fuzz_target!(|input: Input<'_>| {
         for format in [Format::Text, Format::OpenMetrics, Format::Protobuf] {
             let mut out = Vec::new();
             // A refused collector is an error; the rest is still a valid exposition.
-            let _ = registry.encode(prom_kit::EncodeOptions::new(format).escaping(scheme), &mut out);
+            let _ = registry.encode(
+                prom_kit::EncodeOptions::new(format).escaping(scheme),
+                &mut out,
+            );
             if format == Format::Protobuf {
                 // The reader holds protobuf names to the legacy rules too.
                 if scheme != EscapingScheme::AllowUtf8 {

@@ -30,6 +30,10 @@ pub(crate) struct PendingFamily {
 
 impl PendingFamily {
     /// Writes out the family assembled here, if any, and empties it.
+    #[cfg_attr(
+        not(feature = "protobuf"),
+        expect(clippy::unused_self, reason = "only protobuf families are assembled")
+    )]
     pub(crate) fn flush(&mut self, out: &mut Vec<u8>) {
         #[cfg(feature = "protobuf")]
         if let Some(family) = self.proto.take() {

@@ -94,7 +94,7 @@ impl<'a> FormatWriter<'a> {
                 let state_label = shown.unquoted_label_name(&shown.name);
                 pending.proto = Some(super::protobuf::ProtoFamily::new(
                     out,
-                    &shown.shown,
+                    &shown.written,
                     &state_label,
                     descriptor,
                     &shown.const_labels,
@@ -163,16 +163,18 @@ impl<'a> FormatWriter<'a> {
     fn write_series_as_is(&mut self, labels: &str, snapshot: Snapshot<'_>) {
         match self.syntax {
             Syntax::Text => {
-                text::write_series(&mut self.lines, self.out, &self.shown, labels, snapshot)
+                text::write_series(&mut self.lines, self.out, &self.shown, labels, snapshot);
             }
-            Syntax::OpenMetrics { created } => openmetrics::write_series(
-                &mut self.lines,
-                self.out,
-                &self.shown,
-                labels,
-                snapshot,
-                created,
-            ),
+            Syntax::OpenMetrics { created } => {
+                openmetrics::write_series(
+                    &mut self.lines,
+                    self.out,
+                    &self.shown,
+                    labels,
+                    snapshot,
+                    created,
+                );
+            }
             #[cfg(feature = "protobuf")]
             Syntax::Protobuf => {
                 if let Some(proto) = self.pending.proto.as_mut() {

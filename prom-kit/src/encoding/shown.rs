@@ -16,7 +16,7 @@ pub(super) struct Shown<'a> {
     /// The family name as registered.
     pub(super) name: Cow<'a, str>,
     /// The family name as written: escaped for scrapers without UTF-8.
-    pub(super) shown: Cow<'a, str>,
+    pub(super) written: Cow<'a, str>,
     /// Whether the name is written quoted (`{"a.b"} 1`), for scrapers with UTF-8.
     pub(super) quoted: bool,
     /// The scheme names are escaped by, when some may need it (a UTF-8 registry scraped
@@ -44,7 +44,7 @@ impl<'a> Shown<'a> {
         // Only a UTF-8 registry holds names that need escaping.
         let escape_names =
             escaping != EscapingScheme::AllowUtf8 && validation == NameValidation::Utf8;
-        let shown = if escape_names {
+        let written = if escape_names {
             match escaping.escape_metric_name(&name) {
                 Cow::Borrowed(_) => name.clone(),
                 Cow::Owned(escaped) => Cow::Owned(escaped),
@@ -62,7 +62,7 @@ impl<'a> Shown<'a> {
         };
         let mut shown = Shown {
             name,
-            shown,
+            written,
             quoted,
             escaping: escape_names.then_some(escaping),
             const_labels: written_const_labels,

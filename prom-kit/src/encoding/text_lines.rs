@@ -124,7 +124,7 @@ impl TextLines {
         if shown.quoted {
             line.push(b'{');
         }
-        write_sample_name(line, &shown.shown, "_bucket", shown.quoted);
+        write_sample_name(line, &shown.written, "_bucket", shown.quoted);
         line.extend_from_slice(if shown.quoted { b"," } else { b"{" });
         for part in [&*shown.const_labels, labels] {
             if !part.is_empty() {
@@ -186,11 +186,11 @@ impl TextLines {
         } else {
             // `name<suffix>{const` (or `{"name<suffix>",const`) — the same for every
             // sample with this suffix.
-            let mut head = Vec::with_capacity(shown.shown.len() + suffix.len() + 4);
+            let mut head = Vec::with_capacity(shown.written.len() + suffix.len() + 4);
             if shown.quoted {
                 head.push(b'{');
             }
-            write_sample_name(&mut head, &shown.shown, suffix, shown.quoted);
+            write_sample_name(&mut head, &shown.written, suffix, shown.quoted);
             if !shown.quoted {
                 head.push(b'{');
             } else if !shown.const_labels.is_empty() {
@@ -203,7 +203,7 @@ impl TextLines {
         let head = &self.heads[index].1;
         let extra_is_empty = matches!(extra, None | Some(Extra::Rendered("")));
         if shown.const_labels.is_empty() && labels.is_empty() && extra_is_empty && !shown.quoted {
-            out.extend_from_slice(&head[..shown.shown.len() + suffix.len()]);
+            out.extend_from_slice(&head[..shown.written.len() + suffix.len()]);
         } else {
             out.extend_from_slice(head);
             // A quoted name is followed by a comma before any label.
@@ -246,7 +246,7 @@ pub(super) fn comment(out: &mut Vec<u8>, shown: &Shown<'_>, keyword: &str, suffi
     out.extend_from_slice(b"# ");
     out.extend_from_slice(keyword.as_bytes());
     out.push(b' ');
-    write_sample_name(out, &shown.shown, suffix, shown.quoted);
+    write_sample_name(out, &shown.written, suffix, shown.quoted);
 }
 
 /// Appends a sample (or family) name with its suffix: as it is, or quoted

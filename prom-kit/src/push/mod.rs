@@ -72,10 +72,10 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use grouping::GroupingKey;
 
+use crate::EncodeOptions;
 use crate::encoding::{EscapingScheme, Format};
 use crate::error::{Error, ErrorKind, Result};
 use crate::name::NameValidation;
-use crate::EncodeOptions;
 use crate::registry::{AsyncCollection, Registry};
 
 /// Pushes a registry's metrics to a Pushgateway under one grouping key. Cheap to clone.

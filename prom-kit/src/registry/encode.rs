@@ -282,7 +282,7 @@ impl Registry {
     /// one after the other. A family that can fail (a collector's, a callback's) is
     /// drained only once complete, so its failure can still take its partial output
     /// out.
-    #[cfg(feature = "http")]
+    #[cfg(feature = "scrape")]
     pub(crate) fn encode_collected_streaming(
         &self,
         format: Format,

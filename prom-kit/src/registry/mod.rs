@@ -12,7 +12,7 @@
 //!
 //! And to encode: to bytes, [`Registry::render`]; into your buffer,
 //! [`Registry::encode`]; a `String` in tests, [`Registry::encode_text`] — the first two
-//! with a [`Format`](crate::Format) or [`EncodeOptions`].
+//! with a [`Format`](crate::Format) or [`EncodeOptions`](crate::EncodeOptions).
 
 mod all_or_nothing;
 #[cfg(feature = "async")]
@@ -231,10 +231,15 @@ impl Registry {
     /// `HttpMetrics`): a registration that finds a name taken by one of its families says
     /// so.
     #[cfg_attr(
-        not(feature = "http"),
+        not(any(
+            feature = "scrape",
+            feature = "http",
+            feature = "http-client",
+            feature = "grpc"
+        )),
         expect(
             dead_code,
-            reason = "only the http module's metric sets register as owners"
+            reason = "only the scrape handler and the bundled metric sets register as owners"
         )
     )]
     pub(crate) fn owned_by(&self, owner: &'static str) -> Self {

@@ -4,8 +4,8 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Barrier};
 
-use crate::encoding::{EscapingScheme, Format, STREAM_LIMIT};
 use crate::EncodeOptions;
+use crate::encoding::{EscapingScheme, Format, STREAM_LIMIT};
 use crate::{Counter, Family, Histogram, Registry};
 
 /// The exposition of `registry` in `format`, and the pieces a streamed encoding of it
