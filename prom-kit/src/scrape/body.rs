@@ -9,7 +9,7 @@ use std::task::{Context, Poll};
 use bytes::Bytes;
 use http_body::{Body, Frame, SizeHint};
 
-use super::handler::Slot;
+use super::slot::Slot;
 
 /// The most a body hands over at once. A server polls a body for more only as its write
 /// buffer drains (hyper keeps about 400 KiB), so the slot is held until all but the last
@@ -131,7 +131,6 @@ impl Body for ScrapeBody {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::atomic::Ordering;
 
     use super::*;
     use crate::scrape::{MetricsHandler, ScrapeRequest};
@@ -167,7 +166,7 @@ mod tests {
             .max_concurrent_scrapes(1)
             .build(&registry)
             .unwrap();
-        let in_flight = || handler.inner.in_flight.load(Ordering::SeqCst);
+        let in_flight = || handler.inner.admissions.held();
         let response = handler.handle(&get());
         let expected = response.body.clone();
         assert!(expected.len() > 4 * 65_536, "{}", expected.len());

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use super::deadline::{DEFAULT_DEADLINE_MARGIN, DEFAULT_SCRAPE_TIMEOUT};
 use super::handler::{Inner, MetricsHandler, OwnMetrics};
+use super::slot::Admissions;
 use crate::error::Result;
 use crate::{Counter, Family, Gauge, Registry};
 
@@ -88,6 +89,7 @@ impl MetricsHandlerBuilder {
     /// [`ErrorKind::AlreadyRegistered`](crate::ErrorKind::AlreadyRegistered) if the
     /// handler's own metrics are enabled and already registered in the registry.
     pub fn build(self, registry: &Registry) -> Result<MetricsHandler> {
+        let mut in_flight_gauge = None;
         let own = if self.own_metrics {
             let scrapes: Family<Counter> = Family::new(["code"])?;
             let errors: Family<Counter> = Family::new(["cause"])?;
@@ -108,11 +110,8 @@ impl MetricsHandlerBuilder {
                 errors.clone(),
             )?;
             registered.commit();
-            Some(OwnMetrics {
-                scrapes,
-                in_flight,
-                errors,
-            })
+            in_flight_gauge = Some(in_flight);
+            Some(OwnMetrics { scrapes, errors })
         } else {
             None
         };
@@ -124,7 +123,7 @@ impl MetricsHandlerBuilder {
                 on_error: self.on_error,
                 default_scrape_timeout: self.default_scrape_timeout,
                 deadline_margin: self.deadline_margin,
-                in_flight: AtomicUsize::new(0),
+                admissions: Admissions::new(in_flight_gauge),
                 last_size: AtomicUsize::new(0),
                 last_piece: AtomicUsize::new(0),
                 own,

@@ -9,10 +9,11 @@ use super::gzip_body::encode_gzipped;
 use super::plan::ScrapePlan;
 use super::query::MAX_QUERY_BYTES;
 use super::response::{failed_scrape, plain};
+use super::slot::{Admissions, Slot};
 use super::{ScrapeErrorPolicy, ScrapeRequest, ScrapeResponse};
 use crate::error::Result;
 use crate::registry::AsyncCollection;
-use crate::{Counter, Family, Gauge, Registry};
+use crate::{Counter, Family, Registry};
 
 /// Serves a [`Registry`] over HTTP, independent of any framework.
 ///
@@ -80,7 +81,8 @@ pub(super) struct Inner {
     pub(super) on_error: ScrapeErrorPolicy,
     pub(super) default_scrape_timeout: Duration,
     pub(super) deadline_margin: Duration,
-    pub(super) in_flight: AtomicUsize,
+    /// The concurrent scrapes' places.
+    pub(super) admissions: Arc<Admissions>,
     /// The size of the last body, to allocate the next one at once.
     pub(super) last_size: AtomicUsize,
     /// The most uncompressed output a gzipped scrape last held at once (its largest
@@ -93,28 +95,7 @@ pub(super) struct Inner {
 #[derive(Debug)]
 pub(super) struct OwnMetrics {
     pub(super) scrapes: Family<Counter>,
-    pub(super) in_flight: Gauge,
     pub(super) errors: Family<Counter>,
-}
-
-/// A concurrent-scrape slot, released when dropped; owned, so that an async scrape can
-/// hold it across its collection and its encoding on another thread, and its response
-/// until the body has been sent (see [`ScrapeBody`]).
-pub(super) struct Slot(Arc<Inner>);
-
-impl std::fmt::Debug for Slot {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Slot")
-    }
-}
-
-impl Drop for Slot {
-    fn drop(&mut self) {
-        self.0.in_flight.fetch_sub(1, Ordering::AcqRel);
-        if let Some(own) = &self.0.own {
-            own.in_flight.dec();
-        }
-    }
 }
 
 impl MetricsHandler {
@@ -177,11 +158,7 @@ impl MetricsHandler {
             return Admission::Answered(plain(414, &reason, Vec::new()));
         }
         let inner = &*self.inner;
-        let previous = inner.in_flight.fetch_add(1, Ordering::AcqRel);
-        let slot = Slot(Arc::clone(&self.inner));
-        if let Some(own) = &inner.own {
-            own.in_flight.inc();
-        }
+        let (slot, previous) = inner.admissions.take();
         if inner.max_concurrent.is_some_and(|limit| previous >= limit) {
             return Admission::Answered(plain(503, "too many concurrent scrapes\n", Vec::new()));
         }

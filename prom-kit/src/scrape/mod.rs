@@ -24,6 +24,7 @@ mod plan;
 mod query;
 pub(crate) mod request;
 pub(crate) mod response;
+mod slot;
 
 pub use builder::{DEFAULT_MAX_CONCURRENT_SCRAPES, MetricsHandlerBuilder, ScrapeErrorPolicy};
 pub use handler::MetricsHandler;

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use super::ScrapeBody;
-use super::handler::Slot;
+use super::slot::Slot;
 
 /// The answer to a scrape, for the adapter to turn into its framework's response.
 ///

@@ -182,9 +182,9 @@ fn limits_concurrent_scrapes() {
     assert_eq!(outer.status, 200);
     assert_eq!(shared.lock().unwrap().as_ref().unwrap().1, 503);
     // Its response holds the slot until it is dropped.
-    assert_eq!(handler.inner.in_flight.load(Ordering::SeqCst), 1);
+    assert_eq!(handler.inner.admissions.held(), 1);
     drop(outer);
-    assert_eq!(handler.inner.in_flight.load(Ordering::SeqCst), 0);
+    assert_eq!(handler.inner.admissions.held(), 0);
 }
 
 /// Issue 25, defect 14: without a setting, a handler still bounds the scrapes (and so
