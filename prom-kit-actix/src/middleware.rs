@@ -127,7 +127,10 @@ pub type RequestMetricsFuture<F> = TrackedFuture<F, ServiceResponses>;
 /// Public only as [`RequestMetricsFuture`]'s type parameter, not nameable outside this
 /// crate.
 #[derive(Debug)]
-#[allow(unreachable_pub, reason = "nameable only as the future's type parameter")]
+#[allow(
+    unreachable_pub,
+    reason = "nameable only as the future's type parameter"
+)]
 pub enum ServiceResponses {}
 
 impl<B> ResponseGlue<ServiceResponse<B>, actix_web::Error> for ServiceResponses {

@@ -16,7 +16,10 @@ pub type ResponseFuture<F> = TrackedFuture<F, HttpResponses>;
 /// has no response, and hyper answers it with `500`. Public only as
 /// [`ResponseFuture`]'s type parameter, not nameable outside this crate.
 #[derive(Debug)]
-#[allow(unreachable_pub, reason = "nameable only as the future's type parameter")]
+#[allow(
+    unreachable_pub,
+    reason = "nameable only as the future's type parameter"
+)]
 pub enum HttpResponses {}
 
 impl<B, E> ResponseGlue<Response<B>, E> for HttpResponses {

@@ -666,6 +666,44 @@ async fn a_server_that_cannot_bind_names_its_address_and_the_cause() {
     );
 }
 
+/// A server that could not start leaves the registry as it found it: the scrape
+/// handler it made takes its own metrics back out, so a second attempt, on another
+/// port, starts (before, it failed with `AlreadyRegistered`). A handler the caller made
+/// keeps its metrics: they are the caller's.
+#[cfg(feature = "server")]
+#[tokio::test]
+async fn a_server_that_cannot_start_can_be_started_again_on_the_same_registry() {
+    use prom_kit::scrape::MetricsHandler;
+    use prom_kit::server::{Server, start_http_server};
+
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = taken.local_addr().unwrap();
+    let registry = Registry::new();
+    assert!(start_http_server(address, &registry).is_err());
+    assert_eq!(registry.encode_text().unwrap(), "");
+    let on_thread = start_http_server("127.0.0.1:0", &registry).unwrap();
+    on_thread.shutdown();
+
+    let registry = Registry::new();
+    let failed = Server::for_registry(&registry).unwrap().start(address).await;
+    assert!(failed.is_err());
+    assert_eq!(registry.encode_text().unwrap(), "");
+    let running = Server::for_registry(&registry)
+        .unwrap()
+        .start("127.0.0.1:0")
+        .await
+        .unwrap();
+    running.shutdown().await;
+
+    let registry = Registry::new();
+    let handler = MetricsHandler::new(&registry).unwrap();
+    assert!(Server::new(handler).start(address).await.is_err());
+    assert!(
+        registry.encode_text().unwrap().contains("# TYPE prom_kit_scrapes_total counter\n"),
+        "the caller's handler keeps its metrics"
+    );
+}
+
 #[cfg(feature = "push")]
 #[test]
 fn a_push_that_cannot_connect_names_the_gateway_and_the_cause() {

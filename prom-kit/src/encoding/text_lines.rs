@@ -166,7 +166,10 @@ impl TextLines {
 
     /// Appends a sample line; in OpenMetrics, with ` # {labels} value timestamp` when
     /// there is an exemplar (the text format 0.0.4 has no syntax for them).
-    #[allow(clippy::too_many_arguments, reason = "the parts of one line, each needed")]
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "the parts of one line, each needed"
+    )]
     pub(super) fn sample_with_exemplar(
         &mut self,
         out: &mut Vec<u8>,

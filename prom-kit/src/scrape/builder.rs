@@ -6,7 +6,7 @@ use std::sync::atomic::AtomicUsize;
 use std::time::Duration;
 
 use super::deadline::{DEFAULT_DEADLINE_MARGIN, DEFAULT_SCRAPE_TIMEOUT};
-use super::handler::{Inner, MetricsHandler, OwnMetrics};
+use super::handler::{Inner, MetricsHandler, OWN_METRICS, OwnMetrics};
 use super::slot::Admissions;
 use crate::error::Result;
 use crate::{Counter, Family, Gauge, Registry};
@@ -97,16 +97,16 @@ impl MetricsHandlerBuilder {
             let owned = registry.owned_by("MetricsHandler");
             let mut registered = owned.batch();
             registered.register(
-                "prom_kit_scrapes",
+                OWN_METRICS[0],
                 "Scrapes served by the metrics handler, by HTTP status code.",
                 scrapes.clone(),
             )?;
             registered.register(
-                "prom_kit_scrapes_in_flight",
+                OWN_METRICS[1],
                 "Scrapes being served right now.",
                 in_flight.clone(),
             )?;
-            registered.register("prom_kit_scrape_errors", "Scrapes that hit an error, by cause (encoding, gzip, collector_timeout, collector_error, collector_skipped, series_overflow: a family at its max_series).",
+            registered.register(OWN_METRICS[2], "Scrapes that hit an error, by cause (encoding, gzip, collector_timeout, collector_error, collector_skipped, series_overflow: a family at its max_series).",
                 errors.clone(),
             )?;
             registered.commit();

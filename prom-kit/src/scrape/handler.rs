@@ -229,6 +229,18 @@ impl MetricsHandler {
         ScrapeResponse::new(200, plan.headers(), body).holding(slot)
     }
 
+    /// Takes the handler's own metrics out of its registry (a server that made the
+    /// handler and could not start gives them back so).
+    #[cfg(feature = "server")]
+    pub(crate) fn unregister_own_metrics(&self) {
+        if self.inner.own.is_some() {
+            for name in OWN_METRICS {
+                // Registered when the handler was built; nothing else to report.
+                let _ = self.inner.registry.unregister(name);
+            }
+        }
+    }
+
     pub(super) fn count_error(&self, cause: &str) {
         if let Some(own) = &self.inner.own {
             if let Ok(counter) = own.errors.labels(&[cause]) {
@@ -237,6 +249,13 @@ impl MetricsHandler {
         }
     }
 }
+
+/// The names of the handler's own metrics, as its builder registers them.
+pub(super) const OWN_METRICS: [&str; 3] = [
+    "prom_kit_scrapes",
+    "prom_kit_scrapes_in_flight",
+    "prom_kit_scrape_errors",
+];
 
 /// What [`MetricsHandler::admit`] decided.
 pub(super) enum Admission {

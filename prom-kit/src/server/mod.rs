@@ -88,6 +88,9 @@ pub struct Server {
     idle_timeout: Duration,
     max_connections: usize,
     shutdown_grace: Duration,
+    /// Made by [`for_registry`](Self::for_registry): its own metrics are the server's to
+    /// take back out of the registry if the server cannot start.
+    made_handler: bool,
 }
 
 impl Server {
@@ -140,7 +143,18 @@ impl Server {
             idle_timeout: DEFAULT_IDLE_TIMEOUT,
             max_connections: DEFAULT_MAX_CONNECTIONS,
             shutdown_grace: DEFAULT_SHUTDOWN_GRACE,
+            made_handler: false,
         }
+    }
+
+    /// Takes the handler's own metrics back out of its registry if this server made the
+    /// handler and could not start, so that a second attempt (on another port, say) can
+    /// register them again.
+    fn give_back(self, error: Error) -> Error {
+        if let (true, Routes::Metrics { handler, .. }) = (self.made_handler, &self.routes) {
+            handler.unregister_own_metrics();
+        }
+        error
     }
 
     /// Serves `registry` with a default [`MetricsHandler`].
@@ -149,7 +163,10 @@ impl Server {
     ///
     /// See [`MetricsHandler::new`].
     pub fn for_registry(registry: &Registry) -> Result<Self> {
-        Ok(Self::new(MetricsHandler::new(registry)?))
+        Ok(Self {
+            made_handler: true,
+            ..Self::new(MetricsHandler::new(registry)?)
+        })
     }
 
     /// The path of the metrics (default `/metrics`; no effect on a
@@ -208,18 +225,27 @@ impl Server {
     ///
     /// [`ErrorKind::Io`] if the address cannot be resolved or bound (the message names
     /// it: `binding the metrics server to 127.0.0.1:9090: Address already in use`), or if
-    /// called outside a tokio runtime.
+    /// called outside a tokio runtime. A server made by
+    /// [`for_registry`](Self::for_registry) then takes its handler's own metrics back out
+    /// of the registry, so that another attempt can start.
     pub async fn start(self, address: impl tokio::net::ToSocketAddrs) -> Result<RunningServer> {
-        let addresses: Vec<SocketAddr> = tokio::net::lookup_host(address)
-            .await
-            .map_err(resolve_error)?
-            .collect();
-        let listener = tokio::net::TcpListener::bind(&addresses[..])
-            .await
-            .map_err(|e| bind_error(&addresses, e))?;
-        let local_addr = listener
-            .local_addr()
-            .map_err(|e| Error::with_source(ErrorKind::Io, "reading the bound address", e))?;
+        let bound = async {
+            let addresses: Vec<SocketAddr> = tokio::net::lookup_host(address)
+                .await
+                .map_err(resolve_error)?
+                .collect();
+            let listener = tokio::net::TcpListener::bind(&addresses[..])
+                .await
+                .map_err(|e| bind_error(&addresses, e))?;
+            let local_addr = listener
+                .local_addr()
+                .map_err(|e| Error::with_source(ErrorKind::Io, "reading the bound address", e))?;
+            Ok::<_, Error>((listener, local_addr))
+        };
+        let (listener, local_addr) = match bound.await {
+            Ok(bound) => bound,
+            Err(error) => return Err(self.give_back(error)),
+        };
         let (stop, stopped) = watch::channel(false);
         let (routes, settings) = self.into_parts();
         let task = tokio::spawn(service::run(listener, routes, settings, stopped));
@@ -236,20 +262,29 @@ impl Server {
     /// # Errors
     ///
     /// [`ErrorKind::Io`] if the address cannot be resolved or bound (the message names
-    /// it, as [`start`](Self::start)'s) or the thread not started.
+    /// it, as [`start`](Self::start)'s) or the thread not started; a server made by
+    /// [`for_registry`](Self::for_registry) then takes its handler's own metrics back out
+    /// of the registry, as `start` does.
     pub fn start_on_thread(self, address: impl ToSocketAddrs) -> Result<ServerThread> {
-        let addresses: Vec<SocketAddr> =
-            address.to_socket_addrs().map_err(resolve_error)?.collect();
-        let listener = std::net::TcpListener::bind(&addresses[..])
-            .and_then(|l| l.set_nonblocking(true).map(|()| l))
-            .map_err(|e| bind_error(&addresses, e))?;
-        let local_addr = listener
-            .local_addr()
-            .map_err(|e| Error::with_source(ErrorKind::Io, "reading the bound address", e))?;
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| Error::with_source(ErrorKind::Io, "starting the server runtime", e))?;
+        let bound = (|| {
+            let addresses: Vec<SocketAddr> =
+                address.to_socket_addrs().map_err(resolve_error)?.collect();
+            let listener = std::net::TcpListener::bind(&addresses[..])
+                .and_then(|l| l.set_nonblocking(true).map(|()| l))
+                .map_err(|e| bind_error(&addresses, e))?;
+            let local_addr = listener
+                .local_addr()
+                .map_err(|e| Error::with_source(ErrorKind::Io, "reading the bound address", e))?;
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| Error::with_source(ErrorKind::Io, "starting the server runtime", e))?;
+            Ok::<_, Error>((listener, local_addr, runtime))
+        })();
+        let (listener, local_addr, runtime) = match bound {
+            Ok(bound) => bound,
+            Err(error) => return Err(self.give_back(error)),
+        };
         let (stop, stopped) = watch::channel(false);
         let (routes, settings) = self.into_parts();
         let thread = std::thread::Builder::new()
