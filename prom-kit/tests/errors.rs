@@ -685,7 +685,10 @@ async fn a_server_that_cannot_start_can_be_started_again_on_the_same_registry() 
     on_thread.shutdown();
 
     let registry = Registry::new();
-    let failed = Server::for_registry(&registry).unwrap().start(address).await;
+    let failed = Server::for_registry(&registry)
+        .unwrap()
+        .start(address)
+        .await;
     assert!(failed.is_err());
     assert_eq!(registry.encode_text().unwrap(), "");
     let running = Server::for_registry(&registry)
@@ -699,7 +702,10 @@ async fn a_server_that_cannot_start_can_be_started_again_on_the_same_registry() 
     let handler = MetricsHandler::new(&registry).unwrap();
     assert!(Server::new(handler).start(address).await.is_err());
     assert!(
-        registry.encode_text().unwrap().contains("# TYPE prom_kit_scrapes_total counter\n"),
+        registry
+            .encode_text()
+            .unwrap()
+            .contains("# TYPE prom_kit_scrapes_total counter\n"),
         "the caller's handler keeps its metrics"
     );
 }
