@@ -3,16 +3,16 @@
 Usage: instructions.py SUMMARY BASELINE [--update]
 
 A path may grow by its tolerance before the check fails: 5 % for the update paths
-(their counts move by under 1 % from run to run), 10 % for encoding (the per-process
-hash seed changes the shards' order and the hash tables' probes: up to ±5 % between
-runs of one binary). Shrinking never fails; it is reported, so that the baseline can be
+(their counts move by under 1 % from run to run), 15 % for encoding (the per-process
+hash seed changes the shards' order and the hash tables' probes: up to +6 % seen
+between runs of one binary). Shrinking never fails; it is reported, so that the baseline can be
 lowered with the change that earned it.
 """
 
 import json
 import sys
 
-TOLERANCE = {"encoding": 0.10}
+TOLERANCE = {"encoding": 0.15}
 DEFAULT_TOLERANCE = 0.05
 
 
