@@ -12,6 +12,10 @@
 //! except the family's generation counter, which changes only when series are removed
 //! (and so invalidates every thread's entries for the family at once).
 //!
+//! A typed label set's values ([`ByContent`]) are tagged with a few of their bytes too:
+//! its integer fields are formatted into one buffer, the same address and length for
+//! `200`, `404` and `500`, which would otherwise take one slot and evict each other.
+//!
 //! How a hit is confirmed depends on what the caller can promise:
 //! - any strings ([`ValueKey::Bytes`]): the entry holds a copy of the values (inline, no
 //!   allocation) and a hit compares them, so it is exact even when a string's memory has
@@ -85,6 +89,39 @@ fn identity_tag<V: LabelValues + ?Sized>(values: &V) -> u64 {
     tag | 1
 }
 
+/// [`identity_tag`] with a few bytes of each value mixed in: values formatted into the
+/// same buffer (a typed label set's integers, `200` then `404` then `500`) share their
+/// address and length, and would take one slot and evict each other at every call.
+#[inline]
+fn content_tag<V: LabelValues + ?Sized>(values: &V) -> u64 {
+    let mut tag = 0u64;
+    for i in 0..values.label_count() {
+        let value = values.label_value(i).as_bytes();
+        let word = (value.as_ptr().addr() as u64) ^ ((value.len() as u64) << 48) ^ prefix(value);
+        tag = (tag.rotate_left(23) ^ word).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+    tag | 1
+}
+
+/// Up to eight of `value`'s bytes as a word (the first and last ones), read without a
+/// call to `memcpy`.
+#[inline]
+fn prefix(value: &[u8]) -> u64 {
+    let n = value.len();
+    let word = |at: usize| u64::from_le_bytes(value[at..at + 8].try_into().unwrap_or_default());
+    let half = |at: usize| {
+        u64::from(u32::from_le_bytes(
+            value[at..at + 4].try_into().unwrap_or_default(),
+        ))
+    };
+    match n {
+        0 => 0,
+        1..4 => u64::from(value[0]) | u64::from(value[n / 2]) << 8 | u64::from(value[n - 1]) << 16,
+        4..8 => half(0) | half(n - 4) << 32,
+        _ => word(0) ^ word(n - 8).rotate_left(29),
+    }
+}
+
 /// Whether two short byte strings are equal, without a call to `memcmp`: label values are
 /// mostly a few bytes long, where the call costs more than the comparison.
 #[inline]
@@ -138,6 +175,31 @@ impl<V: LabelValues + ?Sized> CacheKey for ByBytes<'_, V> {
     #[inline]
     fn tag(&self) -> u64 {
         identity_tag(self.0)
+    }
+    #[inline]
+    fn matches(&self, stored: &ValueKey) -> bool {
+        stored.holds_bytes(self.0)
+    }
+    fn to_stored(&self) -> Option<ValueKey> {
+        ValueKey::bytes(self.0)
+    }
+}
+
+/// The values a typed label set gives, confirmed by their bytes and tagged with some of
+/// them too: a label set formats its integer fields into one buffer, whose address and
+/// length are the same for every value.
+pub(super) struct ByContent<'a, V: ?Sized>(pub(super) &'a V);
+
+impl<V: LabelValues + ?Sized> CacheKey for ByContent<'_, V> {
+    type Values = V;
+
+    #[inline]
+    fn values(&self) -> &V {
+        self.0
+    }
+    #[inline]
+    fn tag(&self) -> u64 {
+        content_tag(self.0)
     }
     #[inline]
     fn matches(&self, stored: &ValueKey) -> bool {

@@ -131,3 +131,38 @@ fn static_entries_match_by_address() {
     assert_eq!(cache.get(1, 11, 4, &ByAddress(&values)), None);
     assert_eq!(cache.get(1, 11, 4, &ByBytes(&values)), Some(&2));
 }
+
+/// Values formatted into one buffer, as a typed label set formats its integers, share
+/// their address and length: each keeps its own entry, so that `200`, `404` and `500`
+/// each hit after their first lookup instead of evicting each other.
+#[test]
+fn values_formatted_into_one_buffer_each_keep_their_entry() {
+    let mut cache = LookupCache::<u16>::new();
+    let mut buffer = *b"200";
+    let statuses = [200u16, 404, 500];
+    let mut lookup = |cache: &mut LookupCache<u16>, status: u16| {
+        buffer.copy_from_slice(status.to_string().as_bytes());
+        let text = std::str::from_utf8(&buffer).unwrap();
+        let key = ByContent(&[text]);
+        if let Some(found) = cache.get(1, key.tag(), 0, &key) {
+            assert_eq!(*found, status, "an entry answers for its own value only");
+            return true;
+        }
+        cache.put(1, key.tag(), 0, &key, status);
+        false
+    };
+    for status in statuses {
+        assert!(
+            !lookup(&mut cache, status),
+            "{status}: the first lookup misses"
+        );
+    }
+    for _ in 0..3 {
+        for status in statuses {
+            assert!(
+                lookup(&mut cache, status),
+                "{status} hits after its first lookup"
+            );
+        }
+    }
+}

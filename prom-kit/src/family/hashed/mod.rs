@@ -14,7 +14,7 @@ use std::sync::atomic::Ordering;
 use cardinality::OverflowSlot;
 use index::Shard;
 
-use super::cache::{ByAddress, ByBytes, CacheKey, thread_cache};
+use super::cache::{ByAddress, ByBytes, ByContent, CacheKey, thread_cache};
 use super::expiry::Expiry;
 use super::{FamilyBuilder, Visit};
 use crate::atomic::CachePadded;
@@ -252,7 +252,7 @@ impl<M: Metric> Family<M> {
         f: impl FnOnce(&M) -> R,
     ) -> R {
         if values.label_count() == self.inner.label_names.len() {
-            self.lookup_unchecked(&ByBytes(values), f)
+            self.lookup_unchecked(&ByContent(values), f)
         } else {
             f(&self.overflow())
         }
