@@ -201,12 +201,13 @@ impl<V: LabelValues + ?Sized> CacheKey for ByContent<'_, V> {
     fn tag(&self) -> u64 {
         content_tag(self.0)
     }
+    // Confirmed and kept as any values are: only the tag differs.
     #[inline]
     fn matches(&self, stored: &ValueKey) -> bool {
-        stored.holds_bytes(self.0)
+        ByBytes(self.0).matches(stored)
     }
     fn to_stored(&self) -> Option<ValueKey> {
-        ValueKey::bytes(self.0)
+        ByBytes(self.0).to_stored()
     }
 }
 

@@ -166,3 +166,22 @@ fn values_formatted_into_one_buffer_each_keep_their_entry() {
         }
     }
 }
+
+/// The bytes a content tag reads: every length (empty, short, a word, longer than the
+/// cache keeps) without a panic, and a change in the first or last byte changes them.
+#[test]
+fn the_content_prefix_reads_every_length_and_sees_both_ends() {
+    for n in 0..=64usize {
+        let value = vec![b'a'; n];
+        let base = prefix(&value);
+        if n == 0 {
+            assert_eq!(base, 0);
+            continue;
+        }
+        for at in [0, n - 1] {
+            let mut changed = value.clone();
+            changed[at] = b'b';
+            assert_ne!(prefix(&changed), base, "length {n}, byte {at}");
+        }
+    }
+}
