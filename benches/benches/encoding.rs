@@ -7,52 +7,14 @@
 //! printed once.
 
 use std::hint::black_box;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
-const COUNTERS: usize = 10_000;
-const HISTOGRAMS: usize = 1_000;
-const METHODS: [&str; 4] = ["GET", "POST", "PUT", "DELETE"];
-const DEFAULT_BUCKETS: [f64; 11] = [
-    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
-];
-
-fn path(i: usize) -> String {
-    format!("/api/v1/item/{i}")
-}
-
-fn value(i: usize) -> f64 {
-    (i % 2000) as f64 / 100.0
-}
-
-fn prom_kit_registry() -> prom_kit::Registry {
-    let registry = prom_kit::Registry::new();
-    let counters: prom_kit::Family<prom_kit::Counter> =
-        prom_kit::Family::builder(["method", "path"])
-            .max_series(None)
-            .build()
-            .unwrap();
-    for i in 0..COUNTERS {
-        counters
-            .labels(&[METHODS[i % 4], &path(i)])
-            .unwrap()
-            .inc_by(i as u64);
-    }
-    let histograms: prom_kit::Family<prom_kit::Histogram> =
-        prom_kit::Family::new(["path"]).unwrap();
-    for i in 0..HISTOGRAMS {
-        histograms.labels(&[path(i)]).unwrap().observe(value(i));
-    }
-    registry
-        .register("requests", "Requests.", counters)
-        .unwrap();
-    registry
-        .register("latency_seconds", "Latency.", histograms)
-        .unwrap();
-    registry
-}
+use prom_kit_benches::exposition::{
+    COUNTERS, DEFAULT_BUCKETS, HISTOGRAMS, METHODS, encode_floor, floor, path, prom_kit_registry,
+    value,
+};
 
 #[derive(Clone, Hash, PartialEq, Eq, Debug, prometheus_client::encoding::EncodeLabelSet)]
 struct RequestLabels {
@@ -213,97 +175,6 @@ fn measured_metrics() -> MeasuredMetrics {
     metrics
 }
 
-/// The encoding floor: pre-rendered series prefixes, values formatted into a reused buffer.
-struct Floor {
-    counters: Vec<(Box<str>, AtomicU64)>,
-    histograms: Vec<FloorHistogram>,
-}
-
-/// One histogram series of the floor: a prefix per bucket, the `_sum` and `_count`
-/// prefixes, per-bucket counts and the sum's bits.
-struct FloorHistogram {
-    buckets: Vec<Box<str>>,
-    sum_prefix: Box<str>,
-    count_prefix: Box<str>,
-    counts: [AtomicU64; 12],
-    sum: AtomicU64,
-}
-
-fn floor() -> Floor {
-    let counters = (0..COUNTERS)
-        .map(|i| {
-            (
-                format!(
-                    "requests_total{{method=\"{}\",path=\"{}\"}} ",
-                    METHODS[i % 4],
-                    path(i)
-                )
-                .into_boxed_str(),
-                AtomicU64::new(i as u64),
-            )
-        })
-        .collect();
-    let histograms = (0..HISTOGRAMS)
-        .map(|i| {
-            let p = path(i);
-            let buckets = DEFAULT_BUCKETS
-                .iter()
-                .map(|b| {
-                    format!("latency_seconds_bucket{{path=\"{p}\",le=\"{b}\"}} ").into_boxed_str()
-                })
-                .chain(std::iter::once(
-                    format!("latency_seconds_bucket{{path=\"{p}\",le=\"+Inf\"}} ").into_boxed_str(),
-                ))
-                .collect();
-            let counts: [AtomicU64; 12] = std::array::from_fn(|_| AtomicU64::new(0));
-            counts[DEFAULT_BUCKETS.partition_point(|b| *b < value(i))]
-                .fetch_add(1, Ordering::Relaxed);
-            FloorHistogram {
-                buckets,
-                sum_prefix: format!("latency_seconds_sum{{path=\"{p}\"}} ").into_boxed_str(),
-                count_prefix: format!("latency_seconds_count{{path=\"{p}\"}} ").into_boxed_str(),
-                counts,
-                sum: AtomicU64::new(value(i).to_bits()),
-            }
-        })
-        .collect();
-    Floor {
-        counters,
-        histograms,
-    }
-}
-
-fn encode_floor(floor: &Floor, out: &mut Vec<u8>) {
-    out.extend_from_slice(b"# HELP requests_total Requests.\n# TYPE requests_total counter\n");
-    let mut integer = itoa::Buffer::new();
-    let mut float = ryu::Buffer::new();
-    for (prefix, value) in &floor.counters {
-        out.extend_from_slice(prefix.as_bytes());
-        out.extend_from_slice(integer.format(value.load(Ordering::Relaxed)).as_bytes());
-        out.push(b'\n');
-    }
-    out.extend_from_slice(b"# HELP latency_seconds Latency.\n# TYPE latency_seconds histogram\n");
-    for histogram in &floor.histograms {
-        let mut cumulative = 0;
-        for (prefix, bucket) in histogram.buckets.iter().zip(&histogram.counts) {
-            cumulative += bucket.load(Ordering::Relaxed);
-            out.extend_from_slice(prefix.as_bytes());
-            out.extend_from_slice(integer.format(cumulative).as_bytes());
-            out.push(b'\n');
-        }
-        out.extend_from_slice(histogram.sum_prefix.as_bytes());
-        out.extend_from_slice(
-            float
-                .format(f64::from_bits(histogram.sum.load(Ordering::Relaxed)))
-                .as_bytes(),
-        );
-        out.push(b'\n');
-        out.extend_from_slice(histogram.count_prefix.as_bytes());
-        out.extend_from_slice(integer.format(cumulative).as_bytes());
-        out.push(b'\n');
-    }
-}
-
 /// `fastmetrics`' text encoder, in its Prometheus text and OpenMetrics profiles.
 fn bench_fastmetrics(
     group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
@@ -335,13 +206,13 @@ fn bench_fastmetrics(
 }
 
 fn encoding(c: &mut Criterion) {
-    let ours = prom_kit_registry();
+    let ours = prom_kit_registry(COUNTERS, HISTOGRAMS);
     let client = prometheus_client_registry();
     let tikv = prometheus_registry();
     let handle = metrics_handle();
     let measured = measured_metrics();
     let fast = fastmetrics_registry();
-    let floor = floor();
+    let floor = floor(COUNTERS, HISTOGRAMS);
 
     let mut group = c.benchmark_group("5_encode_10k_counters_1k_histograms");
     group.throughput(Throughput::Elements((COUNTERS + HISTOGRAMS) as u64));
@@ -372,7 +243,7 @@ fn encoding(c: &mut Criterion) {
     }
     // The same registry without `_created` samples (Go's default; see
     // `Registry::set_openmetrics_created`).
-    let ours_without_created = prom_kit_registry();
+    let ours_without_created = prom_kit_registry(COUNTERS, HISTOGRAMS);
     ours_without_created.set_openmetrics_created(false);
     group.bench_function("prom_kit_openmetrics_no_created", |b| {
         b.iter(|| {

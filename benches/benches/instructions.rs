@@ -3,9 +3,15 @@
 //! each path to its committed count (`benches/instructions.json`). Criterion's benches
 //! keep the wall-clock comparisons with the peer crates.
 //!
-//! Every update benchmark runs [`OPS`] operations, so a path's count per operation is
-//! its total over `OPS` (the loop adds about two instructions per operation); an
-//! encoding benchmark encodes once, its registry built in its setup (not counted).
+//! Each benchmark returns what its setup made, so that dropping it (a registry, a
+//! runtime) is not counted. Every update benchmark runs [`OPS`] operations, so a path's count per operation is
+//! its total over `OPS` (the loop adds about two instructions per operation); a
+//! middleware benchmark sends [`REQUESTS`] requests through an in-process service on a
+//! current-thread runtime, with and without the metrics layer, its service built and
+//! warmed in its setup; an encoding benchmark encodes once, its registry built in its
+//! setup (not counted), into a buffer that already has room for it. Next to each encoding
+//! size, its floor: the series' lines rendered once, only copied and their values
+//! formatted (`prom_kit_benches::exposition`).
 //!
 //! Run it with `cargo bench -p prom-kit-benches --bench instructions` (it needs valgrind
 //! and `gungraun-runner` of the same version as the `gungraun` dependency).
@@ -18,14 +24,22 @@
 use std::hint::black_box;
 
 use gungraun::{library_benchmark, library_benchmark_group, main};
+use http_body_util::BodyExt;
+use prom_kit::http::HttpMetrics;
 use prom_kit::metrics::NativeBuckets;
 use prom_kit::{
     Buckets, CompactFamily, Counter, DenseFamily, Family, Format, Histogram, HistogramConfig,
     LabelSet, LabelValue, Registry, TypedFamily,
 };
+use prom_kit_benches::exposition::{
+    COUNTERS, Floor, HISTOGRAMS, encode_floor, floor, prom_kit_registry,
+};
 
 /// Operations per update benchmark.
 const OPS: u64 = 1000;
+
+/// Requests per middleware benchmark.
+const REQUESTS: u64 = 100;
 
 #[derive(Clone, Copy, LabelValue)]
 #[label(rename_all = "snake_case")]
@@ -59,10 +73,11 @@ const STATUS_TEXTS: [&str; 3] = ["200", "404", "500"];
 
 #[library_benchmark]
 #[bench::ops(setup = Counter::new)]
-fn counter_inc(counter: Counter) {
+fn counter_inc(counter: Counter) -> Counter {
     for _ in 0..OPS {
         black_box(&counter).inc();
     }
+    counter
 }
 
 fn orders() -> TypedFamily<OrderLabels, Counter> {
@@ -71,7 +86,9 @@ fn orders() -> TypedFamily<OrderLabels, Counter> {
 
 #[library_benchmark]
 #[bench::ops(setup = orders)]
-fn readme_quick_start(orders: TypedFamily<OrderLabels, Counter>) {
+fn readme_quick_start(
+    orders: TypedFamily<OrderLabels, Counter>,
+) -> TypedFamily<OrderLabels, Counter> {
     for i in 0..OPS {
         let outcome = if i % 2 == 0 {
             Outcome::Paid
@@ -80,6 +97,7 @@ fn readme_quick_start(orders: TypedFamily<OrderLabels, Counter>) {
         };
         black_box(&orders).with(&OrderLabels { outcome }, Counter::inc);
     }
+    orders
 }
 
 fn typed_requests() -> TypedFamily<Request, Counter> {
@@ -88,7 +106,7 @@ fn typed_requests() -> TypedFamily<Request, Counter> {
 
 #[library_benchmark]
 #[bench::ops(setup = typed_requests)]
-fn typed_integer_label(requests: TypedFamily<Request, Counter>) {
+fn typed_integer_label(requests: TypedFamily<Request, Counter>) -> TypedFamily<Request, Counter> {
     for i in 0..OPS {
         let status = STATUSES[(i % 3) as usize];
         black_box(&requests).with(
@@ -99,6 +117,7 @@ fn typed_integer_label(requests: TypedFamily<Request, Counter>) {
             Counter::inc,
         );
     }
+    requests
 }
 
 fn requests() -> Family<Counter> {
@@ -107,24 +126,26 @@ fn requests() -> Family<Counter> {
 
 #[library_benchmark]
 #[bench::ops(setup = requests)]
-fn family_with(requests: Family<Counter>) {
+fn family_with(requests: Family<Counter>) -> Family<Counter> {
     for i in 0..OPS {
         let status = STATUS_TEXTS[(i % 3) as usize];
         black_box(&requests)
             .with(&["GET", status], Counter::inc)
             .unwrap();
     }
+    requests
 }
 
 #[library_benchmark]
 #[bench::ops(setup = requests)]
-fn family_with_static(requests: Family<Counter>) {
+fn family_with_static(requests: Family<Counter>) -> Family<Counter> {
     for i in 0..OPS {
         let status = STATUS_TEXTS[(i % 3) as usize];
         black_box(&requests)
             .with_static(&["GET", status], Counter::inc)
             .unwrap();
     }
+    requests
 }
 
 fn kept_handle() -> Counter {
@@ -133,10 +154,11 @@ fn kept_handle() -> Counter {
 
 #[library_benchmark]
 #[bench::ops(setup = kept_handle)]
-fn family_kept_handle(ok: Counter) {
+fn family_kept_handle(ok: Counter) -> Counter {
     for _ in 0..OPS {
         black_box(&ok).inc();
     }
+    ok
 }
 
 fn dense_requests() -> DenseFamily<Counter, (Method,)> {
@@ -145,7 +167,7 @@ fn dense_requests() -> DenseFamily<Counter, (Method,)> {
 
 #[library_benchmark]
 #[bench::ops(setup = dense_requests)]
-fn dense_family(requests: DenseFamily<Counter, (Method,)>) {
+fn dense_family(requests: DenseFamily<Counter, (Method,)>) -> DenseFamily<Counter, (Method,)> {
     for i in 0..OPS {
         let method = if i % 2 == 0 {
             Method::Get
@@ -154,6 +176,7 @@ fn dense_family(requests: DenseFamily<Counter, (Method,)>) {
         };
         black_box(&requests).labels((method,)).inc();
     }
+    requests
 }
 
 fn compact_requests() -> CompactFamily<Counter> {
@@ -162,11 +185,12 @@ fn compact_requests() -> CompactFamily<Counter> {
 
 #[library_benchmark]
 #[bench::ops(setup = compact_requests)]
-fn compact_family(requests: CompactFamily<Counter>) {
+fn compact_family(requests: CompactFamily<Counter>) -> CompactFamily<Counter> {
     for i in 0..OPS {
         let status = STATUS_TEXTS[(i % 3) as usize];
         black_box(&requests).inc(&["GET", status]).unwrap();
     }
+    requests
 }
 
 /// Observations spread over the default buckets.
@@ -176,64 +200,301 @@ fn observe_all(histogram: &Histogram) {
     }
 }
 
+/// `histogram` after one observation: the process-wide tables of native bucket bounds are
+/// built at the first observation of any native histogram, once per process, not per
+/// observation.
+fn warmed(histogram: Histogram) -> Histogram {
+    histogram.observe(1.0);
+    histogram
+}
+
 fn classic() -> Histogram {
-    Histogram::new(Buckets::DEFAULT)
+    warmed(Histogram::new(Buckets::DEFAULT))
 }
 
 fn native() -> Histogram {
-    Histogram::native(NativeBuckets::new(1.1).unwrap())
+    warmed(Histogram::native(NativeBuckets::new(1.1).unwrap()))
 }
 
 fn both() -> Histogram {
-    Histogram::with_config(HistogramConfig::both(
+    warmed(Histogram::with_config(HistogramConfig::both(
         Buckets::DEFAULT,
         NativeBuckets::new(1.1).unwrap(),
-    ))
+    )))
 }
 
 #[library_benchmark]
 #[bench::classic(setup = classic)]
 #[bench::native(setup = native)]
 #[bench::both(setup = both)]
-fn histogram_observe(histogram: Histogram) {
+fn histogram_observe(histogram: Histogram) -> Histogram {
     observe_all(&histogram);
+    histogram
 }
 
-/// 10,000 counter series and 1,000 histogram series, as round 2 measured, to encode in
+/// A registry to encode in a format, into a buffer already as large as its exposition
+/// (as a scrape handler reuses its buffer).
+type Encoding = (Registry, Format, Vec<u8>);
+
+/// `registry` with a buffer for its exposition in `format`.
+fn to_encode(registry: Registry, format: Format) -> Encoding {
+    let size = registry.render(format).unwrap().len();
+    (registry, format, Vec::with_capacity(size))
+}
+
+/// The standard exposition (10,000 counter series, 1,000 histogram series) to encode in
 /// `format`.
-fn registry_10k(format: Format) -> (Registry, Format) {
-    let registry = Registry::new();
-    let requests: Family<Counter> = Family::new(["path", "status"]).unwrap();
-    for path in 0..2_500 {
-        for status in STATUS_TEXTS.iter().chain(&["503"]) {
-            requests
-                .labels(&[format!("/api/v1/items/{path}").as_str(), status])
-                .unwrap()
-                .inc_by(path);
-        }
-    }
-    registry
-        .register("requests", "Requests.", requests)
-        .unwrap();
-    let latency: Family<Histogram> = Family::new(["path"]).unwrap();
-    for path in 0..1_000 {
-        let series = latency
-            .labels(&[format!("/api/v1/items/{path}").as_str()])
-            .unwrap();
-        series.observe(f64::from(path) / 1000.0);
-    }
-    registry
-        .register_with_unit("latency", "Latency.", "seconds", latency)
-        .unwrap();
-    (registry, format)
+fn registry_10k(format: Format) -> Encoding {
+    to_encode(prom_kit_registry(COUNTERS, HISTOGRAMS), format)
+}
+
+/// The same exposition at 1,000,000 counter series and 100,000 histogram series.
+fn registry_1m(format: Format) -> Encoding {
+    to_encode(prom_kit_registry(COUNTERS * 100, HISTOGRAMS * 100), format)
 }
 
 #[library_benchmark]
 #[bench::text(setup = registry_10k, args = (Format::Text,))]
 #[bench::openmetrics(setup = registry_10k, args = (Format::OpenMetrics,))]
 #[bench::protobuf(setup = registry_10k, args = (Format::Protobuf,))]
-fn encode_10k((registry, format): (Registry, Format)) -> Vec<u8> {
-    black_box(registry.render(format).unwrap())
+fn encode_10k((registry, format, mut out): Encoding) -> Encoding {
+    registry.encode(format, &mut out).unwrap();
+    (registry, format, out)
+}
+
+#[library_benchmark]
+#[bench::text(setup = registry_1m, args = (Format::Text,))]
+#[bench::openmetrics(setup = registry_1m, args = (Format::OpenMetrics,))]
+#[bench::protobuf(setup = registry_1m, args = (Format::Protobuf,))]
+fn encode_1m((registry, format, mut out): Encoding) -> Encoding {
+    registry.encode(format, &mut out).unwrap();
+    (registry, format, out)
+}
+
+/// The encoding floor of an exposition of `counters` and `histograms` series, and a
+/// buffer as large as its text.
+fn floor_of(counters: usize, histograms: usize) -> (Floor, Vec<u8>) {
+    let floor = floor(counters, histograms);
+    let mut out = Vec::new();
+    encode_floor(&floor, &mut out);
+    let buffer = Vec::with_capacity(out.len());
+    (floor, buffer)
+}
+
+// The floor of the text encoding: what any encoder of these series must at least do.
+#[library_benchmark]
+#[bench::text(setup = floor_of, args = (COUNTERS, HISTOGRAMS))]
+fn encode_10k_floor((floor, mut out): (Floor, Vec<u8>)) -> (Floor, Vec<u8>) {
+    encode_floor(&floor, &mut out);
+    (floor, out)
+}
+
+#[library_benchmark]
+#[bench::text(setup = floor_of, args = (COUNTERS * 100, HISTOGRAMS * 100))]
+fn encode_1m_floor((floor, mut out): (Floor, Vec<u8>)) -> (Floor, Vec<u8>) {
+    encode_floor(&floor, &mut out);
+    (floor, out)
+}
+
+/// A service built and warmed, that sends [`REQUESTS`] requests each time it is called.
+type Requests = Box<dyn FnMut()>;
+
+/// A current-thread runtime, as a benchmark's driver.
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+/// `router` (finalized as `axum::serve` does) answering `GET /users/{id}`.
+/// With `layer` `None`, no layer; `Some(false)`, a layer that does nothing (axum wraps
+/// every route in a new boxed service for any layer); `Some(true)`, prom-kit's.
+fn axum_requests(layer: Option<bool>) -> Requests {
+    use axum::routing::get;
+    use tower::ServiceExt;
+    let router = axum::Router::new().route("/users/{id}", get(|| async { "a user" }));
+    let router = match layer {
+        Some(true) => {
+            let metrics = HttpMetrics::builder().build(&Registry::new()).unwrap();
+            router.layer(prom_kit_axum::MetricsLayer::new(metrics))
+        }
+        Some(false) => router.layer(tower::layer::util::Identity::new()),
+        None => router,
+    }
+    .with_state(());
+    let runtime = runtime();
+    let send = move |count: u64| {
+        runtime.block_on(async {
+            for i in 0..count {
+                let request = http::Request::get(format!("/users/{}", i % 100))
+                    .body(axum::body::Body::empty())
+                    .unwrap();
+                let response = router.clone().oneshot(request).await.unwrap();
+                assert_eq!(response.status(), 200);
+                black_box(response.into_body().collect().await.unwrap());
+            }
+        });
+    };
+    send(REQUESTS);
+    Box::new(move || send(REQUESTS))
+}
+
+/// An actix-web app (its default features) answering `GET /users/{id}`.
+fn actix_requests(layered: bool) -> Requests {
+    use actix_web::{App, HttpResponse, test, web};
+    let system = actix_web::rt::System::new();
+    let route = || web::get().to(|| async { HttpResponse::Ok().body("a user") });
+    let app: Box<dyn FnMut(u64)> = if layered {
+        let metrics = HttpMetrics::builder().build(&Registry::new()).unwrap();
+        let app = system.block_on(test::init_service(
+            App::new()
+                .wrap(prom_kit_actix::RequestMetrics::new(metrics))
+                .route("/users/{id}", route()),
+        ));
+        Box::new(move |count| system.block_on(actix_calls(&app, count)))
+    } else {
+        let app = system.block_on(test::init_service(App::new().route("/users/{id}", route())));
+        Box::new(move |count| system.block_on(actix_calls(&app, count)))
+    };
+    let mut send = app;
+    send(REQUESTS);
+    Box::new(move || send(REQUESTS))
+}
+
+/// Sends `count` requests to an actix `app`, reading each body.
+async fn actix_calls<S, B>(app: &S, count: u64)
+where
+    S: actix_web::dev::Service<
+            actix_http::Request,
+            Response = actix_web::dev::ServiceResponse<B>,
+            Error = actix_web::Error,
+        >,
+    B: actix_web::body::MessageBody,
+{
+    for i in 0..count {
+        let request = actix_web::test::TestRequest::get()
+            .uri(&format!("/users/{}", i % 100))
+            .to_request();
+        let response = actix_web::test::call_service(app, request).await;
+        assert_eq!(response.status(), 200);
+        black_box(actix_web::test::read_body(response).await);
+    }
+}
+
+/// tonic's routes for the echo service answering unary calls, read to their trailers.
+fn tonic_requests(layered: bool) -> Requests {
+    use prom_kit::grpc::{GrpcMethods, GrpcMetrics, GrpcType};
+    use prom_kit_test_support::grpc::{ECHO_SERVICE, Echo, EchoServer};
+    use tower::Layer;
+    let routes = tonic::service::Routes::new(EchoServer::new(Echo));
+    let runtime = runtime();
+    let mut send: Box<dyn FnMut(u64)> = if layered {
+        let metrics = GrpcMetrics::server()
+            .methods(GrpcMethods::new().method(ECHO_SERVICE, "Unary", GrpcType::Unary))
+            .build(&Registry::new())
+            .unwrap();
+        let service = prom_kit_tonic::GrpcMetricsLayer::new(metrics).layer(routes);
+        Box::new(move |count| runtime.block_on(unary_calls(&service, count)))
+    } else {
+        Box::new(move |count| runtime.block_on(unary_calls(&routes, count)))
+    };
+    send(REQUESTS);
+    Box::new(move || send(REQUESTS))
+}
+
+/// Makes `count` unary echo calls through `service`, each read to `grpc-status: 0`.
+async fn unary_calls<S, B>(service: &S, count: u64)
+where
+    S: tower::Service<http::Request<tonic::body::Body>, Response = http::Response<B>> + Clone,
+    S::Error: std::fmt::Debug,
+    B: http_body::Body,
+    B::Error: std::fmt::Debug,
+{
+    use prom_kit_test_support::grpc::{ECHO_SERVICE, EchoRequest};
+    use prost::Message;
+    use tower::ServiceExt;
+    let message = EchoRequest {
+        message: "hello".into(),
+        ..EchoRequest::default()
+    }
+    .encode_to_vec();
+    let mut frame = vec![0u8];
+    frame.extend_from_slice(&u32::try_from(message.len()).unwrap().to_be_bytes());
+    frame.extend_from_slice(&message);
+    let frame = bytes::Bytes::from(frame);
+    for _ in 0..count {
+        let request = http::Request::post(format!("/{ECHO_SERVICE}/Unary"))
+            .header("content-type", "application/grpc")
+            .header("te", "trailers")
+            .body(tonic::body::Body::new(http_body_util::Full::new(
+                frame.clone(),
+            )))
+            .unwrap();
+        let response = service.clone().oneshot(request).await.unwrap();
+        let collected = response.into_body().collect().await.unwrap();
+        let status = collected.trailers().and_then(|t| t.get("grpc-status"));
+        assert_eq!(status.map(http::HeaderValue::as_bytes), Some(&b"0"[..]));
+        black_box(collected);
+    }
+}
+
+/// A client service answering every request at once with `200`, as the transport under
+/// the HTTP client layer.
+fn client_requests(layered: bool) -> Requests {
+    use prom_kit::http_client::{HttpClientLayer, HttpClientMetrics};
+    use tower::{Layer, ServiceExt};
+    let transport = tower::service_fn(|_request: http::Request<String>| async {
+        Ok::<_, std::convert::Infallible>(http::Response::new(String::from("ok")))
+    });
+    let runtime = runtime();
+    let mut send: Box<dyn FnMut(u64)> = if layered {
+        let metrics = HttpClientMetrics::builder()
+            .build(&Registry::new())
+            .unwrap();
+        let client = HttpClientLayer::new(metrics).layer(transport);
+        Box::new(move |count| {
+            runtime.block_on(async {
+                for i in 0..count {
+                    let response = client.clone().oneshot(client_request(i)).await.unwrap();
+                    black_box(response);
+                }
+            });
+        })
+    } else {
+        Box::new(move |count| {
+            runtime.block_on(async {
+                for i in 0..count {
+                    let response = transport.clone().oneshot(client_request(i)).await.unwrap();
+                    black_box(response);
+                }
+            });
+        })
+    };
+    send(REQUESTS);
+    Box::new(move || send(REQUESTS))
+}
+
+/// A client's `GET http://api.example:8080/users/{i}`.
+fn client_request(i: u64) -> http::Request<String> {
+    http::Request::get(format!("http://api.example:8080/users/{}", i % 100))
+        .body(String::new())
+        .unwrap()
+}
+
+#[library_benchmark]
+#[bench::axum_none(setup = axum_requests, args = (None,))]
+#[bench::axum_identity_layer(setup = axum_requests, args = (Some(false),))]
+#[bench::axum_prom_kit(setup = axum_requests, args = (Some(true),))]
+#[bench::actix_none(setup = actix_requests, args = (false,))]
+#[bench::actix_prom_kit(setup = actix_requests, args = (true,))]
+#[bench::tonic_none(setup = tonic_requests, args = (false,))]
+#[bench::tonic_prom_kit(setup = tonic_requests, args = (true,))]
+#[bench::client_none(setup = client_requests, args = (false,))]
+#[bench::client_prom_kit(setup = client_requests, args = (true,))]
+fn per_request(mut requests: Requests) -> Requests {
+    requests();
+    requests
 }
 
 library_benchmark_group!(
@@ -251,8 +512,23 @@ library_benchmark_group!(
 );
 
 library_benchmark_group!(
-    name = encoding;
-    benchmarks = encode_10k
+    name = middleware;
+    benchmarks = per_request
 );
 
-main!(library_benchmark_groups = updates, encoding);
+library_benchmark_group!(
+    name = encoding;
+    benchmarks = encode_10k_floor, encode_10k
+);
+
+library_benchmark_group!(
+    name = encoding_1m;
+    benchmarks = encode_1m_floor, encode_1m
+);
+
+main!(
+    library_benchmark_groups = updates,
+    middleware,
+    encoding,
+    encoding_1m
+);

@@ -2,6 +2,11 @@
 //! an axum router and an actix-web app answering `GET /users/{id}`, without a metrics
 //! layer, with prom-kit's, and with the peer middleware (`axum-prometheus`,
 //! `actix-web-prom`). Time per request, body included.
+//!
+//! The variants of a framework run interleaved — alternating batches in one process,
+//! the order rotated every round — so that the machine's drift over a run (other tenants
+//! of a shared VM, frequency changes) falls on all of them alike, and the differences
+//! mean something; each variant's figure is the median of its batches.
 
 use std::time::{Duration, Instant};
 
@@ -24,101 +29,188 @@ fn finalized(router: Router) -> Router {
     router.with_state(())
 }
 
-/// Sends `iters` requests through `router` on a single-threaded runtime.
-fn run_axum(runtime: &tokio::runtime::Runtime, router: &Router, iters: u64) -> Duration {
-    runtime.block_on(async {
-        let start = Instant::now();
-        for i in 0..iters {
-            let request = axum::http::Request::get(format!("/users/{}", i % 100))
-                .body(Body::empty())
-                .unwrap();
-            let response = router.clone().oneshot(request).await.unwrap();
-            let body = response.into_body().collect().await.unwrap();
-            std::hint::black_box(body);
-        }
-        start.elapsed()
-    })
+/// Batches per variant in an interleaved comparison.
+const ROUNDS: usize = 60;
+/// Requests per batch.
+const BATCH: u64 = 200;
+
+/// Medians of per-request times from alternating batches, written where criterion keeps
+/// its estimates (`target/criterion/<group>/<variant>/new/estimates.json`) so that
+/// `report.py` lists them with the other groups.
+struct Interleaved {
+    group: &'static str,
+    names: Vec<&'static str>,
+    samples: Vec<Vec<f64>>,
 }
 
-fn axum(c: &mut Criterion) {
+impl Interleaved {
+    fn new(group: &'static str, names: &[&'static str]) -> Self {
+        Self {
+            group,
+            names: names.to_vec(),
+            samples: vec![Vec::with_capacity(ROUNDS); names.len()],
+        }
+    }
+
+    /// The order of the variants in round `round`: rotated every round, so that none
+    /// always runs first or after the same neighbour.
+    fn order(&self, round: usize) -> impl Iterator<Item = usize> + use<> {
+        let n = self.names.len();
+        (0..n).map(move |k| (k + round) % n)
+    }
+
+    /// Records a batch of `variant` that took `elapsed` (rounds below zero are warm-up).
+    fn record(&mut self, round: usize, variant: usize, elapsed: Duration) {
+        if round >= WARM_UP_ROUNDS {
+            self.samples[variant].push(elapsed.as_nanos() as f64 / BATCH as f64);
+        }
+    }
+
+    /// Prints the medians with their difference to the first variant (no layer), and
+    /// saves them for the report.
+    fn finish(self) {
+        let medians: Vec<f64> = self
+            .samples
+            .into_iter()
+            .map(|mut samples| {
+                samples.sort_by(f64::total_cmp);
+                samples[samples.len() / 2]
+            })
+            .collect();
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/criterion");
+        println!(
+            "{} (interleaved, {ROUNDS} batches of {BATCH} per variant)",
+            self.group
+        );
+        for (name, median) in self.names.iter().zip(&medians) {
+            println!(
+                "  {name:<28} {median:>9.1} ns/request  {:>+8.1} ns",
+                median - medians[0]
+            );
+            let dir = root.join(self.group).join(name).join("new");
+            std::fs::create_dir_all(&dir).unwrap();
+            std::fs::write(
+                dir.join("estimates.json"),
+                format!("{{\"median\":{{\"point_estimate\":{median}}}}}"),
+            )
+            .unwrap();
+        }
+    }
+}
+
+/// Rounds run before any is recorded.
+const WARM_UP_ROUNDS: usize = 3;
+
+/// Sends `count` requests through `router`.
+async fn axum_batch(router: &Router, count: u64) -> Duration {
+    let start = Instant::now();
+    for i in 0..count {
+        let request = axum::http::Request::get(format!("/users/{}", i % 100))
+            .body(Body::empty())
+            .unwrap();
+        let response = router.clone().oneshot(request).await.unwrap();
+        let body = response.into_body().collect().await.unwrap();
+        std::hint::black_box(body);
+    }
+    start.elapsed()
+}
+
+/// axum without a layer, with one that does nothing (axum re-wraps every route in a new
+/// boxed service for any layer), with prom-kit's and with `axum-prometheus`, in
+/// alternating batches on one current-thread runtime.
+fn axum(_: &mut Criterion) {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap();
-    let mut group = c.benchmark_group("7_middleware_axum");
-    let plain = finalized(axum_router());
-    group.bench_function("no_metrics", |b| {
-        b.iter_custom(|iters| run_axum(&runtime, &plain, iters));
-    });
-    // What axum itself charges for any layer: `Router::layer` re-wraps every route in a
-    // new boxed service, even for a layer that does nothing.
-    let identity = finalized(axum_router().layer(tower::layer::util::Identity::new()));
-    group.bench_function("no_metrics_identity_layer", |b| {
-        b.iter_custom(|iters| run_axum(&runtime, &identity, iters));
-    });
     let registry = Registry::new();
-    let ours = finalized(axum_router().layer(prom_kit_axum::MetricsLayer::new(
-        HttpMetrics::builder().build(&registry).unwrap(),
-    )));
-    group.bench_function("prom_kit", |b| {
-        b.iter_custom(|iters| run_axum(&runtime, &ours, iters));
-    });
+    let ours = HttpMetrics::builder().build(&registry).unwrap();
     // axum-prometheus spawns its recorder's upkeep task, so it needs the runtime.
     let _inside = runtime.enter();
-    let (layer, _handle) = axum_prometheus::PrometheusMetricLayer::pair();
-    let peer = finalized(axum_router().layer(layer));
-    group.bench_function("axum_prometheus", |b| {
-        b.iter_custom(|iters| run_axum(&runtime, &peer, iters));
+    let (peer_layer, _handle) = axum_prometheus::PrometheusMetricLayer::pair();
+    let routers = [
+        finalized(axum_router()),
+        finalized(axum_router().layer(tower::layer::util::Identity::new())),
+        finalized(axum_router().layer(prom_kit_axum::MetricsLayer::new(ours))),
+        finalized(axum_router().layer(peer_layer)),
+    ];
+    let mut results = Interleaved::new(
+        "7_middleware_axum",
+        &[
+            "no_metrics",
+            "no_metrics_identity_layer",
+            "prom_kit",
+            "axum_prometheus",
+        ],
+    );
+    runtime.block_on(async {
+        for round in 0..WARM_UP_ROUNDS + ROUNDS {
+            for variant in results.order(round) {
+                let elapsed = axum_batch(&routers[variant], BATCH).await;
+                results.record(round, variant, elapsed);
+            }
+        }
     });
-    group.finish();
+    results.finish();
 }
 
-/// Builds an actix app with `wrap` applied by `variant` and sends `iters` requests.
-fn run_actix(variant: &'static str, iters: u64) -> Duration {
-    actix_web::rt::System::new().block_on(async move {
-        use actix_web::{App, HttpResponse, test, web};
-        let route = || web::get().to(|| async { HttpResponse::Ok().body("a user") });
-        let call = |i: u64| {
-            test::TestRequest::get()
-                .uri(&format!("/users/{}", i % 100))
-                .to_request()
-        };
-        macro_rules! measure {
-            ($app:expr) => {{
-                let app = test::init_service($app.route("/users/{id}", route())).await;
-                let start = Instant::now();
-                for i in 0..iters {
-                    let response = test::call_service(&app, call(i)).await;
-                    std::hint::black_box(test::read_body(response).await);
-                }
-                start.elapsed()
-            }};
-        }
-        match variant {
-            "prom_kit" => {
-                let registry = Registry::new();
-                let metrics = HttpMetrics::builder().build(&registry).unwrap();
-                measure!(App::new().wrap(prom_kit_actix::RequestMetrics::new(metrics)))
-            }
-            "actix_web_prom" => {
-                let prometheus = actix_web_prom::PrometheusMetricsBuilder::new("api")
-                    .build()
-                    .unwrap();
-                measure!(App::new().wrap(prometheus))
-            }
-            _ => measure!(App::new()),
-        }
-    })
-}
-
-fn actix(c: &mut Criterion) {
-    let mut group = c.benchmark_group("7_middleware_actix");
-    for variant in ["no_metrics", "prom_kit", "actix_web_prom"] {
-        group.bench_function(variant, |b| {
-            b.iter_custom(|iters| run_actix(variant, iters));
-        });
+/// Sends `count` requests to an actix `app`, reading each body.
+async fn actix_batch<S, B>(app: &S, count: u64) -> Duration
+where
+    S: actix_web::dev::Service<
+            actix_http::Request,
+            Response = actix_web::dev::ServiceResponse<B>,
+            Error = actix_web::Error,
+        >,
+    B: actix_web::body::MessageBody,
+{
+    let start = Instant::now();
+    for i in 0..count {
+        let request = actix_web::test::TestRequest::get()
+            .uri(&format!("/users/{}", i % 100))
+            .to_request();
+        let response = actix_web::test::call_service(app, request).await;
+        std::hint::black_box(actix_web::test::read_body(response).await);
     }
-    group.finish();
+    start.elapsed()
+}
+
+/// actix-web without a middleware, with prom-kit's and with `actix-web-prom`, in
+/// alternating batches in one actix system.
+fn actix(_: &mut Criterion) {
+    use actix_web::{App, HttpResponse, test, web};
+    let route = || web::get().to(|| async { HttpResponse::Ok().body("a user") });
+    let mut results = Interleaved::new(
+        "7_middleware_actix",
+        &["no_metrics", "prom_kit", "actix_web_prom"],
+    );
+    actix_web::rt::System::new().block_on(async {
+        let plain = test::init_service(App::new().route("/users/{id}", route())).await;
+        let registry = Registry::new();
+        let metrics = HttpMetrics::builder().build(&registry).unwrap();
+        let ours = test::init_service(
+            App::new()
+                .wrap(prom_kit_actix::RequestMetrics::new(metrics))
+                .route("/users/{id}", route()),
+        )
+        .await;
+        let prometheus = actix_web_prom::PrometheusMetricsBuilder::new("api")
+            .build()
+            .unwrap();
+        let peer =
+            test::init_service(App::new().wrap(prometheus).route("/users/{id}", route())).await;
+        for round in 0..WARM_UP_ROUNDS + ROUNDS {
+            for variant in results.order(round) {
+                let elapsed = match variant {
+                    0 => actix_batch(&plain, BATCH).await,
+                    1 => actix_batch(&ours, BATCH).await,
+                    _ => actix_batch(&peer, BATCH).await,
+                };
+                results.record(round, variant, elapsed);
+            }
+        }
+    });
+    results.finish();
 }
 
 /// Where the middleware's time goes, per request, outside any framework: the two clock

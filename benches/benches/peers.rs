@@ -312,6 +312,30 @@ fn labelled_prom_kit(group: &mut BenchmarkGroup<'_, WallTime>, owned: &[[String;
             dense.labels((methods[i % 4], statuses[i % 3])).inc();
         });
     });
+    // A derived label set with an integer field: a hashed typed family, found in the
+    // per-thread cache by the packed values.
+    let typed: prom_kit::TypedFamily<TypedStatus, prom_kit::Counter> =
+        prom_kit::TypedFamily::new().unwrap();
+    let codes = [200u16, 404, 500];
+    group.bench_function("prom_kit_typed_enum_u16", |b| {
+        b.iter(|| {
+            let i = next();
+            typed.with(
+                &TypedStatus {
+                    method: methods[i % 4],
+                    status: codes[i % 3],
+                },
+                prom_kit::Counter::inc,
+            );
+        });
+    });
+}
+
+/// A label set of an enum and an integer, as the README's typed families show.
+#[derive(prom_kit::LabelSet)]
+struct TypedStatus {
+    method: Method,
+    status: u16,
 }
 
 /// `fastmetrics` as its documentation shows: a label-set struct, `with_or_new`.
@@ -329,6 +353,22 @@ fn labelled_fastmetrics(group: &mut BenchmarkGroup<'_, WallTime>, owned: &[[Stri
                 status: STATUSES[i % 3],
             };
             fast.with_or_new(&labels, fastmetrics::metrics::counter::Counter::inc);
+        });
+    });
+    // The typed shape: an enum's text and an integer.
+    let fast_typed = fastmetrics::metrics::family::Family::<
+        prom_kit_benches::FastStatus,
+        fastmetrics::metrics::counter::Counter,
+    >::default();
+    let codes = [200u16, 404, 500];
+    group.bench_function("fastmetrics_str_u16", |b| {
+        b.iter(|| {
+            let i = next();
+            let labels = prom_kit_benches::FastStatus {
+                method: METHODS[i % 4],
+                status: codes[i % 3],
+            };
+            fast_typed.with_or_new(&labels, fastmetrics::metrics::counter::Counter::inc);
         });
     });
     let fast_owned = fastmetrics::metrics::family::Family::<

@@ -1,6 +1,9 @@
 //! Criterion benchmarks of prom-kit; see `benches/`. The library holds what several
-//! benches share: the label sets `fastmetrics` needs, written as its documentation shows
-//! (it has no label-set impls for tuples or arrays).
+//! benches share: the exposition the encoding benchmarks measure, with its floor
+//! ([`exposition`]), and the label sets `fastmetrics` needs, written as its documentation
+//! shows (it has no label-set impls for tuples or arrays).
+
+pub mod exposition;
 
 use fastmetrics::encoder::{EncodeLabelSet, LabelSetEncoder};
 use fastmetrics::raw::LabelSetSchema;
@@ -46,6 +49,29 @@ impl EncodeLabelSet for FastOwned {
     fn encode(&self, encoder: &mut dyn LabelSetEncoder) -> fastmetrics::error::Result<()> {
         encoder.encode(&("method", self.method.as_str()))?;
         encoder.encode(&("status", self.status.as_str()))
+    }
+}
+
+/// A `method` and an integer `status`, for `fastmetrics`: the shape of a typed label set
+/// with an integer field.
+#[derive(Clone, PartialEq, Eq, Hash, Debug)]
+pub struct FastStatus {
+    /// The `method` value.
+    pub method: &'static str,
+    /// The `status` value.
+    pub status: u16,
+}
+
+impl LabelSetSchema for FastStatus {
+    fn names() -> Option<&'static [&'static str]> {
+        Some(&["method", "status"])
+    }
+}
+
+impl EncodeLabelSet for FastStatus {
+    fn encode(&self, encoder: &mut dyn LabelSetEncoder) -> fastmetrics::error::Result<()> {
+        encoder.encode(&("method", self.method))?;
+        encoder.encode(&("status", self.status))
     }
 }
 

@@ -112,6 +112,28 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
             fn value_of(combination: usize, label: usize) -> &'static str {
                 ::prom_kit::labels::value_of(&#lists, combination, label)
             }
+
+            #[inline(always)]
+            fn packed(&self) -> ::core::option::Option<u64> {
+                match const {
+                    ::prom_kit::labels::packed_bits(
+                        &[#(<#types as ::prom_kit::labels::LabelField>::PACKED_BITS),*],
+                    )
+                } {
+                    ::core::option::Option::Some(_) => {
+                        let key = 0u64;
+                        #(
+                            let key = ::prom_kit::labels::pack(
+                                key,
+                                <#types as ::prom_kit::labels::LabelField>::PACKED_BITS,
+                                ::prom_kit::labels::LabelField::packed(&self.#idents),
+                            );
+                        )*
+                        ::core::option::Option::Some(key)
+                    }
+                    ::core::option::Option::None => ::core::option::Option::None,
+                }
+            }
         }
     })
 }

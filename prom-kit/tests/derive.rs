@@ -369,3 +369,139 @@ fn concurrent_lookups_count_every_increment() {
     assert_eq!(total("calls_total{"), 20_000.0);
     assert_eq!(total("requests_total{"), 20_000.0);
 }
+
+/// Integers and closed fields only, 64 bits or fewer in all: packed.
+#[derive(LabelSet)]
+struct Status {
+    method: Method,
+    status: u16,
+}
+
+/// Every integer kind at its extremes, and a bool: 8+16+32+1+2 bits.
+#[derive(LabelSet)]
+struct Signed {
+    small: i8,
+    medium: i16,
+    large: i32,
+    flag: bool,
+    tier: Tier,
+}
+
+/// 65 bits: not packed.
+#[derive(LabelSet)]
+struct TooWide {
+    id: u64,
+    flag: bool,
+}
+
+#[test]
+fn label_sets_of_integers_and_closed_fields_pack_into_distinct_numbers() {
+    let mut seen = std::collections::HashSet::new();
+    for method in [Method::Get, Method::Post, Method::Other] {
+        for status in [0, 1, 200, 404, 500, u16::MAX] {
+            let packed = Status { method, status }.packed().expect("28 bits pack");
+            assert!(seen.insert(packed), "{method:?} {status}: {packed} taken");
+        }
+    }
+    let mut seen = std::collections::HashSet::new();
+    for small in [i8::MIN, -1, 0, 1, i8::MAX] {
+        for medium in [i16::MIN, -1, 0, i16::MAX] {
+            for large in [i32::MIN, -1, 0, i32::MAX] {
+                for flag in [false, true] {
+                    for tier in [Tier::Free, Tier::Pro] {
+                        let labels = Signed {
+                            small,
+                            medium,
+                            large,
+                            flag,
+                            tier,
+                        };
+                        assert!(seen.insert(labels.packed().expect("59 bits pack")));
+                    }
+                }
+            }
+        }
+    }
+    assert_eq!(TooWide { id: 1, flag: true }.packed(), None);
+    let open = Request {
+        route: "/",
+        code: 200,
+        tenant: String::new(),
+        r#type: Cow::Borrowed(""),
+        shard: Arc::from(""),
+        delta: 0,
+        tier: Tier::Free,
+    };
+    assert_eq!(open.packed(), None, "string fields do not pack");
+}
+
+/// How often [`Counted`] values were visited (formatted).
+static VISITS: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+
+/// A packed label set that counts how often its values are visited: only lookups that
+/// miss the per-thread cache visit them.
+struct Counted(u16);
+
+impl LabelSet for Counted {
+    const NAMES: &'static [&'static str] = &["status"];
+
+    fn visit_values<R>(&self, visitor: impl prom_kit::labels::LabelVisitor<R>) -> R {
+        VISITS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let mut buffer = prom_kit::labels::LabelBuffer::new();
+        visitor.visit(&[prom_kit::labels::LabelField::text(&self.0, &mut buffer)])
+    }
+
+    fn packed(&self) -> Option<u64> {
+        Some(u64::from(self.0))
+    }
+}
+
+#[test]
+fn integer_label_values_each_hit_the_cache_after_their_first_lookup() {
+    let visits = || VISITS.load(std::sync::atomic::Ordering::Relaxed);
+    let registry = Registry::new();
+    let family: TypedFamily<Counted, Counter> = TypedFamily::new().unwrap();
+    registry
+        .register("responses", "Responses.", family.clone())
+        .unwrap();
+    let statuses = [200, 404, 500];
+    for status in statuses {
+        family.with(&Counted(status), Counter::inc);
+    }
+    assert_eq!(visits(), 3, "each value misses once");
+    for _ in 0..10 {
+        for status in statuses {
+            family.with(&Counted(status), Counter::inc);
+        }
+    }
+    assert_eq!(
+        visits(),
+        3,
+        "200, 404 and 500 each hit after their first lookup"
+    );
+    let exposition = text(&registry);
+    for status in statuses {
+        let line = format!("responses_total{{status=\"{status}\"}} 11\n");
+        assert!(exposition.contains(&line), "{line} in {exposition}");
+    }
+    assert_eq!(exposition.lines().count(), 5, "{exposition}");
+    // A removal invalidates the entries: the lookup after it visits again, and
+    // recreates the series.
+    assert!(family.remove(&Counted(404)));
+    family.with(&Counted(404), Counter::inc);
+    assert_eq!(
+        visits(),
+        5,
+        "the removal visits once, the lookup after it once"
+    );
+    assert!(text(&registry).contains("responses_total{status=\"404\"} 1\n"));
+    // Another thread has its own cache: it misses once, then hits.
+    std::thread::scope(|scope| {
+        scope.spawn(|| {
+            family.with(&Counted(200), Counter::inc);
+            family.with(&Counted(200), Counter::inc);
+        });
+    });
+    assert_eq!(visits(), 6);
+    assert!(text(&registry).contains("responses_total{status=\"200\"} 13\n"));
+}

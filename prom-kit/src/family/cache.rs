@@ -77,6 +77,12 @@ const EMPTY_TAG: u64 = 0;
 /// as plain `&str`, whose entries are confirmed differently.
 const STATIC_SALT: u64 = 0x5bd1_e995_0000_0000;
 
+/// Locates the cache entry of a packed label set ([`ValueKey::Packed`]).
+#[inline]
+pub(super) fn packed_tag(packed: u64) -> u64 {
+    (packed ^ 0x2545_f491_4f6c_dd1d).wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1
+}
+
 /// Locates the cache entry for `values` from the addresses and lengths of the strings.
 #[inline]
 fn identity_tag<V: LabelValues + ?Sized>(values: &V) -> u64 {
@@ -253,6 +259,10 @@ pub(super) enum ValueKey {
         addrs: [usize; MAX_VALUES],
         lens: [u32; MAX_VALUES],
     },
+    /// A typed label set's values packed into one number ([`LabelSet::packed`]).
+    ///
+    /// [`LabelSet::packed`]: crate::labels::LabelSet::packed
+    Packed(u64),
 }
 
 impl ValueKey {
@@ -295,6 +305,12 @@ impl ValueKey {
             addrs,
             lens,
         })
+    }
+
+    /// Whether this is the packed label set `packed`.
+    #[inline]
+    pub(super) fn is_packed(&self, packed: u64) -> bool {
+        matches!(self, Self::Packed(stored) if *stored == packed)
     }
 
     /// Whether `values` are exactly the copied ones.
@@ -376,12 +392,7 @@ impl<T> LookupCache<T> {
         generation: u64,
         key: &K,
     ) -> Option<&T> {
-        let slot = self.slot(family, tag, generation)?;
-        if key.matches(&slot.key) {
-            slot.metric.as_ref()
-        } else {
-            None
-        }
+        self.get_matching(family, tag, generation, |stored| key.matches(stored))
     }
 
     /// Remembers `metric` as the handle for `key` (skipped when its values are too long
@@ -394,7 +405,38 @@ impl<T> LookupCache<T> {
         key: &K,
         metric: T,
     ) {
-        if let Some(stored) = key.to_stored() {
+        self.put_stored(family, tag, generation, key.to_stored(), metric);
+    }
+
+    /// The cached handle in `family` whose entry, tagged `tag`, `matches` confirms, if
+    /// this thread looked it up since the family's last removal.
+    #[inline]
+    pub(super) fn get_matching(
+        &self,
+        family: u64,
+        tag: u64,
+        generation: u64,
+        matches: impl FnOnce(&ValueKey) -> bool,
+    ) -> Option<&T> {
+        let slot = self.slot(family, tag, generation)?;
+        if matches(&slot.key) {
+            slot.metric.as_ref()
+        } else {
+            None
+        }
+    }
+
+    /// Remembers `metric` as the handle for the values `stored` keeps (skipped when
+    /// `None`: values too long or too many to keep inline).
+    pub(super) fn put_stored(
+        &mut self,
+        family: u64,
+        tag: u64,
+        generation: u64,
+        stored: Option<ValueKey>,
+        metric: T,
+    ) {
+        if let Some(stored) = stored {
             self.insert(family, tag, generation, stored, metric);
         }
     }

@@ -170,7 +170,10 @@ impl<L: LabelSet, M: Metric> TypedFamily<L, M> {
     pub fn with<R>(&self, labels: &L, f: impl FnOnce(&M) -> R) -> R {
         match &self.store {
             Store::Dense(table) => f(table.lookup(labels.dense_index())),
-            Store::Hashed(family) => labels.visit_values(Lookup { family, f }),
+            Store::Hashed(family) => match labels.packed() {
+                Some(packed) => family.with_packed(packed, labels, f),
+                None => labels.visit_values(Lookup { family, f }),
+            },
         }
     }
 

@@ -27,7 +27,7 @@ pub use fixed::{FixedLabel, FixedLabelSet};
 pub use intern::intern;
 pub use set::{LabelBuffer, LabelField, LabelSet, LabelVisitor};
 #[doc(hidden)]
-pub use set::{combinations, value_count, value_of};
+pub use set::{combinations, pack, packed_bits, value_count, value_of};
 pub use values::{LabelValue, LabelValues};
 
 use crate::error::{Error, ErrorKind, Result};

@@ -78,6 +78,15 @@ pub trait LabelSet {
         let _ = (combination, label);
         ""
     }
+
+    /// The values as one number that tells every combination apart, when all the
+    /// fields pack into 64 bits together ([`LabelField::PACKED_BITS`]: integers of up
+    /// to 64 bits, `bool`, enums deriving `LabelValue`); `None` (the default) otherwise.
+    /// A hashed [`TypedFamily`](crate::TypedFamily) finds a packed label set in its
+    /// per-thread cache by this number alone: no value is formatted on a hit.
+    fn packed(&self) -> Option<u64> {
+        None
+    }
 }
 
 /// Receives the label values of a [`LabelSet`] (see [`LabelSet::visit_values`]).
@@ -153,10 +162,28 @@ pub trait LabelField {
     fn index(&self) -> usize {
         0
     }
+
+    /// How many bits [`packed`](Self::packed) needs to tell every value of the type
+    /// apart, if it can at all (`None`, the default: strings). A label set whose fields
+    /// all pack into 64 bits together is found in a hashed family's per-thread cache by
+    /// that number, without formatting its values.
+    const PACKED_BITS: Option<u32> = None;
+
+    /// The value as a number below `2^PACKED_BITS`, a different one for every value
+    /// (only called when [`PACKED_BITS`](Self::PACKED_BITS) is `Some`).
+    fn packed(&self) -> u64 {
+        0
+    }
 }
 
 impl<T: FixedLabel> LabelField for T {
     const VALUES: Option<&'static [&'static str]> = Some(T::VALUES);
+    const PACKED_BITS: Option<u32> = Some(usize::BITS - T::VALUES.len().leading_zeros());
+
+    #[inline]
+    fn packed(&self) -> u64 {
+        FixedLabel::index(*self) as u64
+    }
 
     #[inline]
     fn text<'a>(&'a self, _: &'a mut LabelBuffer) -> &'a str {
@@ -183,6 +210,40 @@ macro_rules! string_fields {
 string_fields!(&str, String, Box<str>, Arc<str>, Cow<'_, str>);
 
 macro_rules! integer_fields {
+    ($($type:ty as $bits:ty),+) => {$(
+        impl LabelField for $type {
+            const PACKED_BITS: Option<u32> = Some(<$bits>::BITS);
+
+            #[inline]
+            fn text<'a>(&'a self, buffer: &'a mut LabelBuffer) -> &'a str {
+                buffer.0.format(*self)
+            }
+
+            #[inline]
+            #[allow(
+                clippy::cast_sign_loss,
+                clippy::cast_possible_truncation,
+                trivial_numeric_casts,
+                reason = "the value's bits, not its number: reinterpreted at its own width"
+            )]
+            fn packed(&self) -> u64 {
+                u64::from(*self as $bits)
+            }
+        }
+    )+};
+}
+
+integer_fields!(
+    u8 as u8, u16 as u16, u32 as u32, u64 as u64, i8 as u8, i16 as u16, i32 as u32, i64 as u64
+);
+
+#[cfg(target_pointer_width = "64")]
+integer_fields!(usize as u64, isize as u64);
+
+#[cfg(not(target_pointer_width = "64"))]
+integer_fields!(usize as u32, isize as u32);
+
+macro_rules! wide_integer_fields {
     ($($type:ty),+) => {$(
         impl LabelField for $type {
             #[inline]
@@ -193,9 +254,40 @@ macro_rules! integer_fields {
     )+};
 }
 
-integer_fields!(
-    u8, u16, u32, u64, u128, usize, i8, i16, i32, i64, i128, isize
-);
+wide_integer_fields!(u128, i128);
+
+/// The bits a label set's fields need packed together ([`LabelField::PACKED_BITS`]):
+/// `None` if one of them cannot be packed or they need more than 64. For
+/// `#[derive(LabelSet)]`.
+#[doc(hidden)]
+pub const fn packed_bits(fields: &[Option<u32>]) -> Option<u32> {
+    let mut total = 0u32;
+    let mut i = 0;
+    while i < fields.len() {
+        let Some(bits) = fields[i] else {
+            return None;
+        };
+        total += bits;
+        i += 1;
+    }
+    if total <= u64::BITS {
+        Some(total)
+    } else {
+        None
+    }
+}
+
+/// `key` with a field's packed value of `bits` bits appended below it. For
+/// `#[derive(LabelSet)]`.
+#[doc(hidden)]
+#[inline(always)]
+pub const fn pack(key: u64, bits: Option<u32>, value: u64) -> u64 {
+    match bits {
+        // A field of 64 bits is the only one: `key` is still 0.
+        Some(bits) if bits < u64::BITS => (key << bits) | value,
+        _ => value,
+    }
+}
 
 /// The number of combinations of fields whose value lists are `lists`: `None` if one of
 /// them is open (`None`) or the product overflows. For `#[derive(LabelSet)]`.

@@ -14,13 +14,15 @@ use std::sync::atomic::Ordering;
 use cardinality::OverflowSlot;
 use index::Shard;
 
-use super::cache::{ByAddress, ByBytes, ByContent, CacheKey, thread_cache};
+use super::cache::{
+    ByAddress, ByBytes, ByContent, CacheKey, ThreadCache, ValueKey, packed_tag, thread_cache,
+};
 use super::expiry::Expiry;
 use super::{FamilyBuilder, Visit};
 use crate::atomic::CachePadded;
 use crate::error::{Error, ErrorKind, Result};
 use crate::labels::render::{hash_values, rendered_values};
-use crate::labels::{LabelValues, OVERFLOW_LABEL_VALUE, check_arity};
+use crate::labels::{LabelValues, LabelVisitor, OVERFLOW_LABEL_VALUE, check_arity};
 use crate::metrics::Metric;
 use crate::sync::{AtomicU64, AtomicUsize, RwLock};
 
@@ -258,6 +260,43 @@ impl<M: Metric> Family<M> {
         }
     }
 
+    /// [`with_label_set_values`](Self::with_label_set_values) for a label set that packs
+    /// into one number ([`LabelSet::packed`](crate::labels::LabelSet::packed)): a cached
+    /// entry is found and confirmed by that number, and `labels` are visited (their
+    /// integers formatted) only on a miss.
+    #[expect(
+        clippy::inline_always,
+        reason = "measured: left to the compiler, this is called out of line on the hot path"
+    )]
+    #[inline(always)]
+    pub(crate) fn with_packed<L: crate::labels::LabelSet, R>(
+        &self,
+        packed: u64,
+        labels: &L,
+        f: impl FnOnce(&M) -> R,
+    ) -> R {
+        let inner = &*self.inner;
+        let tag = packed_tag(packed) ^ inner.tag_salt;
+        // Read before the lookup, as in `lookup_unchecked`.
+        let generation = inner.generation.load(Ordering::Acquire);
+        let cache = thread_cache();
+        if let Some(Ok(cache)) = cache.as_deref().map(RefCell::try_borrow) {
+            let cached =
+                cache.get_matching(inner.id, tag, generation, |stored| stored.is_packed(packed));
+            if let Some(metric) = cached.and_then(M::from_any) {
+                return f(metric);
+            }
+        }
+        labels.visit_values(PackedMiss {
+            family: self,
+            packed,
+            tag,
+            generation,
+            cache,
+            f,
+        })
+    }
+
     /// [`with`](Self::with) and [`with_static`](Self::with_static): the arity check,
     /// then the lookup.
     #[expect(
@@ -482,6 +521,41 @@ impl<M: Metric> Family<M> {
             }
             visit(Visit::ShardDone);
         }
+    }
+}
+
+/// The shared-table lookup of a packed label set that missed the per-thread cache:
+/// its values visited, its series found or created, and the entry remembered under the
+/// packed number.
+struct PackedMiss<'a, M: Metric, F> {
+    family: &'a Family<M>,
+    packed: u64,
+    tag: u64,
+    generation: u64,
+    cache: Option<ThreadCache>,
+    f: F,
+}
+
+impl<M: Metric, R, F: FnOnce(&M) -> R> LabelVisitor<R> for PackedMiss<'_, M, F> {
+    fn visit<V: LabelValues + ?Sized>(self, values: &V) -> R {
+        let family = self.family;
+        let inner = &*family.inner;
+        if values.label_count() != inner.label_names.len() {
+            return (self.f)(&family.overflow());
+        }
+        let (metric, own) = family.get_or_create(hash_values(&inner.hasher, values), values);
+        if let (true, Some(Ok(mut cache))) =
+            (own, self.cache.as_deref().map(RefCell::try_borrow_mut))
+        {
+            cache.put_stored(
+                inner.id,
+                self.tag,
+                self.generation,
+                Some(ValueKey::Packed(self.packed)),
+                metric.to_any(),
+            );
+        }
+        (self.f)(&metric)
     }
 }
 
