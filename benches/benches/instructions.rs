@@ -148,6 +148,29 @@ fn family_with_static(requests: Family<Counter>) -> Family<Counter> {
     requests
 }
 
+/// What `Family::with` is held to: a hash map keyed by the two strings, filled
+/// beforehand, as a hand-written registry would keep its counters.
+type StringMap = hashbrown::HashMap<(&'static str, &'static str), Counter, foldhash::fast::FixedState>;
+
+fn string_map() -> StringMap {
+    STATUS_TEXTS
+        .iter()
+        .map(|&status| (("GET", status), Counter::new()))
+        .collect()
+}
+
+#[library_benchmark]
+#[bench::ops(setup = string_map)]
+fn hand_written_string_map(map: StringMap) -> StringMap {
+    for i in 0..OPS {
+        let status = STATUS_TEXTS[(i % 3) as usize];
+        if let Some(counter) = black_box(&map).get(&("GET", status)) {
+            counter.inc();
+        }
+    }
+    map
+}
+
 fn kept_handle() -> Counter {
     requests().labels(&["GET", "200"]).unwrap()
 }
@@ -504,6 +527,7 @@ library_benchmark_group!(
         readme_quick_start,
         typed_integer_label,
         family_with,
+        hand_written_string_map,
         family_with_static,
         family_kept_handle,
         dense_family,

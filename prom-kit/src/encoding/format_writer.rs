@@ -122,7 +122,7 @@ impl<'a> FormatWriter<'a> {
     }
 
     /// Writes the lines of one series. `labels` is its rendered label text.
-    pub(super) fn write_series(&mut self, labels: &str, snapshot: Snapshot<'_>) {
+    pub(super) fn write_series(&mut self, labels: &str, snapshot: &Snapshot<'_>) {
         let Some(scheme) = self.shown.escaping else {
             self.write_series_as_is(labels, snapshot);
             self.drain_past(STREAM_LIMIT);
@@ -134,14 +134,14 @@ impl<'a> FormatWriter<'a> {
         relabelled.clear();
         rewrite_label_names(&mut relabelled, labels, scheme);
         let split = relabelled.len();
-        let snapshot = match snapshot {
+        let snapshot = match *snapshot {
             Snapshot::Info(pairs) => {
                 rewrite_label_names(&mut relabelled, pairs, scheme);
                 Snapshot::Info(&relabelled[split..])
             }
             other => other,
         };
-        self.write_series_as_is(&relabelled[..split], snapshot);
+        self.write_series_as_is(&relabelled[..split], &snapshot);
         self.relabelled = relabelled;
         self.drain_past(STREAM_LIMIT);
     }
@@ -160,7 +160,8 @@ impl<'a> FormatWriter<'a> {
     }
 
     /// Writes the lines of one series whose label text is as it is to be written.
-    fn write_series_as_is(&mut self, labels: &str, snapshot: Snapshot<'_>) {
+    #[inline]
+    fn write_series_as_is(&mut self, labels: &str, snapshot: &Snapshot<'_>) {
         match self.syntax {
             Syntax::Text => {
                 text::write_series(&mut self.lines, self.out, &self.shown, labels, snapshot);

@@ -31,18 +31,16 @@ pub(super) fn write_metadata(out: &mut Vec<u8>, shown: &Shown<'_>, descriptor: &
 
 /// Appends the lines of one series whose label text is as it is to be written, with
 /// its `_created` sample if `created`.
+#[inline]
 pub(super) fn write_series(
     lines: &mut TextLines,
     out: &mut Vec<u8>,
     shown: &Shown<'_>,
     labels: &str,
-    snapshot: Snapshot<'_>,
+    snapshot: &Snapshot<'_>,
     created: bool,
 ) {
-    let Some(snapshot) = lines.common(out, shown, labels, snapshot) else {
-        return;
-    };
-    let created_at = match snapshot {
+    let created_at = match *snapshot {
         Snapshot::Counter(c) => {
             lines.sample_with_exemplar(out, shown, "_total", labels, None, c.total, c.exemplar);
             c.created
@@ -80,8 +78,8 @@ pub(super) fn write_series(
             );
             s.created
         }
-        // Written by `common`.
         Snapshot::Gauge(_) | Snapshot::Unknown(_) | Snapshot::Info(_) | Snapshot::StateSet(_) => {
+            lines.common(out, shown, labels, snapshot);
             None
         }
     };

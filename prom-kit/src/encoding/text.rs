@@ -23,17 +23,15 @@ pub(super) fn write_metadata(out: &mut Vec<u8>, shown: &Shown<'_>, descriptor: &
 }
 
 /// Appends the lines of one series whose label text is as it is to be written.
+#[inline]
 pub(super) fn write_series(
     lines: &mut TextLines,
     out: &mut Vec<u8>,
     shown: &Shown<'_>,
     labels: &str,
-    snapshot: Snapshot<'_>,
+    snapshot: &Snapshot<'_>,
 ) {
-    let Some(snapshot) = lines.common(out, shown, labels, snapshot) else {
-        return;
-    };
-    match snapshot {
+    match *snapshot {
         Snapshot::Counter(c) => lines.sample(out, shown, "_total", labels, None, c.total),
         Snapshot::Histogram(h) => {
             let cumulative = lines.buckets(out, shown, labels, &h);
@@ -58,7 +56,8 @@ pub(super) fn write_series(
                 Number::Unsigned(s.count),
             );
         }
-        // Written by `common`.
-        Snapshot::Gauge(_) | Snapshot::Unknown(_) | Snapshot::Info(_) | Snapshot::StateSet(_) => {}
+        Snapshot::Gauge(_) | Snapshot::Unknown(_) | Snapshot::Info(_) | Snapshot::StateSet(_) => {
+            lines.common(out, shown, labels, snapshot);
+        }
     }
 }

@@ -69,15 +69,15 @@ impl TextLines {
 
     /// Appends the lines the two text formats write alike: a gauge's (or an unknown
     /// metric's) sample, an info metric's `_info` sample, a state set's one sample per
-    /// state. Returns the snapshot back if it is of another type.
-    pub(super) fn common<'s>(
+    /// state (nothing for the other types, which each format writes by its own rules).
+    pub(super) fn common(
         &mut self,
         out: &mut Vec<u8>,
         shown: &Shown<'_>,
         labels: &str,
-        snapshot: Snapshot<'s>,
-    ) -> Option<Snapshot<'s>> {
-        match snapshot {
+        snapshot: &Snapshot<'_>,
+    ) {
+        match *snapshot {
             Snapshot::Gauge(v) | Snapshot::Unknown(v) => {
                 self.sample(out, shown, "", labels, None, v);
             }
@@ -102,9 +102,8 @@ impl TextLines {
                     );
                 }
             }
-            other => return Some(other),
+            Snapshot::Counter(_) | Snapshot::Histogram(_) | Snapshot::Summary(_) => {}
         }
-        None
     }
 
     /// Appends a histogram's `_bucket` lines; returns the total count.
@@ -152,6 +151,7 @@ impl TextLines {
     }
 
     /// Appends `name<suffix>{const,labels,extra} value\n`.
+    #[inline]
     pub(super) fn sample(
         &mut self,
         out: &mut Vec<u8>,

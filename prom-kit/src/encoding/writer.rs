@@ -52,7 +52,7 @@ pub(crate) struct SeriesSink<'w, 'a>(&'w mut FormatWriter<'a>);
 
 impl SeriesSink<'_, '_> {
     /// Writes the lines of one series. `labels` is its rendered label text.
-    pub(crate) fn write(&mut self, labels: &str, snapshot: Snapshot<'_>) {
+    pub(crate) fn write(&mut self, labels: &str, snapshot: &Snapshot<'_>) {
         self.0.write_series(labels, snapshot);
     }
 }
@@ -141,7 +141,7 @@ impl<'a> FamilyWriter<'a> {
         }
         let labels = render_series(descriptor.label_names(), values);
         let Some(repeats) = &mut self.repeats else {
-            self.lines.write_series(&labels, snapshot);
+            self.lines.write_series(&labels, &snapshot);
             return Ok(());
         };
         let info = match snapshot {
@@ -159,7 +159,7 @@ impl<'a> FamilyWriter<'a> {
             repeats.refusal.get_or_insert_with(repeated);
             return Err(repeated());
         }
-        self.lines.write_series(&labels, snapshot);
+        self.lines.write_series(&labels, &snapshot);
         repeats
             .seen
             .insert(info.map_or(labels, String::into_boxed_str));
@@ -217,7 +217,7 @@ impl<'a> FamilyWriter<'a> {
     }
 
     /// Writes the lines of one series. `labels` is its rendered label text.
-    pub(crate) fn write_series(&mut self, labels: &str, snapshot: Snapshot<'_>) {
+    pub(crate) fn write_series(&mut self, labels: &str, snapshot: &Snapshot<'_>) {
         self.lines.write_series(labels, snapshot);
     }
 

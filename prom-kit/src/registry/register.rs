@@ -201,7 +201,7 @@ impl<M: CompactMetric> Registrable for CompactFamily<M> {
 impl<M: CompactMetric> Collect for CompactFamily<M> {
     fn collect(&self, writer: &mut FamilyWriter<'_>) -> Result<()> {
         self.for_each_series(|visit| match visit {
-            Visit::Series(labels, &word) => writer.write_series(labels, M::snapshot(word)),
+            Visit::Series(labels, &word) => writer.write_series(labels, &M::snapshot(word)),
             Visit::ShardDone => writer.between_shards(),
         });
         Ok(())
@@ -230,7 +230,7 @@ impl Registrable for Info {
 
 impl Collect for Info {
     fn collect(&self, writer: &mut FamilyWriter<'_>) -> Result<()> {
-        writer.write_series("", Snapshot::Info(self.rendered()));
+        writer.write_series("", &Snapshot::Info(self.rendered()));
         Ok(())
     }
 }
@@ -249,7 +249,7 @@ impl Registrable for GaugeFn {
 
 impl Collect for GaugeFn {
     fn collect(&self, writer: &mut FamilyWriter<'_>) -> Result<()> {
-        writer.write_series("", Snapshot::Gauge(Number::Float(self.get())));
+        writer.write_series("", &Snapshot::Gauge(Number::Float(self.get())));
         Ok(())
     }
 }
@@ -284,5 +284,5 @@ impl Collect for CounterFn {
 /// rendered label text `labels`: the one place where a metric becomes a snapshot.
 fn write_metric<M: Metric>(writer: &mut FamilyWriter<'_>, labels: &str, metric: &M) {
     let (scratch, mut sink) = writer.scratch_and_sink();
-    sink.write(labels, metric.snapshot(scratch));
+    sink.write(labels, &metric.snapshot(scratch));
 }

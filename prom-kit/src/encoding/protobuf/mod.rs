@@ -334,8 +334,8 @@ impl ProtoFamily {
     }
 
     /// Adds the series with rendered label text `labels` to `out` (the family's).
-    pub(crate) fn add(&mut self, out: &mut Vec<u8>, labels: &str, snapshot: Snapshot<'_>) {
-        match snapshot {
+    pub(crate) fn add(&mut self, out: &mut Vec<u8>, labels: &str, snapshot: &Snapshot<'_>) {
+        match *snapshot {
             Snapshot::Counter(c) => {
                 let start = self.begin_metric(out, labels, None);
                 let counter = wire::begin(out, metric_field::COUNTER);
