@@ -487,7 +487,7 @@ mod differential {
         let mut reference = ReferenceFamily::new("family", "family", &descriptor, consts);
         for (labels, snapshot) in series {
             let mut scratch = Scratch::default();
-            snapshot(&mut scratch, &mut |s| direct.add(&mut a, labels, s));
+            snapshot(&mut scratch, &mut |s| direct.add(&mut a, labels, &s));
             let mut scratch = Scratch::default();
             snapshot(&mut scratch, &mut |s| reference.add(labels, s));
         }
@@ -594,7 +594,7 @@ mod differential {
             let mut direct = ProtoFamily::new(&mut a, "family", "family", &descriptor, "");
             let mut reference = ReferenceFamily::new("family", "family", &descriptor, "");
             let mut scratch = Scratch::default();
-            direct.add(&mut a, &labels, histogram.snapshot(&mut scratch));
+            direct.add(&mut a, &labels, &histogram.snapshot(&mut scratch));
             let mut scratch = Scratch::default();
             reference.add(&labels, histogram.snapshot(&mut scratch));
             direct.write(&mut a);
