@@ -128,7 +128,18 @@ fn rendered_pairs(out: &mut Vec<u8>, tag: u32, rendered: &str, buffer: &mut Stri
 
 /// Writes a `Timestamp` message field.
 fn timestamp(out: &mut Vec<u8>, tag: u32, seconds: f64) {
-    let whole = seconds.floor();
+    // For the times a clock gives (after 1970, whole seconds exact in a double), the
+    // floor is a truncation: no call to `floor`.
+    #[expect(
+        clippy::cast_possible_truncation,
+        clippy::cast_precision_loss,
+        reason = "in range: below 2^53, a double's whole part is an exact i64 and back"
+    )]
+    let whole = if (0.0..9.0e15).contains(&seconds) {
+        (seconds as i64) as f64
+    } else {
+        seconds.floor()
+    };
     #[expect(
         clippy::cast_possible_truncation,
         reason = "a timestamp's whole seconds and nanoseconds fit their fields for any date a clock returns"
