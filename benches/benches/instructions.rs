@@ -150,7 +150,8 @@ fn family_with_static(requests: Family<Counter>) -> Family<Counter> {
 
 /// What `Family::with` is held to: a hash map keyed by the two strings, filled
 /// beforehand, as a hand-written registry would keep its counters.
-type StringMap = hashbrown::HashMap<(&'static str, &'static str), Counter, foldhash::fast::FixedState>;
+type StringMap =
+    hashbrown::HashMap<(&'static str, &'static str), Counter, foldhash::fast::FixedState>;
 
 fn string_map() -> StringMap {
     STATUS_TEXTS

@@ -92,7 +92,83 @@ fn scaling() {
     }
 }
 
+/// The label values of series `i` under one way of sharing values between series.
+type Pattern = fn(usize) -> Vec<String>;
+
+/// `Family` and `CompactFamily` side by side, by how much the series share their label
+/// values: a `CompactFamily` stores each distinct value once, so it saves most when
+/// values repeat across series, and little when most of a series' text is its own.
+fn sharing_patterns() {
+    let patterns: [(&str, &[&str], Pattern); 3] = [
+        (
+            "values repeat (4 methods x 25,000 paths)",
+            &["method", "path"],
+            |i| vec![METHODS[i % 4].to_owned(), format!("/api/v1/item/{}", i / 4)],
+        ),
+        (
+            "a distinct value per series (4 methods x 100,000 paths)",
+            &["method", "path"],
+            |i| vec![METHODS[i % 4].to_owned(), format!("/api/v1/item/{i}")],
+        ),
+        (
+            "mixed (4 methods x 100 routes x 10 tenants, a distinct request id)",
+            &["method", "route", "tenant", "request_id"],
+            |i| {
+                vec![
+                    METHODS[i % 4].to_owned(),
+                    format!("/api/v1/route/{}", i % 100),
+                    format!("tenant-{}", i % 10),
+                    format!("{:016x}", i.wrapping_mul(0x9E37_79B9_7F4A_7C15)),
+                ]
+            },
+        ),
+    ];
+    println!("heap bytes per series by value sharing, {SERIES} counter series");
+    for (pattern, names, values) in patterns {
+        let (family, _) = live_bytes(|| {
+            let family: prom_kit::Family<prom_kit::Counter> =
+                prom_kit::Family::builder(names.iter().copied())
+                    .max_series(None)
+                    .build()
+                    .unwrap();
+            for i in 0..SERIES {
+                family.labels(&values(i)).unwrap().inc();
+            }
+            family
+        });
+        let (compact, _) = live_bytes(|| {
+            let family: prom_kit::CompactFamily<prom_kit::Counter> =
+                prom_kit::CompactFamily::builder(names.iter().copied())
+                    .max_series(None)
+                    .build()
+                    .unwrap();
+            for i in 0..SERIES {
+                family.inc(&values(i)).unwrap();
+            }
+            family
+        });
+        println!(
+            "sharing | {pattern} | {:.1} | {:.1} | {:.0} %",
+            family / SERIES as f64,
+            compact / SERIES as f64,
+            100.0 * (1.0 - compact / family)
+        );
+    }
+}
+
+/// The heap bytes `build` keeps alive, and what it built.
+fn live_bytes<T>(build: impl FnOnce() -> T) -> (f64, T) {
+    let region = Region::new(ALLOCATOR);
+    let kept = build();
+    let stats = region.change();
+    (
+        stats.bytes_allocated as f64 - stats.bytes_deallocated as f64,
+        kept,
+    )
+}
+
 fn main() {
+    sharing_patterns();
     scaling();
     println!("heap bytes per series, {SERIES}-series counter family with 2 labels");
     per_series("prom_kit", || {

@@ -103,7 +103,9 @@ impl HttpMetrics {
         if self.is_excluded(request.path, request.route) {
             return None;
         }
-        extra_values.resize(self.inner.extra_count, String::new());
+        if extra_values.len() != self.inner.extra_count {
+            extra_values.resize(self.inner.extra_count, String::new());
+        }
         let method = normalize_method(request.method);
         let route = request.route.unwrap_or(self.inner.routes.unmatched_route());
         let series = self.inner.routes.series(method, route, &extra_values);
