@@ -5,11 +5,13 @@ names starting with a digit).
 
 Usage (from the workspace root, after `cargo bench -p prom-kit-benches`):
     python3 benches/report.py [--criterion target/criterion] [--memory memory.txt] \
-        [--scrape scrape.txt] [--preamble notes.md] \
+        [--scrape scrape.txt] [--preamble notes.md] [--instructions FILE] \
         [--markdown benches/RESULTS.md] [--svg benches/results.svg] [--title TEXT]
 
 `--memory` takes the output of `cargo bench -p prom-kit-benches --bench memory` (the
-per-library table and prom-kit's bytes per series by family size), `--scrape` that of
+per-library table, `Family` and `CompactFamily` by how their series share label values,
+and prom-kit's bytes per series by family size), `--instructions` the committed
+instruction counts (`benches/instructions.json`, the default), `--scrape` that of
 `--bench scrape_memory` (included as it is), `--preamble` Markdown put under the title
 (the machine, the framework versions). Groups named `9_scaling_*` hold one entry per size
 (`function/size`) and are shown per series, as a table and as bars.
@@ -92,10 +94,53 @@ def reference(entries):
     return ours[0] if ours else None
 
 
-def markdown(groups, memory, title, scaling_memory=None, scrape="", preamble=""):
+# What one benchmark of each instruction-count group does: an update benchmark runs 1,000
+# operations, a middleware one 100 requests, an encoding one a whole exposition.
+PER_RUN = {"updates": 1000, "middleware": 100}
+
+
+def instructions_markdown(counts):
+    """Instructions per operation from the committed baseline (benches/instructions.json),
+    with each path set against its reference: the middleware against the framework
+    without it, an encoding against its floor."""
+    lines = ["## Instructions per operation (callgrind)", "",
+             "Counted under valgrind by `benches/benches/instructions.rs` (identical from run",
+             "to run; `.ci/instructions` holds every path to `benches/instructions.json`).", ""]
+    by_group = {}
+    for name, total in counts.items():
+        group, bench = name.split("::", 1)
+        by_group.setdefault(group, {})[bench] = total / PER_RUN.get(group.split("_")[0], 1)
+    titles = {"updates": "per operation", "middleware": "per request",
+              "encoding": "per exposition (10k counters + 1k histograms)",
+              "encoding_1m": "per exposition (1M counters + 100k histograms)"}
+    for group in ("updates", "middleware", "encoding", "encoding_1m"):
+        entries = by_group.get(group)
+        if not entries:
+            continue
+        lines += [f"### {group} ({titles[group]})", "", "| path | instructions | against |", "|---|---:|---:|"]
+        for bench, value in entries.items():
+            against = ""
+            if group == "middleware" and not bench.endswith("_none"):
+                framework = bench.rsplit(" ", 1)[1].split("_")[0]
+                none = entries.get(f"per_request {framework}_none")
+                if none:
+                    against = f"{value - none:+,.0f} over no layer"
+            if group.startswith("encoding") and "floor" not in bench:
+                floor = next((v for b, v in entries.items() if "floor" in b), None)
+                if floor:
+                    against = f"{value / floor:.2f}x the floor"
+            shown = f"{value:,.0f}" if value >= 100 else f"{value:.1f}"
+            lines.append(f"| {bench} | {shown} | {against} |")
+        lines.append("")
+    return lines
+
+
+def markdown(groups, memory, title, scaling_memory=None, scrape="", preamble="", instructions=None, sharing=None):
     lines = [f"# {title}", ""]
     if preamble:
         lines += [preamble.strip(), ""]
+    if instructions:
+        lines += instructions_markdown(instructions)
     lines += ["Median time per operation (criterion); ratio = time / the named prom-kit entry's time.", ""]
     for group, entries in groups.items():
         if is_scaling(group):
@@ -112,6 +157,13 @@ def markdown(groups, memory, title, scaling_memory=None, scrape="", preamble="")
         lines += ["## 6_memory_bytes_per_series", "", "| library | bytes per series |", "|---|---:|"]
         for name, value in memory:
             lines.append(f"| {name} | {value:.1f} |")
+        lines.append("")
+    if sharing:
+        lines += ["## 6_memory_by_value_sharing", "",
+                  "| label values (100,000 series) | `Family` bytes per series | `CompactFamily` bytes per series | saved |",
+                  "|---|---:|---:|---:|"]
+        for row in sharing:
+            lines.append("| " + " | ".join(row) + " |")
         lines.append("")
     if scaling_memory:
         lines += ["## 9_scaling_memory", "",
@@ -159,15 +211,19 @@ def main():
     parser.add_argument("--memory")
     parser.add_argument("--scrape")
     parser.add_argument("--preamble")
+    parser.add_argument("--instructions", default="benches/instructions.json")
     parser.add_argument("--markdown", default="benches/RESULTS.md")
     parser.add_argument("--svg", default="benches/results.svg")
     parser.add_argument("--title", default="prom-kit benchmarks")
     args = parser.parse_args()
     groups = load(args.criterion)
-    memory, scaling_memory = [], {}
+    memory, scaling_memory, sharing = [], {}, []
     if args.memory:
         with open(args.memory) as f:
             for line in f:
+                if line.startswith("sharing | "):
+                    sharing.append([cell.strip() for cell in line.split("|")[1:]])
+                    continue
                 match = re.match(r"scaling (compact )?(\d+) series ([\d.]+) bytes/series", line)
                 if match:
                     kind = "compact" if match.group(1) else "family"
@@ -179,7 +235,11 @@ def main():
     scrape = open(args.scrape).read() if args.scrape else ""
     preamble = open(args.preamble).read() if args.preamble else ""
     with open(args.markdown, "w") as f:
-        f.write(markdown(groups, memory, args.title, scaling_memory, scrape, preamble))
+        instructions = None
+        if args.instructions and os.path.exists(args.instructions):
+            with open(args.instructions) as counts:
+                instructions = json.load(counts)
+        f.write(markdown(groups, memory, args.title, scaling_memory, scrape, preamble, instructions, sharing))
     with open(args.svg, "w") as f:
         f.write(svg(groups, args.title))
     print(f"{len(groups)} groups -> {args.markdown}, {args.svg}")

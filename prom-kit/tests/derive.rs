@@ -505,3 +505,48 @@ fn integer_label_values_each_hit_the_cache_after_their_first_lookup() {
     assert_eq!(visits(), 6);
     assert!(text(&registry).contains("responses_total{status=\"200\"} 13\n"));
 }
+
+/// The packed lookup keeps the guards of the hashed path: past `max_series` new values
+/// count in the overflow series (never cached as their own), and an expired series is
+/// not answered from the cache but made again.
+#[test]
+fn packed_label_sets_keep_the_cardinality_guard_and_expiry() {
+    let clock = ManualClock::new();
+    let registry = Registry::new();
+    let statuses: TypedFamily<Status, Counter> = TypedFamily::builder()
+        .max_series(2)
+        .expire_after(Duration::from_secs(60))
+        .clock(clock.clone())
+        .build()
+        .unwrap();
+    registry
+        .register("statuses", "Statuses.", statuses.clone())
+        .unwrap();
+    let status = |status| Status {
+        method: Method::Get,
+        status,
+    };
+    for _ in 0..3 {
+        for code in [200, 404, 500, 503] {
+            statuses.with(&status(code), Counter::inc);
+        }
+    }
+    assert_eq!(statuses.len(), 3, "two series and the overflow series");
+    let exposition = text(&registry);
+    assert!(exposition.contains("statuses_total{method=\"GET\",status=\"200\"} 3\n"), "{exposition}");
+    assert!(exposition.contains("statuses_total{method=\"GET\",status=\"404\"} 3\n"), "{exposition}");
+    assert_eq!(
+        exposition.lines().filter(|l| l.ends_with(" 6")).count(),
+        1,
+        "500 and 503 counted together in the overflow series: {exposition}"
+    );
+    // 200 is kept busy, 404 goes idle and expires: its next lookup makes it anew.
+    clock.advance(Duration::from_secs(30));
+    statuses.with(&status(200), Counter::inc);
+    clock.advance(Duration::from_secs(31));
+    assert_eq!(statuses.sweep(), 1, "404 expired");
+    statuses.with(&status(404), Counter::inc);
+    let exposition = text(&registry);
+    assert!(exposition.contains("statuses_total{method=\"GET\",status=\"404\"} 1\n"), "{exposition}");
+    assert!(exposition.contains("statuses_total{method=\"GET\",status=\"200\"} 4\n"), "{exposition}");
+}

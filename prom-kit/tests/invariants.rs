@@ -178,7 +178,8 @@ fn compact_family() {
     run(&registry, Compact(family));
 }
 
-/// An open label set (an integer field): the hashed path of `TypedFamily`.
+/// An open label set (an integer field): the hashed path of `TypedFamily`, found in
+/// the per-thread cache by its packed value.
 #[derive(LabelSet)]
 struct Shard {
     shard: u16,
@@ -209,6 +210,40 @@ fn typed_family_of_open_labels() {
     let family: TypedFamily<Shard, Counter> = TypedFamily::new().unwrap();
     registry.register("subject", "S.", family.clone()).unwrap();
     run(&registry, TypedHashed(family));
+}
+
+/// An open label set that does not pack (a string field): the hashed path of
+/// `TypedFamily`, found in the per-thread cache by its formatted values.
+#[derive(LabelSet)]
+struct NamedShard {
+    shard: String,
+}
+
+struct TypedNamed(TypedFamily<NamedShard, Counter>);
+
+impl Subject for TypedNamed {
+    fn keys(&self) -> usize {
+        KEYS
+    }
+    fn labels(&self, key: usize) -> Vec<(String, String)> {
+        vec![("shard".into(), key.to_string())]
+    }
+    fn add(&self, key: usize, amount: u64) {
+        let shard = key.to_string();
+        self.0.with(&NamedShard { shard }, |c| c.inc_by(amount));
+    }
+    fn remove(&self, key: usize) {
+        let shard = key.to_string();
+        self.0.remove(&NamedShard { shard });
+    }
+}
+
+#[test]
+fn typed_family_of_string_labels() {
+    let registry = Registry::new();
+    let family: TypedFamily<NamedShard, Counter> = TypedFamily::new().unwrap();
+    registry.register("subject", "S.", family.clone()).unwrap();
+    run(&registry, TypedNamed(family));
 }
 
 /// Methods, for the closed label sets.
