@@ -533,8 +533,14 @@ fn packed_label_sets_keep_the_cardinality_guard_and_expiry() {
     }
     assert_eq!(statuses.len(), 3, "two series and the overflow series");
     let exposition = text(&registry);
-    assert!(exposition.contains("statuses_total{method=\"GET\",status=\"200\"} 3\n"), "{exposition}");
-    assert!(exposition.contains("statuses_total{method=\"GET\",status=\"404\"} 3\n"), "{exposition}");
+    assert!(
+        exposition.contains("statuses_total{method=\"GET\",status=\"200\"} 3\n"),
+        "{exposition}"
+    );
+    assert!(
+        exposition.contains("statuses_total{method=\"GET\",status=\"404\"} 3\n"),
+        "{exposition}"
+    );
     assert_eq!(
         exposition.lines().filter(|l| l.ends_with(" 6")).count(),
         1,
@@ -547,6 +553,12 @@ fn packed_label_sets_keep_the_cardinality_guard_and_expiry() {
     assert_eq!(statuses.sweep(), 1, "404 expired");
     statuses.with(&status(404), Counter::inc);
     let exposition = text(&registry);
-    assert!(exposition.contains("statuses_total{method=\"GET\",status=\"404\"} 1\n"), "{exposition}");
-    assert!(exposition.contains("statuses_total{method=\"GET\",status=\"200\"} 4\n"), "{exposition}");
+    assert!(
+        exposition.contains("statuses_total{method=\"GET\",status=\"404\"} 1\n"),
+        "{exposition}"
+    );
+    assert!(
+        exposition.contains("statuses_total{method=\"GET\",status=\"200\"} 4\n"),
+        "{exposition}"
+    );
 }

@@ -410,7 +410,11 @@ impl<T> LookupCache<T> {
 
     /// The cached handle in `family` whose entry, tagged `tag`, `matches` confirms, if
     /// this thread looked it up since the family's last removal.
-    #[inline]
+    #[expect(
+        clippy::inline_always,
+        reason = "measured: left to the compiler, a cache hit calls this out of line"
+    )]
+    #[inline(always)]
     pub(super) fn get_matching(
         &self,
         family: u64,
