@@ -489,7 +489,7 @@ fn client_requests(layered: bool) -> Requests {
         Box::new(move |count| {
             runtime.block_on(async {
                 for i in 0..count {
-                    let response = transport.clone().oneshot(client_request(i)).await.unwrap();
+                    let response = transport.oneshot(client_request(i)).await.unwrap();
                     black_box(response);
                 }
             });

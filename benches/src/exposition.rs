@@ -29,6 +29,10 @@ pub fn value(i: usize) -> f64 {
 
 /// `requests_total{method, path}` with `counters` series (series `i` counts `i`) and
 /// `latency_seconds{path}` with `histograms` series, no limit on either.
+///
+/// # Panics
+///
+/// Never: the names and label values are valid.
 pub fn prom_kit_registry(counters: usize, histograms: usize) -> prom_kit::Registry {
     let registry = prom_kit::Registry::new();
     let requests: prom_kit::Family<prom_kit::Counter> =

@@ -83,6 +83,8 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
     let lists = quote! {
         [#(<#types as ::prom_kit::labels::LabelField>::VALUES),*]
     };
+    let dense_index = dense_index_method(&types, &idents);
+    let packed = packed_method(&types, &idents);
     Ok(quote! {
         impl #impl_generics ::prom_kit::labels::LabelSet for #name #type_generics #where_clause {
             const NAMES: &'static [&'static str] = &[#(#names),*];
@@ -96,44 +98,59 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
                 visitor.visit(&[#(::prom_kit::labels::LabelField::text(&self.#idents, &mut #buffers)),*])
             }
 
-            #[inline]
-            fn dense_index(&self) -> usize {
-                let mut index = 0usize;
-                #(
-                    index = index
-                        * ::prom_kit::labels::value_count(
-                            <#types as ::prom_kit::labels::LabelField>::VALUES,
-                        )
-                        + ::prom_kit::labels::LabelField::index(&self.#idents);
-                )*
-                index
-            }
+            #dense_index
 
             fn value_of(combination: usize, label: usize) -> &'static str {
                 ::prom_kit::labels::value_of(&#lists, combination, label)
             }
 
-            #[inline(always)]
-            fn packed(&self) -> ::core::option::Option<u64> {
-                match const {
-                    ::prom_kit::labels::packed_bits(
-                        &[#(<#types as ::prom_kit::labels::LabelField>::PACKED_BITS),*],
-                    )
-                } {
-                    ::core::option::Option::Some(_) => {
-                        let key = 0u64;
-                        #(
-                            let key = ::prom_kit::labels::pack(
-                                key,
-                                <#types as ::prom_kit::labels::LabelField>::PACKED_BITS,
-                                ::prom_kit::labels::LabelField::packed(&self.#idents),
-                            );
-                        )*
-                        ::core::option::Option::Some(key)
-                    }
-                    ::core::option::Option::None => ::core::option::Option::None,
-                }
-            }
+            #packed
         }
     })
+}
+
+/// `LabelSet::dense_index`: the fields' positions in their value lists, mixed radix.
+fn dense_index_method(types: &[&syn::Type], idents: &[&syn::Ident]) -> TokenStream {
+    quote! {
+        #[inline]
+        fn dense_index(&self) -> usize {
+            let mut index = 0usize;
+            #(
+                index = index
+                    * ::prom_kit::labels::value_count(
+                        <#types as ::prom_kit::labels::LabelField>::VALUES,
+                    )
+                    + ::prom_kit::labels::LabelField::index(&self.#idents);
+            )*
+            index
+        }
+    }
+}
+
+/// `LabelSet::packed`: every field's packed value appended to one number, when their
+/// `PACKED_BITS` add up to 64 or fewer (decided at compile time).
+fn packed_method(types: &[&syn::Type], idents: &[&syn::Ident]) -> TokenStream {
+    quote! {
+        #[inline(always)]
+        fn packed(&self) -> ::core::option::Option<u64> {
+            match const {
+                ::prom_kit::labels::packed_bits(
+                    &[#(<#types as ::prom_kit::labels::LabelField>::PACKED_BITS),*],
+                )
+            } {
+                ::core::option::Option::Some(_) => {
+                    let key = 0u64;
+                    #(
+                        let key = ::prom_kit::labels::pack(
+                            key,
+                            <#types as ::prom_kit::labels::LabelField>::PACKED_BITS,
+                            ::prom_kit::labels::LabelField::packed(&self.#idents),
+                        );
+                    )*
+                    ::core::option::Option::Some(key)
+                }
+                ::core::option::Option::None => ::core::option::Option::None,
+            }
+        }
+    }
 }

@@ -84,6 +84,26 @@ pub trait LabelSet {
     /// to 64 bits, `bool`, enums deriving `LabelValue`); `None` (the default) otherwise.
     /// A hashed [`TypedFamily`](crate::TypedFamily) finds a packed label set in its
     /// per-thread cache by this number alone: no value is formatted on a hit.
+    ///
+    /// ```
+    /// # #[cfg(feature = "derive")] {
+    /// use prom_kit::{LabelSet, LabelValue};
+    ///
+    /// #[derive(Clone, Copy, LabelValue)]
+    /// enum Method { Get, Post }
+    ///
+    /// #[derive(LabelSet)]
+    /// struct Response { method: Method, status: u16 }
+    ///
+    /// #[derive(LabelSet)]
+    /// struct Route { route: String }
+    ///
+    /// // The method's position (2 bits), then the status (16 bits).
+    /// let response = Response { method: Method::Post, status: 404 };
+    /// assert_eq!(response.packed(), Some(1 << 16 | 404));
+    /// assert_eq!(Route { route: "/".into() }.packed(), None);
+    /// # }
+    /// ```
     fn packed(&self) -> Option<u64> {
         None
     }
@@ -280,7 +300,7 @@ pub const fn packed_bits(fields: &[Option<u32>]) -> Option<u32> {
 /// `key` with a field's packed value of `bits` bits appended below it. For
 /// `#[derive(LabelSet)]`.
 #[doc(hidden)]
-#[inline(always)]
+#[inline]
 pub const fn pack(key: u64, bits: Option<u32>, value: u64) -> u64 {
     match bits {
         // A field of 64 bits is the only one: `key` is still 0.
