@@ -87,7 +87,7 @@
 //!   | [`TypedFamily`] | typed, no `Result`; dense or hashed as its label set allows | as its store | label names known in code: the default |
 //!   | [`Family`] | strings at run time: a per-thread cache, else a hash and a read lock | about 100 B | label names from configuration |
 //!   | [`DenseFamily`] | a tuple of enums: index arithmetic, no lock | a slot per combination, made at once | every label a closed set, no struct wanted |
-//!   | [`CompactFamily`] | a hash and two read locks at every update, no handles | about 40 B | hundreds of thousands of series |
+//!   | [`CompactFamily`] | a hash and two read locks at every update, no handles | 41 B when values repeat across series, 83 B when each series has a value of its own | hundreds of thousands of series |
 //! - **Contention**: [`StripedCounter`] and striped histograms
 //!   ([`metrics::HistogramConfig::striped`]) give each group of threads its own cache
 //!   line, for the few hot series many cores update at once.
