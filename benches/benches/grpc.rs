@@ -7,38 +7,14 @@
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use http_body_util::BodyExt;
 use prom_kit::grpc::{GrpcMethods, GrpcMetrics, GrpcType};
 use prom_kit::metrics::{HistogramConfig, NativeBuckets};
 use prom_kit::{Buckets, Registry};
-use prom_kit_test_support::grpc::{ECHO_SERVICE, Echo, EchoRequest, EchoServer};
+use prom_kit_benches::requests::unary_calls;
+use prom_kit_test_support::grpc::{ECHO_SERVICE, Echo, EchoServer};
 use prom_kit_tonic::GrpcMetricsLayer;
-use prost::Message;
 use tonic::service::Routes;
-use tower::{Layer, Service, ServiceExt};
-
-/// The gRPC frame of one `EchoRequest`.
-fn frame() -> bytes::Bytes {
-    let message = EchoRequest {
-        message: "hello".into(),
-        ..EchoRequest::default()
-    }
-    .encode_to_vec();
-    let mut framed = vec![0u8];
-    framed.extend_from_slice(&u32::try_from(message.len()).unwrap().to_be_bytes());
-    framed.extend_from_slice(&message);
-    framed.into()
-}
-
-fn request(body: &bytes::Bytes) -> http::Request<tonic::body::Body> {
-    http::Request::post(format!("/{ECHO_SERVICE}/Unary"))
-        .header("content-type", "application/grpc")
-        .header("te", "trailers")
-        .body(tonic::body::Body::new(http_body_util::Full::new(
-            body.clone(),
-        )))
-        .unwrap()
-}
+use tower::{Layer, Service};
 
 /// Makes `iters` unary calls through `service` on a single-threaded runtime; every
 /// response is read to its trailers, and must say `grpc-status: 0`.
@@ -49,19 +25,9 @@ where
     B: http_body::Body,
     B::Error: std::fmt::Debug,
 {
-    let body = frame();
     runtime.block_on(async {
         let start = Instant::now();
-        for _ in 0..iters {
-            let response = service.clone().oneshot(request(&body)).await.unwrap();
-            let collected = response.into_body().collect().await.unwrap();
-            let trailers = collected.trailers().expect("trailers");
-            assert_eq!(
-                trailers.get("grpc-status").map(http::HeaderValue::as_bytes),
-                Some(&b"0"[..])
-            );
-            std::hint::black_box(collected);
-        }
+        unary_calls(service, iters).await;
         start.elapsed()
     })
 }

@@ -24,7 +24,6 @@
 use std::hint::black_box;
 
 use gungraun::{library_benchmark, library_benchmark_group, main};
-use http_body_util::BodyExt;
 use prom_kit::http::HttpMetrics;
 use prom_kit::metrics::NativeBuckets;
 use prom_kit::{
@@ -34,6 +33,7 @@ use prom_kit::{
 use prom_kit_benches::exposition::{
     COUNTERS, Floor, HISTOGRAMS, encode_floor, floor, prom_kit_registry,
 };
+use prom_kit_benches::requests::{actix_gets, axum_gets, unary_calls};
 
 /// Operations per update benchmark.
 const OPS: u64 = 1000;
@@ -336,7 +336,6 @@ fn runtime() -> tokio::runtime::Runtime {
 /// every route in a new boxed service for any layer); `Some(true)`, prom-kit's.
 fn axum_requests(layer: Option<bool>) -> Requests {
     use axum::routing::get;
-    use tower::ServiceExt;
     let router = axum::Router::new().route("/users/{id}", get(|| async { "a user" }));
     let router = match layer {
         Some(true) => {
@@ -348,18 +347,7 @@ fn axum_requests(layer: Option<bool>) -> Requests {
     }
     .with_state(());
     let runtime = runtime();
-    let send = move |count: u64| {
-        runtime.block_on(async {
-            for i in 0..count {
-                let request = http::Request::get(format!("/users/{}", i % 100))
-                    .body(axum::body::Body::empty())
-                    .unwrap();
-                let response = router.clone().oneshot(request).await.unwrap();
-                assert_eq!(response.status(), 200);
-                black_box(response.into_body().collect().await.unwrap());
-            }
-        });
-    };
+    let send = move |count: u64| runtime.block_on(axum_gets(&router, count));
     send(REQUESTS);
     Box::new(move || send(REQUESTS))
 }
@@ -376,34 +364,14 @@ fn actix_requests(layered: bool) -> Requests {
                 .wrap(prom_kit_actix::RequestMetrics::new(metrics))
                 .route("/users/{id}", route()),
         ));
-        Box::new(move |count| system.block_on(actix_calls(&app, count)))
+        Box::new(move |count| system.block_on(actix_gets(&app, count)))
     } else {
         let app = system.block_on(test::init_service(App::new().route("/users/{id}", route())));
-        Box::new(move |count| system.block_on(actix_calls(&app, count)))
+        Box::new(move |count| system.block_on(actix_gets(&app, count)))
     };
     let mut send = app;
     send(REQUESTS);
     Box::new(move || send(REQUESTS))
-}
-
-/// Sends `count` requests to an actix `app`, reading each body.
-async fn actix_calls<S, B>(app: &S, count: u64)
-where
-    S: actix_web::dev::Service<
-            actix_http::Request,
-            Response = actix_web::dev::ServiceResponse<B>,
-            Error = actix_web::Error,
-        >,
-    B: actix_web::body::MessageBody,
-{
-    for i in 0..count {
-        let request = actix_web::test::TestRequest::get()
-            .uri(&format!("/users/{}", i % 100))
-            .to_request();
-        let response = actix_web::test::call_service(app, request).await;
-        assert_eq!(response.status(), 200);
-        black_box(actix_web::test::read_body(response).await);
-    }
 }
 
 /// tonic's routes for the echo service answering unary calls, read to their trailers.
@@ -425,42 +393,6 @@ fn tonic_requests(layered: bool) -> Requests {
     };
     send(REQUESTS);
     Box::new(move || send(REQUESTS))
-}
-
-/// Makes `count` unary echo calls through `service`, each read to `grpc-status: 0`.
-async fn unary_calls<S, B>(service: &S, count: u64)
-where
-    S: tower::Service<http::Request<tonic::body::Body>, Response = http::Response<B>> + Clone,
-    S::Error: std::fmt::Debug,
-    B: http_body::Body,
-    B::Error: std::fmt::Debug,
-{
-    use prom_kit_test_support::grpc::{ECHO_SERVICE, EchoRequest};
-    use prost::Message;
-    use tower::ServiceExt;
-    let message = EchoRequest {
-        message: "hello".into(),
-        ..EchoRequest::default()
-    }
-    .encode_to_vec();
-    let mut frame = vec![0u8];
-    frame.extend_from_slice(&u32::try_from(message.len()).unwrap().to_be_bytes());
-    frame.extend_from_slice(&message);
-    let frame = bytes::Bytes::from(frame);
-    for _ in 0..count {
-        let request = http::Request::post(format!("/{ECHO_SERVICE}/Unary"))
-            .header("content-type", "application/grpc")
-            .header("te", "trailers")
-            .body(tonic::body::Body::new(http_body_util::Full::new(
-                frame.clone(),
-            )))
-            .unwrap();
-        let response = service.clone().oneshot(request).await.unwrap();
-        let collected = response.into_body().collect().await.unwrap();
-        let status = collected.trailers().and_then(|t| t.get("grpc-status"));
-        assert_eq!(status.map(http::HeaderValue::as_bytes), Some(&b"0"[..]));
-        black_box(collected);
-    }
 }
 
 /// A client service answering every request at once with `200`, as the transport under

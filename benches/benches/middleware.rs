@@ -11,13 +11,11 @@
 use std::time::{Duration, Instant};
 
 use axum::Router;
-use axum::body::Body;
 use axum::routing::get;
 use criterion::{Criterion, criterion_group, criterion_main};
-use http_body_util::BodyExt;
 use prom_kit::Registry;
 use prom_kit::http::HttpMetrics;
-use tower::ServiceExt;
+use prom_kit_benches::requests::{actix_gets, axum_gets};
 
 fn axum_router() -> Router {
     Router::new().route("/users/{id}", get(|| async { "a user" }))
@@ -101,17 +99,10 @@ impl Interleaved {
 /// Rounds run before any is recorded.
 const WARM_UP_ROUNDS: usize = 3;
 
-/// Sends `count` requests through `router`.
+/// Sends `count` requests through `router`; the time they took.
 async fn axum_batch(router: &Router, count: u64) -> Duration {
     let start = Instant::now();
-    for i in 0..count {
-        let request = axum::http::Request::get(format!("/users/{}", i % 100))
-            .body(Body::empty())
-            .unwrap();
-        let response = router.clone().oneshot(request).await.unwrap();
-        let body = response.into_body().collect().await.unwrap();
-        std::hint::black_box(body);
-    }
+    axum_gets(router, count).await;
     start.elapsed()
 }
 
@@ -154,7 +145,7 @@ fn axum(_: &mut Criterion) {
     results.finish();
 }
 
-/// Sends `count` requests to an actix `app`, reading each body.
+/// Sends `count` requests to an actix `app`; the time they took.
 async fn actix_batch<S, B>(app: &S, count: u64) -> Duration
 where
     S: actix_web::dev::Service<
@@ -165,13 +156,7 @@ where
     B: actix_web::body::MessageBody,
 {
     let start = Instant::now();
-    for i in 0..count {
-        let request = actix_web::test::TestRequest::get()
-            .uri(&format!("/users/{}", i % 100))
-            .to_request();
-        let response = actix_web::test::call_service(app, request).await;
-        std::hint::black_box(actix_web::test::read_body(response).await);
-    }
+    actix_gets(app, count).await;
     start.elapsed()
 }
 

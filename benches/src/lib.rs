@@ -1,9 +1,10 @@
 //! Criterion benchmarks of prom-kit; see `benches/`. The library holds what several
 //! benches share: the exposition the encoding benchmarks measure, with its floor
-//! ([`exposition`]), and the label sets `fastmetrics` needs, written as its documentation
+//! ([`exposition`]), the requests the middleware benchmarks send ([`requests`]), and the label sets `fastmetrics` needs, written as its documentation
 //! shows (it has no label-set impls for tuples or arrays).
 
 pub mod exposition;
+pub mod requests;
 
 use fastmetrics::encoder::{EncodeLabelSet, LabelSetEncoder};
 use fastmetrics::raw::LabelSetSchema;
