@@ -297,14 +297,15 @@ pub const fn packed_bits(fields: &[Option<u32>]) -> Option<u32> {
     }
 }
 
-/// `key` with a field's packed value of `bits` bits appended below it. For
-/// `#[derive(LabelSet)]`.
+/// `key` with a field's packed value of `bits` bits appended below it (cut to `bits`, so
+/// that a hand-written `packed` or `FixedLabel::index` out of its range cannot reach
+/// into another field's bits). For `#[derive(LabelSet)]`.
 #[doc(hidden)]
 #[inline]
 pub const fn pack(key: u64, bits: Option<u32>, value: u64) -> u64 {
     match bits {
         // A field of 64 bits is the only one: `key` is still 0.
-        Some(bits) if bits < u64::BITS => (key << bits) | value,
+        Some(bits) if bits < u64::BITS => (key << bits) | (value & ((1 << bits) - 1)),
         _ => value,
     }
 }
@@ -373,6 +374,25 @@ mod tests {
         assert_eq!(LabelField::index(&true), 1);
         assert_eq!(<String as LabelField>::VALUES, None);
         assert_eq!(Cow::Borrowed("x").text(&mut buffer), "x");
+    }
+
+    #[test]
+    fn packed_fields_keep_to_their_bits() {
+        assert_eq!(<u16 as LabelField>::PACKED_BITS, Some(16));
+        assert_eq!(<i8 as LabelField>::PACKED_BITS, Some(8));
+        assert_eq!(<bool as LabelField>::PACKED_BITS, Some(2));
+        assert_eq!(<u128 as LabelField>::PACKED_BITS, None);
+        assert_eq!(<String as LabelField>::PACKED_BITS, None);
+        assert_eq!(LabelField::packed(&-1i16), 0xffff);
+        assert_eq!(LabelField::packed(&u64::MAX), u64::MAX);
+        assert_eq!(packed_bits(&[Some(16), Some(2)]), Some(18));
+        assert_eq!(packed_bits(&[Some(64), Some(1)]), None);
+        assert_eq!(packed_bits(&[Some(8), None]), None);
+        assert_eq!(packed_bits(&[Some(64)]), Some(64));
+        // A value past its width is cut to it, and never reaches the field before it.
+        assert_eq!(pack(pack(0, Some(2), 1), Some(2), 7), 0b111);
+        assert_eq!(pack(pack(0, Some(2), 2), Some(16), 404), (2 << 16) | 404);
+        assert_eq!(pack(0, Some(64), u64::MAX), u64::MAX);
     }
 
     #[test]
