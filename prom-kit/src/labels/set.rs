@@ -391,7 +391,7 @@ mod tests {
         assert_eq!(packed_bits(&[Some(64)]), Some(64));
         // A value past its width is cut to it, and never reaches the field before it.
         assert_eq!(pack(pack(0, Some(2), 1), Some(2), 7), 0b111);
-        assert_eq!(pack(pack(0, Some(2), 2), Some(16), 404), (2 << 16) | 404);
+        assert_eq!(pack(pack(0, Some(2), 2), Some(16), 404), (2 << 16) + 404);
         assert_eq!(pack(0, Some(64), u64::MAX), u64::MAX);
     }
 
