@@ -21,7 +21,11 @@
 //!   allocation) and a hit compares them, so it is exact even when a string's memory has
 //!   been reused for other text;
 //! - `&'static str` values ([`ValueKey::Static`]): their bytes can never change, so equal
-//!   addresses and lengths are equal values and a hit compares only those.
+//!   addresses and lengths are equal values and a hit compares only those;
+//! - a typed label set of integers and closed fields ([`ValueKey::Packed`]): its values
+//!   packed into one number that tells every combination apart
+//!   ([`LabelSet::packed`](crate::labels::LabelSet::packed)) locate and confirm the entry,
+//!   and the values are formatted only on a miss.
 //!
 //! Values that are new strings on every call simply miss, and take the shared tables.
 
