@@ -400,7 +400,9 @@ impl<T> LookupCache<T> {
     }
 
     /// Remembers `metric` as the handle for `key` (skipped when its values are too long
-    /// or too many to keep inline).
+    /// or too many to keep inline). The families go through
+    /// [`put_stored`](Self::put_stored), which takes what is kept of the values.
+    #[cfg(test)]
     pub(super) fn put<K: CacheKey>(
         &mut self,
         family: u64,

@@ -329,10 +329,34 @@ impl<M: Metric> Family<M> {
                 return f(metric);
             }
         }
+        self.lookup_shared(
+            values,
+            tag,
+            generation,
+            cache.as_ref(),
+            || key.to_stored(),
+            f,
+        )
+    }
+
+    /// The shared tables' lookup after a cache miss: the series found or made, then
+    /// remembered in this thread's cache under `tag` with what `stored` keeps of its
+    /// values (unless the answer is the overflow series, which is not theirs).
+    #[inline]
+    fn lookup_shared<V: LabelValues + ?Sized, R>(
+        &self,
+        values: &V,
+        tag: u64,
+        generation: u64,
+        cache: Option<&ThreadCache>,
+        stored: impl FnOnce() -> Option<ValueKey>,
+        f: impl FnOnce(&M) -> R,
+    ) -> R {
+        let inner = &*self.inner;
         let (metric, own) = self.get_or_create(hash_values(&inner.hasher, values), values);
         // Busy only when `f` of an enclosing call looks a family up again.
-        if let (true, Some(Ok(mut cache))) = (own, cache.as_deref().map(RefCell::try_borrow_mut)) {
-            cache.put(inner.id, tag, generation, key, metric.to_any());
+        if let (true, Some(Ok(mut cache))) = (own, cache.map(|cache| cache.try_borrow_mut())) {
+            cache.put_stored(inner.id, tag, generation, stored(), metric.to_any());
         }
         f(&metric)
     }
@@ -539,23 +563,18 @@ struct PackedMiss<'a, M: Metric, F> {
 impl<M: Metric, R, F: FnOnce(&M) -> R> LabelVisitor<R> for PackedMiss<'_, M, F> {
     fn visit<V: LabelValues + ?Sized>(self, values: &V) -> R {
         let family = self.family;
-        let inner = &*family.inner;
-        if values.label_count() != inner.label_names.len() {
+        if values.label_count() != family.inner.label_names.len() {
             return (self.f)(&family.overflow());
         }
-        let (metric, own) = family.get_or_create(hash_values(&inner.hasher, values), values);
-        if let (true, Some(Ok(mut cache))) =
-            (own, self.cache.as_deref().map(RefCell::try_borrow_mut))
-        {
-            cache.put_stored(
-                inner.id,
-                self.tag,
-                self.generation,
-                Some(ValueKey::Packed(self.packed)),
-                metric.to_any(),
-            );
-        }
-        (self.f)(&metric)
+        let packed = self.packed;
+        family.lookup_shared(
+            values,
+            self.tag,
+            self.generation,
+            self.cache.as_ref(),
+            || Some(ValueKey::Packed(packed)),
+            self.f,
+        )
     }
 }
 
