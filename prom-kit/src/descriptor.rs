@@ -250,6 +250,13 @@ impl Descriptor {
         Ok(copy)
     }
 
+    /// The same descriptor with another help text.
+    pub(crate) fn with_help(&self, help: &str) -> Self {
+        let mut copy = self.clone();
+        copy.help = help.into();
+        copy
+    }
+
     /// The same descriptor under another (already validated) name.
     pub(crate) fn renamed(&self, name: &str) -> Self {
         let mut copy = self.clone();

@@ -103,6 +103,25 @@ impl Counter {
         add_saturating(&self.core.whole, amount);
     }
 
+    /// Raises the whole part of the total to `total` if it is lower; never lowers it. For
+    /// a total counted elsewhere and read now and then (a kernel's packet count, the
+    /// `metrics` facade's `absolute`): one relaxed `fetch_max`, so a late, smaller reading
+    /// racing a newer one cannot move the counter back.
+    ///
+    /// ```
+    /// # use prom_kit::Counter;
+    /// let packets = Counter::new();
+    /// packets.raise_to(40);
+    /// packets.raise_to(25); // older than what the counter holds: ignored
+    /// assert_eq!(packets.get(), 40.0);
+    /// packets.inc();
+    /// assert_eq!(packets.get(), 41.0);
+    /// ```
+    #[inline]
+    pub fn raise_to(&self, total: u64) {
+        self.core.whole.fetch_max(total, Ordering::Relaxed);
+    }
+
     /// Adds a fractional `amount`.
     ///
     /// # Errors

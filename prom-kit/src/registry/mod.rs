@@ -131,12 +131,13 @@ impl State {
 /// A name a family exposes, as registered (`None`) or as an escaping scheme writes it.
 type ExposedName = (Option<EscapingScheme>, String);
 
+#[derive(Clone)]
 struct Entry {
     descriptor: Descriptor,
     const_labels: Arc<str>,
-    collect: Box<dyn Collect>,
+    collect: Arc<dyn Collect>,
     /// A handle to the metric as registered, for `get_or_register`.
-    handle: Box<dyn std::any::Any + Send + Sync>,
+    handle: Arc<dyn std::any::Any + Send + Sync>,
     /// What its children are made from (see `Registrable::options`).
     options: String,
     /// The metric set that registered it, if one of prom-kit's did (see `Registry::owner`).
@@ -384,9 +385,9 @@ impl Registry {
         let entry = Entry {
             descriptor,
             const_labels: Arc::clone(&self.const_text),
-            handle: Box::new(metric.clone()),
+            handle: Arc::new(metric.clone()),
             options: metric.options(),
-            collect: metric.into_collect(),
+            collect: Arc::from(metric.into_collect()),
             owner: self.owner,
         };
         state.families.insert(family.clone(), Arc::new(entry));
@@ -434,13 +435,52 @@ impl Registry {
     ///
     /// [`ErrorKind::NotRegistered`] if no such family exists.
     pub fn unregister(&self, name: &str) -> Result<()> {
+        let mut state = self.shared.write();
+        let key = self.registered_family(&state, name)?;
+        state.families.remove(&key);
+        state.exposed.retain(|_, owner| *owner != key);
+        Ok(())
+    }
+
+    /// Replaces the HELP text of the family registered as `name` through this view (with
+    /// or without a counter's `_total` or an info's `_info` suffix), from the next scrape
+    /// on. For descriptions that arrive after the metric is in use, as the `metrics`
+    /// facade's `describe_*` calls may; the series and their values are untouched.
+    ///
+    /// ```
+    /// # use prom_kit::{Counter, Registry};
+    /// let registry = Registry::new();
+    /// registry.register("jobs", "", Counter::new())?;
+    /// registry.set_help("jobs_total", "Jobs run.")?;
+    /// assert_eq!(
+    ///     registry.encode_text()?,
+    ///     "# HELP jobs_total Jobs run.\n# TYPE jobs_total counter\njobs_total 0\n"
+    /// );
+    /// # Ok::<(), prom_kit::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::NotRegistered`] if no such family exists.
+    pub fn set_help(&self, name: &str, help: &str) -> Result<()> {
+        let mut state = self.shared.write();
+        let key = self.registered_family(&state, name)?;
+        if let Some(entry) = state.families.get_mut(&key) {
+            let mut updated = Entry::clone(entry);
+            updated.descriptor = updated.descriptor.with_help(help);
+            *entry = Arc::new(updated);
+        }
+        Ok(())
+    }
+
+    /// The key in `families` of the family registered as `name` through this view.
+    fn registered_family(&self, state: &State, name: &str) -> Result<String> {
         let full = if self.prefix.is_empty() {
             name.to_owned()
         } else {
             format!("{}_{name}", self.prefix)
         };
-        let mut state = self.shared.write();
-        let key = [
+        [
             Some(full.as_str()),
             full.strip_suffix("_total"),
             full.strip_suffix("_info"),
@@ -454,10 +494,7 @@ impl Registry {
                 ErrorKind::NotRegistered,
                 format!("no family {full:?} is registered through this view"),
             )
-        })?;
-        state.families.remove(&key);
-        state.exposed.retain(|_, owner| *owner != key);
-        Ok(())
+        })
     }
 
     /// Registers a [`Collector`], called at every scrape.

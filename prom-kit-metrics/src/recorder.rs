@@ -1,0 +1,434 @@
+//! [`PromKitRecorder`]: the `metrics::Recorder` that writes into a prom-kit registry.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock, Weak};
+
+use metrics::{Key, KeyName, Metadata, SharedString, Unit};
+use parking_lot::Mutex;
+use prom_kit::{Counter, Family, Gauge, Histogram, Registry};
+
+use crate::builder::{MetricSettings, RecorderBuilder};
+use crate::handles::{CounterHandle, GaugeHandle, HistogramHandle};
+use crate::names;
+use crate::refusal::{Cause, Refusals};
+use crate::series::{Entry, Handle, Handles, Kind};
+
+/// A `metrics` recorder writing into a prom-kit [`Registry`]: every facade metric is a
+/// family of that registry, served by whatever serves the registry.
+///
+/// Made by [`PromKitRecorder::builder`]; installed globally by
+/// [`RecorderBuilder::install`], or used for a scope with
+/// [`metrics::with_local_recorder`].
+///
+/// ```
+/// use prom_kit::Registry;
+/// use prom_kit_metrics::PromKitRecorder;
+///
+/// let registry = Registry::new();
+/// let recorder = PromKitRecorder::builder(&registry).build()?;
+/// metrics::with_local_recorder(&recorder, || {
+///     metrics::describe_counter!("jobs_total", "Jobs run.");
+///     metrics::counter!("jobs_total", "queue" => "mail").increment(2);
+///     metrics::gauge!("queue_depth").set(7.0);
+/// });
+/// assert_eq!(registry.encode_text()?, "\
+/// ## HELP jobs_total Jobs run.
+/// ## TYPE jobs_total counter
+/// jobs_total{queue=\"mail\"} 2
+/// ## HELP queue_depth queue_depth
+/// ## TYPE queue_depth gauge
+/// queue_depth 7
+/// ");
+/// # Ok::<(), prom_kit::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct PromKitRecorder {
+    shared: Arc<Shared>,
+}
+
+#[derive(Debug)]
+struct Shared {
+    handles: Handles,
+    /// Whether any metric expires idle series (the handle table is then swept).
+    any_expiring: AtomicBool,
+    metrics: Mutex<Metrics>,
+    refusals: Refusals,
+    builder: RecorderBuilder,
+    /// The collector that releases unused handles, unregistered with the recorder.
+    release: OnceLock<prom_kit::registry::CollectorId>,
+}
+
+impl Drop for Shared {
+    fn drop(&mut self) {
+        if let Some(id) = self.release.get() {
+            self.builder.registry().unregister_collector(*id);
+        }
+    }
+}
+
+/// The facade metrics made so far, and what `describe_*` said.
+#[derive(Debug, Default)]
+struct Metrics {
+    /// By exposed name (facade names that sanitise alike share one).
+    by_name: HashMap<String, Arc<FacadeMetric>>,
+    /// Exposed names the registry refused, with why.
+    refused: HashMap<String, Cause>,
+    /// HELP text and unit by facade name, as described.
+    described: HashMap<String, (Option<Unit>, SharedString)>,
+}
+
+#[derive(Debug)]
+enum Store {
+    Counter(Family<Counter>),
+    Gauge(Family<Gauge>),
+    Histogram(Family<Histogram>),
+}
+
+impl Store {
+    fn kind(&self) -> Kind {
+        match self {
+            Self::Counter(_) => Kind::Counter,
+            Self::Gauge(_) => Kind::Gauge,
+            Self::Histogram(_) => Kind::Histogram,
+        }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Self::Counter(family) => family.len(),
+            Self::Gauge(family) => family.len(),
+            Self::Histogram(family) => family.len(),
+        }
+    }
+
+    fn contains(&self, values: &[&str]) -> bool {
+        let found = match self {
+            Self::Counter(family) => family.get(values).map(|s| s.is_some()),
+            Self::Gauge(family) => family.get(values).map(|s| s.is_some()),
+            Self::Histogram(family) => family.get(values).map(|s| s.is_some()),
+        };
+        found.unwrap_or(false)
+    }
+
+    fn handle(&self, values: &[&str]) -> prom_kit::Result<Handle> {
+        Ok(match self {
+            Self::Counter(family) => {
+                Handle::Counter(Arc::new(CounterHandle(family.labels(values)?)))
+            }
+            Self::Gauge(family) => Handle::Gauge(Arc::new(GaugeHandle(family.labels(values)?))),
+            Self::Histogram(family) => {
+                Handle::Histogram(Arc::new(HistogramHandle(family.labels(values)?)))
+            }
+        })
+    }
+}
+
+/// One facade metric: the family its series live in.
+#[derive(Debug)]
+struct FacadeMetric {
+    /// The name it is registered under.
+    name: String,
+    /// Its label names, sanitised, in the order the first key gave them.
+    label_names: Vec<String>,
+    store: Store,
+    settings: MetricSettings,
+    /// The handle of the overflow series, shared by every key past `max_series`.
+    overflow: OnceLock<Handle>,
+}
+
+impl PromKitRecorder {
+    /// Starts configuring a recorder writing into `registry` (a [`Registry`], or a view
+    /// of one with a prefix or constant labels).
+    pub fn builder(registry: &Registry) -> RecorderBuilder {
+        RecorderBuilder::new(registry)
+    }
+
+    pub(crate) fn new(builder: RecorderBuilder) -> Self {
+        let registry = builder.registry().clone();
+        let shared = Arc::new(Shared {
+            handles: Handles::new(),
+            any_expiring: AtomicBool::new(false),
+            metrics: Mutex::new(Metrics::default()),
+            refusals: Refusals::new(&registry),
+            builder,
+            release: OnceLock::new(),
+        });
+        // At each scrape, before the families sweep their idle series: forget the
+        // handles only the table keeps, so that those series can be freed.
+        let weak: Weak<Shared> = Arc::downgrade(&shared);
+        let id = registry.register_collector(ReleaseUnused(weak));
+        let _ = shared.release.set(id);
+        Self { shared }
+    }
+
+    /// The registry the recorder writes into.
+    pub fn registry(&self) -> &Registry {
+        self.shared.builder.registry()
+    }
+
+    fn handle(&self, key: &Key, kind: Kind) -> Option<Handle> {
+        match self.shared.handles.get(key) {
+            Some(handle) if handle.kind() == kind => Some(handle),
+            _ => self.make_handle(key, kind),
+        }
+    }
+
+    /// The first call of `key`, or of a key whose handle is not remembered (past
+    /// `max_series`, or released for expiry).
+    #[cold]
+    fn make_handle(&self, key: &Key, kind: Kind) -> Option<Handle> {
+        let shared = &*self.shared;
+        let metric = match self.metric(key, kind) {
+            Ok(metric) => metric,
+            Err((cause, detail)) => {
+                shared.refusals.report(key.name(), cause, &detail);
+                return None;
+            }
+        };
+        if metric.store.kind() != kind {
+            shared.refusals.report(
+                key.name(),
+                Cause::Type,
+                &format!("it is a {:?}, not a {kind:?}", metric.store.kind()),
+            );
+            return None;
+        }
+        let values = match values_in_order(key, &metric.label_names, self.registry()) {
+            Ok(values) => values,
+            Err(detail) => {
+                shared
+                    .refusals
+                    .report(key.name(), Cause::LabelNames, &detail);
+                return None;
+            }
+        };
+        let full = metric
+            .settings
+            .max_series
+            .is_some_and(|limit| metric.store.len() >= limit)
+            && !metric.store.contains(&values);
+        if full {
+            // Past the limit: the overflow series, shared and never remembered per key,
+            // so that new label values cost no memory.
+            if let Some(handle) = metric.overflow.get() {
+                return Some(handle.clone());
+            }
+        }
+        match metric.store.handle(&values) {
+            Ok(handle) if full => Some(metric.overflow.get_or_init(|| handle).clone()),
+            Ok(handle) => {
+                let expiring = metric.settings.expire_after.is_some();
+                Some(shared.handles.insert(key, Entry { handle, expiring }))
+            }
+            Err(error) => {
+                shared
+                    .refusals
+                    .report(key.name(), Cause::of(error.kind()), &error);
+                None
+            }
+        }
+    }
+
+    /// The facade metric `key` names, made (and registered) on its first use.
+    fn metric(&self, key: &Key, kind: Kind) -> Result<Arc<FacadeMetric>, (Cause, String)> {
+        let registry = self.registry();
+        let validation = registry.name_validation();
+        let name = names::metric_name(key.name(), validation);
+        let mut metrics = self.shared.metrics.lock();
+        if let Some(metric) = metrics.by_name.get(&name) {
+            return Ok(Arc::clone(metric));
+        }
+        if let Some(cause) = metrics.refused.get(&name) {
+            return Err((*cause, format!("{name:?} was refused before")));
+        }
+        let label_names: Vec<String> = key
+            .labels()
+            .map(|label| names::label_name(label.key(), validation))
+            .collect();
+        let settings = self.shared.builder.settings(key.name());
+        let store = make_store(kind, &label_names, &settings)
+            .map_err(|error| (Cause::of(error.kind()), error.to_string()))?;
+        let (unit, help) = metrics
+            .described
+            .get(key.name())
+            .map_or((None, None), |(unit, help)| (*unit, Some(help.to_string())));
+        let help = help.unwrap_or_else(|| key.name().to_owned());
+        if let Err(error) = register(registry, &name, &help, unit, &store) {
+            let cause = Cause::of(error.kind());
+            metrics.refused.insert(name, cause);
+            return Err((cause, error.to_string()));
+        }
+        if settings.expire_after.is_some() {
+            self.shared.any_expiring.store(true, Ordering::Relaxed);
+        }
+        let metric = Arc::new(FacadeMetric {
+            name: name.clone(),
+            label_names,
+            store,
+            settings,
+            overflow: OnceLock::new(),
+        });
+        metrics.by_name.insert(name, Arc::clone(&metric));
+        Ok(metric)
+    }
+
+    fn describe(&self, key: &KeyName, unit: Option<Unit>, description: SharedString) {
+        let mut metrics = self.shared.metrics.lock();
+        let name = names::metric_name(key.as_str(), self.registry().name_validation());
+        if let Some(metric) = metrics.by_name.get(&name) {
+            // Already in use: the HELP changes from the next scrape (a unit cannot
+            // change a registered family).
+            if let Err(error) = self.registry().set_help(&metric.name, &description) {
+                eprintln!("prom-kit-metrics: cannot describe {name:?}: {error}");
+            }
+        }
+        metrics
+            .described
+            .insert(key.as_str().to_owned(), (unit, description));
+    }
+}
+
+/// Writes no family: at each scrape, lets expiring series go (see
+/// [`Handles::release_unused`]).
+struct ReleaseUnused(Weak<Shared>);
+
+impl prom_kit::Collector for ReleaseUnused {
+    fn collect(&self, _: &mut prom_kit::CollectorOutput<'_>) -> prom_kit::Result<()> {
+        if let Some(shared) = self.0.upgrade() {
+            if shared.any_expiring.load(Ordering::Relaxed) {
+                shared.handles.release_unused();
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The values of `key`'s labels in the order of `label_names` (the metric's), or why
+/// its label names are not those.
+fn values_in_order<'k>(
+    key: &'k Key,
+    label_names: &[String],
+    registry: &Registry,
+) -> Result<Vec<&'k str>, String> {
+    let validation = registry.name_validation();
+    let mut values = vec![None; label_names.len()];
+    let mut count = 0;
+    for label in key.labels() {
+        let name = names::label_name(label.key(), validation);
+        let slot = label_names
+            .iter()
+            .position(|n| *n == name)
+            .and_then(|i| values.get_mut(i))
+            .filter(|slot| slot.is_none());
+        match slot {
+            Some(slot) => *slot = Some(label.value()),
+            None => break,
+        }
+        count += 1;
+    }
+    if count == key.labels().len() && count == label_names.len() {
+        Ok(values.into_iter().flatten().collect())
+    } else {
+        let given: Vec<&str> = key.labels().map(metrics::Label::key).collect();
+        Err(format!(
+            "labels {given:?} where the metric was first used with {label_names:?}"
+        ))
+    }
+}
+
+fn make_store(
+    kind: Kind,
+    label_names: &[String],
+    settings: &MetricSettings,
+) -> prom_kit::Result<Store> {
+    let names = label_names.iter().map(String::as_str);
+    Ok(match kind {
+        Kind::Counter => Store::Counter(configured(Family::builder(names), settings).build()?),
+        Kind::Gauge => Store::Gauge(configured(Family::builder(names), settings).build()?),
+        Kind::Histogram => Store::Histogram(
+            configured(Family::builder(names), settings)
+                .options(settings.histogram.clone())
+                .build()?,
+        ),
+    })
+}
+
+fn configured<M: prom_kit::metrics::Metric>(
+    builder: prom_kit::family::FamilyBuilder<M>,
+    settings: &MetricSettings,
+) -> prom_kit::family::FamilyBuilder<M> {
+    let builder = builder.max_series(settings.max_series);
+    match settings.expire_after {
+        Some(ttl) => builder.expire_after(ttl),
+        None => builder,
+    }
+}
+
+/// Registers `store` as `name`; with `unit` when the name ends with it (a unit never
+/// renames a facade metric: its name must not depend on whether `describe_*` came first).
+fn register(
+    registry: &Registry,
+    name: &str,
+    help: &str,
+    unit: Option<Unit>,
+    store: &Store,
+) -> prom_kit::Result<()> {
+    let base = match store {
+        Store::Counter(_) => name.strip_suffix("_total").unwrap_or(name),
+        _ => name,
+    };
+    let unit = unit.map(|unit| unit.as_str()).filter(|unit| {
+        base.strip_suffix(unit)
+            .is_some_and(|rest| rest.ends_with('_'))
+    });
+    match (store, unit) {
+        (Store::Counter(family), Some(unit)) => {
+            registry.register_with_unit(name, help, unit, family.clone())
+        }
+        (Store::Gauge(family), Some(unit)) => {
+            registry.register_with_unit(name, help, unit, family.clone())
+        }
+        (Store::Histogram(family), Some(unit)) => {
+            registry.register_with_unit(name, help, unit, family.clone())
+        }
+        (Store::Counter(family), None) => registry.register(name, help, family.clone()),
+        (Store::Gauge(family), None) => registry.register(name, help, family.clone()),
+        (Store::Histogram(family), None) => registry.register(name, help, family.clone()),
+    }
+}
+
+impl metrics::Recorder for PromKitRecorder {
+    fn describe_counter(&self, key: KeyName, unit: Option<Unit>, description: SharedString) {
+        self.describe(&key, unit, description);
+    }
+
+    fn describe_gauge(&self, key: KeyName, unit: Option<Unit>, description: SharedString) {
+        self.describe(&key, unit, description);
+    }
+
+    fn describe_histogram(&self, key: KeyName, unit: Option<Unit>, description: SharedString) {
+        self.describe(&key, unit, description);
+    }
+
+    fn register_counter(&self, key: &Key, _metadata: &Metadata<'_>) -> metrics::Counter {
+        match self.handle(key, Kind::Counter) {
+            Some(Handle::Counter(handle)) => metrics::Counter::from_arc(handle),
+            _ => metrics::Counter::noop(),
+        }
+    }
+
+    fn register_gauge(&self, key: &Key, _metadata: &Metadata<'_>) -> metrics::Gauge {
+        match self.handle(key, Kind::Gauge) {
+            Some(Handle::Gauge(handle)) => metrics::Gauge::from_arc(handle),
+            _ => metrics::Gauge::noop(),
+        }
+    }
+
+    fn register_histogram(&self, key: &Key, _metadata: &Metadata<'_>) -> metrics::Histogram {
+        match self.handle(key, Kind::Histogram) {
+            Some(Handle::Histogram(handle)) => metrics::Histogram::from_arc(handle),
+            _ => metrics::Histogram::noop(),
+        }
+    }
+}
