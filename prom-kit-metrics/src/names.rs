@@ -28,6 +28,27 @@ pub(crate) fn label_name(name: &str, validation: NameValidation) -> String {
     exposed
 }
 
+/// Whether the facade label name `name` is exposed as `exposed` ([`label_name`] without
+/// allocating: the first call of each key checks its labels so).
+pub(crate) fn label_name_is(name: &str, exposed: &str, validation: NameValidation) -> bool {
+    if matches!(validation, NameValidation::Utf8) && !name.starts_with("__") {
+        return name == exposed;
+    }
+    if !name.is_ascii() || name.starts_with("__") {
+        return label_name(name, validation) == exposed;
+    }
+    name.len() == exposed.len()
+        && name
+            .bytes()
+            .zip(exposed.bytes())
+            .enumerate()
+            .all(|(i, (c, e))| {
+                let allowed = c.is_ascii_alphanumeric() || c == b'_';
+                let kept = allowed && !(i == 0 && c.is_ascii_digit());
+                e == if kept { c } else { b'_' }
+            })
+}
+
 fn legacy(name: &str, allowed: impl Fn(char) -> bool) -> String {
     name.chars()
         .enumerate()
@@ -58,6 +79,24 @@ mod tests {
         assert_eq!(metric_name("größe", LEGACY), "gr__e");
         assert_eq!(label_name("a:b", LEGACY), "a_b");
         assert_eq!(label_name("0", LEGACY), "_");
+    }
+
+    #[test]
+    fn label_name_is_agrees_with_label_name() {
+        let names = [
+            "a", "a.b", "9x", "__x", "_x", "größe", "a:b", "", "x y", "ok_1",
+        ];
+        for validation in [LEGACY, NameValidation::Utf8] {
+            for name in names {
+                for exposed in names.iter().map(|n| label_name(n, validation)) {
+                    assert_eq!(
+                        label_name_is(name, &exposed, validation),
+                        label_name(name, validation) == exposed,
+                        "{name:?} as {exposed:?}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]

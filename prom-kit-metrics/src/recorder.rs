@@ -72,6 +72,9 @@ impl Drop for Shared {
 struct Metrics {
     /// By exposed name (facade names that sanitise alike share one).
     by_name: HashMap<String, Arc<FacadeMetric>>,
+    /// The same, by the facade names seen: a key's first call finds its metric without
+    /// sanitising the name again.
+    by_facade_name: HashMap<String, Arc<FacadeMetric>>,
     /// Exposed names the registry refused, with why.
     refused: HashMap<String, Cause>,
     /// HELP text and unit by facade name, as described.
@@ -194,37 +197,42 @@ impl PromKitRecorder {
             );
             return None;
         }
-        let values = match values_in_order(key, &metric.label_names, self.registry()) {
-            Ok(values) => values,
+        let validation = self.registry().name_validation();
+        let made = with_values_in_order(key, &metric.label_names, validation, |values| {
+            let full = metric
+                .settings
+                .max_series
+                .is_some_and(|limit| metric.store.len() >= limit)
+                && !metric.store.contains(values);
+            if full {
+                // Past the limit: the overflow series, shared and never remembered per
+                // key, so that new label values cost no memory.
+                if let Some(handle) = metric.overflow.get() {
+                    return Ok((handle.clone(), false));
+                }
+            }
+            match metric.store.handle(values) {
+                Ok(handle) if full => Ok((metric.overflow.get_or_init(|| handle).clone(), false)),
+                Ok(handle) => Ok((handle, true)),
+                Err(error) => Err(error),
+            }
+        });
+        match made {
+            Ok(Ok((handle, true))) => {
+                let expiring = metric.settings.expire_after.is_some();
+                Some(shared.handles.insert(key, Entry { handle, expiring }))
+            }
+            Ok(Ok((handle, false))) => Some(handle),
+            Ok(Err(error)) => {
+                shared
+                    .refusals
+                    .report(key.name(), Cause::of(error.kind()), &error);
+                None
+            }
             Err(detail) => {
                 shared
                     .refusals
                     .report(key.name(), Cause::LabelNames, &detail);
-                return None;
-            }
-        };
-        let full = metric
-            .settings
-            .max_series
-            .is_some_and(|limit| metric.store.len() >= limit)
-            && !metric.store.contains(&values);
-        if full {
-            // Past the limit: the overflow series, shared and never remembered per key,
-            // so that new label values cost no memory.
-            if let Some(handle) = metric.overflow.get() {
-                return Some(handle.clone());
-            }
-        }
-        match metric.store.handle(&values) {
-            Ok(handle) if full => Some(metric.overflow.get_or_init(|| handle).clone()),
-            Ok(handle) => {
-                let expiring = metric.settings.expire_after.is_some();
-                Some(shared.handles.insert(key, Entry { handle, expiring }))
-            }
-            Err(error) => {
-                shared
-                    .refusals
-                    .report(key.name(), Cause::of(error.kind()), &error);
                 None
             }
         }
@@ -234,10 +242,17 @@ impl PromKitRecorder {
     fn metric(&self, key: &Key, kind: Kind) -> Result<Arc<FacadeMetric>, (Cause, String)> {
         let registry = self.registry();
         let validation = registry.name_validation();
-        let name = names::metric_name(key.name(), validation);
         let mut metrics = self.shared.metrics.lock();
-        if let Some(metric) = metrics.by_name.get(&name) {
+        if let Some(metric) = metrics.by_facade_name.get(key.name()) {
             return Ok(Arc::clone(metric));
+        }
+        let name = names::metric_name(key.name(), validation);
+        if let Some(metric) = metrics.by_name.get(&name) {
+            let metric = Arc::clone(metric);
+            metrics
+                .by_facade_name
+                .insert(key.name().to_owned(), Arc::clone(&metric));
+            return Ok(metric);
         }
         if let Some(cause) = metrics.refused.get(&name) {
             return Err((*cause, format!("{name:?} was refused before")));
@@ -270,6 +285,9 @@ impl PromKitRecorder {
             overflow: OnceLock::new(),
         });
         metrics.by_name.insert(name, Arc::clone(&metric));
+        metrics
+            .by_facade_name
+            .insert(key.name().to_owned(), Arc::clone(&metric));
         Ok(metric)
     }
 
@@ -304,36 +322,47 @@ impl prom_kit::Collector for ReleaseUnused {
     }
 }
 
-/// The values of `key`'s labels in the order of `label_names` (the metric's), or why
-/// its label names are not those.
-fn values_in_order<'k>(
-    key: &'k Key,
+/// The most labels a key's values are ordered for on the stack.
+const STACK_LABELS: usize = 8;
+
+/// Calls `f` with the values of `key`'s labels in the order of `label_names` (the
+/// metric's), or returns why its label names are not those. Allocates nothing for keys
+/// of up to [`STACK_LABELS`] labels.
+fn with_values_in_order<R>(
+    key: &Key,
     label_names: &[String],
-    registry: &Registry,
-) -> Result<Vec<&'k str>, String> {
-    let validation = registry.name_validation();
-    let mut values = vec![None; label_names.len()];
-    let mut count = 0;
-    for label in key.labels() {
-        let name = names::label_name(label.key(), validation);
-        let slot = label_names
-            .iter()
-            .position(|n| *n == name)
-            .and_then(|i| values.get_mut(i))
-            .filter(|slot| slot.is_none());
-        match slot {
-            Some(slot) => *slot = Some(label.value()),
-            None => break,
-        }
-        count += 1;
-    }
-    if count == key.labels().len() && count == label_names.len() {
-        Ok(values.into_iter().flatten().collect())
-    } else {
+    validation: prom_kit::NameValidation,
+    f: impl FnOnce(&[&str]) -> R,
+) -> Result<R, String> {
+    let matches = key.labels().len() == label_names.len()
+        && label_names.iter().enumerate().all(|(i, name)| {
+            // Each name once: none of the key's earlier labels is this one.
+            key.labels()
+                .filter(|label| names::label_name_is(label.key(), name, validation))
+                .count()
+                == 1
+                && label_names[..i].iter().all(|earlier| earlier != name)
+        });
+    if !matches {
         let given: Vec<&str> = key.labels().map(metrics::Label::key).collect();
-        Err(format!(
+        return Err(format!(
             "labels {given:?} where the metric was first used with {label_names:?}"
-        ))
+        ));
+    }
+    let value_of = |name: &String| {
+        key.labels()
+            .find(|label| names::label_name_is(label.key(), name, validation))
+            .map_or("", metrics::Label::value)
+    };
+    if label_names.len() <= STACK_LABELS {
+        let mut values = [""; STACK_LABELS];
+        for (slot, name) in values.iter_mut().zip(label_names) {
+            *slot = value_of(name);
+        }
+        Ok(f(&values[..label_names.len()]))
+    } else {
+        let values: Vec<&str> = label_names.iter().map(value_of).collect();
+        Ok(f(&values))
     }
 }
 
