@@ -1,7 +1,8 @@
-//! End to end: both example apps serve traffic (including unmatched URLs and a client
+//! End to end: the example apps serve traffic (including unmatched URLs and a client
 //! that disconnects mid-request), their `/metrics` pass promtool and Python's strict
 //! OpenMetrics parser, and a real Prometheus scraping them every second answers queries
-//! with the expected values.
+//! with the expected values — for `facade-app`, a `rate()` and a `histogram_quantile()`
+//! over what its code records through the `metrics` facade.
 
 mod support;
 
@@ -66,10 +67,23 @@ fn traffic(axum: SocketAddr, actix: SocketAddr) {
     drop(stream);
 }
 
-fn check_exposition(axum: SocketAddr, actix: SocketAddr) {
+/// Mails "sent" through `facade-app`, each recorded by its `mailer` module through the
+/// facade: `count` to each of three domains.
+fn facade_traffic(facade: SocketAddr, count: u32) {
+    for _ in 0..count {
+        for domain in ["example.org", "example.com", "mail.test"] {
+            assert_eq!(
+                request(facade, "POST", &format!("/send/{domain}"), &[]).status,
+                200
+            );
+        }
+    }
+}
+
+fn check_exposition(addresses: &[SocketAddr]) {
     let promtool = tool("promtool", "prometheus");
     let python = python();
-    for address in [axum, actix] {
+    for &address in addresses {
         let text = request(address, "GET", "/metrics", &[]);
         assert_eq!(text.status, 200);
         assert_eq!(
@@ -107,6 +121,38 @@ fn check_exposition(axum: SocketAddr, actix: SocketAddr) {
     }
 }
 
+/// What a real Prometheus answers over `facade-app`'s facade metrics: a `rate()` and a
+/// `histogram_quantile()`.
+fn check_facade_queries(prometheus: &Prometheus, facade: SocketAddr, wait: Duration) {
+    // Facade metrics, recorded after Prometheus' first scrape so that `rate()` sees them
+    // grow between two scrapes.
+    facade_traffic(facade, 5);
+    let rate = prometheus.wait_for(
+        "sum(rate(mailer_sent_total{job=\"facade-app\"}[30s]))",
+        wait,
+        |v| v > 0.0,
+    );
+    assert!(rate > 0.0);
+    assert_eq!(
+        prometheus.value("count(mailer_sent_total{job=\"facade-app\"})"),
+        Some(3.0),
+        "one series per domain"
+    );
+    assert_eq!(
+        prometheus.value("sum(app_handled_total{handler=\"send\"})"),
+        prometheus.value("sum(app_sends_total)"),
+        "the handler's facade counter and the app's own agree"
+    );
+    // Each send waits 20 ms: the median is in the buckets around it (2^k ms).
+    let median = prometheus
+        .wait_for(
+            "histogram_quantile(0.5, sum by (le) (rate(mailer_send_duration_seconds_bucket{job=\"facade-app\"}[30s])))",
+            wait,
+            f64::is_finite,
+        );
+    assert!((0.016..=0.128).contains(&median), "median {median}");
+}
+
 #[test]
 fn prometheus_scrapes_both_example_apps() {
     let Some(prometheus_binary) = tool("prometheus", "prometheus") else {
@@ -114,20 +160,24 @@ fn prometheus_scrapes_both_example_apps() {
     };
     let (_axum_process, axum) = start_app(env!("CARGO_BIN_EXE_axum-app"));
     let (_actix_process, actix) = start_app(env!("CARGO_BIN_EXE_actix-app"));
+    let (_facade_process, facade) = start_app(env!("CARGO_BIN_EXE_facade-app"));
     traffic(axum, actix);
-    check_exposition(axum, actix);
+    facade_traffic(facade, 2);
+    check_exposition(&[axum, actix, facade]);
 
     let config = format!(
         "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\nscrape_configs:\n\
          - job_name: axum-app\n  static_configs:\n  - targets: ['{axum}']\n\
-         - job_name: actix-app\n  static_configs:\n  - targets: ['{actix}']\n"
+         - job_name: actix-app\n  static_configs:\n  - targets: ['{actix}']\n\
+         - job_name: facade-app\n  static_configs:\n  - targets: ['{facade}']\n"
     );
     let prometheus = Prometheus::start(&prometheus_binary, &config, 0, &[]);
     let wait = Duration::from_secs(30);
 
-    for job in ["axum-app", "actix-app"] {
+    for job in ["axum-app", "actix-app", "facade-app"] {
         prometheus.wait_for(&format!("up{{job=\"{job}\"}}"), wait, |v| v == 1.0);
     }
+    check_facade_queries(&prometheus, facade, wait);
     let users = prometheus.wait_for(
         "sum(http_requests_total{job=\"axum-app\",route=\"/users/{id}\",status=\"200\"})",
         wait,

@@ -22,6 +22,36 @@ fn the_readme_quick_start_is_the_quickstart_program() {
     );
 }
 
+/// The README's facade snippet is `facade-app`'s code: each of its code lines is one of
+/// the program's (which the Prometheus end-to-end test runs).
+#[test]
+fn the_readme_facade_snippet_is_the_facade_app_code() {
+    let readme = include_str!("../../README.md");
+    let program: Vec<&str> = include_str!("../src/bin/facade-app.rs")
+        .lines()
+        .map(str::trim)
+        .collect();
+    let section = readme
+        .split("## Libraries instrumented with the `metrics` facade")
+        .nth(1)
+        .expect("the README's facade section");
+    let snippet = section
+        .split("```rust\n")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .expect("its snippet");
+    assert!(
+        snippet.lines().count() < 20,
+        "the section shows it in under 20 lines"
+    );
+    for line in snippet.lines().map(str::trim) {
+        if line.is_empty() || line.starts_with("//") {
+            continue;
+        }
+        assert!(program.contains(&line), "{line:?} is not facade-app's");
+    }
+}
+
 /// The quick start serves its business metrics and the request metrics side by side
 /// (no name taken twice), and the request metrics count unrouted requests too.
 #[test]
