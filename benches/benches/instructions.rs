@@ -453,6 +453,87 @@ fn per_request(mut requests: Requests) -> Requests {
     requests
 }
 
+/// A `metrics` facade recorder with its series made (the first call of each key done):
+/// prom-kit's (`prom-kit-metrics`) or `metrics-exporter-prometheus`'s, the same buckets.
+fn facade(prom_kit: bool) -> Box<dyn metrics::Recorder> {
+    let recorder: Box<dyn metrics::Recorder> = if prom_kit {
+        let registry = Registry::new();
+        Box::new(
+            prom_kit_metrics::PromKitRecorder::builder(&registry)
+                .default_histogram(Buckets::DEFAULT)
+                .build()
+                .expect("a recorder"),
+        )
+    } else {
+        Box::new(
+            metrics_exporter_prometheus::PrometheusBuilder::new()
+                .set_buckets(Buckets::DEFAULT.bounds())
+                .expect("buckets")
+                .build_recorder(),
+        )
+    };
+    metrics::with_local_recorder(&*recorder, facade_calls);
+    recorder
+}
+
+/// The facade calls of the README's section: a counter with two static labels and a
+/// histogram, each asked for at every call, as the macros do.
+fn facade_calls() {
+    metrics::counter!("jobs_total", "queue" => "mail", "outcome" => "sent").increment(1);
+    metrics::histogram!("mailer_send_duration_seconds").record(0.02);
+}
+
+#[library_benchmark]
+#[bench::prom_kit(setup = facade, args = (true,))]
+#[bench::exporter(setup = facade, args = (false,))]
+fn facade_counter_macro(recorder: Box<dyn metrics::Recorder>) -> Box<dyn metrics::Recorder> {
+    metrics::with_local_recorder(&*recorder, || {
+        for _ in 0..OPS {
+            metrics::counter!("jobs_total", "queue" => "mail", "outcome" => "sent").increment(1);
+        }
+    });
+    recorder
+}
+
+#[library_benchmark]
+#[bench::prom_kit(setup = facade, args = (true,))]
+#[bench::exporter(setup = facade, args = (false,))]
+fn facade_histogram_macro(recorder: Box<dyn metrics::Recorder>) -> Box<dyn metrics::Recorder> {
+    metrics::with_local_recorder(&*recorder, || {
+        for _ in 0..OPS {
+            metrics::histogram!("mailer_send_duration_seconds").record(black_box(0.02));
+        }
+    });
+    recorder
+}
+
+/// A kept facade handle, and the recorder that made it.
+fn facade_handle(prom_kit: bool) -> (metrics::Counter, Box<dyn metrics::Recorder>) {
+    let recorder = facade(prom_kit);
+    let handle = metrics::with_local_recorder(
+        &*recorder,
+        || metrics::counter!("jobs_total", "queue" => "mail", "outcome" => "sent"),
+    );
+    (handle, recorder)
+}
+
+#[library_benchmark]
+#[bench::prom_kit(setup = facade_handle, args = (true,))]
+#[bench::exporter(setup = facade_handle, args = (false,))]
+fn facade_kept_handle(
+    kept: (metrics::Counter, Box<dyn metrics::Recorder>),
+) -> (metrics::Counter, Box<dyn metrics::Recorder>) {
+    for _ in 0..OPS {
+        black_box(&kept.0).increment(1);
+    }
+    kept
+}
+
+library_benchmark_group!(
+    name = facade;
+    benchmarks = facade_kept_handle, facade_counter_macro, facade_histogram_macro
+);
+
 library_benchmark_group!(
     name = updates;
     benchmarks =
@@ -485,6 +566,7 @@ library_benchmark_group!(
 
 main!(
     library_benchmark_groups = updates,
+    facade,
     middleware,
     encoding,
     encoding_1m

@@ -15,6 +15,7 @@ use axum::routing::get;
 use criterion::{Criterion, criterion_group, criterion_main};
 use prom_kit::Registry;
 use prom_kit::http::HttpMetrics;
+use prom_kit_benches::interleaved::Interleaved;
 use prom_kit_benches::requests::{actix_gets, axum_gets};
 
 fn axum_router() -> Router {
@@ -32,72 +33,13 @@ const ROUNDS: usize = 60;
 /// Requests per batch.
 const BATCH: u64 = 200;
 
-/// Medians of per-request times from alternating batches, written where criterion keeps
-/// its estimates (`target/criterion/<group>/<variant>/new/estimates.json`) so that
-/// `report.py` lists them with the other groups.
-struct Interleaved {
-    group: &'static str,
-    names: Vec<&'static str>,
-    samples: Vec<Vec<f64>>,
-}
-
-impl Interleaved {
-    fn new(group: &'static str, names: &[&'static str]) -> Self {
-        Self {
-            group,
-            names: names.to_vec(),
-            samples: vec![Vec::with_capacity(ROUNDS); names.len()],
-        }
-    }
-
-    /// The order of the variants in round `round`: rotated every round, so that none
-    /// always runs first or after the same neighbour.
-    fn order(&self, round: usize) -> impl Iterator<Item = usize> + use<> {
-        let n = self.names.len();
-        (0..n).map(move |k| (k + round) % n)
-    }
-
-    /// Records a batch of `variant` that took `elapsed` (rounds below zero are warm-up).
-    fn record(&mut self, round: usize, variant: usize, elapsed: Duration) {
-        if round >= WARM_UP_ROUNDS {
-            self.samples[variant].push(elapsed.as_nanos() as f64 / BATCH as f64);
-        }
-    }
-
-    /// Prints the medians with their difference to the first variant (no layer), and
-    /// saves them for the report.
-    fn finish(self) {
-        let medians: Vec<f64> = self
-            .samples
-            .into_iter()
-            .map(|mut samples| {
-                samples.sort_by(f64::total_cmp);
-                samples[samples.len() / 2]
-            })
-            .collect();
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/criterion");
-        println!(
-            "{} (interleaved, {ROUNDS} batches of {BATCH} per variant)",
-            self.group
-        );
-        for (name, median) in self.names.iter().zip(&medians) {
-            println!(
-                "  {name:<28} {median:>9.1} ns/request  {:>+8.1} ns",
-                median - medians[0]
-            );
-            let dir = root.join(self.group).join(name).join("new");
-            std::fs::create_dir_all(&dir).unwrap();
-            std::fs::write(
-                dir.join("estimates.json"),
-                format!("{{\"median\":{{\"point_estimate\":{median}}}}}"),
-            )
-            .unwrap();
-        }
-    }
-}
-
 /// Rounds run before any is recorded.
-const WARM_UP_ROUNDS: usize = 3;
+const WARM_UP_ROUNDS: usize = prom_kit_benches::interleaved::WARM_UP_ROUNDS;
+
+/// An interleaved comparison of middleware variants, per request.
+fn interleaved(group: &'static str, names: &[&'static str]) -> Interleaved {
+    Interleaved::new(group, names, ROUNDS, BATCH, "request")
+}
 
 /// Sends `count` requests through `router`; the time they took.
 async fn axum_batch(router: &Router, count: u64) -> Duration {
@@ -125,7 +67,7 @@ fn axum(_: &mut Criterion) {
         finalized(axum_router().layer(prom_kit_axum::MetricsLayer::new(ours))),
         finalized(axum_router().layer(peer_layer)),
     ];
-    let mut results = Interleaved::new(
+    let mut results = interleaved(
         "7_middleware_axum",
         &[
             "no_metrics",
@@ -165,7 +107,7 @@ where
 fn actix(_: &mut Criterion) {
     use actix_web::{App, HttpResponse, test, web};
     let route = || web::get().to(|| async { HttpResponse::Ok().body("a user") });
-    let mut results = Interleaved::new(
+    let mut results = interleaved(
         "7_middleware_actix",
         &["no_metrics", "prom_kit", "actix_web_prom"],
     );

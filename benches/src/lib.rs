@@ -4,6 +4,7 @@
 //! shows (it has no label-set impls for tuples or arrays).
 
 pub mod exposition;
+pub mod interleaved;
 pub mod requests;
 
 use fastmetrics::encoder::{EncodeLabelSet, LabelSetEncoder};

@@ -64,9 +64,42 @@
 //! A facade call the registry cannot take — a name registered natively or by another
 //! facade type, an invalid or reserved label name, label names that differ from the
 //! metric's — gets a handle that does nothing: never a panic, never a corrupted
-//! registry. Each such call counts in `prom_kit_facade_errors_total{cause}` (`name`,
-//! `name_taken`, `type`, `label_name`, `label_names`), and the first of each metric and
-//! cause is logged to standard error.
+//! registry. The first refusal of each facade name and cause counts in
+//! `prom_kit_facade_errors_total{cause}` (`name`, `name_taken`, `type`, `label_name`,
+//! `label_names`; the family appears with the first refusal, every cause at zero) and
+//! is logged to standard error; repeated, a refused call costs two lookups under read
+//! locks and reports nothing more.
+//!
+//! # Differences from `metrics-exporter-prometheus`
+//!
+//! The tests record generated calls through both recorders and compare the parsed
+//! expositions (`tests/differential.rs`); these are the differences, each on purpose:
+//!
+//! - **Counters end in `_total`**, as OpenMetrics requires and Prometheus' naming
+//!   conventions ask; the exporter adds the suffix only with its recommended naming.
+//! - **Histograms are histograms.** Without configured buckets the exporter turns them
+//!   into summaries (quantiles computed in the process, which cannot be aggregated);
+//!   here they get prom-kit's default buckets, or native buckets by matcher.
+//! - **Label values are written exactly.** The exporter drops a backslash that comes
+//!   before `\` or `"` (it takes it for an escape); prom-kit escapes every value, and
+//!   each reads back as recorded.
+//! - **Infinities are spelled `+Inf` and `-Inf`**, as the text format says; the exporter
+//!   writes Rust's `inf`, which only lenient parsers accept.
+//! - **Keys that sanitise alike are one series.** The exporter keeps counting both
+//!   but writes only one of them (`a.b` and `a_b` each incremented once show `a_b 1`);
+//!   here they are one metric and one series (`a_b_total 2`).
+//! - **Label names starting with `__`** (reserved for Prometheus) are shortened to one
+//!   `_`; the exporter passes them on, into a namespace Prometheus reserves for itself.
+//! - **One set of label names per metric**, as `client_golang` and `prometheus_client`
+//!   require; the exporter mixes series with different label names in one family.
+//! - **Units never rename a metric**; the exporter appends the unit with its
+//!   recommended naming, so the name depends on whether `describe_*` came first.
+//! - **Bounds and expiry per metric**: a cardinality limit by default (2,000 series,
+//!   then an overflow series) and idle expiry by matcher; the exporter has no limit and
+//!   one idle timeout for all.
+//! - **HELP without a description** is the facade name (the exporter writes none).
+//! - **The matchers select by the name as recorded** (before sanitising), the most
+//!   specific first; the exporter matches the sanitised name, the first in its own order.
 
 mod builder;
 mod handles;

@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock, Weak};
 
 use metrics::{Key, KeyName, Metadata, SharedString, Unit};
-use parking_lot::Mutex;
+use parking_lot::RwLock;
 use prom_kit::{Counter, Family, Gauge, Histogram, Registry};
 
 use crate::builder::{MetricSettings, RecorderBuilder};
@@ -52,7 +52,7 @@ struct Shared {
     handles: Handles,
     /// Whether any metric expires idle series (the handle table is then swept).
     any_expiring: AtomicBool,
-    metrics: Mutex<Metrics>,
+    metrics: RwLock<Metrics>,
     refusals: Refusals,
     builder: RecorderBuilder,
     /// The collector that releases unused handles, unregistered with the recorder.
@@ -77,6 +77,8 @@ struct Metrics {
     by_facade_name: HashMap<String, Arc<FacadeMetric>>,
     /// Exposed names the registry refused, with why.
     refused: HashMap<String, Cause>,
+    /// The same, by the facade names seen.
+    refused_facade_names: HashMap<String, Cause>,
     /// HELP text and unit by facade name, as described.
     described: HashMap<String, (Option<Unit>, SharedString)>,
 }
@@ -152,7 +154,7 @@ impl PromKitRecorder {
         let shared = Arc::new(Shared {
             handles: Handles::new(),
             any_expiring: AtomicBool::new(false),
-            metrics: Mutex::new(Metrics::default()),
+            metrics: RwLock::new(Metrics::default()),
             refusals: Refusals::new(&registry),
             builder,
             release: OnceLock::new(),
@@ -184,17 +186,17 @@ impl PromKitRecorder {
         let shared = &*self.shared;
         let metric = match self.metric(key, kind) {
             Ok(metric) => metric,
-            Err((cause, detail)) => {
-                shared.refusals.report(key.name(), cause, &detail);
+            Err((cause, why)) => {
+                shared.refusals.report(key.name(), cause, &why);
                 return None;
             }
         };
         if metric.store.kind() != kind {
-            shared.refusals.report(
-                key.name(),
-                Cause::Type,
-                &format!("it is a {:?}, not a {kind:?}", metric.store.kind()),
-            );
+            let why = Why::Type {
+                is: metric.store.kind(),
+                asked: kind,
+            };
+            shared.refusals.report(key.name(), Cause::Type, &why);
             return None;
         }
         let validation = self.registry().name_validation();
@@ -229,23 +231,31 @@ impl PromKitRecorder {
                     .report(key.name(), Cause::of(error.kind()), &error);
                 None
             }
-            Err(detail) => {
-                shared
-                    .refusals
-                    .report(key.name(), Cause::LabelNames, &detail);
+            Err(()) => {
+                let why = Why::LabelNames {
+                    key,
+                    label_names: &metric.label_names,
+                };
+                shared.refusals.report(key.name(), Cause::LabelNames, &why);
                 None
             }
         }
     }
 
     /// The facade metric `key` names, made (and registered) on its first use.
-    fn metric(&self, key: &Key, kind: Kind) -> Result<Arc<FacadeMetric>, (Cause, String)> {
+    fn metric(&self, key: &Key, kind: Kind) -> Result<Arc<FacadeMetric>, (Cause, Why<'static>)> {
+        {
+            let metrics = self.shared.metrics.read();
+            if let Some(metric) = metrics.by_facade_name.get(key.name()) {
+                return Ok(Arc::clone(metric));
+            }
+            if let Some(cause) = metrics.refused_facade_names.get(key.name()) {
+                return Err((*cause, Why::RefusedBefore));
+            }
+        }
         let registry = self.registry();
         let validation = registry.name_validation();
-        let mut metrics = self.shared.metrics.lock();
-        if let Some(metric) = metrics.by_facade_name.get(key.name()) {
-            return Ok(Arc::clone(metric));
-        }
+        let mut metrics = self.shared.metrics.write();
         let name = names::metric_name(key.name(), validation);
         if let Some(metric) = metrics.by_name.get(&name) {
             let metric = Arc::clone(metric);
@@ -254,8 +264,11 @@ impl PromKitRecorder {
                 .insert(key.name().to_owned(), Arc::clone(&metric));
             return Ok(metric);
         }
-        if let Some(cause) = metrics.refused.get(&name) {
-            return Err((*cause, format!("{name:?} was refused before")));
+        if let Some(&cause) = metrics.refused.get(&name) {
+            metrics
+                .refused_facade_names
+                .insert(key.name().to_owned(), cause);
+            return Err((cause, Why::RefusedBefore));
         }
         let label_names: Vec<String> = key
             .labels()
@@ -263,7 +276,7 @@ impl PromKitRecorder {
             .collect();
         let settings = self.shared.builder.settings(key.name());
         let store = make_store(kind, &label_names, &settings)
-            .map_err(|error| (Cause::of(error.kind()), error.to_string()))?;
+            .map_err(|error| (Cause::of(error.kind()), Why::Error(error)))?;
         let (unit, help) = metrics
             .described
             .get(key.name())
@@ -272,7 +285,10 @@ impl PromKitRecorder {
         if let Err(error) = register(registry, &name, &help, unit, &store) {
             let cause = Cause::of(error.kind());
             metrics.refused.insert(name, cause);
-            return Err((cause, error.to_string()));
+            metrics
+                .refused_facade_names
+                .insert(key.name().to_owned(), cause);
+            return Err((cause, Why::Error(error)));
         }
         if settings.expire_after.is_some() {
             self.shared.any_expiring.store(true, Ordering::Relaxed);
@@ -292,7 +308,7 @@ impl PromKitRecorder {
     }
 
     fn describe(&self, key: &KeyName, unit: Option<Unit>, description: SharedString) {
-        let mut metrics = self.shared.metrics.lock();
+        let mut metrics = self.shared.metrics.write();
         let name = names::metric_name(key.as_str(), self.registry().name_validation());
         if let Some(metric) = metrics.by_name.get(&name) {
             // Already in use: the HELP changes from the next scrape (a unit cannot
@@ -322,6 +338,38 @@ impl prom_kit::Collector for ReleaseUnused {
     }
 }
 
+/// Why a call was refused, written only when it is logged (a refused call repeated
+/// formats nothing).
+enum Why<'a> {
+    Error(prom_kit::Error),
+    RefusedBefore,
+    Type {
+        is: Kind,
+        asked: Kind,
+    },
+    LabelNames {
+        key: &'a Key,
+        label_names: &'a [String],
+    },
+}
+
+impl std::fmt::Display for Why<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Error(error) => error.fmt(f),
+            Self::RefusedBefore => f.write_str("the registry refused its name"),
+            Self::Type { is, asked } => write!(f, "it is a {is:?}, not a {asked:?}"),
+            Self::LabelNames { key, label_names } => {
+                let given: Vec<&str> = key.labels().map(metrics::Label::key).collect();
+                write!(
+                    f,
+                    "labels {given:?} where the metric was first used with {label_names:?}"
+                )
+            }
+        }
+    }
+}
+
 /// The most labels a key's values are ordered for on the stack.
 const STACK_LABELS: usize = 8;
 
@@ -333,7 +381,7 @@ fn with_values_in_order<R>(
     label_names: &[String],
     validation: prom_kit::NameValidation,
     f: impl FnOnce(&[&str]) -> R,
-) -> Result<R, String> {
+) -> Result<R, ()> {
     let matches = key.labels().len() == label_names.len()
         && label_names.iter().enumerate().all(|(i, name)| {
             // Each name once: none of the key's earlier labels is this one.
@@ -344,10 +392,7 @@ fn with_values_in_order<R>(
                 && label_names[..i].iter().all(|earlier| earlier != name)
         });
     if !matches {
-        let given: Vec<&str> = key.labels().map(metrics::Label::key).collect();
-        return Err(format!(
-            "labels {given:?} where the metric was first used with {label_names:?}"
-        ));
+        return Err(());
     }
     let value_of = |name: &String| {
         key.labels()

@@ -1,10 +1,10 @@
 //! Facade calls the registry cannot take: why, and how each is reported — the counter
 //! `prom_kit_facade_errors_total{cause}` and one log line per metric and cause.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::sync::OnceLock;
 
-use parking_lot::Mutex;
+use parking_lot::RwLock;
 use prom_kit::{Counter, ErrorKind, Family, Registry};
 
 /// Why a facade call was refused (its handle then does nothing).
@@ -48,19 +48,21 @@ impl Cause {
     }
 }
 
-/// Counts refusals and logs the first of each metric and cause.
+/// Reports the first refusal of each metric and cause: counted once, logged once.
 #[derive(Debug)]
 pub(crate) struct Refusals {
     registry: Registry,
     /// `prom_kit_facade_errors_total`, registered at the first refusal (every cause at
     /// zero then), so that a registry with no refusal shows no empty family.
     errors: OnceLock<Option<Family<Counter>>>,
-    logged: Mutex<HashSet<(String, Cause)>>,
+    /// The causes reported for each facade name, as bits (`1 << cause`).
+    reported: RwLock<HashMap<String, u8>>,
 }
 
-/// How many distinct (metric, cause) pairs are logged; later ones are only counted, so
-/// a dependency making names without bound cannot grow this set without bound.
-const MAX_LOGGED: usize = 1_000;
+/// How many facade names the reports are remembered for; past that, a refused call of
+/// another name is counted at each call and not logged, so that a dependency making
+/// names without bound cannot grow this map without bound.
+const MAX_REMEMBERED: usize = 1_000;
 
 const CAUSES: [Cause; 5] = [
     Cause::Name,
@@ -75,7 +77,7 @@ impl Refusals {
         Self {
             registry: registry.clone(),
             errors: OnceLock::new(),
-            logged: Mutex::new(HashSet::new()),
+            reported: RwLock::new(HashMap::new()),
         }
     }
 
@@ -108,17 +110,42 @@ impl Refusals {
             .as_ref()
     }
 
-    /// Reports that a call of the facade metric `name` was refused for `cause`,
-    /// `detail` saying why.
-    pub(crate) fn report(&self, name: &str, cause: Cause, detail: &dyn std::fmt::Display) {
-        if let Some(counter) = self.errors().and_then(|e| e.labels(&[cause.label()]).ok()) {
-            counter.inc();
+    /// Reports that a call of the facade metric `name` was refused for `cause`, `why`
+    /// saying why: the first time for this name and cause, the error counter counts it
+    /// and a line is logged; later, nothing (a refused call costs two lookups under read
+    /// locks, and formats nothing).
+    pub(crate) fn report(&self, name: &str, cause: Cause, why: &dyn std::fmt::Display) {
+        let bit = 1u8 << (cause as u8);
+        if self
+            .reported
+            .read()
+            .get(name)
+            .is_some_and(|bits| bits & bit != 0)
+        {
+            return;
         }
-        let mut logged = self.logged.lock();
-        if logged.len() < MAX_LOGGED && logged.insert((name.to_owned(), cause)) {
-            drop(logged);
+        let first = {
+            let mut reported = self.reported.write();
+            if let Some(bits) = reported.get_mut(name) {
+                let first = *bits & bit == 0;
+                *bits |= bit;
+                first
+            } else if reported.len() < MAX_REMEMBERED {
+                reported.insert(name.to_owned(), bit);
+                true
+            } else {
+                if let Some(counter) = self.errors().and_then(|e| e.labels(&[cause.label()]).ok()) {
+                    counter.inc();
+                }
+                return;
+            }
+        };
+        if first {
+            if let Some(counter) = self.errors().and_then(|e| e.labels(&[cause.label()]).ok()) {
+                counter.inc();
+            }
             eprintln!(
-                "prom-kit-metrics: facade metric {name:?} refused ({}): {detail}; its calls do nothing",
+                "prom-kit-metrics: facade metric {name:?} refused ({}): {why}; its calls do nothing",
                 cause.label()
             );
         }

@@ -212,11 +212,24 @@ fn clashes_are_refused_with_a_typed_cause_and_leave_the_registry_intact() {
     assert_eq!(value(&registry, "orders_total", &[]), Some(1.0));
     assert_eq!(value(&registry, "mixed_total", &[]), Some(1.0));
     assert_eq!(value(&registry, "shape_total", &[("a", "1")]), Some(1.0));
-    assert_eq!(errors(&registry, "name_taken"), 3.0);
-    assert_eq!(errors(&registry, "type"), 2.0);
-    assert_eq!(errors(&registry, "label_names"), 3.0);
+    // Counted once per facade name and cause: `orders` and `orders_total` (the gauge
+    // `orders` is the same name and cause), `mixed`, `shape`, `sizes` and `twice`, "".
+    assert_eq!(errors(&registry, "name_taken"), 2.0);
+    assert_eq!(errors(&registry, "type"), 1.0);
+    assert_eq!(errors(&registry, "label_names"), 1.0);
     assert_eq!(errors(&registry, "label_name"), 2.0);
     assert_eq!(errors(&registry, "name"), 1.0);
+    // Repeated, they count nothing more.
+    with_local_recorder(&recorder, || {
+        for _ in 0..10 {
+            counter!("orders").increment(1);
+            gauge!("mixed").set(1.0);
+            counter!("shape", "b" => "1").increment(1);
+        }
+    });
+    assert_eq!(errors(&registry, "name_taken"), 2.0);
+    assert_eq!(errors(&registry, "type"), 1.0);
+    assert_eq!(errors(&registry, "label_names"), 1.0);
     // A refused name stays refused; the metric that holds it keeps working.
     with_local_recorder(&recorder, || counter!("shape", "a" => "1").increment(1));
     assert_eq!(value(&registry, "shape_total", &[("a", "1")]), Some(2.0));
@@ -389,6 +402,19 @@ fn native_histograms_are_chosen_per_matcher() {
         exposition.contains("other_seconds_bucket{le=\"0.5\"} 1\n"),
         "{exposition}"
     );
+    // In protobuf, the matched histogram carries native buckets (schema 3 for a growth
+    // factor of 1.1), the other none.
+    let families =
+        prom_kit_test_support::proto::decode(&registry.render(Format::Protobuf).unwrap());
+    let schema = |name: &str| {
+        let family = families
+            .iter()
+            .find(|f| f.name.as_deref() == Some(name))
+            .unwrap();
+        family.metric[0].histogram.as_ref().unwrap().schema
+    };
+    assert_eq!(schema("rpc_duration_seconds"), Some(3));
+    assert_eq!(schema("other_seconds"), None);
 }
 
 #[test]
