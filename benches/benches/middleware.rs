@@ -16,7 +16,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use prom_kit::Registry;
 use prom_kit::http::HttpMetrics;
 use prom_kit_benches::interleaved::Interleaved;
-use prom_kit_benches::requests::{actix_gets, axum_gets};
+use prom_kit_benches::requests::{actix_gets, axum_gets_with};
 
 fn axum_router() -> Router {
     Router::new().route("/users/{id}", get(|| async { "a user" }))
@@ -41,16 +41,22 @@ fn interleaved(group: &'static str, names: &[&'static str]) -> Interleaved {
     Interleaved::new(group, names, ROUNDS, BATCH, "request")
 }
 
-/// Sends `count` requests through `router`; the time they took.
-async fn axum_batch(router: &Router, count: u64) -> Duration {
+/// Sends `count` requests through `router`, each with `traceparent` if given; the time
+/// they took.
+async fn axum_batch(router: &Router, count: u64, traceparent: Option<&'static str>) -> Duration {
     let start = Instant::now();
-    axum_gets(router, count).await;
+    axum_gets_with(router, count, traceparent).await;
     start.elapsed()
 }
 
+/// A sampled W3C trace context, as a traced client sends it.
+const TRACEPARENT: &str = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+
 /// axum without a layer, with one that does nothing (axum re-wraps every route in a new
 /// boxed service for any layer), with prom-kit's and with `axum-prometheus`, in
-/// alternating batches on one current-thread runtime.
+/// alternating batches on one current-thread runtime; and prom-kit's on requests that
+/// carry a sampled `traceparent`, with trace exemplars off and on (their cost is the
+/// difference of those two).
 fn axum(_: &mut Criterion) {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -58,6 +64,11 @@ fn axum(_: &mut Criterion) {
         .unwrap();
     let registry = Registry::new();
     let ours = HttpMetrics::builder().build(&registry).unwrap();
+    let traced_off = HttpMetrics::builder().build(&Registry::new()).unwrap();
+    let traced_on = HttpMetrics::builder()
+        .trace_exemplars(true)
+        .build(&Registry::new())
+        .unwrap();
     // axum-prometheus spawns its recorder's upkeep task, so it needs the runtime.
     let _inside = runtime.enter();
     let (peer_layer, _handle) = axum_prometheus::PrometheusMetricLayer::pair();
@@ -66,7 +77,10 @@ fn axum(_: &mut Criterion) {
         finalized(axum_router().layer(tower::layer::util::Identity::new())),
         finalized(axum_router().layer(prom_kit_axum::MetricsLayer::new(ours))),
         finalized(axum_router().layer(peer_layer)),
+        finalized(axum_router().layer(prom_kit_axum::MetricsLayer::new(traced_off))),
+        finalized(axum_router().layer(prom_kit_axum::MetricsLayer::new(traced_on))),
     ];
+    let traced = [None, None, None, None, Some(TRACEPARENT), Some(TRACEPARENT)];
     let mut results = interleaved(
         "7_middleware_axum",
         &[
@@ -74,12 +88,14 @@ fn axum(_: &mut Criterion) {
             "no_metrics_identity_layer",
             "prom_kit",
             "axum_prometheus",
+            "prom_kit_traceparent_exemplars_off",
+            "prom_kit_traceparent_exemplars_on",
         ],
     );
     runtime.block_on(async {
         for round in 0..WARM_UP_ROUNDS + ROUNDS {
             for variant in results.order(round) {
-                let elapsed = axum_batch(&routers[variant], BATCH).await;
+                let elapsed = axum_batch(&routers[variant], BATCH, traced[variant]).await;
                 results.record(round, variant, elapsed);
             }
         }

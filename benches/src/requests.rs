@@ -16,10 +16,22 @@ use tower::ServiceExt;
 ///
 /// If the router fails a request or answers other than `200`.
 pub async fn axum_gets(router: &axum::Router, count: u64) {
+    axum_gets_with(router, count, None).await;
+}
+
+/// As [`axum_gets`], each request carrying `traceparent` if given (a W3C trace context
+/// header, for the trace exemplars' cost).
+///
+/// # Panics
+///
+/// If the router answers other than `200`.
+pub async fn axum_gets_with(router: &axum::Router, count: u64, traceparent: Option<&'static str>) {
     for i in 0..count {
-        let request = http::Request::get(format!("/users/{}", i % 100))
-            .body(axum::body::Body::empty())
-            .unwrap();
+        let mut request = http::Request::get(format!("/users/{}", i % 100));
+        if let Some(traceparent) = traceparent {
+            request = request.header("traceparent", traceparent);
+        }
+        let request = request.body(axum::body::Body::empty()).unwrap();
         let response = router.clone().oneshot(request).await.unwrap();
         assert_eq!(response.status(), 200);
         black_box(response.into_body().collect().await.unwrap());

@@ -109,7 +109,14 @@ where
             path: request.path(),
             request_size,
         };
-        let tracker = self.core.start(&request, &info);
+        let tracker = self.core.start(&request, &info).map(|tracker| {
+            tracker.with_traceparent(|| {
+                request
+                    .headers()
+                    .get("traceparent")
+                    .map(actix_web::http::header::HeaderValue::as_bytes)
+            })
+        });
         TrackedFuture::new(self.service.call(request), tracker)
     }
 }

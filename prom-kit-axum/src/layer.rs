@@ -101,18 +101,30 @@ where
             // No hook needs the request's `Parts`: read what the metrics need in place.
             let size = request_size(request.headers(), request.body());
             let info = request_info(request.method(), request.extensions(), request.uri(), size);
-            let tracker = self.core.metrics().start(&info, Vec::new());
+            let tracker = self
+                .core
+                .metrics()
+                .start(&info, Vec::new())
+                .map(|tracker| tracker.with_traceparent(|| traceparent(request.headers())));
             return ResponseFuture::new(self.inner.call(request), tracker);
         }
         let (parts, body) = request.into_parts();
         let size = request_size(&parts.headers, &body);
         let info = request_info(&parts.method, &parts.extensions, &parts.uri, size);
-        let tracker = self.core.start(&parts, &info);
+        let tracker = self
+            .core
+            .start(&parts, &info)
+            .map(|tracker| tracker.with_traceparent(|| traceparent(&parts.headers)));
         ResponseFuture::new(self.inner.call(Request::from_parts(parts, body)), tracker)
     }
 }
 
 /// The request body's size: its `Content-Length`, or the body's exact size hint.
+/// The request's W3C `traceparent` header, for trace exemplars.
+fn traceparent(headers: &HeaderMap) -> Option<&[u8]> {
+    headers.get("traceparent").map(http::HeaderValue::as_bytes)
+}
+
 fn request_size(headers: &HeaderMap, body: &impl Body) -> Option<u64> {
     headers
         .get(CONTENT_LENGTH)

@@ -229,6 +229,12 @@ mod sync;
 #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
 pub mod testing;
 mod time;
+#[cfg(any(feature = "http", feature = "http-client", feature = "grpc"))]
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "http", feature = "http-client", feature = "grpc")))
+)]
+pub mod trace;
 
 #[doc(inline)]
 pub use descriptor::Descriptor;

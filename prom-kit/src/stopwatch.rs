@@ -29,6 +29,13 @@ impl Stopwatch {
     }
 
     /// The time since [`start`](Self::start), in seconds.
+    /// When it started, as time since `origin` (zero if before it).
+    #[cfg(feature = "http")]
+    #[inline]
+    pub(crate) fn started_since(self, origin: quanta::Instant) -> Duration {
+        self.0.saturating_duration_since(origin)
+    }
+
     #[inline]
     pub(crate) fn elapsed_seconds(self) -> f64 {
         self.elapsed().as_secs_f64()

@@ -3,7 +3,8 @@
 //! looks nothing up in a family table.
 
 use std::fmt;
-use std::sync::{Arc, OnceLock, Weak};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, LazyLock, OnceLock, Weak};
 
 use super::values::{FlightValues, SeriesValues};
 use crate::{Counter, Family, Gauge, Histogram};
@@ -15,6 +16,9 @@ pub(super) struct Families {
     pub(super) in_flight: Family<Gauge>,
     pub(super) request_size: Option<Family<Histogram>>,
     pub(super) response_size: Option<Family<Histogram>>,
+    /// With trace exemplars on: the least time between two exemplars of one route
+    /// series, in milliseconds (see [`RouteSeries::admit_trace_exemplar`]).
+    pub(super) trace_exemplar_interval_ms: Option<u64>,
 }
 
 /// How many response statuses of one route keep their series at hand; requests with
@@ -58,7 +62,13 @@ pub(super) struct RouteSeries {
     /// Open addressing from `status % STATUS_SLOTS`: a slot is claimed once, for good,
     /// by the first status to reach it empty.
     statuses: [OnceLock<StatusSeries>; STATUS_SLOTS],
+    /// When this series last took a trace exemplar: milliseconds since [`ORIGIN`], plus
+    /// one (zero: never).
+    last_trace_exemplar: AtomicU64,
 }
+
+/// What the trace exemplars' sampler measures time from.
+static ORIGIN: LazyLock<quanta::Instant> = LazyLock::new(quanta::Instant::now);
 
 impl fmt::Debug for RouteSeries {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -102,7 +112,41 @@ impl RouteSeries {
             extra: extra.into(),
             in_flight,
             statuses: Default::default(),
+            last_trace_exemplar: AtomicU64::new(0),
         }
+    }
+
+    /// The sampler's clock reading for a request that started at `start`: milliseconds
+    /// since [`ORIGIN`], plus one (zero means "never" in `last_trace_exemplar`).
+    pub(super) fn trace_clock(start: crate::stopwatch::Stopwatch) -> u64 {
+        let since = start.started_since(*ORIGIN);
+        u64::try_from(since.as_millis()).unwrap_or(u64::MAX - 1) + 1
+    }
+
+    /// Whether this series is due a trace exemplar at `now` (see [`Self::trace_clock`]):
+    /// trace exemplars are on, and it took none for the configured interval. A request
+    /// reads and parses its `traceparent` only then, so a hot route pays for that once
+    /// per interval, not per request.
+    #[inline]
+    pub(super) fn trace_exemplar_due(&self, now: u64) -> bool {
+        let Some(interval) = self.families.trace_exemplar_interval_ms else {
+            return false;
+        };
+        let last = self.last_trace_exemplar.load(Ordering::Relaxed);
+        last == 0 || now.saturating_sub(last) >= interval
+    }
+
+    /// Takes the series' trace exemplar turn at `now`, if it is still due: of the
+    /// requests due at once, one wins (a compare-and-swap).
+    pub(super) fn admit_trace_exemplar(&self, now: u64) -> bool {
+        let last = self.last_trace_exemplar.load(Ordering::Relaxed);
+        self.families
+            .trace_exemplar_interval_ms
+            .is_some_and(|interval| last == 0 || now.saturating_sub(last) >= interval)
+            && self
+                .last_trace_exemplar
+                .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok()
     }
 
     /// Whether this is the entry for `method`, `route` and `extra` in table `table`.

@@ -1,3 +1,5 @@
+use std::time::Duration;
+
 use super::*;
 use crate::adapter::ResponseRecorder;
 use crate::{ErrorKind, Gauge, Registry};
@@ -519,5 +521,142 @@ fn a_tracker_outliving_its_metrics_still_finishes() {
             "http_requests_total{method=\"GET\",route=\"<unmatched>\",status=\"200\"} 1\n"
         ),
         "{text}"
+    );
+}
+
+const TRACE: &[u8] = b"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+const TRACE_LABELS: &str =
+    "trace_id=\"4bf92f3577b34da6a3ce929d0e0e4736\",span_id=\"00f067aa0ba902b7\"";
+
+/// The OpenMetrics exemplars of the request counter's lines (their label text).
+fn counter_exemplars(registry: &Registry) -> Vec<String> {
+    let body = String::from_utf8(registry.render(crate::Format::OpenMetrics).unwrap()).unwrap();
+    body.lines()
+        .filter(|l| l.starts_with("http_requests_total{"))
+        .filter_map(|l| {
+            l.split_once(" # {")
+                .map(|(_, e)| e.split('}').next().unwrap().to_owned())
+        })
+        .collect()
+}
+
+fn traced_request(metrics: &HttpMetrics, route: &str, header: Option<&[u8]>) {
+    metrics
+        .start(&info("GET", Some(route), "/p"), Vec::new())
+        .unwrap()
+        .with_traceparent(|| header)
+        .finish(200, None);
+}
+
+#[test]
+fn trace_exemplars_come_from_sampled_traceparent_headers_only_when_on() {
+    let registry = Registry::new();
+    let off = HttpMetrics::builder()
+        .prefix("off")
+        .build(&registry)
+        .unwrap();
+    traced_request(&off, "/a", Some(TRACE));
+    assert!(counter_exemplars(&registry).is_empty());
+
+    let registry = Registry::new();
+    let metrics = HttpMetrics::builder()
+        .trace_exemplars(true)
+        .trace_exemplar_interval(Duration::ZERO)
+        .build(&registry)
+        .unwrap();
+    // Unsampled, invalid, missing: no exemplar.
+    traced_request(&metrics, "/unsampled", Some(&TRACE.replace_last_byte(b'0')));
+    traced_request(&metrics, "/invalid", Some(b"00-zz"));
+    traced_request(&metrics, "/missing", None);
+    assert!(counter_exemplars(&registry).is_empty());
+    traced_request(&metrics, "/sampled", Some(TRACE));
+    assert_eq!(counter_exemplars(&registry), [TRACE_LABELS]);
+    let body = String::from_utf8(registry.render(crate::Format::OpenMetrics).unwrap()).unwrap();
+    assert!(
+        body.lines()
+            .any(|l| l.starts_with("http_request_duration_seconds_bucket{")
+                && l.contains(TRACE_LABELS)),
+        "{body}"
+    );
+    // An exemplar hook's labels take precedence over the trace.
+    metrics
+        .start(&info("GET", Some("/hooked"), "/p"), Vec::new())
+        .unwrap()
+        .with_exemplar(vec![("request_id".into(), "7".into())])
+        .with_traceparent(|| Some(TRACE))
+        .finish(200, None);
+    let exemplars = counter_exemplars(&registry);
+    assert!(
+        exemplars.contains(&"request_id=\"7\"".to_owned()),
+        "{exemplars:?}"
+    );
+}
+
+trait ReplaceLast {
+    fn replace_last_byte(&self, byte: u8) -> Vec<u8>;
+}
+
+impl ReplaceLast for &[u8] {
+    fn replace_last_byte(&self, byte: u8) -> Vec<u8> {
+        let mut copy = self.to_vec();
+        *copy.last_mut().unwrap() = byte;
+        copy
+    }
+}
+
+#[test]
+fn the_sampler_keeps_a_series_exemplar_for_its_interval() {
+    let registry = Registry::new();
+    let metrics = HttpMetrics::builder()
+        .trace_exemplars(true)
+        .trace_exemplar_interval(Duration::from_secs(3600))
+        .build(&registry)
+        .unwrap();
+    traced_request(&metrics, "/a", Some(TRACE));
+    let other = b"00-11111111111111111111111111111111-2222222222222222-01";
+    for _ in 0..10 {
+        traced_request(&metrics, "/a", Some(other));
+    }
+    // The first trace stays for the interval; the route's requests are all counted.
+    assert_eq!(counter_exemplars(&registry), [TRACE_LABELS]);
+    let text = registry.encode_text().unwrap();
+    assert!(text.contains("route=\"/a\",status=\"200\"} 11\n"), "{text}");
+}
+
+#[test]
+fn the_sampler_admits_at_most_one_exemplar_per_interval_under_load() {
+    let registry = Registry::new();
+    let interval = Duration::from_millis(20);
+    let metrics = HttpMetrics::builder()
+        .trace_exemplars(true)
+        .trace_exemplar_interval(interval)
+        .build(&registry)
+        .unwrap();
+    let series = metrics
+        .start(&info("GET", Some("/hot"), "/p"), Vec::new())
+        .unwrap();
+    let admitted = std::sync::atomic::AtomicUsize::new(0);
+    let start = std::time::Instant::now();
+    std::thread::scope(|scope| {
+        for _ in 0..4 {
+            scope.spawn(|| {
+                while start.elapsed() < Duration::from_millis(200) {
+                    let now = route_series::RouteSeries::trace_clock(
+                        crate::stopwatch::Stopwatch::start(),
+                    );
+                    if series.series.admit_trace_exemplar(now) {
+                        admitted.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    }
+                }
+            });
+        }
+    });
+    let elapsed = start.elapsed();
+    let admitted = admitted.into_inner();
+    let bound = elapsed.as_millis() / interval.as_millis() + 1;
+    assert!(admitted >= 2, "{admitted} admitted in {elapsed:?}");
+    assert!(
+        admitted as u128 <= bound,
+        "{admitted} admitted in {elapsed:?}, at most {bound}"
     );
 }

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use super::route_series::{Outcome, RouteSeries};
 use crate::stopwatch::Stopwatch;
+use crate::trace::TraceParent;
 
 /// One request in progress. [`finish`](Self::finish) records it; dropping it
 /// unfinished (the client went away, the handler panicked or was cancelled) only takes
@@ -17,6 +18,8 @@ pub struct RequestTracker {
     /// Whether the request is still counted in flight.
     pub(super) in_flight: bool,
     pub(super) exemplar: Option<Vec<(String, String)>>,
+    /// The request's sampled trace, for a trace exemplar.
+    pub(super) trace: Option<TraceParent>,
     /// Routed (late) to an excluded route: not recorded.
     pub(super) excluded: bool,
 }
@@ -37,6 +40,7 @@ impl RequestTracker {
             start: Stopwatch::start(),
             in_flight,
             exemplar: None,
+            trace: None,
             excluded: false,
         }
     }
@@ -47,6 +51,42 @@ impl RequestTracker {
     pub fn with_exemplar(mut self, labels: Vec<(String, String)>) -> Self {
         self.exemplar = Some(labels);
         self
+    }
+
+    /// Attaches the request's trace, read from its W3C `traceparent` header value (the
+    /// closure reads it, only when needed), as the exemplar (`trace_id`, `span_id`) of
+    /// its count and duration observation — when the metrics were built with
+    /// [`trace_exemplars`](super::HttpMetricsBuilder::trace_exemplars), the trace is
+    /// sampled, no exemplar was set with [`with_exemplar`](Self::with_exemplar), and the
+    /// request's series took no trace exemplar for the sampler's interval. A missing or
+    /// invalid header is ignored. The framework adapters call it with the request's
+    /// header.
+    pub fn with_traceparent<'h>(self, header: impl FnOnce() -> Option<&'h [u8]>) -> Self {
+        if self.exemplar.is_some() || !self.series.trace_exemplar_due(self.trace_clock()) {
+            return self;
+        }
+        match header().and_then(TraceParent::parse) {
+            Some(trace) => self.with_trace(trace),
+            None => self,
+        }
+    }
+
+    /// Attaches a trace as [`with_traceparent`](Self::with_traceparent) does, from a
+    /// trace context known otherwise (an OpenTelemetry span's): used only if sampled,
+    /// with trace exemplars on and no other exemplar set.
+    pub fn with_trace(mut self, trace: TraceParent) -> Self {
+        if trace.sampled()
+            && self.exemplar.is_none()
+            && self.series.trace_exemplar_due(self.trace_clock())
+        {
+            self.trace = Some(trace);
+        }
+        self
+    }
+
+    /// The trace exemplars' sampler clock at the request's start (no clock is read).
+    fn trace_clock(&self) -> u64 {
+        RouteSeries::trace_clock(self.start)
     }
 
     /// Records the request as completed with `status`, its duration measured from
@@ -63,12 +103,28 @@ impl RequestTracker {
                 .map(|(n, v)| (n.as_str(), v.as_str()))
                 .collect()
         });
+        // A trace exemplar is written on the stack: the ids in hex, no allocation.
+        let trace = self
+            .trace
+            .filter(|_| exemplar.is_none() && self.series.admit_trace_exemplar(self.trace_clock()))
+            .map(|trace| (trace.trace_id_hex(), trace.span_id_hex()));
+        let trace_labels: Option<[(&str, &str); 2]> = trace.as_ref().map(|(trace_id, span_id)| {
+            [
+                (
+                    "trace_id",
+                    std::str::from_utf8(trace_id).unwrap_or_default(),
+                ),
+                ("span_id", std::str::from_utf8(span_id).unwrap_or_default()),
+            ]
+        });
         self.series.record(&Outcome {
             status,
             elapsed_seconds,
             request_size: self.request_size,
             response_size,
-            exemplar: exemplar.as_deref(),
+            exemplar: exemplar
+                .as_deref()
+                .or(trace_labels.as_ref().map(|l| &l[..])),
         });
         self.leave_in_flight();
     }

@@ -116,7 +116,8 @@ pub struct AppSpec {
     /// Where everything is recorded; the cases read it directly.
     pub registry: Registry,
     /// The request metrics the adapter's middleware records into: `/metrics` excluded,
-    /// body sizes on, the extra label `tenant`.
+    /// body sizes on, the extra label `tenant`, trace exemplars on (one per series an
+    /// hour).
     pub metrics: HttpMetrics,
     /// The handler of `/metrics` on [`AppSpec::registry`].
     pub handler: MetricsHandler,
@@ -183,6 +184,9 @@ impl AppSpec {
             .exclude_path("/metrics")
             .body_sizes(true)
             .extra_labels(["tenant"])
+            .trace_exemplars(true)
+            // A series keeps its first trace for the whole case, however slow the machine.
+            .trace_exemplar_interval(Duration::from_secs(3600))
             .build(&registry)
             .expect("the request metrics register on a new registry");
         let handler = configure(MetricsHandler::builder())

@@ -19,6 +19,7 @@ macro_rules! conformance_suite {
                 duration_includes_the_streamed_body,
                 exemplar_hook_attaches_trace_ids,
                 exemplar_hook_with_control_characters_counts_without_exemplar,
+                traceparent_headers_become_exemplars,
                 panicking_hooks_cost_only_their_output,
                 large_scrapes_do_not_stall_the_server,
                 unmatched_request_flood_keeps_series_and_memory_bounded,

@@ -25,7 +25,9 @@ pub use endpoint::{
     metrics_endpoint_negotiates_utf8_names_and_filters_by_name,
 };
 pub use exemplars::{
-    exemplar_hook_attaches_trace_ids, exemplar_hook_with_control_characters_counts_without_exemplar,
+    exemplar_hook_attaches_trace_ids,
+    exemplar_hook_with_control_characters_counts_without_exemplar,
+    traceparent_headers_become_exemplars,
 };
 pub use flood::unmatched_request_flood_keeps_series_and_memory_bounded;
 pub use hooks::panicking_hooks_cost_only_their_output;
