@@ -1,6 +1,8 @@
-//! Exemplars end to end: the axum example attaches the `x-trace-id` of a request to its
-//! count and duration, and a real Prometheus 2.42 with `exemplar-storage` stores them
-//! (`/api/v1/query_exemplars`), over OpenMetrics and over protobuf.
+//! Exemplars end to end: the axum example attaches the `x-trace-id` of a request (its
+//! exemplar hook) or, without one, the trace of a sampled W3C `traceparent` (its trace
+//! exemplars) to its count and duration, and a real Prometheus 2.42 with
+//! `exemplar-storage` stores them (`/api/v1/query_exemplars`), over OpenMetrics and over
+//! protobuf — the sampled traces only.
 
 mod support;
 
@@ -76,6 +78,36 @@ fn run(slot: u16, flags: &[&str]) {
             "http_request_duration_seconds_bucket{route=\"/users/{id}\"}"
         };
         wait_for_trace(&prometheus, duration, &trace);
+    }
+    // W3C trace context: an unsampled trace is never an exemplar; a sampled one, sent
+    // after the series' sampler interval (100 ms), is.
+    let unsampled = format!("{slot:0>32}");
+    let sampled = format!("{:0>32}", slot * 1000 + 1);
+    let header = |trace: &str, flags: &str| format!("00-{trace}-00f067aa0ba902b7-{flags}");
+    for (trace, flags) in [(&unsampled, "00"), (&sampled, "01")] {
+        std::thread::sleep(Duration::from_millis(150));
+        let traceparent = header(trace, flags);
+        let response = request(address, "GET", "/users/7", &[("traceparent", &traceparent)]);
+        assert_eq!(response.status, 200);
+    }
+    wait_for_trace(
+        &prometheus,
+        "http_requests_total{route=\"/users/{id}\"}",
+        &sampled,
+    );
+    let duration = if flags.iter().any(|f| f.contains("native-histograms")) {
+        "http_request_duration_seconds{route=\"/users/{id}\"}"
+    } else {
+        "http_request_duration_seconds_bucket{route=\"/users/{id}\"}"
+    };
+    wait_for_trace(&prometheus, duration, &sampled);
+    for query in [
+        "http_requests_total",
+        "http_request_duration_seconds_bucket",
+        "http_request_duration_seconds",
+    ] {
+        let ids = exemplar_trace_ids(&prometheus, query);
+        assert!(!ids.contains(&unsampled), "{query}: {ids:?}");
     }
 }
 

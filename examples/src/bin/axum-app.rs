@@ -78,6 +78,9 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
             Buckets::DEFAULT,
             NativeBuckets::new(1.1)?,
         ))
+        // A request of a sampled trace (W3C `traceparent`) links its count and
+        // duration to that trace, at most once per route series every 100 ms.
+        .trace_exemplars(true)
         .build(&registry)?;
 
     let app = Router::new()
