@@ -150,6 +150,12 @@ where
         {
             tracker = tracker.with_exemplar(labels);
         }
+        tracker = tracker.with_traceparent(|| {
+            parts
+                .headers
+                .get("traceparent")
+                .map(http::HeaderValue::as_bytes)
+        });
         let body = RequestBody::new(body, Some(tracker.request_messages()));
         let request = Request::from_parts(parts, tonic::body::Body::new(body));
         ResponseFuture::new(self.inner.call(request), Some(tracker))

@@ -510,24 +510,17 @@ async fn a_server_that_is_not_there_is_unavailable_to_the_client() {
     assert_nothing_in_flight(&registry, "client");
 }
 
-/// The exemplar hook reads the request metadata; a hook that panics (here on the trace
-/// id `panic`) costs the call its exemplar only: the call is answered and recorded, and
-/// the panic counted in `prom_kit_hook_errors_total{hook="exemplar"}`.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn exemplars_come_from_the_request_metadata() {
-    let registry = Registry::new();
-    let metrics = GrpcMetrics::server()
-        .methods(echo_methods())
-        .duration_histogram(Buckets::DEFAULT)
-        .build(&registry)
-        .unwrap();
+/// The echo service served behind `layer` on a loopback port: a client of it, the
+/// server's shutdown signal and its task.
+async fn serve_echo(
+    layer: GrpcMetricsLayer,
+) -> (
+    EchoClient<Channel>,
+    oneshot::Sender<()>,
+    JoinHandle<Result<(), tonic::transport::Error>>,
+) {
     let (incoming, addr) = bind_loopback().await;
     let (shutdown, stop) = oneshot::channel::<()>();
-    let layer = GrpcMetricsLayer::new(metrics).exemplar(|parts| {
-        let trace = parts.headers.get("x-trace-id")?.to_str().ok()?;
-        assert_ne!(trace, "panic", "a bug in the hook");
-        Some(vec![("trace_id".to_owned(), trace.to_owned())])
-    });
     let server = tokio::spawn(
         Server::builder()
             .layer(layer)
@@ -541,7 +534,26 @@ async fn exemplars_come_from_the_request_metadata() {
         .connect()
         .await
         .unwrap();
-    let mut client = EchoClient::new(channel);
+    (EchoClient::new(channel), shutdown, server)
+}
+
+/// The exemplar hook reads the request metadata; a hook that panics (here on the trace
+/// id `panic`) costs the call its exemplar only: the call is answered and recorded, and
+/// the panic counted in `prom_kit_hook_errors_total{hook="exemplar"}`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exemplars_come_from_the_request_metadata() {
+    let registry = Registry::new();
+    let metrics = GrpcMetrics::server()
+        .methods(echo_methods())
+        .duration_histogram(Buckets::DEFAULT)
+        .build(&registry)
+        .unwrap();
+    let layer = GrpcMetricsLayer::new(metrics).exemplar(|parts| {
+        let trace = parts.headers.get("x-trace-id")?.to_str().ok()?;
+        assert_ne!(trace, "panic", "a bug in the hook");
+        Some(vec![("trace_id".to_owned(), trace.to_owned())])
+    });
+    let (mut client, shutdown, server) = serve_echo(layer).await;
     let mut traced = Request::new(request("traced"));
     traced
         .metadata_mut()
@@ -570,6 +582,40 @@ async fn exemplars_come_from_the_request_metadata() {
         text.contains("\nprom_kit_hook_errors_total{hook=\"exemplar\"} 1\n"),
         "{text}"
     );
+    let _ = shutdown.send(());
+    server.await.unwrap().unwrap();
+}
+
+/// With trace exemplars on, a call's sampled W3C `traceparent` metadata becomes the
+/// exemplar of its `handled` count; an unsampled one is ignored (the call still
+/// counted). On a current-thread runtime.
+#[tokio::test]
+async fn trace_exemplars_come_from_traceparent_metadata() {
+    let registry = Registry::new();
+    let metrics = GrpcMetrics::server()
+        .methods(echo_methods())
+        .trace_exemplars(true)
+        .build(&registry)
+        .unwrap();
+    let (mut client, shutdown, server) = serve_echo(GrpcMetricsLayer::new(metrics)).await;
+    for flags in ["00", "01"] {
+        let mut call = Request::new(request("traced"));
+        let header = format!("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-{flags}");
+        call.metadata_mut()
+            .insert("traceparent", header.parse().unwrap());
+        client.unary(call).await.unwrap();
+    }
+    let expected = "grpc_code=\"OK\"} 2 # {trace_id=\"4bf92f3577b34da6a3ce929d0e0e4736\",span_id=\"00f067aa0ba902b7\"} 1";
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let text = loop {
+        let text =
+            String::from_utf8(registry.render(prom_kit::Format::OpenMetrics).unwrap()).unwrap();
+        if text.contains(expected) || Instant::now() > deadline {
+            break text;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    };
+    assert!(text.contains(expected), "{text}");
     let _ = shutdown.send(());
     server.await.unwrap().unwrap();
 }

@@ -107,7 +107,7 @@
 //!
 //! | layer | modules | what they hold |
 //! |-------|---------|----------------|
-//! | 1 | `error`, `time`, `clock`, `stopwatch`, `sync`, `atomic`, `name`, `gzip` | errors, clocks and the request timers' stopwatch, atomics, name rules, compression |
+//! | 1 | `error`, `time`, `clock`, `stopwatch`, `sync`, `atomic`, `name`, `gzip`, `trace` | errors, clocks and the request timers' stopwatch, atomics, name rules, compression, W3C trace context and the trace exemplars' sampler |
 //! | 2 | `labels` | label values, rendering and matching label text |
 //! | 3 | `snapshot` | what a scrape reads: plain values, exemplars included |
 //! | 4 | `metrics`, `family` | storage: each metric produces its snapshot |

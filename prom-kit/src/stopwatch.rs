@@ -30,7 +30,7 @@ impl Stopwatch {
 
     /// The time since [`start`](Self::start), in seconds.
     /// When it started, as time since `origin` (zero if before it).
-    #[cfg(feature = "http")]
+    #[cfg(any(feature = "http", feature = "http-client", feature = "grpc"))]
     #[inline]
     pub(crate) fn started_since(self, origin: quanta::Instant) -> Duration {
         self.0.saturating_duration_since(origin)

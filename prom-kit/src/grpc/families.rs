@@ -16,6 +16,9 @@ pub(super) struct GrpcFamilies {
     pub(super) first_label_is_kind: bool,
     /// Whether the duration carries the code (OpenTelemetry) or not.
     pub(super) duration_has_code: bool,
+    /// With trace exemplars on: the least time between two trace exemplars of one
+    /// method's series, in milliseconds (see [`crate::trace::TraceSampler`]).
+    pub(super) trace_exemplar_interval_ms: Option<u64>,
 }
 
 /// The label values of one call series, without allocating: the call's kind (or

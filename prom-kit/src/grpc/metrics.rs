@@ -151,6 +151,7 @@ impl GrpcMetrics {
             received,
             sent,
             exemplar: None,
+            trace: None,
             timeout: None,
             request_cut: matches!(inner.side, GrpcSide::Server)
                 .then(|| Arc::new(AtomicBool::new(false))),
@@ -171,6 +172,8 @@ pub struct GrpcMetricsBuilder {
     max_series: Option<usize>,
     preinitialize: bool,
     excluded: Vec<String>,
+    trace_exemplars: bool,
+    trace_exemplar_interval: std::time::Duration,
 }
 
 impl GrpcMetricsBuilder {
@@ -183,6 +186,8 @@ impl GrpcMetricsBuilder {
             scope: RegistryScope::default(),
             max_series: Some(crate::instrument::DEFAULT_METRIC_SET_MAX_SERIES),
             preinitialize: false,
+            trace_exemplars: false,
+            trace_exemplar_interval: crate::trace::DEFAULT_TRACE_EXEMPLAR_INTERVAL,
             excluded: Vec::new(),
         }
     }
@@ -244,6 +249,25 @@ impl GrpcMetricsBuilder {
     /// see a call's first occurrence.
     pub fn preinitialize(mut self) -> Self {
         self.preinitialize = true;
+        self
+    }
+
+    /// Trace exemplars (off by default), as
+    /// [`HttpMetricsBuilder::trace_exemplars`](crate::http::HttpMetricsBuilder::trace_exemplars):
+    /// a call of a sampled trace (its `traceparent` metadata, read strictly) attaches
+    /// its `trace_id` and `span_id` to its `handled` count and duration, at most once
+    /// per method and [`trace_exemplar_interval`](Self::trace_exemplar_interval). An
+    /// exemplar hook's labels take precedence.
+    pub fn trace_exemplars(mut self, enabled: bool) -> Self {
+        self.trace_exemplars = enabled;
+        self
+    }
+
+    /// The least time between two trace exemplars of one method
+    /// ([`DEFAULT_TRACE_EXEMPLAR_INTERVAL`](crate::trace::DEFAULT_TRACE_EXEMPLAR_INTERVAL)
+    /// unless set).
+    pub fn trace_exemplar_interval(mut self, interval: std::time::Duration) -> Self {
+        self.trace_exemplar_interval = interval;
         self
     }
 
@@ -322,6 +346,9 @@ impl GrpcMetricsBuilder {
                 .transpose()?,
             first_label_is_kind: names.first_label_is_kind(),
             duration_has_code: names.duration_has_code,
+            trace_exemplar_interval_ms: self
+                .trace_exemplars
+                .then(|| crate::trace::interval_ms(self.trace_exemplar_interval)),
         });
         register_all(&registry, &names, &families, self.side)?;
         let series_of = |call| Arc::new(MethodSeries::new(Arc::clone(&families), call));

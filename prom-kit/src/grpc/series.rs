@@ -6,6 +6,7 @@ use std::sync::{Arc, OnceLock};
 use super::families::{CallValues, GrpcFamilies, code_value};
 use super::{GrpcCallLabels, GrpcCode};
 use crate::metrics::Metric;
+use crate::trace::TraceSampler;
 use crate::{Counter, Family, Histogram};
 
 /// How many status codes there are.
@@ -23,6 +24,8 @@ pub(super) struct MethodSeries {
     duration: OnceLock<Option<Histogram>>,
     handled: [OnceLock<Option<Counter>>; CODES],
     coded_duration: [OnceLock<Option<Histogram>>; CODES],
+    /// When this method's series last took a trace exemplar.
+    trace_sampler: TraceSampler,
 }
 
 impl std::fmt::Debug for MethodSeries {
@@ -44,6 +47,7 @@ impl MethodSeries {
             duration: OnceLock::new(),
             handled: std::array::from_fn(|_| OnceLock::new()),
             coded_duration: std::array::from_fn(|_| OnceLock::new()),
+            trace_sampler: TraceSampler::default(),
         }
     }
 
@@ -58,6 +62,7 @@ impl MethodSeries {
             sent: OnceLock::from(None),
             duration: OnceLock::from(None),
             handled: std::array::from_fn(|_| OnceLock::from(None)),
+            trace_sampler: TraceSampler::default(),
             coded_duration: std::array::from_fn(|_| OnceLock::from(None)),
         }
     }
@@ -74,6 +79,20 @@ impl MethodSeries {
             })
         })
         .clone()
+    }
+
+    /// Whether this method's series are due a trace exemplar at `now` (see
+    /// [`TraceSampler`]).
+    #[inline]
+    pub(super) fn trace_exemplar_due(&self, now: impl FnOnce() -> u64) -> bool {
+        let interval = self.families.trace_exemplar_interval_ms;
+        self.trace_sampler.due(interval, now)
+    }
+
+    /// Takes the method's trace exemplar turn at `now`, if it is still due.
+    pub(super) fn admit_trace_exemplar(&self, now: impl FnOnce() -> u64) -> bool {
+        let interval = self.families.trace_exemplar_interval_ms;
+        self.trace_sampler.admit(interval, now)
     }
 
     pub(super) fn started(&self) -> Option<Counter> {

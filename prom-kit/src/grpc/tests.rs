@@ -368,3 +368,44 @@ fn an_excluded_method_must_be_a_method_path() {
         );
     }
 }
+
+#[test]
+fn trace_exemplars_come_from_sampled_traceparent_metadata() {
+    let traced = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    let labels = "trace_id=\"4bf92f3577b34da6a3ce929d0e0e4736\",span_id=\"00f067aa0ba902b7\"";
+    let registry = Registry::new();
+    let off = GrpcMetrics::server()
+        .methods(greeter())
+        .build(&registry)
+        .unwrap();
+    off.start("/demo.Greeter/SayHello")
+        .with_traceparent(|| Some(traced.as_bytes()))
+        .finish(GrpcCode::Ok);
+    let text = String::from_utf8(registry.render(crate::Format::OpenMetrics).unwrap()).unwrap();
+    assert!(!text.contains("trace_id"), "{text}");
+
+    let registry = Registry::new();
+    let metrics = GrpcMetrics::server()
+        .methods(greeter())
+        .trace_exemplars(true)
+        .trace_exemplar_interval(std::time::Duration::from_secs(3600))
+        .build(&registry)
+        .unwrap();
+    // Unsampled first: not taken, so the sampled one after it is.
+    for header in [
+        traced.replace("-01", "-00"),
+        traced.to_owned(),
+        traced.replace("4bf9", "1111"),
+    ] {
+        metrics
+            .start("/demo.Greeter/SayHello")
+            .with_traceparent(|| Some(header.as_bytes()))
+            .finish(GrpcCode::Ok);
+    }
+    let text = String::from_utf8(registry.render(crate::Format::OpenMetrics).unwrap()).unwrap();
+    assert!(
+        text.contains(&format!("grpc_code=\"OK\"}} 3 # {{{labels}}} 1")),
+        "{text}"
+    );
+    assert!(!text.contains("1111"), "{text}");
+}

@@ -8,6 +8,7 @@ use super::series::MethodSeries;
 use super::{GrpcCallLabels, GrpcCode, GrpcFrameCounter, GrpcSide};
 use crate::Counter;
 use crate::stopwatch::Stopwatch;
+use crate::trace::TraceParent;
 
 /// One call in progress: count its messages with [`received`](Self::received) and
 /// [`sent`](Self::sent) as they pass, and [`finish`](Self::finish) it with its status.
@@ -24,6 +25,9 @@ pub struct GrpcCallTracker {
     pub(super) received: Option<Counter>,
     pub(super) sent: Option<Counter>,
     pub(super) exemplar: Option<Vec<(String, String)>>,
+    /// The call's sampled trace, for a trace exemplar (boxed: most trackers have none,
+    /// and a tracker is moved several times per call).
+    pub(super) trace: Option<Box<TraceParent>>,
     /// The call's deadline, from its start.
     pub(super) timeout: Option<Duration>,
     /// Set when the client cut the request body short (a server's calls only).
@@ -43,6 +47,36 @@ impl GrpcCallTracker {
     pub fn with_exemplar(mut self, labels: Vec<(String, String)>) -> Self {
         self.exemplar = Some(labels);
         self
+    }
+
+    /// Attaches the call's trace, read from its W3C `traceparent` header (the closure
+    /// reads it, only when needed), as the exemplar of its `handled` count and duration —
+    /// with [`trace_exemplars`](super::GrpcMetricsBuilder::trace_exemplars) on, a
+    /// sampled trace, no exemplar set with [`with_exemplar`](Self::with_exemplar), and
+    /// the method due one (see the builder). A missing or invalid header is ignored.
+    #[must_use]
+    pub fn with_traceparent<'h>(mut self, header: impl FnOnce() -> Option<&'h [u8]>) -> Self {
+        let due = self.exemplar.is_none() && self.series.trace_exemplar_due(|| self.trace_clock());
+        if let Some(trace) = crate::trace::header_trace(due, header) {
+            self.trace = Some(Box::new(trace));
+        }
+        self
+    }
+
+    /// Attaches a trace as [`with_traceparent`](Self::with_traceparent) does, from a
+    /// trace context known otherwise (an OpenTelemetry span's).
+    #[must_use]
+    pub fn with_trace(mut self, trace: TraceParent) -> Self {
+        let due = self.exemplar.is_none() && self.series.trace_exemplar_due(|| self.trace_clock());
+        if due && trace.sampled() {
+            self.trace = Some(Box::new(trace));
+        }
+        self
+    }
+
+    /// The trace exemplars' sampler clock at the call's start (no clock is read).
+    fn trace_clock(&self) -> u64 {
+        crate::trace::sampler_clock(self.start)
     }
 
     /// Sets the call's deadline (from its `grpc-timeout` header, see
@@ -147,17 +181,31 @@ impl GrpcCallTracker {
                 .map(|(n, v)| (n.as_str(), v.as_str()))
                 .collect()
         });
+        let trace = self.trace.take().filter(|_| {
+            exemplar.is_none() && self.series.admit_trace_exemplar(|| self.trace_clock())
+        });
+        match &trace {
+            Some(trace) => {
+                crate::trace::with_trace_labels(trace, |labels| {
+                    self.count_and_observe(code, elapsed, Some(labels));
+                });
+            }
+            None => self.count_and_observe(code, elapsed, exemplar.as_deref()),
+        }
+    }
+
+    /// Counts the call handled with `code` and observes its duration, with `exemplar`
+    /// where an exemplar can hold it.
+    fn count_and_observe(&self, code: GrpcCode, elapsed: f64, exemplar: Option<&[(&str, &str)]>) {
         if let Some(counter) = self.series.handled(code) {
-            let recorded = exemplar
-                .as_deref()
-                .is_some_and(|labels| counter.inc_by_with_exemplar(1, labels).is_ok());
+            let recorded =
+                exemplar.is_some_and(|labels| counter.inc_by_with_exemplar(1, labels).is_ok());
             if !recorded {
                 counter.inc();
             }
         }
         if let Some(histogram) = self.series.duration(code) {
             let recorded = exemplar
-                .as_deref()
                 .is_some_and(|labels| histogram.observe_with_exemplar(elapsed, labels).is_ok());
             if !recorded {
                 histogram.observe(elapsed);

@@ -31,13 +31,6 @@ pub struct HttpMetricsBuilder {
     trace_exemplar_interval: Duration,
 }
 
-/// The least time between two trace exemplars of one route series unless
-/// [`HttpMetricsBuilder::trace_exemplar_interval`] says otherwise: 100 ms, about the 90
-/// ms Prometheus' Java client samples at. A scrape every 15 s then still finds a fresh
-/// exemplar on every busy series, and a route serving 10,000 requests a second writes
-/// one exemplar per 1,000 requests.
-pub const DEFAULT_TRACE_EXEMPLAR_INTERVAL: Duration = Duration::from_millis(100);
-
 impl HttpMetricsBuilder {
     /// The default settings (see [`HttpMetrics::builder`]).
     pub(super) fn new() -> Self {
@@ -53,7 +46,7 @@ impl HttpMetricsBuilder {
             max_series: Some(DEFAULT_METRIC_SET_MAX_SERIES),
             unmatched_route: UNMATCHED_ROUTE.to_owned(),
             trace_exemplars: false,
-            trace_exemplar_interval: DEFAULT_TRACE_EXEMPLAR_INTERVAL,
+            trace_exemplar_interval: crate::trace::DEFAULT_TRACE_EXEMPLAR_INTERVAL,
         }
     }
 
@@ -71,7 +64,8 @@ impl HttpMetricsBuilder {
     }
 
     /// The least time between two trace exemplars of one route series
-    /// ([`DEFAULT_TRACE_EXEMPLAR_INTERVAL`] unless set; zero: every sampled request).
+    /// ([`DEFAULT_TRACE_EXEMPLAR_INTERVAL`](crate::trace::DEFAULT_TRACE_EXEMPLAR_INTERVAL)
+    /// unless set; zero: every sampled request).
     pub fn trace_exemplar_interval(mut self, interval: Duration) -> Self {
         self.trace_exemplar_interval = interval;
         self
@@ -227,9 +221,9 @@ impl HttpMetricsBuilder {
             } else {
                 None
             },
-            trace_exemplar_interval_ms: self.trace_exemplars.then(|| {
-                u64::try_from(self.trace_exemplar_interval.as_millis()).unwrap_or(u64::MAX)
-            }),
+            trace_exemplar_interval_ms: self
+                .trace_exemplars
+                .then(|| crate::trace::interval_ms(self.trace_exemplar_interval)),
         };
         Ok(Inner {
             routes: RouteTable::new(

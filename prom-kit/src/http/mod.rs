@@ -13,7 +13,7 @@ pub(crate) mod tracker;
 mod values;
 
 pub use crate::instrument::{NamingScheme, OTHER_METHOD};
-pub use builder::{DEFAULT_TRACE_EXEMPLAR_INTERVAL, HttpMetricsBuilder};
+pub use builder::HttpMetricsBuilder;
 pub use naming::UNMATCHED_ROUTE;
 
 use crate::instrument::normalize_method;

@@ -3,10 +3,10 @@
 //! looks nothing up in a family table.
 
 use std::fmt;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, LazyLock, OnceLock, Weak};
+use std::sync::{Arc, OnceLock, Weak};
 
 use super::values::{FlightValues, SeriesValues};
+use crate::trace::TraceSampler;
 use crate::{Counter, Family, Gauge, Histogram};
 
 /// The request metrics' families.
@@ -62,13 +62,9 @@ pub(super) struct RouteSeries {
     /// Open addressing from `status % STATUS_SLOTS`: a slot is claimed once, for good,
     /// by the first status to reach it empty.
     statuses: [OnceLock<StatusSeries>; STATUS_SLOTS],
-    /// When this series last took a trace exemplar: milliseconds since [`ORIGIN`], plus
-    /// one (zero: never).
-    last_trace_exemplar: AtomicU64,
+    /// When this series last took a trace exemplar.
+    pub(super) trace_sampler: TraceSampler,
 }
-
-/// What the trace exemplars' sampler measures time from.
-static ORIGIN: LazyLock<quanta::Instant> = LazyLock::new(quanta::Instant::now);
 
 impl fmt::Debug for RouteSeries {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -112,41 +108,21 @@ impl RouteSeries {
             extra: extra.into(),
             in_flight,
             statuses: Default::default(),
-            last_trace_exemplar: AtomicU64::new(0),
+            trace_sampler: TraceSampler::default(),
         }
     }
 
-    /// The sampler's clock reading for a request that started at `start`: milliseconds
-    /// since [`ORIGIN`], plus one (zero means "never" in `last_trace_exemplar`).
-    pub(super) fn trace_clock(start: crate::stopwatch::Stopwatch) -> u64 {
-        let since = start.started_since(*ORIGIN);
-        u64::try_from(since.as_millis()).unwrap_or(u64::MAX - 1) + 1
-    }
-
-    /// Whether this series is due a trace exemplar at `now` (see [`Self::trace_clock`]):
-    /// trace exemplars are on, and it took none for the configured interval. A request
-    /// reads and parses its `traceparent` only then, so a hot route pays for that once
-    /// per interval, not per request.
+    /// Whether this series is due a trace exemplar at `now` (see [`TraceSampler`]).
     #[inline]
-    pub(super) fn trace_exemplar_due(&self, now: u64) -> bool {
-        let Some(interval) = self.families.trace_exemplar_interval_ms else {
-            return false;
-        };
-        let last = self.last_trace_exemplar.load(Ordering::Relaxed);
-        last == 0 || now.saturating_sub(last) >= interval
+    pub(super) fn trace_exemplar_due(&self, now: impl FnOnce() -> u64) -> bool {
+        let interval = self.families.trace_exemplar_interval_ms;
+        self.trace_sampler.due(interval, now)
     }
 
-    /// Takes the series' trace exemplar turn at `now`, if it is still due: of the
-    /// requests due at once, one wins (a compare-and-swap).
-    pub(super) fn admit_trace_exemplar(&self, now: u64) -> bool {
-        let last = self.last_trace_exemplar.load(Ordering::Relaxed);
-        self.families
-            .trace_exemplar_interval_ms
-            .is_some_and(|interval| last == 0 || now.saturating_sub(last) >= interval)
-            && self
-                .last_trace_exemplar
-                .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
-                .is_ok()
+    /// Takes the series' trace exemplar turn at `now`, if it is still due.
+    pub(super) fn admit_trace_exemplar(&self, now: impl FnOnce() -> u64) -> bool {
+        let interval = self.families.trace_exemplar_interval_ms;
+        self.trace_sampler.admit(interval, now)
     }
 
     /// Whether this is the entry for `method`, `route` and `extra` in table `table`.

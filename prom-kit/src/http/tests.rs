@@ -641,9 +641,7 @@ fn the_sampler_admits_at_most_one_exemplar_per_interval_under_load() {
         for _ in 0..4 {
             scope.spawn(|| {
                 while start.elapsed() < Duration::from_millis(200) {
-                    let now = route_series::RouteSeries::trace_clock(
-                        crate::stopwatch::Stopwatch::start(),
-                    );
+                    let now = || crate::trace::sampler_clock(crate::stopwatch::Stopwatch::start());
                     if series.series.admit_trace_exemplar(now) {
                         admitted.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     }

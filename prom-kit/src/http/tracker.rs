@@ -18,8 +18,9 @@ pub struct RequestTracker {
     /// Whether the request is still counted in flight.
     pub(super) in_flight: bool,
     pub(super) exemplar: Option<Vec<(String, String)>>,
-    /// The request's sampled trace, for a trace exemplar.
-    pub(super) trace: Option<TraceParent>,
+    /// The request's sampled trace, for a trace exemplar (boxed: most trackers have
+    /// none, and a tracker is moved several times per request).
+    pub(super) trace: Option<Box<TraceParent>>,
     /// Routed (late) to an excluded route: not recorded.
     pub(super) excluded: bool,
 }
@@ -61,32 +62,28 @@ impl RequestTracker {
     /// request's series took no trace exemplar for the sampler's interval. A missing or
     /// invalid header is ignored. The framework adapters call it with the request's
     /// header.
-    pub fn with_traceparent<'h>(self, header: impl FnOnce() -> Option<&'h [u8]>) -> Self {
-        if self.exemplar.is_some() || !self.series.trace_exemplar_due(self.trace_clock()) {
-            return self;
+    pub fn with_traceparent<'h>(mut self, header: impl FnOnce() -> Option<&'h [u8]>) -> Self {
+        let due = self.exemplar.is_none() && self.series.trace_exemplar_due(|| self.trace_clock());
+        if let Some(trace) = crate::trace::header_trace(due, header) {
+            self.trace = Some(Box::new(trace));
         }
-        match header().and_then(TraceParent::parse) {
-            Some(trace) => self.with_trace(trace),
-            None => self,
-        }
+        self
     }
 
     /// Attaches a trace as [`with_traceparent`](Self::with_traceparent) does, from a
     /// trace context known otherwise (an OpenTelemetry span's): used only if sampled,
     /// with trace exemplars on and no other exemplar set.
     pub fn with_trace(mut self, trace: TraceParent) -> Self {
-        if trace.sampled()
-            && self.exemplar.is_none()
-            && self.series.trace_exemplar_due(self.trace_clock())
-        {
-            self.trace = Some(trace);
+        let due = self.exemplar.is_none() && self.series.trace_exemplar_due(|| self.trace_clock());
+        if due && trace.sampled() {
+            self.trace = Some(Box::new(trace));
         }
         self
     }
 
     /// The trace exemplars' sampler clock at the request's start (no clock is read).
     fn trace_clock(&self) -> u64 {
-        RouteSeries::trace_clock(self.start)
+        crate::trace::sampler_clock(self.start)
     }
 
     /// Records the request as completed with `status`, its duration measured from
@@ -104,28 +101,22 @@ impl RequestTracker {
                 .collect()
         });
         // A trace exemplar is written on the stack: the ids in hex, no allocation.
-        let trace = self
-            .trace
-            .filter(|_| exemplar.is_none() && self.series.admit_trace_exemplar(self.trace_clock()))
-            .map(|trace| (trace.trace_id_hex(), trace.span_id_hex()));
-        let trace_labels: Option<[(&str, &str); 2]> = trace.as_ref().map(|(trace_id, span_id)| {
-            [
-                (
-                    "trace_id",
-                    std::str::from_utf8(trace_id).unwrap_or_default(),
-                ),
-                ("span_id", std::str::from_utf8(span_id).unwrap_or_default()),
-            ]
+        let trace = self.trace.take().filter(|_| {
+            exemplar.is_none() && self.series.admit_trace_exemplar(|| self.trace_clock())
         });
-        self.series.record(&Outcome {
-            status,
-            elapsed_seconds,
-            request_size: self.request_size,
-            response_size,
-            exemplar: exemplar
-                .as_deref()
-                .or(trace_labels.as_ref().map(|l| &l[..])),
-        });
+        let record = |exemplar: Option<&[(&str, &str)]>| {
+            self.series.record(&Outcome {
+                status,
+                elapsed_seconds,
+                request_size: self.request_size,
+                response_size,
+                exemplar,
+            });
+        };
+        match &trace {
+            Some(trace) => crate::trace::with_trace_labels(trace, |labels| record(Some(labels))),
+            None => record(exemplar.as_deref()),
+        }
         self.leave_in_flight();
     }
 

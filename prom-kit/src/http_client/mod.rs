@@ -68,6 +68,11 @@ struct ClientInner {
     requests: Option<Family<Counter>>,
     duration: Family<Histogram>,
     in_flight: Family<Gauge>,
+    /// With trace exemplars on: the least time between two trace exemplars, in
+    /// milliseconds (one sampler for the client's series: see
+    /// [`HttpClientMetricsBuilder::trace_exemplars`]).
+    trace_exemplar_interval_ms: Option<u64>,
+    trace_sampler: crate::trace::TraceSampler,
 }
 
 impl fmt::Debug for HttpClientMetrics {
@@ -86,6 +91,8 @@ impl HttpClientMetrics {
             duration: None,
             scope: RegistryScope::default(),
             max_series: Some(crate::instrument::DEFAULT_METRIC_SET_MAX_SERIES),
+            trace_exemplars: false,
+            trace_exemplar_interval: crate::trace::DEFAULT_TRACE_EXEMPLAR_INTERVAL,
         }
     }
 
@@ -102,12 +109,23 @@ impl HttpClientMetrics {
         if let Some(gauge) = &in_flight {
             gauge.inc();
         }
+        let start = Stopwatch::start();
+        // The outgoing request's trace, read only when the client is due an exemplar.
+        let inner = &self.inner;
+        let now = || crate::trace::sampler_clock(start);
+        let due = inner
+            .trace_sampler
+            .due(inner.trace_exemplar_interval_ms, now);
+        let trace = crate::trace::header_trace(due, || {
+            headers.get("traceparent").map(http::HeaderValue::as_bytes)
+        });
         ClientRequestTracker {
             inner: Arc::clone(&self.inner),
             method,
             server,
-            start: Stopwatch::start(),
+            start,
             in_flight,
+            trace,
             finished: false,
         }
     }
@@ -121,9 +139,30 @@ pub struct HttpClientMetricsBuilder {
     duration: Option<HistogramConfig>,
     scope: RegistryScope,
     max_series: Option<usize>,
+    trace_exemplars: bool,
+    trace_exemplar_interval: std::time::Duration,
 }
 
 impl HttpClientMetricsBuilder {
+    /// Trace exemplars (off by default), as
+    /// [`HttpMetricsBuilder::trace_exemplars`](crate::http::HttpMetricsBuilder::trace_exemplars):
+    /// an outgoing request of a sampled trace (its `traceparent` header, read strictly)
+    /// attaches its `trace_id` and `span_id` to its count and duration. One sampler
+    /// serves the client's series: at most one trace exemplar per
+    /// [`trace_exemplar_interval`](Self::trace_exemplar_interval), whichever destination.
+    pub fn trace_exemplars(mut self, enabled: bool) -> Self {
+        self.trace_exemplars = enabled;
+        self
+    }
+
+    /// The least time between two trace exemplars
+    /// ([`DEFAULT_TRACE_EXEMPLAR_INTERVAL`](crate::trace::DEFAULT_TRACE_EXEMPLAR_INTERVAL)
+    /// unless set).
+    pub fn trace_exemplar_interval(mut self, interval: std::time::Duration) -> Self {
+        self.trace_exemplar_interval = interval;
+        self
+    }
+
     /// The naming scheme (classic by default; see [`HttpClientMetrics`]).
     pub fn naming(mut self, naming: NamingScheme) -> Self {
         self.naming = naming;
@@ -208,6 +247,10 @@ impl HttpClientMetricsBuilder {
                 .options(duration_config)
                 .max_series(self.max_series)
                 .build()?,
+            trace_exemplar_interval_ms: self
+                .trace_exemplars
+                .then(|| crate::trace::interval_ms(self.trace_exemplar_interval)),
+            trace_sampler: crate::trace::TraceSampler::default(),
             in_flight: Family::<Gauge>::builder([labels[0], labels[1]])
                 .max_series(self.max_series)
                 .build()?,

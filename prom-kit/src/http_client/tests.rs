@@ -121,3 +121,38 @@ fn prefix_and_constant_labels_scope_every_family() {
     );
     assert_eq!(registry.encode_text().unwrap(), text);
 }
+
+#[test]
+fn trace_exemplars_come_from_the_outgoing_traceparent() {
+    let registry = Registry::new();
+    let metrics = HttpClientMetrics::builder()
+        .trace_exemplars(true)
+        .trace_exemplar_interval(std::time::Duration::from_secs(3600))
+        .build(&registry)
+        .unwrap();
+    let traced = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    for value in [
+        traced.replace("-01", "-00"),
+        "garbage".to_owned(),
+        traced.to_owned(),
+        traced.replace("4bf9", "1111"),
+    ] {
+        let mut headers = HeaderMap::new();
+        headers.insert("traceparent", value.parse().unwrap());
+        metrics
+            .start("GET", &uri("http://a:1/x"), &headers)
+            .finish_status(200);
+    }
+    let text = String::from_utf8(registry.render(crate::Format::OpenMetrics).unwrap()).unwrap();
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("http_client_requests_total{"))
+        .unwrap();
+    assert!(
+        line.contains(
+            "} 4 # {trace_id=\"4bf92f3577b34da6a3ce929d0e0e4736\",span_id=\"00f067aa0ba902b7\"} 1"
+        ),
+        "{line}"
+    );
+    assert!(!text.contains("1111"), "{text}");
+}

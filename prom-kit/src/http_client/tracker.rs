@@ -50,6 +50,8 @@ pub struct ClientRequestTracker {
     pub(super) server: String,
     pub(super) start: Stopwatch,
     pub(super) in_flight: Option<Gauge>,
+    /// The request's sampled trace, for a trace exemplar.
+    pub(super) trace: Option<crate::trace::TraceParent>,
     pub(super) finished: bool,
 }
 
@@ -84,10 +86,30 @@ impl ClientRequestTracker {
         self.finished = true;
         let elapsed = self.start.elapsed_seconds();
         let values = ClientValues::outcome(self.method, &self.server, status, error);
-        if let Some(requests) = &self.inner.requests {
-            let _ = requests.with(&values, crate::Counter::inc);
+        let inner = &self.inner;
+        let start = self.start;
+        let now = || crate::trace::sampler_clock(start);
+        let trace = self.trace.filter(|_| {
+            inner
+                .trace_sampler
+                .admit(inner.trace_exemplar_interval_ms, now)
+        });
+        let record = |exemplar: Option<&[(&str, &str)]>| {
+            if let Some(requests) = &inner.requests {
+                let _ = requests.with(&values, |counter| match exemplar {
+                    Some(labels) if counter.inc_by_with_exemplar(1, labels).is_ok() => {}
+                    _ => counter.inc(),
+                });
+            }
+            let _ = inner.duration.with(&values, |histogram| match exemplar {
+                Some(labels) if histogram.observe_with_exemplar(elapsed, labels).is_ok() => {}
+                _ => histogram.observe(elapsed),
+            });
+        };
+        match &trace {
+            Some(trace) => crate::trace::with_trace_labels(trace, |labels| record(Some(labels))),
+            None => record(None),
         }
-        let _ = self.inner.duration.with(&values, |h| h.observe(elapsed));
         if let Some(gauge) = self.in_flight.take() {
             gauge.dec();
         }
