@@ -107,25 +107,40 @@ impl Store {
         }
     }
 
-    fn contains(&self, values: &[&str]) -> bool {
-        let found = match self {
-            Self::Counter(family) => family.get(values).map(|s| s.is_some()),
-            Self::Gauge(family) => family.get(values).map(|s| s.is_some()),
-            Self::Histogram(family) => family.get(values).map(|s| s.is_some()),
-        };
-        found.unwrap_or(false)
+    /// The series of `values`: found, made, or — the family full — its overflow series.
+    fn series(&self, values: &[&str]) -> prom_kit::Result<Series> {
+        Ok(match self {
+            Self::Counter(family) => Series::Counter(family.labels(values)?),
+            Self::Gauge(family) => Series::Gauge(family.labels(values)?),
+            Self::Histogram(family) => Series::Histogram(family.labels(values)?),
+        })
     }
 
-    fn handle(&self, values: &[&str]) -> prom_kit::Result<Handle> {
-        Ok(match self {
-            Self::Counter(family) => {
-                Handle::Counter(Arc::new(CounterHandle(family.labels(values)?)))
-            }
-            Self::Gauge(family) => Handle::Gauge(Arc::new(GaugeHandle(family.labels(values)?))),
-            Self::Histogram(family) => {
-                Handle::Histogram(Arc::new(HistogramHandle(family.labels(values)?)))
-            }
-        })
+    /// The series of `values` if the family holds one (never the overflow series).
+    fn existing(&self, values: &[&str]) -> Option<Series> {
+        let found = match self {
+            Self::Counter(family) => family.get(values).map(|s| s.map(Series::Counter)),
+            Self::Gauge(family) => family.get(values).map(|s| s.map(Series::Gauge)),
+            Self::Histogram(family) => family.get(values).map(|s| s.map(Series::Histogram)),
+        };
+        found.ok().flatten()
+    }
+}
+
+/// A series of one of the facade's types, before it is wrapped in a handle.
+enum Series {
+    Counter(Counter),
+    Gauge(Gauge),
+    Histogram(Histogram),
+}
+
+impl Series {
+    fn into_handle(self) -> Handle {
+        match self {
+            Self::Counter(counter) => Handle::Counter(Arc::new(CounterHandle(counter))),
+            Self::Gauge(gauge) => Handle::Gauge(Arc::new(GaugeHandle(gauge))),
+            Self::Histogram(histogram) => Handle::Histogram(Arc::new(HistogramHandle(histogram))),
+        }
     }
 }
 
@@ -204,20 +219,26 @@ impl PromKitRecorder {
             let full = metric
                 .settings
                 .max_series
-                .is_some_and(|limit| metric.store.len() >= limit)
-                && !metric.store.contains(values);
-            if full {
+                .is_some_and(|limit| metric.store.len() >= limit);
+            if full && metric.store.existing(values).is_none() {
                 // Past the limit: the overflow series, shared and never remembered per
                 // key, so that new label values cost no memory.
                 if let Some(handle) = metric.overflow.get() {
-                    return Ok((handle.clone(), false));
+                    return Ok::<_, prom_kit::Error>((handle.clone(), false));
                 }
             }
-            match metric.store.handle(values) {
-                Ok(handle) if full => Ok((metric.overflow.get_or_init(|| handle).clone(), false)),
-                Ok(handle) => Ok((handle, true)),
-                Err(error) => Err(error),
-            }
+            let found = metric.store.series(values)?;
+            // Whether `found` is the key's own series or the overflow one is told by the
+            // family after the lookup (other threads may fill or free it meanwhile): a
+            // key the family holds now gets its own series, looked up again; one it does
+            // not hold got the overflow series.
+            Ok(match metric.store.existing(values) {
+                Some(series) => (series.into_handle(), true),
+                None => (
+                    metric.overflow.get_or_init(|| found.into_handle()).clone(),
+                    false,
+                ),
+            })
         });
         match made {
             Ok(Ok((handle, true))) => {

@@ -70,7 +70,7 @@ fn record(recorder: &dyn Recorder, call: &Call) {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 64, failure_persistence: None, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 32, failure_persistence: None, ..ProptestConfig::default() })]
 
     #[test]
     fn any_call_leaves_every_exposition_valid(
