@@ -100,7 +100,7 @@ impl RequestTracker {
                 .map(|(n, v)| (n.as_str(), v.as_str()))
                 .collect()
         });
-        // A trace exemplar is written on the stack: the ids in hex, no allocation.
+        // A trace exemplar's labels are written on the stack (the ids in hex).
         let trace = self.trace.take().filter(|_| {
             exemplar.is_none() && self.series.admit_trace_exemplar(|| self.trace_clock())
         });
