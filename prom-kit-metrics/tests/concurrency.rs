@@ -10,18 +10,9 @@ use std::sync::{Arc, OnceLock};
 use metrics::{Key, Label, Recorder};
 use prom_kit::Registry;
 use prom_kit_metrics::{Matcher, PromKitRecorder};
-use prom_kit_test_support::invariants::{Run, Subject, check};
+use prom_kit_test_support::invariants::{Run, Subject, check, label_value as value};
 
 const KEYS: usize = 1_000;
-
-fn value(key: usize) -> String {
-    match key % 4 {
-        0 => format!("k{key}"),
-        1 => format!("quote\"{key}"),
-        2 => format!("line\n{key}\\"),
-        _ => format!("été {key}"),
-    }
-}
 
 struct Facade {
     recorder: PromKitRecorder,

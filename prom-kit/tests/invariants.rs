@@ -16,21 +16,11 @@ use prom_kit::{
     Collector, CollectorOutput, CompactFamily, Counter, DenseFamily, Descriptor, Family, LabelSet,
     LabelValue, MetricType, Registry, TypedFamily,
 };
-use prom_kit_test_support::invariants::{Report, Run, Subject, check};
+use prom_kit_test_support::invariants::{Report, Run, Subject, check, label_value as value};
 use std::sync::Mutex;
 
 /// Keys of the open (hashed) subjects: label values that need escaping among them.
 const KEYS: usize = 1_000;
-
-/// The label value of key `key` in the open subjects.
-fn value(key: usize) -> String {
-    match key % 4 {
-        0 => format!("k{key}"),
-        1 => format!("quote\"{key}"),
-        2 => format!("line\n{key}\\"),
-        _ => format!("été {key}"),
-    }
-}
 
 /// The harness's settings: CI's, or `PROM_KIT_INVARIANTS_SCALE` times as many scrapes
 /// and operations (and as long a time limit) for a long run.

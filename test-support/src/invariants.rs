@@ -101,6 +101,17 @@ fn formats() -> [Format; 3] {
     [Format::Text, Format::OpenMetrics, Format::Protobuf]
 }
 
+/// The label value of key `key` in the subjects keyed by strings: one key in four plain,
+/// the others with a quote, a newline and backslash, or non-ASCII text to escape.
+pub fn label_value(key: usize) -> String {
+    match key % 4 {
+        0 => format!("k{key}"),
+        1 => format!("quote\"{key}"),
+        2 => format!("line\n{key}\\"),
+        _ => format!("été {key}"),
+    }
+}
+
 /// What key `key`'s value leaves when divided by [`STEP`]: its first addition is
 /// `key + 1`, every later one `STEP`.
 pub fn expected_residue(key: usize) -> u64 {
